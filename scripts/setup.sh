@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Idempotent, pinned setup using only the package registries. Safe to run on every start/test.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$EDGEBEAT_ROOT"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown >&2
+fi
+
+# npm packages (wrangler, Node 22, esbuild, binaryen, autocannon) from package-lock.json.
+if [ ! -x "$EDGEBEAT_NODE" ] || [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund >&2
+fi
+
+installed_version() { # tool -> version printed by `tool --version`, or nothing
+  [ -x "$EDGEBEAT_TOOLS/bin/$1" ] && "$EDGEBEAT_TOOLS/bin/$1" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1 || true
+}
+
+if [ "$(installed_version worker-build)" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (once per machine, a few minutes)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --root "$EDGEBEAT_TOOLS" >&2
+fi
+
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)"
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once per machine, a few minutes)"
+  # No --locked: its lockfile names a crate version the registry index lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$EDGEBEAT_TOOLS" >&2
+fi
+
+if [ ! -f .dev.vars ]; then
+  say "creating .dev.vars from .dev.vars.example (local ADMIN_TOKEN)"
+  cp .dev.vars.example .dev.vars
+fi

@@ -1,0 +1,243 @@
+//! Formats of the secrets edgebeat hands out, and how they are checked.
+//!
+//! - Ping tokens (`hb_` + 22 base62 chars, ~131 bits) live in ping URLs; anyone holding
+//!   one may record pings, so they are only random, opaque and rotatable.
+//! - API keys (`ebk_<id>_<secret>`) carry a public id, used to find the stored row, and a
+//!   secret of which only the SHA-256 is stored and compared in constant time.
+
+use sha2::{Digest, Sha256};
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+pub const PING_TOKEN_PREFIX: &str = "hb_";
+pub const PING_TOKEN_CHARS: usize = 22;
+pub const API_KEY_PREFIX: &str = "ebk_";
+pub const API_KEY_ID_CHARS: usize = 12;
+pub const API_KEY_SECRET_CHARS: usize = 32;
+
+/// `fill` supplies cryptographically random bytes (getrandom at the edge, fixed bytes in tests).
+pub fn random_base62(len: usize, fill: &mut dyn FnMut(&mut [u8])) -> String {
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        fill(&mut buf);
+        // Rejection sampling keeps every character equally likely: 248 = 4 * 62.
+        for &b in buf.iter().filter(|&&b| b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(BASE62[(b % 62) as usize] as char);
+        }
+    }
+    out
+}
+
+fn is_base62(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+pub fn new_ping_token(fill: &mut dyn FnMut(&mut [u8])) -> String {
+    format!(
+        "{PING_TOKEN_PREFIX}{}",
+        random_base62(PING_TOKEN_CHARS, fill)
+    )
+}
+
+/// True for strings that could be a ping token; anything else is answered without a lookup.
+pub fn is_ping_token(s: &str) -> bool {
+    s.strip_prefix(PING_TOKEN_PREFIX)
+        .is_some_and(|rest| rest.len() == PING_TOKEN_CHARS && is_base62(rest))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub id: String,
+    /// The full key, shown to its owner once.
+    pub key: String,
+    pub secret_hash: String,
+}
+
+pub fn new_api_key(fill: &mut dyn FnMut(&mut [u8])) -> NewApiKey {
+    let id = random_base62(API_KEY_ID_CHARS, fill);
+    let secret = random_base62(API_KEY_SECRET_CHARS, fill);
+    NewApiKey {
+        key: format!("{API_KEY_PREFIX}{id}_{secret}"),
+        secret_hash: sha256_hex(secret.as_bytes()),
+        id,
+    }
+}
+
+/// A presented API key split into its public id and its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedApiKey<'a> {
+    pub id: &'a str,
+    pub secret: &'a str,
+}
+
+pub fn parse_api_key(s: &str) -> Option<PresentedApiKey<'_>> {
+    let rest = s.strip_prefix(API_KEY_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    let well_formed = id.len() == API_KEY_ID_CHARS
+        && secret.len() == API_KEY_SECRET_CHARS
+        && is_base62(id)
+        && is_base62(secret);
+    well_formed.then_some(PresentedApiKey { id, secret })
+}
+
+impl PresentedApiKey<'_> {
+    /// Compares against the stored hash without leaking, through timing, where they differ.
+    pub fn matches(&self, stored_hash: &str) -> bool {
+        constant_time_eq(
+            sha256_hex(self.secret.as_bytes()).as_bytes(),
+            stored_hash.as_bytes(),
+        )
+    }
+}
+
+/// The deploy-time admin secret. An empty configured token never matches.
+pub fn is_admin_token(presented: &str, configured: &str) -> bool {
+    !configured.is_empty()
+        && constant_time_eq(
+            &Sha256::digest(presented.as_bytes()),
+            &Sha256::digest(configured.as_bytes()),
+        )
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Equal-length inputs take the same time whatever their contents.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter_rng() -> impl FnMut(&mut [u8]) {
+        let mut n = 0u8;
+        move |buf: &mut [u8]| {
+            for b in buf.iter_mut() {
+                *b = n;
+                n = n.wrapping_add(37);
+            }
+        }
+    }
+
+    #[test]
+    fn ping_tokens_have_the_documented_format() {
+        let token = new_ping_token(&mut counter_rng());
+        assert!(token.starts_with("hb_"));
+        assert_eq!(token.len(), 3 + 22);
+        assert!(is_ping_token(&token));
+    }
+
+    #[test]
+    fn ping_token_check_rejects_malformed_strings() {
+        for bad in [
+            "",
+            "hb_",
+            "hb_short",
+            "xx_0123456789012345678901",
+            "hb_012345678901234567890!",
+            "hb_01234567890123456789012",
+        ] {
+            assert!(!is_ping_token(bad), "{bad:?} accepted");
+        }
+        assert!(is_ping_token("hb_0123456789abcdefghijkl"));
+    }
+
+    #[test]
+    fn rejection_sampling_skips_biased_bytes() {
+        let mut always_high = |buf: &mut [u8]| buf.fill(250);
+        let mut calls = 0;
+        let mut mixed = |buf: &mut [u8]| {
+            calls += 1;
+            if calls == 1 {
+                always_high(buf)
+            } else {
+                buf.fill(61)
+            }
+        };
+        assert_eq!(random_base62(5, &mut mixed), "zzzzz");
+    }
+
+    #[test]
+    fn distinct_random_input_gives_distinct_tokens() {
+        let mut seed = 1u64;
+        let mut rng = |buf: &mut [u8]| {
+            for b in buf.iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = seed as u8;
+            }
+        };
+        let tokens: std::collections::HashSet<_> =
+            (0..1_000).map(|_| new_ping_token(&mut rng)).collect();
+        assert_eq!(tokens.len(), 1_000);
+    }
+
+    #[test]
+    fn api_key_round_trips_and_stores_only_a_hash() {
+        let k = new_api_key(&mut counter_rng());
+        assert!(k.key.starts_with("ebk_"));
+        assert!(!k.secret_hash.contains(&k.key[4 + 12 + 1..]));
+        let presented = parse_api_key(&k.key).expect("parses");
+        assert_eq!(presented.id, k.id);
+        assert!(presented.matches(&k.secret_hash));
+    }
+
+    #[test]
+    fn a_wrong_secret_does_not_match() {
+        let k = new_api_key(&mut counter_rng());
+        let mut tampered = k.key.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'a' { 'b' } else { 'a' });
+        assert!(!parse_api_key(&tampered).unwrap().matches(&k.secret_hash));
+    }
+
+    #[test]
+    fn malformed_api_keys_do_not_parse() {
+        for bad in [
+            "",
+            "ebk_",
+            "ebk_abc_def",
+            "Bearer ebk_x",
+            "ebk_AAAAAAAAAAAA_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+            "ebk_AAAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        ] {
+            assert!(parse_api_key(bad).is_none(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn sha256_matches_a_known_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_length() {
+        assert!(constant_time_eq(b"same", b"same"));
+        assert!(!constant_time_eq(b"same", b"sama"));
+        assert!(!constant_time_eq(b"same", b"same!"));
+    }
+
+    #[test]
+    fn admin_token_must_match_and_be_configured() {
+        assert!(is_admin_token("s3cret", "s3cret"));
+        assert!(!is_admin_token("s3cret", "other"));
+        assert!(!is_admin_token("", ""));
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure core: no `worker` types, so all of it builds and tests natively.
+
+pub mod beacon;
+pub mod credentials;
+pub mod monitor;
+pub mod paging;
+pub mod ping;
+pub mod rate_window;
+pub mod routes;
+pub mod scope;
+pub mod time;
+pub mod validation;

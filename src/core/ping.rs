@@ -1,0 +1,131 @@
+//! A ping as the dialects hand it to the core, and as it waits in a token's Durable Object
+//! until it is flushed to D1.
+
+use serde::{Deserialize, Serialize};
+
+/// What a ping says about the job it reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PingKind {
+    /// "I am alive", no outcome (beacons, seed 001's default result).
+    Tick,
+    Success,
+    Start,
+    Fail,
+    /// Informational; never changes status.
+    Log,
+}
+
+/// Which dialect received the ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PingSource {
+    Beacon,
+    Heartbeat,
+    Ping,
+    System,
+}
+
+/// Headers kept with a ping are capped so one request cannot bloat storage.
+pub const MAX_USER_AGENT: usize = 256;
+
+/// A ping as received, before the token's Durable Object accepts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PingInput {
+    pub source: PingSource,
+    pub kind: PingKind,
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// An accepted ping, durable in its token's Durable Object until D1 has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingPing {
+    /// Unique per ping: flushing the same ping twice stores it once.
+    pub id: String,
+    pub monitor_id: String,
+    pub received_at: i64,
+    #[serde(flatten)]
+    pub input: PingInput,
+}
+
+/// Cuts `s` to at most `max` bytes without splitting a character.
+pub fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The last ping in `batch` that carried a value, with its time.
+pub fn latest_value(batch: &[PendingPing]) -> Option<(f64, i64)> {
+    batch
+        .iter()
+        .filter_map(|p| p.input.value.map(|v| (v, p.received_at)))
+        .max_by_key(|&(_, at)| at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping(at: i64, value: Option<f64>) -> PendingPing {
+        PendingPing {
+            id: format!("p{at}"),
+            monitor_id: "m".into(),
+            received_at: at,
+            input: PingInput {
+                source: PingSource::Beacon,
+                kind: PingKind::Tick,
+                method: "POST".into(),
+                value,
+                message: None,
+                exit_status: None,
+                run_id: None,
+                client_ip: None,
+                user_agent: None,
+            },
+        }
+    }
+
+    #[test]
+    fn pending_pings_flatten_to_the_columns_the_flush_reads() {
+        let json = serde_json::to_value(ping(5, Some(1.5))).unwrap();
+        assert_eq!(json["received_at"], 5);
+        assert_eq!(json["kind"], "tick");
+        assert_eq!(json["source"], "beacon");
+        assert_eq!(json["value"], 1.5);
+        assert!(json.get("message").is_none());
+    }
+
+    #[test]
+    fn latest_value_takes_the_newest_ping_with_a_value() {
+        assert_eq!(
+            latest_value(&[ping(1, Some(1.0)), ping(3, Some(3.0)), ping(4, None)]),
+            Some((3.0, 3))
+        );
+        assert_eq!(latest_value(&[ping(1, None)]), None);
+    }
+
+    #[test]
+    fn truncation_respects_character_boundaries() {
+        assert_eq!(truncate_utf8("héllo", 2), "h");
+        assert_eq!(truncate_utf8("héllo", 3), "hé");
+        assert_eq!(truncate_utf8("abc", 10), "abc");
+    }
+}

@@ -1,0 +1,166 @@
+//! Every HTTP route edgebeat serves, as data: the dispatcher matches against this table and
+//! the OpenAPI document is checked against it, so neither can grow a route the other lacks.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Beacon,
+    BeaconPreflight,
+    CreateProject,
+    CreateKey,
+    RevokeKey,
+    CreateHeartbeat,
+    ListHeartbeats,
+    GetHeartbeat,
+    DeleteHeartbeat,
+    RotateHeartbeatToken,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// Literal segments and `{name}` parameters.
+    pub path: &'static str,
+    pub route: Route,
+}
+
+const fn at(method: &'static str, path: &'static str, route: Route) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        route,
+    }
+}
+
+pub const ROUTES: &[RouteSpec] = &[
+    at("GET", "/healthz", Route::Health),
+    at("GET", "/api/v1/beet/{token}", Route::Beacon),
+    at("POST", "/api/v1/beet/{token}", Route::Beacon),
+    at("HEAD", "/api/v1/beet/{token}", Route::Beacon),
+    at("OPTIONS", "/api/v1/beet/{token}", Route::BeaconPreflight),
+    at("POST", "/v1/projects", Route::CreateProject),
+    at("POST", "/v1/projects/{project_id}/keys", Route::CreateKey),
+    at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
+    at("POST", "/v1/heartbeat", Route::CreateHeartbeat),
+    at("GET", "/v1/heartbeats", Route::ListHeartbeats),
+    at("GET", "/v1/heartbeat/{id}", Route::GetHeartbeat),
+    at("DELETE", "/v1/heartbeat/{id}", Route::DeleteHeartbeat),
+    at(
+        "POST",
+        "/v1/heartbeat/{id}/rotate-token",
+        Route::RotateHeartbeatToken,
+    ),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Matched<'a> {
+    Found { route: Route, params: Vec<&'a str> },
+    MethodNotAllowed { allow: Vec<&'static str> },
+    NotFound,
+}
+
+/// Captured parameters of `template` for `path`, in order, when the two line up.
+fn capture<'a>(template: &str, path: &'a str) -> Option<Vec<&'a str>> {
+    let mut params = Vec::new();
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') => {
+                if g.is_empty() {
+                    return None;
+                }
+                params.push(g);
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+pub fn match_route<'a>(method: &str, path: &'a str) -> Matched<'a> {
+    let mut allow = Vec::new();
+    for spec in ROUTES {
+        if let Some(params) = capture(spec.path, path) {
+            if spec.method == method {
+                return Matched::Found {
+                    route: spec.route,
+                    params,
+                };
+            }
+            allow.push(spec.method);
+        }
+    }
+    if allow.is_empty() {
+        Matched::NotFound
+    } else {
+        Matched::MethodNotAllowed { allow }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_parameters_in_order() {
+        assert_eq!(
+            match_route("POST", "/v1/projects/p1/keys"),
+            Matched::Found {
+                route: Route::CreateKey,
+                params: vec!["p1"]
+            }
+        );
+    }
+
+    #[test]
+    fn literal_segments_beat_nothing_else() {
+        assert_eq!(
+            match_route("GET", "/v1/heartbeats"),
+            Matched::Found {
+                route: Route::ListHeartbeats,
+                params: vec![]
+            }
+        );
+        assert_eq!(
+            match_route("GET", "/v1/heartbeat/abc"),
+            Matched::Found {
+                route: Route::GetHeartbeat,
+                params: vec!["abc"]
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_method_lists_the_allowed_ones() {
+        assert_eq!(
+            match_route("PATCH", "/v1/heartbeat/abc"),
+            Matched::MethodNotAllowed {
+                allow: vec!["GET", "DELETE"]
+            }
+        );
+    }
+
+    #[test]
+    fn empty_parameters_and_extra_segments_do_not_match() {
+        assert_eq!(match_route("GET", "/api/v1/beet/"), Matched::NotFound);
+        assert_eq!(match_route("GET", "/api/v1/beet/a/b"), Matched::NotFound);
+        assert_eq!(match_route("GET", "/nope"), Matched::NotFound);
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../openapi.json")).expect("openapi.json parses");
+        for spec in ROUTES {
+            let op = doc["paths"][spec.path][spec.method.to_ascii_lowercase()].as_object();
+            assert!(
+                op.is_some(),
+                "openapi.json lacks {} {}",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+}

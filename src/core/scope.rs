@@ -1,0 +1,66 @@
+//! What an API key may do.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Read and write the project's monitors, keys and channels.
+    Manage,
+    /// Only GET.
+    Read,
+    /// Send events and system heartbeats.
+    Ingest,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "manage" => Some(Self::Manage),
+            "read" => Some(Self::Read),
+            "ingest" => Some(Self::Ingest),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manage => "manage",
+            Self::Read => "read",
+            Self::Ingest => "ingest",
+        }
+    }
+
+    pub fn can_read(self) -> bool {
+        matches!(self, Self::Manage | Self::Read)
+    }
+
+    pub fn can_manage(self) -> bool {
+        self == Self::Manage
+    }
+
+    pub fn can_ingest(self) -> bool {
+        matches!(self, Self::Manage | Self::Ingest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in [Scope::Manage, Scope::Read, Scope::Ingest] {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Scope::parse("admin"), None);
+    }
+
+    #[test]
+    fn read_keys_only_read_and_ingest_keys_only_ingest() {
+        assert!(Scope::Read.can_read() && !Scope::Read.can_manage() && !Scope::Read.can_ingest());
+        assert!(
+            !Scope::Ingest.can_read() && !Scope::Ingest.can_manage() && Scope::Ingest.can_ingest()
+        );
+        assert!(
+            Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest()
+        );
+    }
+}

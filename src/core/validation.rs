@@ -1,0 +1,169 @@
+//! Field-level checks on JSON request bodies. Every failure names its field, so the API can
+//! answer `{"error": "...", "field": "..."}`. Unknown fields are ignored.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Checked<T> = Result<T, FieldError>;
+
+/// The body must be a JSON object.
+pub fn object(body: &[u8]) -> Checked<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(FieldError::new("body", "must be a JSON object")),
+        Err(_) => Err(FieldError::new("body", "must be valid JSON")),
+    }
+}
+
+/// A trimmed, non-empty string of at most `max` characters, when present.
+pub fn optional_text(obj: &Map<String, Value>, field: &str, max: usize) -> Checked<Option<String>> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if s.is_empty() {
+                Err(FieldError::new(field, "must not be empty"))
+            } else if s.chars().count() > max {
+                Err(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ))
+            } else if s.chars().any(char::is_control) {
+                Err(FieldError::new(
+                    field,
+                    "must not contain control characters",
+                ))
+            } else {
+                Ok(Some(s.to_string()))
+            }
+        }
+        Some(_) => Err(FieldError::new(field, "must be a string")),
+    }
+}
+
+pub fn required_text(obj: &Map<String, Value>, field: &str, max: usize) -> Checked<String> {
+    optional_text(obj, field, max)?.ok_or_else(|| FieldError::new(field, "is required"))
+}
+
+/// A whole number within `min..=max`, when present.
+pub fn optional_integer(
+    obj: &Map<String, Value>,
+    field: &str,
+    min: i64,
+    max: i64,
+) -> Checked<Option<i64>> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            let whole = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    .map(|f| f as i64)
+            });
+            match whole {
+                Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
+                Some(_) => Err(FieldError::new(
+                    field,
+                    format!("must be between {min} and {max}"),
+                )),
+                None => Err(FieldError::new(field, "must be a whole number")),
+            }
+        }
+        Some(_) => Err(FieldError::new(field, "must be a number")),
+    }
+}
+
+pub fn optional_bool(obj: &Map<String, Value>, field: &str) -> Checked<Option<bool>> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(FieldError::new(field, "must be true or false")),
+    }
+}
+
+/// A canonical lower-case hyphenated UUID.
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn body_must_be_a_json_object() {
+        assert_eq!(object(b"[1]").unwrap_err().message, "must be a JSON object");
+        assert_eq!(object(b"{").unwrap_err().message, "must be valid JSON");
+        assert!(object(br#"{"a":1}"#).is_ok());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        let o = obj(
+            json!({"name": "  nightly backup  ", "long": "x".repeat(11), "n": 5, "blank": " "}),
+        );
+        assert_eq!(required_text(&o, "name", 10).unwrap_err().field, "name");
+        assert_eq!(required_text(&o, "name", 20).unwrap(), "nightly backup");
+        assert!(required_text(&o, "long", 10).is_err());
+        assert_eq!(
+            required_text(&o, "n", 10).unwrap_err().message,
+            "must be a string"
+        );
+        assert_eq!(
+            required_text(&o, "blank", 10).unwrap_err().message,
+            "must not be empty"
+        );
+        assert_eq!(
+            required_text(&o, "missing", 10).unwrap_err().message,
+            "is required"
+        );
+    }
+
+    #[test]
+    fn integers_are_whole_and_in_range() {
+        let o = obj(json!({"a": 60, "b": 59, "c": 60.5, "d": "60", "e": 120.0}));
+        assert_eq!(optional_integer(&o, "a", 60, 100).unwrap(), Some(60));
+        assert!(optional_integer(&o, "b", 60, 100).is_err());
+        assert_eq!(
+            optional_integer(&o, "c", 60, 100).unwrap_err().message,
+            "must be a whole number"
+        );
+        assert_eq!(
+            optional_integer(&o, "d", 60, 100).unwrap_err().message,
+            "must be a number"
+        );
+        assert_eq!(optional_integer(&o, "e", 60, 200).unwrap(), Some(120));
+        assert_eq!(optional_integer(&o, "zzz", 60, 100).unwrap(), None);
+    }
+
+    #[test]
+    fn uuids_are_canonical() {
+        assert!(is_uuid("6766163a-568d-47b4-a1fa-91a0957e06d4"));
+        assert!(!is_uuid("6766163a568d47b4a1fa91a0957e06d4"));
+        assert!(!is_uuid("6766163a-568d-47b4-a1fa-91a0957e06dz"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Bootstrap: projects (admin token) and their API keys (admin token or a `manage` key).
+
+use serde_json::json;
+use worker::{Env, Request};
+
+use super::http::{json, json_body, principal, ApiError, ApiResult};
+use crate::core::scope::Scope;
+use crate::core::time::format_rfc3339;
+use crate::core::validation::{optional_text, required_text, FieldError};
+use crate::edge::api_keys::{insert_key, revoke_key as revoke, StoredKey};
+use crate::edge::auth::Principal;
+use crate::edge::db::{database, now_ms};
+use crate::edge::{projects, random};
+
+const MAX_NAME: usize = 100;
+
+pub async fn create_project(req: &mut Request, env: &Env) -> ApiResult {
+    if principal(req, env).await? != Principal::Admin {
+        return Err(ApiError::Forbidden("only the admin token creates projects"));
+    }
+    let body = json_body(req).await?;
+    let name = required_text(&body, "name", MAX_NAME)?;
+    let project =
+        projects::create_project(&database(env)?, &random::uuid(), &name, now_ms()).await?;
+    json(
+        201,
+        &json!({
+            "id": project.id,
+            "name": project.name,
+            "status": project.status,
+            "created_at": format_rfc3339(project.created_at),
+        }),
+    )
+}
+
+pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiResult {
+    let allowed = match principal(req, env).await? {
+        Principal::Admin => true,
+        Principal::Key {
+            project_id: own,
+            scope,
+        } => own == project_id && scope.can_manage(),
+    };
+    let db = database(env)?;
+    // Another project's id looks exactly like one that does not exist.
+    if !allowed || !projects::project_exists(&db, project_id).await? {
+        return Err(ApiError::NotFound("project"));
+    }
+    let body = json_body(req).await?;
+    let name = optional_text(&body, "name", MAX_NAME)?.unwrap_or_else(|| "default".into());
+    let scope_text = required_text(&body, "scope", 16)?;
+    let scope = Scope::parse(&scope_text)
+        .ok_or_else(|| FieldError::new("scope", "must be one of manage, read, ingest"))?;
+    let key = random::api_key();
+    let now = now_ms();
+    insert_key(
+        &db,
+        &StoredKey {
+            id: &key.id,
+            project_id,
+            name: &name,
+            scope,
+            secret_hash: &key.secret_hash,
+            created_at: now,
+        },
+    )
+    .await?;
+    json(
+        201,
+        &json!({
+            "id": key.id,
+            "project_id": project_id,
+            "name": name,
+            "scope": scope.as_str(),
+            "key": key.key,
+            "created_at": format_rfc3339(now),
+            "note": "store this key now: it is shown only once",
+        }),
+    )
+}
+
+pub async fn revoke_key(req: &mut Request, env: &Env, key_id: &str) -> ApiResult {
+    let project = match principal(req, env).await? {
+        Principal::Admin => None,
+        Principal::Key { project_id, scope } if scope.can_manage() => Some(project_id),
+        Principal::Key { .. } => return Err(ApiError::Forbidden("only a manage key revokes keys")),
+    };
+    if !revoke(&database(env)?, key_id, project.as_deref(), now_ms()).await? {
+        return Err(ApiError::NotFound("key"));
+    }
+    json(200, &json!({"id": key_id, "revoked": true}))
+}

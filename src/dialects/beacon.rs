@@ -1,0 +1,96 @@
+//! Seed 000: `GET|POST|HEAD /api/v1/beet/{token}` always answers the 1x1 GIF (429 + GIF when
+//! rate limited). Nothing here may surface as an error: a beacon must never break a page.
+
+use worker::{Env, Headers, Method, Request, Response};
+
+use crate::core::beacon::{beacon_value, MAX_BEACON_BODY, TRANSPARENT_GIF};
+use crate::core::credentials::is_ping_token;
+use crate::core::ping::{truncate_utf8, PingInput, PingKind, PingSource, MAX_USER_AGENT};
+use crate::edge::ping_gate::record_ping;
+use crate::edge::ping_token::RecordOutcome;
+
+const ALLOW_METHODS: &str = "GET, POST, HEAD, OPTIONS";
+
+fn cors_headers() -> Headers {
+    let headers = Headers::new();
+    let _ = headers.set("access-control-allow-origin", "*");
+    headers
+}
+
+fn gif(status: u16) -> Response {
+    let headers = cors_headers();
+    let _ = headers.set("content-type", "image/gif");
+    let _ = headers.set("cache-control", "no-store");
+    match Response::from_bytes(TRANSPARENT_GIF.to_vec()) {
+        Ok(r) => r.with_status(status).with_headers(headers),
+        Err(_) => Response::empty()
+            .expect("an empty response builds")
+            .with_status(status),
+    }
+}
+
+pub async fn beacon(req: &mut Request, env: &Env, token: &str) -> Response {
+    if !is_ping_token(token) {
+        return gif(200);
+    }
+    let method = req.method();
+    let value = if method == Method::Post {
+        read_value(req).await
+    } else {
+        None
+    };
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let input = PingInput {
+        source: PingSource::Beacon,
+        kind: PingKind::Tick,
+        method: method.to_string(),
+        value,
+        message: None,
+        exit_status: None,
+        run_id: None,
+        client_ip: header("cf-connecting-ip"),
+        user_agent: header("user-agent").map(|ua| truncate_utf8(&ua, MAX_USER_AGENT).to_string()),
+    };
+    match record_ping(env, token, &input).await {
+        Ok(RecordOutcome::Limited { .. }) => gif(429),
+        Ok(_) => gif(200),
+        Err(e) => {
+            worker::console_error!("beacon could not record a ping: {e}");
+            gif(200)
+        }
+    }
+}
+
+/// The optional `{"value": n}`; a body that is too big, unreadable or not that shape has none.
+async fn read_value(req: &mut Request) -> Option<f64> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BEACON_BODY) {
+        return None;
+    }
+    beacon_value(&req.bytes().await.ok()?)
+}
+
+/// CORS preflight for `fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'}})`.
+pub fn preflight(req: &Request) -> Response {
+    let headers = cors_headers();
+    let requested = req
+        .headers()
+        .get("access-control-request-headers")
+        .ok()
+        .flatten();
+    let _ = headers.set("access-control-allow-methods", ALLOW_METHODS);
+    let _ = headers.set(
+        "access-control-allow-headers",
+        requested.as_deref().unwrap_or("content-type"),
+    );
+    let _ = headers.set("access-control-max-age", "86400");
+    Response::empty()
+        .expect("an empty response builds")
+        .with_status(204)
+        .with_headers(headers)
+}

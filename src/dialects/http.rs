@@ -1,0 +1,191 @@
+//! JSON in, JSON out for the management API: one error type, mapped to HTTP once.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use worker::{Env, Headers, Request, Response};
+
+use crate::core::scope::Scope;
+use crate::core::validation::{self, FieldError};
+use crate::edge::auth::{authenticate, bearer, Principal};
+
+/// Request bodies of the management API are small; larger ones are refused unread.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Invalid(FieldError),
+    Unauthorized,
+    Forbidden(&'static str),
+    NotFound(&'static str),
+    MethodNotAllowed(Vec<&'static str>),
+    Conflict(&'static str),
+    PayloadTooLarge,
+    Internal,
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Invalid(e)
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    /// Internals are logged, never sent.
+    fn from(e: worker::Error) -> Self {
+        worker::console_error!("internal error: {e}");
+        ApiError::Internal
+    }
+}
+
+impl ApiError {
+    pub fn into_response(self) -> Response {
+        let (status, code, message, field) = match &self {
+            ApiError::Invalid(e) => (
+                400,
+                "invalid_request",
+                format!("{} {}", e.field, e.message),
+                Some(e.field.clone()),
+            ),
+            ApiError::Unauthorized => (
+                401,
+                "unauthorized",
+                "missing or invalid credentials".into(),
+                None,
+            ),
+            ApiError::Forbidden(why) => (403, "forbidden", (*why).into(), None),
+            ApiError::NotFound(what) => (404, "not_found", format!("{what} not found"), None),
+            ApiError::MethodNotAllowed(_) => (
+                405,
+                "method_not_allowed",
+                "method not allowed on this route".into(),
+                None,
+            ),
+            ApiError::Conflict(why) => (409, "conflict", (*why).into(), None),
+            ApiError::PayloadTooLarge => (
+                413,
+                "payload_too_large",
+                format!("body must be at most {MAX_JSON_BODY} bytes"),
+                None,
+            ),
+            ApiError::Internal => (500, "internal", "internal error".into(), None),
+        };
+        let mut body = json!({"error": message, "code": code});
+        if let Some(field) = field {
+            body["field"] = field.into();
+        }
+        let response = match json(status, &body) {
+            Ok(r) => r,
+            Err(_) => {
+                return Response::empty()
+                    .map(|r| r.with_status(500))
+                    .unwrap_or_else(|_| unreachable_response())
+            }
+        };
+        let headers = response.headers();
+        match &self {
+            ApiError::Unauthorized => {
+                let _ = headers.set("WWW-Authenticate", "Bearer");
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                let _ = headers.set("Allow", &allow.join(", "));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+fn unreachable_response() -> Response {
+    // Building an empty response cannot fail in practice; keep the type total anyway.
+    Response::from_bytes(Vec::new()).expect("an empty response builds")
+}
+
+pub fn json(status: u16, body: &impl Serialize) -> ApiResult {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    let text = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    Ok(Response::ok(text)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The request body as a JSON object, within the size limit.
+pub async fn json_body(req: &mut Request) -> Result<Map<String, Value>, ApiError> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > MAX_JSON_BODY {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::Invalid(FieldError::new("body", "could not be read")))?;
+    if bytes.len() > MAX_JSON_BODY {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(validation::object(&bytes)?)
+}
+
+/// The authenticated caller, or 401.
+pub async fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> {
+    let credential = bearer(req).ok_or(ApiError::Unauthorized)?;
+    authenticate(env, &credential)
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// What a route needs from a project key.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    Read,
+    Manage,
+}
+
+/// The project of a key allowed to do `need`; admin and weaker keys are refused.
+pub async fn project_key(req: &Request, env: &Env, need: Need) -> Result<String, ApiError> {
+    match principal(req, env).await? {
+        Principal::Admin => Err(ApiError::Forbidden(
+            "this route needs a project API key, not the admin token",
+        )),
+        Principal::Key { project_id, scope } => {
+            let allowed = match need {
+                Need::Read => scope.can_read(),
+                Need::Manage => scope.can_manage(),
+            };
+            if allowed {
+                Ok(project_id)
+            } else {
+                Err(ApiError::Forbidden(forbidden_for(scope)))
+            }
+        }
+    }
+}
+
+fn forbidden_for(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Read => "this key is read-only",
+        Scope::Ingest => "this key may only send events and system heartbeats",
+        Scope::Manage => "this key may not do that",
+    }
+}
+
+/// Scheme and host the caller used, for building ping URLs.
+pub fn origin(req: &Request) -> String {
+    req.url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// A query parameter's first value.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let url = req.url().ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,29 @@
+//! One module per API dialect. Each parses its request, calls the core/edge, shapes the answer.
+
+pub mod admin;
+pub mod beacon;
+pub mod heartbeats;
+pub mod http;
+
+use worker::{Env, Request, Response};
+
+use crate::core::routes::Route;
+
+/// Runs the handler of a matched route.
+pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) -> Response {
+    let param = |i: usize| params.get(i).copied().unwrap_or_default();
+    let answer = match route {
+        Route::Health => http::json(200, &serde_json::json!({"ok": true})),
+        Route::Beacon => return beacon::beacon(req, env, param(0)).await,
+        Route::BeaconPreflight => return beacon::preflight(req),
+        Route::CreateProject => admin::create_project(req, env).await,
+        Route::CreateKey => admin::create_key(req, env, param(0)).await,
+        Route::RevokeKey => admin::revoke_key(req, env, param(0)).await,
+        Route::CreateHeartbeat => heartbeats::create(req, env).await,
+        Route::ListHeartbeats => heartbeats::list(req, env).await,
+        Route::GetHeartbeat => heartbeats::get(req, env, param(0)).await,
+        Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
+        Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,
+    };
+    answer.unwrap_or_else(http::ApiError::into_response)
+}

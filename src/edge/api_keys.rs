@@ -1,0 +1,72 @@
+//! API keys: stored as a public id plus the SHA-256 of the secret, never the key itself.
+
+use serde::Deserialize;
+use worker::{D1Database, Result};
+
+use super::db::{int, text};
+use crate::core::scope::Scope;
+
+pub struct StoredKey<'a> {
+    pub id: &'a str,
+    pub project_id: &'a str,
+    pub name: &'a str,
+    pub scope: Scope,
+    pub secret_hash: &'a str,
+    pub created_at: i64,
+}
+
+pub async fn insert_key(db: &D1Database, key: &StoredKey<'_>) -> Result<()> {
+    db.prepare(
+        "INSERT INTO api_keys (id, project_id, name, scope, secret_hash, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(&[
+        text(key.id),
+        text(key.project_id),
+        text(key.name),
+        text(key.scope.as_str()),
+        text(key.secret_hash),
+        int(key.created_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyForAuth {
+    pub project_id: String,
+    pub scope: String,
+    pub secret_hash: String,
+}
+
+/// The live key with this id, in an active project. Runs on every authenticated request
+/// (primary-key lookup), so revocation takes effect on the very next one.
+pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAuth>> {
+    db.prepare(
+        "SELECT k.project_id, k.scope, k.secret_hash FROM api_keys k \
+         JOIN projects p ON p.id = k.project_id \
+         WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
+    )
+    .bind(&[text(id)])?
+    .first(None)
+    .await
+}
+
+/// Revokes a live key; `project_id` limits it to one project. Returns whether one was revoked.
+pub async fn revoke_key(
+    db: &D1Database,
+    id: &str,
+    project_id: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let result = db
+        .prepare(
+            "UPDATE api_keys SET revoked_at = ?2 \
+             WHERE id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR project_id = ?3)",
+        )
+        .bind(&[text(id), int(now), super::db::opt_text(project_id)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}

@@ -1,0 +1,47 @@
+//! Who is calling: the deploy-time admin, or a project's API key.
+
+use worker::{Env, Request, Result};
+
+use super::api_keys::find_live_key;
+use super::db::database;
+use crate::core::credentials::{is_admin_token, parse_api_key};
+use crate::core::scope::Scope;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Admin,
+    Key { project_id: String, scope: Scope },
+}
+
+/// The credential of an `Authorization: Bearer <credential>` header.
+pub fn bearer(req: &Request) -> Option<String> {
+    let header = req.headers().get("Authorization").ok()??;
+    let (scheme, credential) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim().to_string())
+}
+
+/// Resolves a presented credential; `None` when it is not a valid, live credential.
+pub async fn authenticate(env: &Env, credential: &str) -> Result<Option<Principal>> {
+    let admin = env
+        .secret("ADMIN_TOKEN")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    if is_admin_token(credential, &admin) {
+        return Ok(Some(Principal::Admin));
+    }
+    let Some(presented) = parse_api_key(credential) else {
+        return Ok(None);
+    };
+    let Some(stored) = find_live_key(&database(env)?, presented.id).await? else {
+        return Ok(None);
+    };
+    if !presented.matches(&stored.secret_hash) {
+        return Ok(None);
+    }
+    Ok(Scope::parse(&stored.scope).map(|scope| Principal::Key {
+        project_id: stored.project_id,
+        scope,
+    }))
+}

@@ -1,0 +1,33 @@
+//! The Worker's entry points: fetch (every HTTP request) and scheduled (the Cron Trigger).
+
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+
+use super::db::now_ms;
+use super::sweep::run_sweep;
+use crate::core::routes::{match_route, Matched};
+use crate::dialects::{self, http::ApiError};
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    let method = req.method().to_string();
+    Ok(match match_route(&method, &path) {
+        Matched::Found { route, params } => dialects::serve(route, &params, &mut req, &env).await,
+        Matched::MethodNotAllowed { allow } => ApiError::MethodNotAllowed(allow).into_response(),
+        Matched::NotFound => ApiError::NotFound("route").into_response(),
+    })
+}
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let scheduled_at = event.schedule() as i64;
+    match run_sweep(&env, scheduled_at, now_ms()).await {
+        Ok(due) => worker::console_log!("sweep at {scheduled_at}: {due} monitors due"),
+        Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
+    }
+}

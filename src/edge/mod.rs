@@ -1,0 +1,13 @@
+//! The edge: everything that touches the Workers runtime (D1, Durable Objects, entry points).
+
+pub mod api_keys;
+pub mod auth;
+pub mod db;
+pub mod entry;
+pub mod monitors;
+pub mod ping_gate;
+pub mod ping_token;
+pub mod pings;
+pub mod projects;
+pub mod random;
+pub mod sweep;

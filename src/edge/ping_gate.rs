@@ -1,0 +1,102 @@
+//! The worker's side of a ping: ask the token's Durable Object, but remember in the isolate
+//! the answers that cannot change soon (token unknown; window full until T), so a busy page
+//! hammering a dead or limited token does not queue behind its Durable Object.
+//!
+//! Only negative answers are remembered. Acceptance is always the object's decision, so
+//! the rate limit stays exact and a rotated-away token is never kept alive here.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use worker::{Env, Headers, Method, Request, RequestInit, Result};
+
+use super::db::now_ms;
+use super::ping_token::{RecordOutcome, TOKEN_HEADER};
+use crate::core::ping::PingInput;
+
+/// Unknown tokens are remembered this long.
+const UNKNOWN_TTL_MS: i64 = 60_000;
+/// A limited answer is reused only until this long before the window frees, leaving the
+/// exact boundary to the object (its clock, not ours, decides).
+const LIMIT_MARGIN_MS: i64 = 100;
+const MAX_REMEMBERED: usize = 10_000;
+
+thread_local! {
+    /// token -> until when (ms) the remembered negative answer holds.
+    static REMEMBERED: RefCell<HashMap<String, (i64, RecordOutcome)>> = RefCell::new(HashMap::new());
+}
+
+fn remembered(token: &str, now: i64) -> Option<RecordOutcome> {
+    REMEMBERED.with(|r| {
+        let mut map = r.borrow_mut();
+        match map.get(token) {
+            Some((until, outcome)) if now < *until => Some(outcome.clone()),
+            Some(_) => {
+                map.remove(token);
+                None
+            }
+            None => None,
+        }
+    })
+}
+
+fn remember(token: &str, until: i64, outcome: RecordOutcome) {
+    REMEMBERED.with(|r| {
+        let mut map = r.borrow_mut();
+        if map.len() >= MAX_REMEMBERED {
+            map.clear();
+        }
+        map.insert(token.to_string(), (until, outcome));
+    });
+}
+
+/// Records a ping for `token` (already checked to be well formed).
+pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<RecordOutcome> {
+    let now = now_ms();
+    if let Some(outcome) = remembered(token, now) {
+        return Ok(outcome);
+    }
+    let headers = Headers::new();
+    headers.set(TOKEN_HEADER, token)?;
+    headers.set("content-type", "application/json")?;
+    let body = serde_json::to_string(input).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init("https://ping-token/record", &init)?;
+    let stub = env
+        .durable_object("PING_TOKEN")?
+        .id_from_name(token)?
+        .get_stub()?;
+    let outcome: RecordOutcome = stub.fetch_with_request(request).await?.json().await?;
+    match &outcome {
+        RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
+        RecordOutcome::Limited { retry_at } if retry_at - LIMIT_MARGIN_MS > now => {
+            remember(token, retry_at - LIMIT_MARGIN_MS, outcome.clone())
+        }
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+/// Tells the token's object that the token is dead (rotated away or its monitor deleted).
+/// Runs after D1 has dropped the token, so the very next ping is refused.
+pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
+    let stub = env
+        .durable_object("PING_TOKEN")?
+        .id_from_name(token)?
+        .get_stub()?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    let response = stub
+        .fetch_with_request(Request::new_with_init("https://ping-token/retire", &init)?)
+        .await?;
+    if response.status_code() >= 300 {
+        return Err(worker::Error::RustError(format!(
+            "retire answered {}",
+            response.status_code()
+        )));
+    }
+    Ok(())
+}

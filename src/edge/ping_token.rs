@@ -1,0 +1,275 @@
+//! One Durable Object per ping token. It serialises that token's pings, keeps the exact
+//! rate window, and holds every accepted ping durably until D1 has it.
+//!
+//! Accepting a ping costs one local storage write (awaited, so an acknowledged ping
+//! survives a restart) and never waits on D1: an alarm flushes pending pings to D1 in
+//! batches shortly after, and keeps retrying with backoff until D1 takes them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
+
+use super::db::{database, now_ms};
+use super::monitors::monitor_id_for_token;
+use super::pings::store_pings;
+use super::random;
+use crate::core::ping::{PendingPing, PingInput};
+use crate::core::rate_window::{Decision, RateWindow};
+
+/// Accepted pings wait this long so bursts reach D1 as one batch.
+const FLUSH_DELAY_MS: i64 = 250;
+const FLUSH_BATCH: usize = 500;
+const MAX_RETRY_DELAY_MS: i64 = 60_000;
+/// A known token is re-checked against D1 this often, bounding how long any missed
+/// retirement could keep it alive.
+const RECHECK_KNOWN_MS: i64 = 300_000;
+/// An unknown token is re-checked this often (tokens are random, so this is rare).
+const RECHECK_UNKNOWN_MS: i64 = 60_000;
+
+const WINDOW_KEY: &str = "window";
+const SEQ_KEY: &str = "seq";
+const PENDING_PREFIX: &str = "p:";
+
+#[derive(Debug, Clone)]
+enum Binding {
+    Unresolved,
+    Known {
+        monitor_id: String,
+        checked_at: i64,
+    },
+    Unknown {
+        checked_at: i64,
+    },
+    /// Rotated away or deleted: never valid again in this object's lifetime.
+    Retired,
+}
+
+struct Hot {
+    binding: Binding,
+    window: RateWindow,
+    next_seq: u64,
+    pending: usize,
+    flush_armed: bool,
+    flush_failures: u32,
+}
+
+/// The answer the worker gets for a ping.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RecordOutcome {
+    Accepted { received_at: i64 },
+    Limited { retry_at: i64 },
+    UnknownToken,
+}
+
+#[durable_object]
+pub struct PingToken {
+    state: State,
+    env: Env,
+    hot: Rc<RefCell<Hot>>,
+}
+
+impl Binding {
+    /// The cached answer while it is still fresh: `Some(Some(id))` known, `Some(None)` unknown.
+    fn fresh(&self, now: i64) -> Option<Option<String>> {
+        match self {
+            Binding::Known {
+                monitor_id,
+                checked_at,
+            } if now - checked_at < RECHECK_KNOWN_MS => Some(Some(monitor_id.clone())),
+            Binding::Unknown { checked_at } if now - checked_at < RECHECK_UNKNOWN_MS => Some(None),
+            Binding::Retired => Some(None),
+            _ => None,
+        }
+    }
+}
+
+/// The worker names the token in this header; the object's own id is a hash of it.
+pub const TOKEN_HEADER: &str = "x-edgebeat-token";
+
+fn pending_key(seq: u64) -> String {
+    format!("{PENDING_PREFIX}{seq:016x}")
+}
+
+impl DurableObject for PingToken {
+    fn new(state: State, env: Env) -> Self {
+        let hot = Rc::new(RefCell::new(Hot {
+            binding: Binding::Unresolved,
+            window: RateWindow::for_pings(),
+            next_seq: 0,
+            pending: 0,
+            flush_armed: false,
+            flush_failures: 0,
+        }));
+        // Restore the window and the pending pings before any event is delivered.
+        let (loading, storage) = (hot.clone(), state.storage());
+        let _init = state.block_concurrency_while(async move {
+            let window: Option<RateWindow> = storage.get(WINDOW_KEY).await?;
+            let seq: Option<u64> = storage.get(SEQ_KEY).await?;
+            let pending = storage
+                .list_with_options(ListOptions::new().prefix(PENDING_PREFIX))
+                .await?
+                .size() as usize;
+            if pending > 0 && storage.get_alarm().await?.is_none() {
+                storage.set_alarm(0i64).await?;
+            }
+            let mut hot = loading.borrow_mut();
+            hot.window = window.unwrap_or_else(RateWindow::for_pings);
+            hot.next_seq = seq.unwrap_or(0);
+            hot.pending = pending;
+            hot.flush_armed = pending > 0;
+            Ok(())
+        });
+        Self { state, env, hot }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        match req.path().as_str() {
+            "/record" => {
+                let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
+                let input: PingInput = req.json().await?;
+                Response::from_json(&self.record(&token, input).await?)
+            }
+            "/retire" => {
+                self.hot.borrow_mut().binding = Binding::Retired;
+                Response::empty()
+            }
+            _ => Response::error("not found", 404),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.flush().await;
+        Response::empty()
+    }
+}
+
+impl PingToken {
+    /// The monitor this token belongs to, from memory or (single-flight) from D1.
+    async fn monitor_id(&self, token: &str, now: i64) -> Result<Option<String>> {
+        if let Some(answer) = self.hot.borrow().binding.fresh(now) {
+            return Ok(answer);
+        }
+        // Other events wait while D1 answers, so concurrent first pings look up once and a
+        // retirement cannot interleave with a lookup that would undo it.
+        let (hot, env, token) = (self.hot.clone(), self.env.clone(), token.to_string());
+        self.state
+            .block_concurrency_while(async move {
+                if let Some(answer) = hot.borrow().binding.fresh(now) {
+                    return Ok(answer);
+                }
+                let found = monitor_id_for_token(&database(&env)?, &token).await?;
+                hot.borrow_mut().binding = match &found {
+                    Some(monitor_id) => Binding::Known {
+                        monitor_id: monitor_id.clone(),
+                        checked_at: now,
+                    },
+                    None => Binding::Unknown { checked_at: now },
+                };
+                Ok(found)
+            })
+            .await
+    }
+
+    async fn record(&self, token: &str, input: PingInput) -> Result<RecordOutcome> {
+        let now = now_ms();
+        let Some(monitor_id) = self.monitor_id(token, now).await? else {
+            return Ok(RecordOutcome::UnknownToken);
+        };
+        // Decide synchronously: no await between the check and the reservation.
+        let (seq, window) = {
+            let mut hot = self.hot.borrow_mut();
+            if let Decision::Limited { retry_at } = hot.window.try_accept(now) {
+                return Ok(RecordOutcome::Limited { retry_at });
+            }
+            let seq = hot.next_seq;
+            hot.next_seq += 1;
+            (seq, hot.window.clone())
+        };
+        let ping = PendingPing {
+            id: random::uuid(),
+            monitor_id,
+            received_at: now,
+            input,
+        };
+        let mut batch = serde_json::Map::new();
+        let as_value = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|e| worker::Error::RustError(e.to_string()))
+        };
+        batch.insert(WINDOW_KEY.into(), as_value(serde_json::to_value(&window))?);
+        batch.insert(SEQ_KEY.into(), (seq + 1).into());
+        batch.insert(pending_key(seq), as_value(serde_json::to_value(&ping))?);
+        let storage = self.state.storage();
+        if let Err(e) = storage.put_multiple(batch).await {
+            self.hot.borrow_mut().window.forget_last();
+            return Err(e);
+        }
+        let arm = {
+            let mut hot = self.hot.borrow_mut();
+            hot.pending += 1;
+            !std::mem::replace(&mut hot.flush_armed, true)
+        };
+        if arm {
+            storage.set_alarm(FLUSH_DELAY_MS).await?;
+        }
+        Ok(RecordOutcome::Accepted { received_at: now })
+    }
+
+    /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
+    async fn flush(&self) {
+        let storage = self.state.storage();
+        let result: Result<usize> = async {
+            let listed = storage
+                .list_with_options(ListOptions::new().prefix(PENDING_PREFIX).limit(FLUSH_BATCH))
+                .await?;
+            let mut keys = Vec::new();
+            let mut pings: Vec<PendingPing> = Vec::new();
+            for entry in listed.entries() {
+                let pair: js_sys::Array = entry?.into();
+                keys.push(pair.get(0).as_string().unwrap_or_default());
+                pings.push(serde_wasm_bindgen::from_value(pair.get(1))?);
+            }
+            let mut by_monitor: Vec<(&str, Vec<PendingPing>)> = Vec::new();
+            for ping in &pings {
+                match by_monitor.iter_mut().find(|(m, _)| *m == ping.monitor_id) {
+                    Some((_, group)) => group.push(ping.clone()),
+                    None => by_monitor.push((&ping.monitor_id, vec![ping.clone()])),
+                }
+            }
+            let db = database(&self.env)?;
+            for (monitor_id, group) in &by_monitor {
+                store_pings(&db, monitor_id, group).await?;
+            }
+            storage.delete_multiple(keys).await?;
+            Ok(pings.len())
+        }
+        .await;
+        let (rearm_in, failures) = {
+            let mut hot = self.hot.borrow_mut();
+            match result {
+                Ok(flushed) => {
+                    hot.pending = hot.pending.saturating_sub(flushed);
+                    hot.flush_failures = 0;
+                }
+                Err(ref e) => {
+                    hot.flush_failures += 1;
+                    worker::console_error!(
+                        "flush to D1 failed (attempt {}): {e}",
+                        hot.flush_failures
+                    );
+                }
+            }
+            hot.flush_armed = hot.pending > 0;
+            let backoff = (1_000i64 << hot.flush_failures.min(16)).min(MAX_RETRY_DELAY_MS);
+            let delay = if hot.flush_failures > 0 { backoff } else { 0 };
+            (hot.flush_armed.then_some(delay), hot.flush_failures)
+        };
+        if let Some(delay) = rearm_in {
+            if let Err(e) = storage.set_alarm(delay).await {
+                worker::console_error!("could not re-arm flush after {failures} failures: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Randomness for ids and secrets, from the runtime's CSPRNG (crypto.getRandomValues).
+
+use crate::core::credentials;
+
+pub fn fill(buf: &mut [u8]) {
+    // getrandom only fails when the platform has no CSPRNG; a Worker always has one.
+    getrandom::fill(buf).expect("crypto.getRandomValues is available in Workers");
+}
+
+pub fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn ping_token() -> String {
+    credentials::new_ping_token(&mut fill)
+}
+
+pub fn api_key() -> credentials::NewApiKey {
+    credentials::new_api_key(&mut fill)
+}
