@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn rejection_sampling_skips_biased_bytes() {
-        let mut always_high = |buf: &mut [u8]| buf.fill(250);
+        let always_high = |buf: &mut [u8]| buf.fill(250);
         let mut calls = 0;
         let mut mixed = |buf: &mut [u8]| {
             calls += 1;

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
 use super::db::{database, now_ms};
@@ -89,6 +90,11 @@ impl Binding {
 /// The worker names the token in this header; the object's own id is a hash of it.
 pub const TOKEN_HEADER: &str = "x-edgebeat-token";
 
+/// Plain JS objects (not `Map`s), which is what Durable Object storage persists.
+fn to_js(value: &impl Serialize) -> Result<JsValue> {
+    Ok(value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+}
+
 fn pending_key(seq: u64) -> String {
     format!("{PENDING_PREFIX}{seq:016x}")
 }
@@ -131,6 +137,13 @@ impl DurableObject for PingToken {
                 let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
                 let input: PingInput = req.json().await?;
                 Response::from_json(&self.record(&token, input).await?)
+            }
+            "/state" => {
+                let hot = self.hot.borrow();
+                Response::from_json(&serde_json::json!({
+                    "pending": hot.pending,
+                    "in_window": hot.window.in_window(now_ms()),
+                }))
             }
             "/retire" => {
                 self.hot.borrow_mut().binding = Binding::Retired;
@@ -194,15 +207,16 @@ impl PingToken {
             received_at: now,
             input,
         };
-        let mut batch = serde_json::Map::new();
-        let as_value = |v: serde_json::Result<serde_json::Value>| {
-            v.map_err(|e| worker::Error::RustError(e.to_string()))
+        // One atomic write: the window, the sequence and the ping land together or not at all.
+        let batch = js_sys::Object::new();
+        let put = |key: &str, value: JsValue| {
+            js_sys::Reflect::set(&batch, &JsValue::from_str(key), &value).map(|_| ())
         };
-        batch.insert(WINDOW_KEY.into(), as_value(serde_json::to_value(&window))?);
-        batch.insert(SEQ_KEY.into(), (seq + 1).into());
-        batch.insert(pending_key(seq), as_value(serde_json::to_value(&ping))?);
+        put(WINDOW_KEY, to_js(&window)?)?;
+        put(SEQ_KEY, JsValue::from_f64((seq + 1) as f64))?;
+        put(&pending_key(seq), to_js(&ping)?)?;
         let storage = self.state.storage();
-        if let Err(e) = storage.put_multiple(batch).await {
+        if let Err(e) = storage.put_multiple_raw(batch).await {
             self.hot.borrow_mut().window.forget_last();
             return Err(e);
         }
@@ -250,7 +264,12 @@ impl PingToken {
             let mut hot = self.hot.borrow_mut();
             match result {
                 Ok(flushed) => {
-                    hot.pending = hot.pending.saturating_sub(flushed);
+                    // Nothing listed means nothing is pending, whatever the count said.
+                    hot.pending = if flushed == 0 {
+                        0
+                    } else {
+                        hot.pending.saturating_sub(flushed)
+                    };
                     hot.flush_failures = 0;
                 }
                 Err(ref e) => {

@@ -1,0 +1,142 @@
+// Starts the real built worker (workerd + local D1 + Durable Objects) from wrangler.toml
+// through wrangler's test harness, and offers the few helpers every spec uses.
+import { createTestHarness } from "wrangler";
+import assert from "node:assert/strict";
+
+export const ADMIN_TOKEN = "test-admin-token";
+const ROOT = new URL("../../", import.meta.url);
+
+/** Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step. */
+export async function startEdgebeat() {
+  const server = createTestHarness({
+    root: ROOT.pathname,
+    workers: [
+      {
+        configPath: "./wrangler.toml",
+        prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
+        secrets: { ADMIN_TOKEN },
+      },
+    ],
+  });
+  const { url } = await server.listen();
+  const worker = server.getWorker();
+  await worker.applyD1Migrations("DB");
+  const env = await worker.getEnv();
+  return new Edgebeat(server, worker, env, url);
+}
+
+export class Edgebeat {
+  constructor(server, worker, env, url) {
+    this.server = server;
+    this.worker = worker;
+    this.env = env;
+    this.url = url;
+  }
+
+  close() {
+    return this.server.close();
+  }
+
+  fetch(path, init = {}) {
+    return this.server.fetch(new URL(path, this.url), init);
+  }
+
+  /** JSON request with an optional bearer credential; answers {status, headers, body}. */
+  async api(method, path, { auth, body, headers = {} } = {}) {
+    const h = { ...headers };
+    if (auth) h.authorization = `Bearer ${auth}`;
+    if (body !== undefined) h["content-type"] = "application/json";
+    const res = await this.fetch(path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: json, text };
+  }
+
+  async createProject(name = "acme") {
+    const res = await this.api("POST", "/v1/projects", { auth: ADMIN_TOKEN, body: { name } });
+    assert.equal(res.status, 201, res.text);
+    return res.body;
+  }
+
+  async createKey(projectId, scope = "manage", auth = ADMIN_TOKEN) {
+    const res = await this.api("POST", `/v1/projects/${projectId}/keys`, { auth, body: { name: `${scope} key`, scope } });
+    assert.equal(res.status, 201, res.text);
+    return res.body;
+  }
+
+  /** A project with a manage key, ready to create monitors. */
+  async tenant(name = "acme") {
+    const project = await this.createProject(name);
+    const key = await this.createKey(project.id, "manage");
+    return { project, key: key.key, keyId: key.id };
+  }
+
+  async createMonitor(key, body = { name: "nightly backup", interval: 3600 }) {
+    const res = await this.api("POST", "/v1/heartbeat", { auth: key, body });
+    assert.equal(res.status, 201, res.text);
+    return res.body;
+  }
+
+  async monitor(key, id) {
+    const res = await this.api("GET", `/v1/heartbeat/${id}`, { auth: key });
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  }
+
+  /** A beacon request; answers {status, headers, bytes}. */
+  async beacon(token, init = {}) {
+    const res = await this.fetch(`/api/v1/beet/${token}`, init);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, bytes };
+  }
+
+  /** Rows of a SQL query against the local D1 the worker uses. */
+  async rows(sql, ...params) {
+    const { results } = await this.env.DB.prepare(sql).bind(...params).all();
+    return results;
+  }
+
+  /** Pings stored in D1 for a monitor. */
+  async storedPings(monitorId) {
+    return this.rows("SELECT * FROM pings WHERE monitor_id = ? ORDER BY received_at", monitorId);
+  }
+}
+
+/**
+ * Polls `probe` until it returns a truthy value or the deadline passes. Accepted pings reach
+ * D1 asynchronously (the token's Durable Object flushes them a moment later), so tests wait
+ * for the flush by observation, bounded, never by a fixed sleep.
+ */
+export async function eventually(probe, { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+export const GIF_BYTES = Uint8Array.from([
+  0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21,
+  0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44,
+  0x01, 0x00, 0x3b,
+]);
+
+/** How many accepted pings a token's Durable Object still holds for D1 (its /state). */
+Edgebeat.prototype.pendingPings = async function (token) {
+  const ns = this.env.PING_TOKEN;
+  const res = await ns.get(ns.idFromName(token)).fetch("https://ping-token/state");
+  assert.equal(res.status, 200);
+  return (await res.json()).pending;
+};
