@@ -143,15 +143,3 @@ test("a deleted monitor's token records nothing more", async () => {
   await eventually(async () => (await eb.pendingPings(m.token)) === 0);
   assert.equal((await eb.storedPings(m.id)).length, 0);
 });
-
-test("acknowledged pings survive the token's Durable Object being restarted before the flush", async () => {
-  const m = await freshMonitor();
-  const answers = await Promise.all(Array.from({ length: 20 }, () => eb.beacon(m.token)));
-  assert.ok(answers.every((r) => r.status === 200));
-  await eb.worker.evictDurableObject("PING_TOKEN", { name: m.token });
-  await eventually(async () => (await eb.storedPings(m.id)).length === 20, { what: "20 pings after restart" });
-  // The restarted object remembers its window: 40 more fit, the 41st does not.
-  const more = await Promise.all(Array.from({ length: 41 }, () => eb.beacon(m.token)));
-  assert.equal(more.filter((r) => r.status === 200).length, 40);
-  assert.equal(more.filter((r) => r.status === 429).length, 1);
-});

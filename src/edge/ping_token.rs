@@ -19,8 +19,8 @@ use super::random;
 use crate::core::ping::{PendingPing, PingInput};
 use crate::core::rate_window::{Decision, RateWindow};
 
-/// Accepted pings wait this long so bursts reach D1 as one batch.
-const FLUSH_DELAY_MS: i64 = 250;
+/// Accepted pings wait this long so bursts reach D1 as one batch (var PING_FLUSH_DELAY_MS).
+const DEFAULT_FLUSH_DELAY_MS: i64 = 250;
 const FLUSH_BATCH: usize = 500;
 const MAX_RETRY_DELAY_MS: i64 = 60_000;
 /// A known token is re-checked against D1 this often, bounding how long any missed
@@ -160,6 +160,14 @@ impl DurableObject for PingToken {
 }
 
 impl PingToken {
+    fn flush_delay_ms(&self) -> i64 {
+        self.env
+            .var("PING_FLUSH_DELAY_MS")
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .unwrap_or(DEFAULT_FLUSH_DELAY_MS)
+    }
+
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
     async fn monitor_id(&self, token: &str, now: i64) -> Result<Option<String>> {
         if let Some(answer) = self.hot.borrow().binding.fresh(now) {
@@ -226,7 +234,7 @@ impl PingToken {
             !std::mem::replace(&mut hot.flush_armed, true)
         };
         if arm {
-            storage.set_alarm(FLUSH_DELAY_MS).await?;
+            storage.set_alarm(self.flush_delay_ms()).await?;
         }
         Ok(RecordOutcome::Accepted { received_at: now })
     }

@@ -7,7 +7,7 @@ export const ADMIN_TOKEN = "test-admin-token";
 const ROOT = new URL("../../", import.meta.url);
 
 /** Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step. */
-export async function startEdgebeat() {
+export async function startEdgebeat({ vars } = {}) {
   const server = createTestHarness({
     root: ROOT.pathname,
     workers: [
@@ -15,6 +15,7 @@ export async function startEdgebeat() {
         configPath: "./wrangler.toml",
         prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
         secrets: { ADMIN_TOKEN },
+        ...(vars ? { vars } : {}),
       },
     ],
   });

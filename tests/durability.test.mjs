@@ -1,0 +1,54 @@
+// No acknowledged ping is lost: not when the token's Durable Object restarts before its
+// flush, not while D1 refuses writes. The flush delay is stretched so the pings are
+// provably still pending when the fault is injected.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+
+let eb;
+let tenant;
+before(async () => {
+  eb = await startEdgebeat({ vars: { PING_FLUSH_DELAY_MS: "1500" } });
+  tenant = await eb.tenant();
+});
+after(() => eb?.close());
+
+test("pings acknowledged before a Durable Object restart are flushed after it", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "restart", interval: 60 });
+  const answers = await Promise.all(Array.from({ length: 20 }, () => eb.beacon(m.token)));
+  assert.ok(answers.every((r) => r.status === 200));
+  assert.equal(await eb.pendingPings(m.token), 20, "still pending in the object, not yet in D1");
+  assert.equal((await eb.storedPings(m.id)).length, 0);
+
+  await eb.worker.evictDurableObject("PING_TOKEN", { name: m.token });
+
+  await eventually(async () => (await eb.storedPings(m.id)).length === 20, { what: "20 pings after restart" });
+  assert.equal((await eb.monitor(tenant.key, m.id)).n_pings, 20);
+  // The restarted object kept its window: 40 more fit, the 41st does not.
+  const more = await Promise.all(Array.from({ length: 41 }, () => eb.beacon(m.token)));
+  assert.equal(more.filter((r) => r.status === 200).length, 40);
+  assert.equal(more.filter((r) => r.status === 429).length, 1);
+});
+
+test("while D1 refuses the flush, pings stay pending and are stored once it recovers", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "d1 outage", interval: 60 });
+  // Warm the token (its object resolves the token while D1 still works), then break writes.
+  assert.equal((await eb.beacon(m.token)).status, 200);
+  await eventually(async () => (await eb.storedPings(m.id)).length === 1);
+  await eb.env.DB.exec("ALTER TABLE pings RENAME TO pings_offline");
+  try {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => eb.beacon(m.token, { method: "POST", body: '{"value": 5}' })));
+    assert.ok(answers.every((r) => r.status === 200), "acknowledged while D1 is failing");
+    // Let at least one flush attempt fail.
+    await eventually(async () => eb.server.getLogs().some((l) => /flush to D1 failed/.test(l.message)), {
+      what: "a failed flush attempt",
+    });
+    assert.equal(await eb.pendingPings(m.token), 10);
+  } finally {
+    await eb.env.DB.exec("ALTER TABLE pings_offline RENAME TO pings");
+  }
+  await eventually(async () => (await eb.storedPings(m.id)).length === 11, { timeoutMs: 20_000, what: "retried flush" });
+  const mon = await eb.monitor(tenant.key, m.id);
+  assert.equal(mon.n_pings, 11, "counted once each, despite the retries");
+  assert.equal(mon.last_value, 5);
+});
