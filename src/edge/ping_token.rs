@@ -20,7 +20,7 @@ use crate::core::ping::{PendingPing, PingInput};
 use crate::core::rate_window::{Decision, RateWindow};
 
 /// Accepted pings wait this long so bursts reach D1 as one batch (var PING_FLUSH_DELAY_MS).
-const DEFAULT_FLUSH_DELAY_MS: i64 = 250;
+const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 const FLUSH_BATCH: usize = 500;
 const MAX_RETRY_DELAY_MS: i64 = 60_000;
 /// A known token is re-checked against D1 this often, bounding how long any missed

@@ -1,0 +1,31 @@
+// The bench's server: Miniflare driven directly (workerd with no dev proxy in front), with
+// every binding read from wrangler.toml, serving the build that `npm run bench` made.
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { readdirSync, readFileSync } from "node:fs";
+
+export async function startBenchServer({ port = 0, vars = {} } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...workerOptions,
+      name: "edgebeat",
+      modulesRoot: ".",
+      modules: [
+        { type: "ESModule", path: "build/index.js" },
+        { type: "CompiledWasm", path: "build/index_bg.wasm" },
+      ],
+      bindings: { ...(workerOptions.bindings ?? {}), ADMIN_TOKEN: "bench-admin-token", ...vars },
+      host: "127.0.0.1",
+      port,
+    }),
+  );
+  const url = await mf.ready;
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of unstable_splitSqlQuery(readFileSync(`migrations/${file}`, "utf8"))) {
+      await db.prepare(statement).run();
+    }
+  }
+  return { mf, url, db, adminToken: "bench-admin-token" };
+}
