@@ -2,6 +2,7 @@
 
 pub mod beacon;
 pub mod credentials;
+pub mod cron;
 pub mod monitor;
 pub mod paging;
 pub mod ping;

@@ -1,0 +1,327 @@
+//! Five-field cron expressions (minute hour day-of-month month day-of-week) and the next
+//! time one fires in a time zone, correct across DST changes, month ends and 29 February.
+//!
+//! Written here rather than taken from a crate: the crates that parse cron well bring chrono
+//! and a bundled time-zone database, which alone would add ~150 KB gzip to the worker. Time
+//! zones come in through the `Zone` trait instead: the runtime's `Intl` at the edge, and
+//! the IANA database (chrono-tz) in native tests.
+
+use super::time::{civil_from_days, days_from_civil};
+use super::validation::FieldError;
+
+/// UTC offsets of a time zone.
+pub trait Zone {
+    /// Seconds east of UTC in effect at the UTC instant `utc_ms`.
+    fn offset_seconds_at(&self, utc_ms: i64) -> i32;
+}
+
+/// A zone with one fixed offset (UTC is `FixedZone(0)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedZone(pub i32);
+
+impl Zone for FixedZone {
+    fn offset_seconds_at(&self, _utc_ms: i64) -> i32 {
+        self.0
+    }
+}
+
+/// A parsed expression: one bit per allowed value of each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronExpr {
+    minutes: u64,
+    hours: u32,
+    days_of_month: u32,
+    months: u16,
+    days_of_week: u8,
+    /// Vixie cron: when both day fields are restricted, a day matching either fires.
+    dom_restricted: bool,
+    dow_restricted: bool,
+}
+
+const MONTH_NAMES: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+fn invalid(message: impl Into<String>) -> FieldError {
+    FieldError::new("schedule", message)
+}
+
+/// Parses one field into a bit set of the values in `min..=max`.
+fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_base: u32) -> Result<u64, FieldError> {
+    let value = |s: &str| -> Result<u32, FieldError> {
+        let upper = s.to_ascii_uppercase();
+        if let Some(i) = names.iter().position(|n| *n == upper) {
+            return Ok(i as u32 + name_base);
+        }
+        match s.parse::<u32>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(v),
+            _ => Err(invalid(format!("{what} value {s:?} is not in {min}-{max}"))),
+        }
+    };
+    let mut bits = 0u64;
+    for item in text.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => match s.parse::<u32>() {
+                Ok(step) if step > 0 && step <= max => (r, step),
+                _ => return Err(invalid(format!("{what} step {s:?} is not a positive number"))),
+            },
+            None => (item, 1),
+        };
+        let (lo, hi) = if range == "*" {
+            (min, max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            let (a, b) = (value(a)?, value(b)?);
+            if a > b {
+                return Err(invalid(format!("{what} range {range:?} runs backwards")));
+            }
+            (a, b)
+        } else if range.is_empty() {
+            return Err(invalid(format!("{what} has an empty item")));
+        } else {
+            let v = value(range)?;
+            // `5/15` means from 5 to the end, every 15.
+            (v, if item.contains('/') { max } else { v })
+        };
+        let mut v = lo;
+        while v <= hi {
+            bits |= 1 << v;
+            v += step;
+        }
+    }
+    Ok(bits)
+}
+
+impl CronExpr {
+    pub fn parse(text: &str) -> Result<CronExpr, FieldError> {
+        let text = text.trim();
+        let expanded = match text.to_ascii_lowercase().as_str() {
+            "@yearly" | "@annually" => "0 0 1 1 *".to_string(),
+            "@monthly" => "0 0 1 * *".to_string(),
+            "@weekly" => "0 0 * * 0".to_string(),
+            "@daily" | "@midnight" => "0 0 * * *".to_string(),
+            "@hourly" => "0 * * * *".to_string(),
+            _ => text.to_string(),
+        };
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        let [minute, hour, dom, month, dow] = fields[..] else {
+            return Err(invalid("must have five fields: minute hour day-of-month month day-of-week"));
+        };
+        let days_of_week = parse_field(dow, "day-of-week", 0, 7, &DAY_NAMES, 0)?;
+        let expr = CronExpr {
+            minutes: parse_field(minute, "minute", 0, 59, &[], 0)?,
+            hours: parse_field(hour, "hour", 0, 23, &[], 0)? as u32,
+            days_of_month: parse_field(dom, "day-of-month", 1, 31, &[], 0)? as u32,
+            months: parse_field(month, "month", 1, 12, &MONTH_NAMES, 1)? as u16,
+            // 7 is Sunday too.
+            days_of_week: ((days_of_week | (days_of_week >> 7)) & 0x7f) as u8,
+            dom_restricted: !dom.starts_with('*'),
+            dow_restricted: !dow.starts_with('*'),
+        };
+        if !(1..=12).any(|m| expr.months & (1 << m) != 0 && (1..=max_day(m)).any(|d| expr.days_of_month & (1 << d) != 0))
+            && !expr.dow_restricted
+        {
+            return Err(invalid("never fires: no month has that day"));
+        }
+        Ok(expr)
+    }
+
+    fn day_matches(&self, year: i64, month: u32, day: u32) -> bool {
+        if self.months & (1 << month) == 0 {
+            return false;
+        }
+        let weekday = (days_from_civil(year, month, day) + 4).rem_euclid(7) as u32; // 1970-01-01 was a Thursday
+        let dom = self.days_of_month & (1 << day) != 0;
+        let dow = self.days_of_week & (1 << weekday) != 0;
+        match (self.dom_restricted, self.dow_restricted) {
+            (true, true) => dom || dow,
+            (true, false) => dom,
+            (false, true) => dow,
+            (false, false) => true,
+        }
+    }
+
+    /// The first firing strictly after `after_ms` (UTC), in `zone`; `None` if none within
+    /// eight years (only possible for expressions like "0 0 31 2 *" with a weekday).
+    pub fn next_after(&self, after_ms: i64, zone: &dyn Zone) -> Option<i64> {
+        let local_now = after_ms + i64::from(zone.offset_seconds_at(after_ms)) * 1_000;
+        let first_day = local_now.div_euclid(86_400_000);
+        for day in first_day - 1..first_day + 8 * 366 {
+            let (y, m, d) = civil_from_days(day);
+            if !self.day_matches(y, m, d) {
+                continue;
+            }
+            for hour in (0..24).filter(|h| self.hours & (1 << h) != 0) {
+                for minute in (0..60).filter(|mi| self.minutes & (1u64 << mi) != 0) {
+                    let local = day * 86_400_000 + (hour * 3_600 + minute * 60) * 1_000;
+                    let at = local_to_utc(local, zone);
+                    if at > after_ms {
+                        return Some(at);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Every firing in `(from_ms, to_ms]`, oldest first, at most `cap` of them.
+    pub fn firings(&self, from_ms: i64, to_ms: i64, zone: &dyn Zone, cap: usize) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut t = from_ms;
+        while out.len() < cap {
+            match self.next_after(t, zone) {
+                Some(next) if next <= to_ms => {
+                    out.push(next);
+                    t = next;
+                }
+                _ => break,
+            }
+        }
+        out
+    }
+}
+
+fn max_day(month: u32) -> u32 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The UTC instant of a local wall-clock time (`local_ms` counts local time as if it were
+/// UTC). Ambiguous times (clocks going back) take the earlier instant; times skipped by
+/// clocks going forward are shifted forward by the gap, like the job would run late.
+pub fn local_to_utc(local_ms: i64, zone: &dyn Zone) -> i64 {
+    let day = 86_400_000;
+    let before = i64::from(zone.offset_seconds_at(local_ms - day)) * 1_000;
+    let after = i64::from(zone.offset_seconds_at(local_ms + day)) * 1_000;
+    let valid = |offset: i64| i64::from(zone.offset_seconds_at(local_ms - offset)) * 1_000 == offset;
+    match (valid(before), valid(after)) {
+        (true, true) => (local_ms - before).min(local_ms - after),
+        (true, false) => local_ms - before,
+        (false, true) => local_ms - after,
+        (false, false) => local_ms - before,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time::{format_rfc3339, parse_rfc3339};
+
+    struct Iana(chrono_tz::Tz);
+
+    impl Zone for Iana {
+        fn offset_seconds_at(&self, utc_ms: i64) -> i32 {
+            use chrono::{Offset, TimeZone};
+            self.0.timestamp_millis_opt(utc_ms).unwrap().offset().fix().local_minus_utc()
+        }
+    }
+
+    fn zone(name: &str) -> Iana {
+        Iana(name.parse().unwrap())
+    }
+
+    fn next(expr: &str, after: &str, z: &dyn Zone) -> String {
+        let at = CronExpr::parse(expr).unwrap().next_after(parse_rfc3339(after).unwrap(), z).unwrap();
+        format_rfc3339(at)
+    }
+
+    const UTC: FixedZone = FixedZone(0);
+
+    #[test]
+    fn every_minute_fires_on_the_next_minute() {
+        assert_eq!(next("* * * * *", "2026-01-01T00:00:00Z", &UTC), "2026-01-01T00:01:00.000Z");
+        assert_eq!(next("* * * * *", "2026-01-01T00:00:30Z", &UTC), "2026-01-01T00:01:00.000Z");
+    }
+
+    #[test]
+    fn steps_ranges_and_lists() {
+        assert_eq!(next("*/15 * * * *", "2026-01-01T10:16:00Z", &UTC), "2026-01-01T10:30:00.000Z");
+        assert_eq!(next("5/20 * * * *", "2026-01-01T10:26:00Z", &UTC), "2026-01-01T10:45:00.000Z");
+        assert_eq!(next("0 9-17/4 * * *", "2026-01-01T13:00:00Z", &UTC), "2026-01-01T17:00:00.000Z");
+        assert_eq!(next("0 8,12,18 * * *", "2026-01-01T12:00:00Z", &UTC), "2026-01-01T18:00:00.000Z");
+    }
+
+    #[test]
+    fn month_and_weekday_names() {
+        // 2026-01-01 is a Thursday.
+        assert_eq!(next("0 6 * * mon-fri", "2026-01-02T07:00:00Z", &UTC), "2026-01-05T06:00:00.000Z");
+        assert_eq!(next("0 0 1 jun *", "2026-01-01T00:00:00Z", &UTC), "2026-06-01T00:00:00.000Z");
+        assert_eq!(next("0 0 * * 7", "2026-01-01T00:00:00Z", &UTC), "2026-01-04T00:00:00.000Z", "7 is Sunday");
+    }
+
+    #[test]
+    fn month_ends_and_leap_days() {
+        assert_eq!(next("0 0 31 * *", "2026-04-01T00:00:00Z", &UTC), "2026-05-31T00:00:00.000Z");
+        assert_eq!(next("0 12 29 2 *", "2026-01-01T00:00:00Z", &UTC), "2028-02-29T12:00:00.000Z");
+    }
+
+    #[test]
+    fn either_day_field_matches_when_both_are_restricted() {
+        // The 13th, or any Friday: after Thu 2026-02-12 comes Fri the 13th, then Fri the 20th.
+        assert_eq!(next("0 0 13 * 5", "2026-02-12T00:00:00Z", &UTC), "2026-02-13T00:00:00.000Z");
+        assert_eq!(next("0 0 13 * 5", "2026-02-13T00:00:00Z", &UTC), "2026-02-20T00:00:00.000Z");
+    }
+
+    #[test]
+    fn macros() {
+        assert_eq!(next("@daily", "2026-01-01T00:00:00Z", &UTC), "2026-01-02T00:00:00.000Z");
+        assert_eq!(next("@hourly", "2026-01-01T00:30:00Z", &UTC), "2026-01-01T01:00:00.000Z");
+        assert_eq!(next("@weekly", "2026-01-01T00:00:00Z", &UTC), "2026-01-04T00:00:00.000Z");
+    }
+
+    #[test]
+    fn follows_the_time_zone() {
+        let z = zone("Asia/Kolkata"); // +05:30, no DST
+        assert_eq!(next("0 9 * * *", "2026-01-01T00:00:00Z", &z), "2026-01-01T03:30:00.000Z");
+    }
+
+    #[test]
+    fn spring_forward_shifts_skipped_times_and_keeps_others() {
+        let z = zone("Europe/Berlin"); // 2026-03-29 02:00 CET -> 03:00 CEST
+        // 02:30 does not exist that day: shifted by the gap, to 03:30 CEST = 01:30Z.
+        assert_eq!(next("30 2 * * *", "2026-03-28T12:00:00Z", &z), "2026-03-29T01:30:00.000Z");
+        // 09:00 local is 08:00Z before the change and 07:00Z after it.
+        assert_eq!(next("0 9 * * *", "2026-03-28T09:00:00Z", &z), "2026-03-29T07:00:00.000Z");
+    }
+
+    #[test]
+    fn fall_back_fires_once_at_the_first_occurrence() {
+        let z = zone("America/New_York"); // 2026-11-01 02:00 EDT -> 01:00 EST
+        let expr = CronExpr::parse("30 1 * * *").unwrap();
+        let from = parse_rfc3339("2026-10-31T12:00:00Z").unwrap();
+        let to = parse_rfc3339("2026-11-02T12:00:00Z").unwrap();
+        let fired: Vec<String> = expr.firings(from, to, &z, 10).into_iter().map(format_rfc3339).collect();
+        assert_eq!(fired, ["2026-11-01T05:30:00.000Z", "2026-11-02T06:30:00.000Z"]);
+    }
+
+    #[test]
+    fn hourly_across_fall_back_fires_every_real_hour() {
+        let z = zone("America/New_York");
+        let expr = CronExpr::parse("0 * * * *").unwrap();
+        let from = parse_rfc3339("2026-11-01T04:30:00Z").unwrap();
+        let to = parse_rfc3339("2026-11-01T07:30:00Z").unwrap();
+        // 01:00 EDT (05Z), then 01:00 EST is the same wall time and is not repeated; 02:00 EST (07Z).
+        let fired: Vec<String> = expr.firings(from, to, &z, 10).into_iter().map(format_rfc3339).collect();
+        assert_eq!(fired, ["2026-11-01T05:00:00.000Z", "2026-11-01T07:00:00.000Z"]);
+    }
+
+    #[test]
+    fn southern_hemisphere_dst() {
+        let z = zone("Australia/Sydney"); // 2026-10-04 02:00 AEST -> 03:00 AEDT
+        assert_eq!(next("0 12 * * *", "2026-10-03T03:00:00Z", &z), "2026-10-04T01:00:00.000Z");
+    }
+
+    #[test]
+    fn rejects_malformed_expressions() {
+        for bad in ["", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "* * * foo *", "1,,2 * * * *", "0 0 30 2 *"] {
+            let err = CronExpr::parse(bad).unwrap_err();
+            assert_eq!(err.field, "schedule", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn local_to_utc_handles_fixed_zones() {
+        assert_eq!(local_to_utc(3_600_000, &FixedZone(3_600)), 0);
+    }
+}
