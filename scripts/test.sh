@@ -11,6 +11,7 @@ cargo test --quiet
 
 echo "== building the worker (wrangler deploy --dry-run runs worker-build)"
 export EDGEBEAT_PREBUILT="$EDGEBEAT_ROOT/.wrangler/dist"
+mkdir -p .wrangler
 bash scripts/wrangler.sh deploy --dry-run --outdir "$EDGEBEAT_PREBUILT" > .wrangler/build.log 2>&1 || { cat .wrangler/build.log; exit 1; }
 grep -E "Total Upload" .wrangler/build.log || true
 
