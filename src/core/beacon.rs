@@ -39,10 +39,7 @@ mod tests {
     #[test]
     fn reads_a_numeric_value() {
         assert_eq!(beacon_value(br#"{"value": 42}"#), Some(42.0));
-        assert_eq!(
-            beacon_value(br#"{"value": -0.5, "other": true}"#),
-            Some(-0.5)
-        );
+        assert_eq!(beacon_value(br#"{"value": -0.5, "other": true}"#), Some(-0.5));
     }
 
     #[test]
@@ -57,12 +54,7 @@ mod tests {
             br#"{"v": 1}"#,
             br#"{"value": 1e999}"#,
         ] {
-            assert_eq!(
-                beacon_value(body),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(body)
-            );
+            assert_eq!(beacon_value(body), None, "{:?}", String::from_utf8_lossy(body));
         }
     }
 

@@ -37,10 +37,7 @@ fn is_base62(s: &str) -> bool {
 }
 
 pub fn new_ping_token(fill: &mut dyn FnMut(&mut [u8])) -> String {
-    format!(
-        "{PING_TOKEN_PREFIX}{}",
-        random_base62(PING_TOKEN_CHARS, fill)
-    )
+    format!("{PING_TOKEN_PREFIX}{}", random_base62(PING_TOKEN_CHARS, fill))
 }
 
 /// True for strings that could be a ping token; anything else is answered without a lookup.
@@ -77,20 +74,15 @@ pub struct PresentedApiKey<'a> {
 pub fn parse_api_key(s: &str) -> Option<PresentedApiKey<'_>> {
     let rest = s.strip_prefix(API_KEY_PREFIX)?;
     let (id, secret) = rest.split_once('_')?;
-    let well_formed = id.len() == API_KEY_ID_CHARS
-        && secret.len() == API_KEY_SECRET_CHARS
-        && is_base62(id)
-        && is_base62(secret);
+    let well_formed =
+        id.len() == API_KEY_ID_CHARS && secret.len() == API_KEY_SECRET_CHARS && is_base62(id) && is_base62(secret);
     well_formed.then_some(PresentedApiKey { id, secret })
 }
 
 impl PresentedApiKey<'_> {
     /// Compares against the stored hash without leaking, through timing, where they differ.
     pub fn matches(&self, stored_hash: &str) -> bool {
-        constant_time_eq(
-            sha256_hex(self.secret.as_bytes()).as_bytes(),
-            stored_hash.as_bytes(),
-        )
+        constant_time_eq(sha256_hex(self.secret.as_bytes()).as_bytes(), stored_hash.as_bytes())
     }
 }
 
@@ -104,10 +96,7 @@ pub fn is_admin_token(presented: &str, configured: &str) -> bool {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Equal-length inputs take the same time whatever their contents.
@@ -181,8 +170,7 @@ mod tests {
                 *b = seed as u8;
             }
         };
-        let tokens: std::collections::HashSet<_> =
-            (0..1_000).map(|_| new_ping_token(&mut rng)).collect();
+        let tokens: std::collections::HashSet<_> = (0..1_000).map(|_| new_ping_token(&mut rng)).collect();
         assert_eq!(tokens.len(), 1_000);
     }
 

@@ -38,7 +38,9 @@ pub struct CronExpr {
     dow_restricted: bool,
 }
 
-const MONTH_NAMES: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTH_NAMES: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 fn invalid(message: impl Into<String>) -> FieldError {
@@ -103,7 +105,9 @@ impl CronExpr {
         };
         let fields: Vec<&str> = expanded.split_whitespace().collect();
         let [minute, hour, dom, month, dow] = fields[..] else {
-            return Err(invalid("must have five fields: minute hour day-of-month month day-of-week"));
+            return Err(invalid(
+                "must have five fields: minute hour day-of-month month day-of-week",
+            ));
         };
         let days_of_week = parse_field(dow, "day-of-week", 0, 7, &DAY_NAMES, 0)?;
         let expr = CronExpr {
@@ -116,7 +120,8 @@ impl CronExpr {
             dom_restricted: !dom.starts_with('*'),
             dow_restricted: !dow.starts_with('*'),
         };
-        if !(1..=12).any(|m| expr.months & (1 << m) != 0 && (1..=max_day(m)).any(|d| expr.days_of_month & (1 << d) != 0))
+        if !(1..=12)
+            .any(|m| expr.months & (1 << m) != 0 && (1..=max_day(m)).any(|d| expr.days_of_month & (1 << d) != 0))
             && !expr.dow_restricted
         {
             return Err(invalid("never fires: no month has that day"));
@@ -213,7 +218,12 @@ mod tests {
     impl Zone for Iana {
         fn offset_seconds_at(&self, utc_ms: i64) -> i32 {
             use chrono::{Offset, TimeZone};
-            self.0.timestamp_millis_opt(utc_ms).unwrap().offset().fix().local_minus_utc()
+            self.0
+                .timestamp_millis_opt(utc_ms)
+                .unwrap()
+                .offset()
+                .fix()
+                .local_minus_utc()
         }
     }
 
@@ -222,7 +232,10 @@ mod tests {
     }
 
     fn next(expr: &str, after: &str, z: &dyn Zone) -> String {
-        let at = CronExpr::parse(expr).unwrap().next_after(parse_rfc3339(after).unwrap(), z).unwrap();
+        let at = CronExpr::parse(expr)
+            .unwrap()
+            .next_after(parse_rfc3339(after).unwrap(), z)
+            .unwrap();
         format_rfc3339(at)
     }
 
@@ -230,59 +243,114 @@ mod tests {
 
     #[test]
     fn every_minute_fires_on_the_next_minute() {
-        assert_eq!(next("* * * * *", "2026-01-01T00:00:00Z", &UTC), "2026-01-01T00:01:00.000Z");
-        assert_eq!(next("* * * * *", "2026-01-01T00:00:30Z", &UTC), "2026-01-01T00:01:00.000Z");
+        assert_eq!(
+            next("* * * * *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-01T00:01:00.000Z"
+        );
+        assert_eq!(
+            next("* * * * *", "2026-01-01T00:00:30Z", &UTC),
+            "2026-01-01T00:01:00.000Z"
+        );
     }
 
     #[test]
     fn steps_ranges_and_lists() {
-        assert_eq!(next("*/15 * * * *", "2026-01-01T10:16:00Z", &UTC), "2026-01-01T10:30:00.000Z");
-        assert_eq!(next("5/20 * * * *", "2026-01-01T10:26:00Z", &UTC), "2026-01-01T10:45:00.000Z");
-        assert_eq!(next("0 9-17/4 * * *", "2026-01-01T13:00:00Z", &UTC), "2026-01-01T17:00:00.000Z");
-        assert_eq!(next("0 8,12,18 * * *", "2026-01-01T12:00:00Z", &UTC), "2026-01-01T18:00:00.000Z");
+        assert_eq!(
+            next("*/15 * * * *", "2026-01-01T10:16:00Z", &UTC),
+            "2026-01-01T10:30:00.000Z"
+        );
+        assert_eq!(
+            next("5/20 * * * *", "2026-01-01T10:26:00Z", &UTC),
+            "2026-01-01T10:45:00.000Z"
+        );
+        assert_eq!(
+            next("0 9-17/4 * * *", "2026-01-01T13:00:00Z", &UTC),
+            "2026-01-01T17:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 8,12,18 * * *", "2026-01-01T12:00:00Z", &UTC),
+            "2026-01-01T18:00:00.000Z"
+        );
     }
 
     #[test]
     fn month_and_weekday_names() {
         // 2026-01-01 is a Thursday.
-        assert_eq!(next("0 6 * * mon-fri", "2026-01-02T07:00:00Z", &UTC), "2026-01-05T06:00:00.000Z");
-        assert_eq!(next("0 0 1 jun *", "2026-01-01T00:00:00Z", &UTC), "2026-06-01T00:00:00.000Z");
-        assert_eq!(next("0 0 * * 7", "2026-01-01T00:00:00Z", &UTC), "2026-01-04T00:00:00.000Z", "7 is Sunday");
+        assert_eq!(
+            next("0 6 * * mon-fri", "2026-01-02T07:00:00Z", &UTC),
+            "2026-01-05T06:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 1 jun *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-06-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 * * 7", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z",
+            "7 is Sunday"
+        );
     }
 
     #[test]
     fn month_ends_and_leap_days() {
-        assert_eq!(next("0 0 31 * *", "2026-04-01T00:00:00Z", &UTC), "2026-05-31T00:00:00.000Z");
-        assert_eq!(next("0 12 29 2 *", "2026-01-01T00:00:00Z", &UTC), "2028-02-29T12:00:00.000Z");
+        assert_eq!(
+            next("0 0 31 * *", "2026-04-01T00:00:00Z", &UTC),
+            "2026-05-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 12 29 2 *", "2026-01-01T00:00:00Z", &UTC),
+            "2028-02-29T12:00:00.000Z"
+        );
     }
 
     #[test]
     fn either_day_field_matches_when_both_are_restricted() {
         // The 13th, or any Friday: after Thu 2026-02-12 comes Fri the 13th, then Fri the 20th.
-        assert_eq!(next("0 0 13 * 5", "2026-02-12T00:00:00Z", &UTC), "2026-02-13T00:00:00.000Z");
-        assert_eq!(next("0 0 13 * 5", "2026-02-13T00:00:00Z", &UTC), "2026-02-20T00:00:00.000Z");
+        assert_eq!(
+            next("0 0 13 * 5", "2026-02-12T00:00:00Z", &UTC),
+            "2026-02-13T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 13 * 5", "2026-02-13T00:00:00Z", &UTC),
+            "2026-02-20T00:00:00.000Z"
+        );
     }
 
     #[test]
     fn macros() {
         assert_eq!(next("@daily", "2026-01-01T00:00:00Z", &UTC), "2026-01-02T00:00:00.000Z");
-        assert_eq!(next("@hourly", "2026-01-01T00:30:00Z", &UTC), "2026-01-01T01:00:00.000Z");
-        assert_eq!(next("@weekly", "2026-01-01T00:00:00Z", &UTC), "2026-01-04T00:00:00.000Z");
+        assert_eq!(
+            next("@hourly", "2026-01-01T00:30:00Z", &UTC),
+            "2026-01-01T01:00:00.000Z"
+        );
+        assert_eq!(
+            next("@weekly", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z"
+        );
     }
 
     #[test]
     fn follows_the_time_zone() {
         let z = zone("Asia/Kolkata"); // +05:30, no DST
-        assert_eq!(next("0 9 * * *", "2026-01-01T00:00:00Z", &z), "2026-01-01T03:30:00.000Z");
+        assert_eq!(
+            next("0 9 * * *", "2026-01-01T00:00:00Z", &z),
+            "2026-01-01T03:30:00.000Z"
+        );
     }
 
     #[test]
     fn spring_forward_shifts_skipped_times_and_keeps_others() {
         let z = zone("Europe/Berlin"); // 2026-03-29 02:00 CET -> 03:00 CEST
-        // 02:30 does not exist that day: shifted by the gap, to 03:30 CEST = 01:30Z.
-        assert_eq!(next("30 2 * * *", "2026-03-28T12:00:00Z", &z), "2026-03-29T01:30:00.000Z");
+                                       // 02:30 does not exist that day: shifted by the gap, to 03:30 CEST = 01:30Z.
+        assert_eq!(
+            next("30 2 * * *", "2026-03-28T12:00:00Z", &z),
+            "2026-03-29T01:30:00.000Z"
+        );
         // 09:00 local is 08:00Z before the change and 07:00Z after it.
-        assert_eq!(next("0 9 * * *", "2026-03-28T09:00:00Z", &z), "2026-03-29T07:00:00.000Z");
+        assert_eq!(
+            next("0 9 * * *", "2026-03-28T09:00:00Z", &z),
+            "2026-03-29T07:00:00.000Z"
+        );
     }
 
     #[test]
@@ -309,12 +377,30 @@ mod tests {
     #[test]
     fn southern_hemisphere_dst() {
         let z = zone("Australia/Sydney"); // 2026-10-04 02:00 AEST -> 03:00 AEDT
-        assert_eq!(next("0 12 * * *", "2026-10-03T03:00:00Z", &z), "2026-10-04T01:00:00.000Z");
+        assert_eq!(
+            next("0 12 * * *", "2026-10-03T03:00:00Z", &z),
+            "2026-10-04T01:00:00.000Z"
+        );
     }
 
     #[test]
     fn rejects_malformed_expressions() {
-        for bad in ["", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "* * * foo *", "1,,2 * * * *", "0 0 30 2 *"] {
+        for bad in [
+            "",
+            "* * * *",
+            "* * * * * *",
+            "60 * * * *",
+            "* 24 * * *",
+            "* * 0 * *",
+            "* * * 13 *",
+            "* * * * 8",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "a * * * *",
+            "* * * foo *",
+            "1,,2 * * * *",
+            "0 0 30 2 *",
+        ] {
             let err = CronExpr::parse(bad).unwrap_err();
             assert_eq!(err.field, "schedule", "{bad:?}");
         }

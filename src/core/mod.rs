@@ -8,6 +8,7 @@ pub mod paging;
 pub mod ping;
 pub mod rate_window;
 pub mod routes;
+pub mod run;
 pub mod scope;
 pub mod time;
 pub mod validation;

@@ -17,6 +17,31 @@ pub struct NewMonitor {
     pub interval_s: i64,
     pub grace_s: i64,
     pub enabled: bool,
+    /// Methods the heartbeat ping route accepts (seed 001's `methods`).
+    pub methods: Vec<String>,
+}
+
+pub const PING_METHODS: [&str; 3] = ["GET", "POST", "HEAD"];
+
+/// A non-empty list drawn from GET, POST and HEAD (any case), without repeats.
+pub fn parse_methods(body: &Map<String, Value>) -> Checked<Option<Vec<String>>> {
+    let Some(raw) = body.get("methods").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let invalid = || super::validation::FieldError::new("methods", "must be a non-empty list of GET, POST, HEAD");
+    let list = raw.as_array().filter(|l| !l.is_empty()).ok_or_else(invalid)?;
+    let mut methods = Vec::new();
+    for item in list {
+        let method = item
+            .as_str()
+            .map(str::to_ascii_uppercase)
+            .filter(|m| PING_METHODS.contains(&m.as_str()))
+            .ok_or_else(invalid)?;
+        if !methods.contains(&method) {
+            methods.push(method);
+        }
+    }
+    Ok(Some(methods))
 }
 
 pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<NewMonitor> {
@@ -25,11 +50,13 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<NewMonitor> {
         .ok_or_else(|| super::validation::FieldError::new("interval", "is required"))?;
     let grace_s = optional_integer(body, "grace", 0, MAX_GRACE_S)?.unwrap_or(DEFAULT_GRACE_S);
     let enabled = optional_bool(body, "enabled")?.unwrap_or(true);
+    let methods = parse_methods(body)?.unwrap_or_else(|| PING_METHODS.map(String::from).to_vec());
     Ok(NewMonitor {
         name,
         interval_s,
         grace_s,
         enabled,
+        methods,
     })
 }
 
@@ -45,32 +72,31 @@ mod tests {
     #[test]
     fn a_minimal_monitor_gets_defaults() {
         let m = parse(json!({"name": "backup", "interval": 3600})).unwrap();
-        assert_eq!(
-            m,
-            NewMonitor {
-                name: "backup".into(),
-                interval_s: 3600,
-                grace_s: DEFAULT_GRACE_S,
-                enabled: true
-            }
-        );
+        assert_eq!(m.name, "backup");
+        assert_eq!((m.interval_s, m.grace_s, m.enabled), (3600, DEFAULT_GRACE_S, true));
+        assert_eq!(m.methods, ["GET", "POST", "HEAD"]);
     }
 
     #[test]
     fn interval_bounds_are_60_seconds_to_365_days() {
         assert_eq!(
-            parse(json!({"name": "x", "interval": 59}))
-                .unwrap_err()
-                .field,
+            parse(json!({"name": "x", "interval": 59})).unwrap_err().field,
             "interval"
         );
         assert!(parse(json!({"name": "x", "interval": 60})).is_ok());
         assert!(parse(json!({"name": "x", "interval": 31_536_000})).is_ok());
         assert!(parse(json!({"name": "x", "interval": 31_536_001})).is_err());
-        assert_eq!(
-            parse(json!({"name": "x"})).unwrap_err().message,
-            "is required"
-        );
+        assert_eq!(parse(json!({"name": "x"})).unwrap_err().message, "is required");
+    }
+
+    #[test]
+    fn methods_are_a_subset_of_get_post_head() {
+        let m = parse(json!({"name": "x", "interval": 60, "methods": ["get", "GET", "post"]})).unwrap();
+        assert_eq!(m.methods, ["GET", "POST"]);
+        for bad in [json!([]), json!(["PUT"]), json!("GET"), json!([1])] {
+            let err = parse(json!({"name": "x", "interval": 60, "methods": bad})).unwrap_err();
+            assert_eq!(err.field, "methods");
+        }
     }
 
     #[test]

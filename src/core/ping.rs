@@ -28,6 +28,34 @@ pub enum PingSource {
 
 /// Headers kept with a ping are capped so one request cannot bloat storage.
 pub const MAX_USER_AGENT: usize = 256;
+/// The first this many bytes of a ping's body or message are kept.
+pub const MAX_MESSAGE: usize = 10_000;
+
+impl PingKind {
+    /// Whether the ping ends a run started by a `start` ping.
+    pub fn ends_run(self) -> bool {
+        matches!(self, PingKind::Success | PingKind::Fail)
+    }
+
+    /// The heartbeat ping route's `result` values (seed 001).
+    pub fn from_result(result: &str) -> Option<PingKind> {
+        match result {
+            "tick" => Some(PingKind::Tick),
+            "success" => Some(PingKind::Success),
+            "fail" => Some(PingKind::Fail),
+            _ => None,
+        }
+    }
+
+    /// A job's exit status: 0 is success, 1..=255 failure, anything else is not a status.
+    pub fn from_exit_status(status: i64) -> Option<PingKind> {
+        match status {
+            0 => Some(PingKind::Success),
+            1..=255 => Some(PingKind::Fail),
+            _ => None,
+        }
+    }
+}
 
 /// A ping as received, before the token's Durable Object accepts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +84,9 @@ pub struct PendingPing {
     pub id: String,
     pub monitor_id: String,
     pub received_at: i64,
+    /// Time since the matching start, for a run's end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
     #[serde(flatten)]
     pub input: PingInput,
 }
@@ -89,6 +120,7 @@ mod tests {
             id: format!("p{at}"),
             monitor_id: "m".into(),
             received_at: at,
+            duration_ms: None,
             input: PingInput {
                 source: PingSource::Beacon,
                 kind: PingKind::Tick,
@@ -120,6 +152,18 @@ mod tests {
             Some((3.0, 3))
         );
         assert_eq!(latest_value(&[ping(1, None)]), None);
+    }
+
+    #[test]
+    fn results_and_exit_statuses_map_to_kinds() {
+        assert_eq!(PingKind::from_result("tick"), Some(PingKind::Tick));
+        assert_eq!(PingKind::from_result("fail"), Some(PingKind::Fail));
+        assert_eq!(PingKind::from_result("start"), None);
+        assert_eq!(PingKind::from_exit_status(0), Some(PingKind::Success));
+        assert_eq!(PingKind::from_exit_status(255), Some(PingKind::Fail));
+        assert_eq!(PingKind::from_exit_status(256), None);
+        assert_eq!(PingKind::from_exit_status(-1), None);
+        assert!(PingKind::Fail.ends_run() && !PingKind::Log.ends_run() && !PingKind::Tick.ends_run());
     }
 
     #[test]

@@ -62,18 +62,11 @@ impl RateWindow {
     }
 
     pub fn in_window(&self, now: i64) -> usize {
-        self.accepted
-            .iter()
-            .filter(|&&t| t > now - self.window_ms)
-            .count()
+        self.accepted.iter().filter(|&&t| t > now - self.window_ms).count()
     }
 
     fn evict_expired(&mut self, now: i64) {
-        while self
-            .accepted
-            .front()
-            .is_some_and(|&t| t <= now - self.window_ms)
-        {
+        while self.accepted.front().is_some_and(|&t| t <= now - self.window_ms) {
             self.accepted.pop_front();
         }
     }
@@ -115,15 +108,11 @@ mod tests {
     #[test]
     fn sixty_in_any_ten_seconds_for_pings() {
         let mut w = RateWindow::for_pings();
-        let accepted = (0..100)
-            .filter(|_| w.try_accept(5_000) == Decision::Accepted)
-            .count();
+        let accepted = (0..100).filter(|_| w.try_accept(5_000) == Decision::Accepted).count();
         assert_eq!(accepted, 60);
         assert_eq!(w.try_accept(14_999), Decision::Limited { retry_at: 15_000 });
         // At 15 s all sixty leave together.
-        let accepted = (0..100)
-            .filter(|_| w.try_accept(15_000) == Decision::Accepted)
-            .count();
+        let accepted = (0..100).filter(|_| w.try_accept(15_000) == Decision::Accepted).count();
         assert_eq!(accepted, 60);
     }
 
@@ -139,14 +128,8 @@ mod tests {
             }
         }
         for (i, &start) in accepted.iter().enumerate() {
-            let in_window = accepted[i..]
-                .iter()
-                .take_while(|&&x| x < start + 1_000)
-                .count();
-            assert!(
-                in_window <= 5,
-                "{in_window} accepted in the window starting at {start}"
-            );
+            let in_window = accepted[i..].iter().take_while(|&&x| x < start + 1_000).count();
+            assert!(in_window <= 5, "{in_window} accepted in the window starting at {start}");
         }
         assert!(accepted.len() > 100);
     }
@@ -172,8 +155,7 @@ mod tests {
         let mut w = RateWindow::new(2, 1_000);
         w.try_accept(10);
         w.try_accept(20);
-        let mut back: RateWindow =
-            serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
+        let mut back: RateWindow = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
         assert_eq!(back.try_accept(30), Decision::Limited { retry_at: 1_010 });
         assert_eq!(back.in_window(30), 2);
     }

@@ -14,6 +14,12 @@ pub enum Route {
     GetHeartbeat,
     DeleteHeartbeat,
     RotateHeartbeatToken,
+    HeartbeatEvents,
+    /// Seed 001's credential-less ping on the monitor's token.
+    HeartbeatPing,
+    /// healthchecks.io-style `/ping/{token}[/{action}]`.
+    CronPing,
+    OpenApi,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -25,15 +31,12 @@ pub struct RouteSpec {
 }
 
 const fn at(method: &'static str, path: &'static str, route: Route) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        route,
-    }
+    RouteSpec { method, path, route }
 }
 
 pub const ROUTES: &[RouteSpec] = &[
     at("GET", "/healthz", Route::Health),
+    at("GET", "/openapi.json", Route::OpenApi),
     at("GET", "/api/v1/beet/{token}", Route::Beacon),
     at("POST", "/api/v1/beet/{token}", Route::Beacon),
     at("HEAD", "/api/v1/beet/{token}", Route::Beacon),
@@ -43,13 +46,19 @@ pub const ROUTES: &[RouteSpec] = &[
     at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
     at("POST", "/v1/heartbeat", Route::CreateHeartbeat),
     at("GET", "/v1/heartbeats", Route::ListHeartbeats),
+    // Without an Authorization header, GET here is seed 001's ping on a token.
     at("GET", "/v1/heartbeat/{id}", Route::GetHeartbeat),
+    at("POST", "/v1/heartbeat/{id}", Route::HeartbeatPing),
+    at("HEAD", "/v1/heartbeat/{id}", Route::HeartbeatPing),
     at("DELETE", "/v1/heartbeat/{id}", Route::DeleteHeartbeat),
-    at(
-        "POST",
-        "/v1/heartbeat/{id}/rotate-token",
-        Route::RotateHeartbeatToken,
-    ),
+    at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
+    at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),
+    at("GET", "/ping/{token}", Route::CronPing),
+    at("POST", "/ping/{token}", Route::CronPing),
+    at("HEAD", "/ping/{token}", Route::CronPing),
+    at("GET", "/ping/{token}/{action}", Route::CronPing),
+    at("POST", "/ping/{token}/{action}", Route::CronPing),
+    at("HEAD", "/ping/{token}/{action}", Route::CronPing),
 ];
 
 #[derive(Debug, PartialEq, Eq)]
@@ -137,7 +146,7 @@ mod tests {
         assert_eq!(
             match_route("PATCH", "/v1/heartbeat/abc"),
             Matched::MethodNotAllowed {
-                allow: vec!["GET", "DELETE"]
+                allow: vec!["GET", "POST", "HEAD", "DELETE"]
             }
         );
     }
@@ -155,12 +164,7 @@ mod tests {
             serde_json::from_str(include_str!("../../openapi.json")).expect("openapi.json parses");
         for spec in ROUTES {
             let op = doc["paths"][spec.path][spec.method.to_ascii_lowercase()].as_object();
-            assert!(
-                op.is_some(),
-                "openapi.json lacks {} {}",
-                spec.method,
-                spec.path
-            );
+            assert!(op.is_some(), "openapi.json lacks {} {}", spec.method, spec.path);
         }
     }
 }

@@ -56,11 +56,7 @@ mod tests {
     #[test]
     fn read_keys_only_read_and_ingest_keys_only_ingest() {
         assert!(Scope::Read.can_read() && !Scope::Read.can_manage() && !Scope::Read.can_ingest());
-        assert!(
-            !Scope::Ingest.can_read() && !Scope::Ingest.can_manage() && Scope::Ingest.can_ingest()
-        );
-        assert!(
-            Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest()
-        );
+        assert!(!Scope::Ingest.can_read() && !Scope::Ingest.can_manage() && Scope::Ingest.can_ingest());
+        assert!(Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest());
     }
 }

@@ -61,9 +61,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(range)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
     };
     let (year, month, day) = (num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -107,8 +105,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second.min(59);
+    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second.min(59);
     Some((secs - offset_min * 60) * 1_000 + millis)
 }
 
@@ -119,10 +116,7 @@ mod tests {
     #[test]
     fn formats_the_epoch_and_a_known_instant() {
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_rfc3339(1_753_093_500_123),
-            "2025-07-21T10:25:00.123Z"
-        );
+        assert_eq!(format_rfc3339(1_753_093_500_123), "2025-07-21T10:25:00.123Z");
     }
 
     #[test]
@@ -136,18 +130,9 @@ mod tests {
 
     #[test]
     fn parses_offsets_and_fractions() {
-        assert_eq!(
-            parse_rfc3339("2025-07-21T10:25:00Z"),
-            Some(1_753_093_500_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2025-07-21T12:25:00.5+02:00"),
-            Some(1_753_093_500_500)
-        );
-        assert_eq!(
-            parse_rfc3339("2025-07-21T10:25:00.123456Z"),
-            Some(1_753_093_500_123)
-        );
+        assert_eq!(parse_rfc3339("2025-07-21T10:25:00Z"), Some(1_753_093_500_000));
+        assert_eq!(parse_rfc3339("2025-07-21T12:25:00.5+02:00"), Some(1_753_093_500_500));
+        assert_eq!(parse_rfc3339("2025-07-21T10:25:00.123456Z"), Some(1_753_093_500_123));
     }
 
     #[test]

@@ -38,15 +38,9 @@ pub fn optional_text(obj: &Map<String, Value>, field: &str, max: usize) -> Check
             if s.is_empty() {
                 Err(FieldError::new(field, "must not be empty"))
             } else if s.chars().count() > max {
-                Err(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ))
+                Err(FieldError::new(field, format!("must be at most {max} characters")))
             } else if s.chars().any(char::is_control) {
-                Err(FieldError::new(
-                    field,
-                    "must not contain control characters",
-                ))
+                Err(FieldError::new(field, "must not contain control characters"))
             } else {
                 Ok(Some(s.to_string()))
             }
@@ -60,12 +54,7 @@ pub fn required_text(obj: &Map<String, Value>, field: &str, max: usize) -> Check
 }
 
 /// A whole number within `min..=max`, when present.
-pub fn optional_integer(
-    obj: &Map<String, Value>,
-    field: &str,
-    min: i64,
-    max: i64,
-) -> Checked<Option<i64>> {
+pub fn optional_integer(obj: &Map<String, Value>, field: &str, min: i64, max: i64) -> Checked<Option<i64>> {
     match obj.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => {
@@ -76,10 +65,7 @@ pub fn optional_integer(
             });
             match whole {
                 Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
-                Some(_) => Err(FieldError::new(
-                    field,
-                    format!("must be between {min} and {max}"),
-                )),
+                Some(_) => Err(FieldError::new(field, format!("must be between {min} and {max}"))),
                 None => Err(FieldError::new(field, "must be a whole number")),
             }
         }
@@ -123,24 +109,13 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        let o = obj(
-            json!({"name": "  nightly backup  ", "long": "x".repeat(11), "n": 5, "blank": " "}),
-        );
+        let o = obj(json!({"name": "  nightly backup  ", "long": "x".repeat(11), "n": 5, "blank": " "}));
         assert_eq!(required_text(&o, "name", 10).unwrap_err().field, "name");
         assert_eq!(required_text(&o, "name", 20).unwrap(), "nightly backup");
         assert!(required_text(&o, "long", 10).is_err());
-        assert_eq!(
-            required_text(&o, "n", 10).unwrap_err().message,
-            "must be a string"
-        );
-        assert_eq!(
-            required_text(&o, "blank", 10).unwrap_err().message,
-            "must not be empty"
-        );
-        assert_eq!(
-            required_text(&o, "missing", 10).unwrap_err().message,
-            "is required"
-        );
+        assert_eq!(required_text(&o, "n", 10).unwrap_err().message, "must be a string");
+        assert_eq!(required_text(&o, "blank", 10).unwrap_err().message, "must not be empty");
+        assert_eq!(required_text(&o, "missing", 10).unwrap_err().message, "is required");
     }
 
     #[test]

@@ -20,8 +20,7 @@ pub async fn create_project(req: &mut Request, env: &Env) -> ApiResult {
     }
     let body = json_body(req).await?;
     let name = required_text(&body, "name", MAX_NAME)?;
-    let project =
-        projects::create_project(&database(env)?, &random::uuid(), &name, now_ms()).await?;
+    let project = projects::create_project(&database(env)?, &random::uuid(), &name, now_ms()).await?;
     json(
         201,
         &json!({
@@ -36,10 +35,7 @@ pub async fn create_project(req: &mut Request, env: &Env) -> ApiResult {
 pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiResult {
     let allowed = match principal(req, env).await? {
         Principal::Admin => true,
-        Principal::Key {
-            project_id: own,
-            scope,
-        } => own == project_id && scope.can_manage(),
+        Principal::Key { project_id: own, scope } => own == project_id && scope.can_manage(),
     };
     let db = database(env)?;
     // Another project's id looks exactly like one that does not exist.
@@ -49,8 +45,8 @@ pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiRe
     let body = json_body(req).await?;
     let name = optional_text(&body, "name", MAX_NAME)?.unwrap_or_else(|| "default".into());
     let scope_text = required_text(&body, "scope", 16)?;
-    let scope = Scope::parse(&scope_text)
-        .ok_or_else(|| FieldError::new("scope", "must be one of manage, read, ingest"))?;
+    let scope =
+        Scope::parse(&scope_text).ok_or_else(|| FieldError::new("scope", "must be one of manage, read, ingest"))?;
     let key = random::api_key();
     let now = now_ms();
     insert_key(

@@ -3,9 +3,10 @@
 
 use worker::{Env, Headers, Method, Request, Response};
 
+use super::ping_meta::ping_input;
 use crate::core::beacon::{beacon_value, MAX_BEACON_BODY, TRANSPARENT_GIF};
 use crate::core::credentials::is_ping_token;
-use crate::core::ping::{truncate_utf8, PingInput, PingKind, PingSource, MAX_USER_AGENT};
+use crate::core::ping::{PingKind, PingSource};
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
 
@@ -23,9 +24,7 @@ fn gif(status: u16) -> Response {
     let _ = headers.set("cache-control", "no-store");
     match Response::from_bytes(TRANSPARENT_GIF.to_vec()) {
         Ok(r) => r.with_status(status).with_headers(headers),
-        Err(_) => Response::empty()
-            .expect("an empty response builds")
-            .with_status(status),
+        Err(_) => Response::empty().expect("an empty response builds").with_status(status),
     }
 }
 
@@ -33,24 +32,10 @@ pub async fn beacon(req: &mut Request, env: &Env, token: &str) -> Response {
     if !is_ping_token(token) {
         return gif(200);
     }
-    let method = req.method();
-    let value = if method == Method::Post {
-        read_value(req).await
-    } else {
-        None
-    };
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    let input = PingInput {
-        source: PingSource::Beacon,
-        kind: PingKind::Tick,
-        method: method.to_string(),
-        value,
-        message: None,
-        exit_status: None,
-        run_id: None,
-        client_ip: header("cf-connecting-ip"),
-        user_agent: header("user-agent").map(|ua| truncate_utf8(&ua, MAX_USER_AGENT).to_string()),
-    };
+    let mut input = ping_input(req, PingSource::Beacon, PingKind::Tick);
+    if req.method() == Method::Post {
+        input.value = read_value(req).await;
+    }
     match record_ping(env, token, &input).await {
         Ok(RecordOutcome::Limited { .. }) => gif(429),
         Ok(_) => gif(200),
@@ -78,11 +63,7 @@ async fn read_value(req: &mut Request) -> Option<f64> {
 /// CORS preflight for `fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'}})`.
 pub fn preflight(req: &Request) -> Response {
     let headers = cors_headers();
-    let requested = req
-        .headers()
-        .get("access-control-request-headers")
-        .ok()
-        .flatten();
+    let requested = req.headers().get("access-control-request-headers").ok().flatten();
     let _ = headers.set("access-control-allow-methods", ALLOW_METHODS);
     let _ = headers.set(
         "access-control-allow-headers",

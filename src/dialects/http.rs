@@ -17,7 +17,11 @@ pub enum ApiError {
     Unauthorized,
     Forbidden(&'static str),
     NotFound(&'static str),
-    MethodNotAllowed(Vec<&'static str>),
+    MethodNotAllowed(Vec<String>),
+    /// Over the token's rate limit; nothing can be accepted before `retry_at` (ms).
+    RateLimited {
+        retry_at: i64,
+    },
     Conflict(&'static str),
     PayloadTooLarge,
     Internal,
@@ -48,12 +52,7 @@ impl ApiError {
                 format!("{} {}", e.field, e.message),
                 Some(e.field.clone()),
             ),
-            ApiError::Unauthorized => (
-                401,
-                "unauthorized",
-                "missing or invalid credentials".into(),
-                None,
-            ),
+            ApiError::Unauthorized => (401, "unauthorized", "missing or invalid credentials".into(), None),
             ApiError::Forbidden(why) => (403, "forbidden", (*why).into(), None),
             ApiError::NotFound(what) => (404, "not_found", format!("{what} not found"), None),
             ApiError::MethodNotAllowed(_) => (
@@ -63,6 +62,12 @@ impl ApiError {
                 None,
             ),
             ApiError::Conflict(why) => (409, "conflict", (*why).into(), None),
+            ApiError::RateLimited { .. } => (
+                429,
+                "rate_limited",
+                "over 60 pings in 10 seconds for this token".into(),
+                None,
+            ),
             ApiError::PayloadTooLarge => (
                 413,
                 "payload_too_large",
@@ -91,6 +96,10 @@ impl ApiError {
             ApiError::MethodNotAllowed(allow) => {
                 let _ = headers.set("Allow", &allow.join(", "));
             }
+            ApiError::RateLimited { retry_at } => {
+                let seconds = ((retry_at - crate::edge::db::now_ms()).max(0) + 999) / 1_000;
+                let _ = headers.set("Retry-After", &seconds.to_string());
+            }
             _ => {}
         }
         response
@@ -107,9 +116,7 @@ pub fn json(status: u16, body: &impl Serialize) -> ApiResult {
     headers.set("content-type", "application/json")?;
     headers.set("cache-control", "no-store")?;
     let text = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    Ok(Response::ok(text)?
-        .with_status(status)
-        .with_headers(headers))
+    Ok(Response::ok(text)?.with_status(status).with_headers(headers))
 }
 
 /// The request body as a JSON object, within the size limit.
@@ -135,9 +142,7 @@ pub async fn json_body(req: &mut Request) -> Result<Map<String, Value>, ApiError
 /// The authenticated caller, or 401.
 pub async fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> {
     let credential = bearer(req).ok_or(ApiError::Unauthorized)?;
-    authenticate(env, &credential)
-        .await?
-        .ok_or(ApiError::Unauthorized)
+    authenticate(env, &credential).await?.ok_or(ApiError::Unauthorized)
 }
 
 /// What a route needs from a project key.
@@ -177,15 +182,19 @@ fn forbidden_for(scope: Scope) -> &'static str {
 
 /// Scheme and host the caller used, for building ping URLs.
 pub fn origin(req: &Request) -> String {
-    req.url()
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default()
+    req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
 }
 
 /// A query parameter's first value.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let url = req.url().ok()?;
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// The OpenAPI document, as kept in the repository.
+pub fn openapi() -> ApiResult {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("access-control-allow-origin", "*")?;
+    Ok(Response::ok(include_str!("../../openapi.json"))?.with_headers(headers))
 }

@@ -2,8 +2,11 @@
 
 pub mod admin;
 pub mod beacon;
+pub mod cron_ping;
+pub mod heartbeat_ping;
 pub mod heartbeats;
 pub mod http;
+pub mod ping_meta;
 
 use worker::{Env, Request, Response};
 
@@ -21,9 +24,21 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::RevokeKey => admin::revoke_key(req, env, param(0)).await,
         Route::CreateHeartbeat => heartbeats::create(req, env).await,
         Route::ListHeartbeats => heartbeats::list(req, env).await,
+        Route::GetHeartbeat if !has_credentials(req) => heartbeat_ping::heartbeat_ping(req, env, param(0)).await,
         Route::GetHeartbeat => heartbeats::get(req, env, param(0)).await,
+        Route::HeartbeatPing => heartbeat_ping::heartbeat_ping(req, env, param(0)).await,
+        Route::HeartbeatEvents => heartbeats::events(req, env, param(0)).await,
+        Route::CronPing => {
+            let action = params.get(1).copied();
+            return cron_ping::cron_ping(req, env, param(0), action).await;
+        }
+        Route::OpenApi => http::openapi(),
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
         Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,
     };
     answer.unwrap_or_else(http::ApiError::into_response)
+}
+
+fn has_credentials(req: &Request) -> bool {
+    req.headers().has("authorization").unwrap_or(false)
 }

@@ -54,12 +54,7 @@ pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAut
 }
 
 /// Revokes a live key; `project_id` limits it to one project. Returns whether one was revoked.
-pub async fn revoke_key(
-    db: &D1Database,
-    id: &str,
-    project_id: Option<&str>,
-    now: i64,
-) -> Result<bool> {
+pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now: i64) -> Result<bool> {
     let result = db
         .prepare(
             "UPDATE api_keys SET revoked_at = ?2 \

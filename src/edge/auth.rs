@@ -24,10 +24,7 @@ pub fn bearer(req: &Request) -> Option<String> {
 
 /// Resolves a presented credential; `None` when it is not a valid, live credential.
 pub async fn authenticate(env: &Env, credential: &str) -> Result<Option<Principal>> {
-    let admin = env
-        .secret("ADMIN_TOKEN")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let admin = env.secret("ADMIN_TOKEN").map(|s| s.to_string()).unwrap_or_default();
     if is_admin_token(credential, &admin) {
         return Ok(Some(Principal::Admin));
     }

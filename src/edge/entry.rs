@@ -18,7 +18,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let method = req.method().to_string();
     Ok(match match_route(&method, &path) {
         Matched::Found { route, params } => dialects::serve(route, &params, &mut req, &env).await,
-        Matched::MethodNotAllowed { allow } => ApiError::MethodNotAllowed(allow).into_response(),
+        Matched::MethodNotAllowed { allow } => {
+            ApiError::MethodNotAllowed(allow.into_iter().map(String::from).collect()).into_response()
+        }
         Matched::NotFound => ApiError::NotFound("route").into_response(),
     })
 }

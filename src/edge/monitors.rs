@@ -7,7 +7,7 @@ use worker::{D1Database, Result};
 use super::db::{int, text};
 use crate::core::monitor::NewMonitor;
 
-const COLUMNS: &str = "id, name, ping_token, interval_s, grace_s, enabled, paused, status, \
+const COLUMNS: &str = "id, name, ping_token, methods, interval_s, grace_s, enabled, paused, status, \
     last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -15,6 +15,8 @@ pub struct Monitor {
     pub id: String,
     pub name: String,
     pub ping_token: String,
+    /// JSON array.
+    pub methods: String,
     pub interval_s: i64,
     pub grace_s: i64,
     pub enabled: i64,
@@ -37,8 +39,8 @@ pub async fn insert_monitor(
     now: i64,
 ) -> Result<()> {
     db.prepare(
-        "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, enabled, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, enabled, methods, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)",
     )
     .bind(&[
         text(id),
@@ -49,6 +51,7 @@ pub async fn insert_monitor(
         int(new.grace_s),
         int(i64::from(new.enabled)),
         int(now),
+        text(&serde_json::to_string(&new.methods).unwrap_or_default()),
     ])?
     .run()
     .await?;
@@ -65,12 +68,7 @@ pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result
 }
 
 /// One page of a project's monitors, oldest first, and the project's total.
-pub async fn list_monitors(
-    db: &D1Database,
-    project_id: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Monitor>, i64)> {
+pub async fn list_monitors(db: &D1Database, project_id: &str, limit: i64, offset: i64) -> Result<(Vec<Monitor>, i64)> {
     let page = db
         .prepare(format!(
             "SELECT {COLUMNS} FROM monitors WHERE project_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3"
@@ -104,13 +102,7 @@ pub async fn delete_monitor(db: &D1Database, project_id: &str, id: &str) -> Resu
 }
 
 /// Replaces the ping token if it is still `old_token`; false when someone else rotated first.
-pub async fn replace_token(
-    db: &D1Database,
-    id: &str,
-    old_token: &str,
-    new_token: &str,
-    now: i64,
-) -> Result<bool> {
+pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token: &str, now: i64) -> Result<bool> {
     let result = db
         .prepare("UPDATE monitors SET ping_token = ?3, updated_at = ?4 WHERE id = ?1 AND ping_token = ?2")
         .bind(&[text(id), text(old_token), text(new_token), int(now)])?
@@ -119,10 +111,18 @@ pub async fn replace_token(
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
 }
 
+/// What a token's object needs to know about its monitor.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenOwner {
+    pub id: String,
+    /// JSON array of the methods the heartbeat ping route accepts.
+    pub methods: String,
+}
+
 /// The monitor a ping token belongs to (unique index on ping_token).
-pub async fn monitor_id_for_token(db: &D1Database, token: &str) -> Result<Option<String>> {
-    db.prepare("SELECT id FROM monitors WHERE ping_token = ?1")
+pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
+    db.prepare("SELECT id, methods FROM monitors WHERE ping_token = ?1")
         .bind(&[text(token)])?
-        .first(Some("id"))
+        .first(None)
         .await
 }

@@ -65,10 +65,7 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
         .with_headers(headers)
         .with_body(Some(body.into()));
     let request = Request::new_with_init("https://ping-token/record", &init)?;
-    let stub = env
-        .durable_object("PING_TOKEN")?
-        .id_from_name(token)?
-        .get_stub()?;
+    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
     let outcome: RecordOutcome = stub.fetch_with_request(request).await?.json().await?;
     match &outcome {
         RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
@@ -83,10 +80,7 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
 /// Tells the token's object that the token is dead (rotated away or its monitor deleted).
 /// Runs after D1 has dropped the token, so the very next ping is refused.
 pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
-    let stub = env
-        .durable_object("PING_TOKEN")?
-        .id_from_name(token)?
-        .get_stub()?;
+    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
     let response = stub

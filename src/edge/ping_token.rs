@@ -13,11 +13,12 @@ use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
 use super::db::{database, now_ms};
-use super::monitors::monitor_id_for_token;
+use super::monitors::monitor_for_token;
 use super::pings::store_pings;
 use super::random;
-use crate::core::ping::{PendingPing, PingInput};
+use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource};
 use crate::core::rate_window::{Decision, RateWindow};
+use crate::core::run::OpenRuns;
 
 /// Accepted pings wait this long so bursts reach D1 as one batch (var PING_FLUSH_DELAY_MS).
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
@@ -31,13 +32,21 @@ const RECHECK_UNKNOWN_MS: i64 = 60_000;
 
 const WINDOW_KEY: &str = "window";
 const SEQ_KEY: &str = "seq";
+const RUNS_KEY: &str = "runs";
 const PENDING_PREFIX: &str = "p:";
+
+/// The monitor behind the token, as far as this object knows.
+#[derive(Debug, Clone)]
+struct Owner {
+    monitor_id: String,
+    methods: Vec<String>,
+}
 
 #[derive(Debug, Clone)]
 enum Binding {
     Unresolved,
     Known {
-        monitor_id: String,
+        owner: Owner,
         checked_at: i64,
     },
     Unknown {
@@ -50,6 +59,7 @@ enum Binding {
 struct Hot {
     binding: Binding,
     window: RateWindow,
+    runs: OpenRuns,
     next_seq: u64,
     pending: usize,
     flush_armed: bool,
@@ -60,9 +70,17 @@ struct Hot {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RecordOutcome {
-    Accepted { received_at: i64 },
-    Limited { retry_at: i64 },
+    Accepted {
+        received_at: i64,
+    },
+    Limited {
+        retry_at: i64,
+    },
     UnknownToken,
+    /// The heartbeat ping route only: the monitor does not accept this method.
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
 }
 
 #[durable_object]
@@ -73,13 +91,10 @@ pub struct PingToken {
 }
 
 impl Binding {
-    /// The cached answer while it is still fresh: `Some(Some(id))` known, `Some(None)` unknown.
-    fn fresh(&self, now: i64) -> Option<Option<String>> {
+    /// The cached answer while it is still fresh: `Some(Some(owner))` known, `Some(None)` unknown.
+    fn fresh(&self, now: i64) -> Option<Option<Owner>> {
         match self {
-            Binding::Known {
-                monitor_id,
-                checked_at,
-            } if now - checked_at < RECHECK_KNOWN_MS => Some(Some(monitor_id.clone())),
+            Binding::Known { owner, checked_at } if now - checked_at < RECHECK_KNOWN_MS => Some(Some(owner.clone())),
             Binding::Unknown { checked_at } if now - checked_at < RECHECK_UNKNOWN_MS => Some(None),
             Binding::Retired => Some(None),
             _ => None,
@@ -104,6 +119,7 @@ impl DurableObject for PingToken {
         let hot = Rc::new(RefCell::new(Hot {
             binding: Binding::Unresolved,
             window: RateWindow::for_pings(),
+            runs: OpenRuns::default(),
             next_seq: 0,
             pending: 0,
             flush_armed: false,
@@ -114,6 +130,7 @@ impl DurableObject for PingToken {
         let _init = state.block_concurrency_while(async move {
             let window: Option<RateWindow> = storage.get(WINDOW_KEY).await?;
             let seq: Option<u64> = storage.get(SEQ_KEY).await?;
+            let runs: Option<OpenRuns> = storage.get(RUNS_KEY).await?;
             let pending = storage
                 .list_with_options(ListOptions::new().prefix(PENDING_PREFIX))
                 .await?
@@ -124,6 +141,7 @@ impl DurableObject for PingToken {
             let mut hot = loading.borrow_mut();
             hot.window = window.unwrap_or_else(RateWindow::for_pings);
             hot.next_seq = seq.unwrap_or(0);
+            hot.runs = runs.unwrap_or_default();
             hot.pending = pending;
             hot.flush_armed = pending > 0;
             Ok(())
@@ -149,6 +167,14 @@ impl DurableObject for PingToken {
                 self.hot.borrow_mut().binding = Binding::Retired;
                 Response::empty()
             }
+            // The monitor changed (allowed methods): look it up again on the next ping.
+            "/refresh" => {
+                let mut hot = self.hot.borrow_mut();
+                if !matches!(hot.binding, Binding::Retired) {
+                    hot.binding = Binding::Unresolved;
+                }
+                Response::empty()
+            }
             _ => Response::error("not found", 404),
         }
     }
@@ -169,7 +195,7 @@ impl PingToken {
     }
 
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
-    async fn monitor_id(&self, token: &str, now: i64) -> Result<Option<String>> {
+    async fn owner(&self, token: &str, now: i64) -> Result<Option<Owner>> {
         if let Some(answer) = self.hot.borrow().binding.fresh(now) {
             return Ok(answer);
         }
@@ -181,10 +207,13 @@ impl PingToken {
                 if let Some(answer) = hot.borrow().binding.fresh(now) {
                     return Ok(answer);
                 }
-                let found = monitor_id_for_token(&database(&env)?, &token).await?;
+                let found = monitor_for_token(&database(&env)?, &token).await?.map(|row| Owner {
+                    monitor_id: row.id,
+                    methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                });
                 hot.borrow_mut().binding = match &found {
-                    Some(monitor_id) => Binding::Known {
-                        monitor_id: monitor_id.clone(),
+                    Some(owner) => Binding::Known {
+                        owner: owner.clone(),
                         checked_at: now,
                     },
                     None => Binding::Unknown { checked_at: now },
@@ -196,33 +225,55 @@ impl PingToken {
 
     async fn record(&self, token: &str, input: PingInput) -> Result<RecordOutcome> {
         let now = now_ms();
-        let Some(monitor_id) = self.monitor_id(token, now).await? else {
+        let Some(owner) = self.owner(token, now).await? else {
             return Ok(RecordOutcome::UnknownToken);
         };
+        if input.source == PingSource::Heartbeat && !owner.methods.iter().any(|m| *m == input.method) {
+            return Ok(RecordOutcome::MethodNotAllowed { allow: owner.methods });
+        }
         // Decide synchronously: no await between the check and the reservation.
-        let (seq, window) = {
+        let (seq, window, duration_ms, runs) = {
             let mut hot = self.hot.borrow_mut();
             if let Decision::Limited { retry_at } = hot.window.try_accept(now) {
                 return Ok(RecordOutcome::Limited { retry_at });
             }
             let seq = hot.next_seq;
             hot.next_seq += 1;
-            (seq, hot.window.clone())
+            let rid = input.run_id.as_deref();
+            let (duration_ms, runs_changed) = match input.kind {
+                PingKind::Start => {
+                    hot.runs.start(rid, now);
+                    (None, true)
+                }
+                kind if kind.ends_run() => {
+                    let duration = hot.runs.finish(rid, now);
+                    (duration, duration.is_some())
+                }
+                _ => (None, false),
+            };
+            (
+                seq,
+                hot.window.clone(),
+                duration_ms,
+                runs_changed.then(|| hot.runs.clone()),
+            )
         };
         let ping = PendingPing {
             id: random::uuid(),
-            monitor_id,
+            monitor_id: owner.monitor_id,
             received_at: now,
+            duration_ms,
             input,
         };
         // One atomic write: the window, the sequence and the ping land together or not at all.
         let batch = js_sys::Object::new();
-        let put = |key: &str, value: JsValue| {
-            js_sys::Reflect::set(&batch, &JsValue::from_str(key), &value).map(|_| ())
-        };
+        let put = |key: &str, value: JsValue| js_sys::Reflect::set(&batch, &JsValue::from_str(key), &value).map(|_| ());
         put(WINDOW_KEY, to_js(&window)?)?;
         put(SEQ_KEY, JsValue::from_f64((seq + 1) as f64))?;
         put(&pending_key(seq), to_js(&ping)?)?;
+        if let Some(runs) = runs {
+            put(RUNS_KEY, to_js(&runs)?)?;
+        }
         let storage = self.state.storage();
         if let Err(e) = storage.put_multiple_raw(batch).await {
             self.hot.borrow_mut().window.forget_last();
@@ -282,10 +333,7 @@ impl PingToken {
                 }
                 Err(ref e) => {
                     hot.flush_failures += 1;
-                    worker::console_error!(
-                        "flush to D1 failed (attempt {}): {e}",
-                        hot.flush_failures
-                    );
+                    worker::console_error!("flush to D1 failed (attempt {}): {e}", hot.flush_failures);
                 }
             }
             hot.flush_armed = hot.pending > 0;

@@ -16,11 +16,12 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
     let insert = db
         .prepare(
             "INSERT OR IGNORE INTO pings (id, monitor_id, received_at, kind, source, method, value, message, \
-               exit_status, run_id, client_ip, user_agent) \
+               exit_status, run_id, duration_ms, client_ip, user_agent) \
              SELECT json_extract(j.value, '$.id'), ?1, json_extract(j.value, '$.received_at'), \
                json_extract(j.value, '$.kind'), json_extract(j.value, '$.source'), json_extract(j.value, '$.method'), \
                json_extract(j.value, '$.value'), json_extract(j.value, '$.message'), \
                json_extract(j.value, '$.exit_status'), json_extract(j.value, '$.run_id'), \
+               json_extract(j.value, '$.duration_ms'), \
                json_extract(j.value, '$.client_ip'), json_extract(j.value, '$.user_agent') \
              FROM json_each(?2) AS j \
              WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1)",
@@ -40,13 +41,35 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
                 "UPDATE monitors SET last_value = ?2, last_value_at = ?3 \
                  WHERE id = ?1 AND COALESCE(last_value_at, 0) <= ?3",
             )
-            .bind(&[
-                text(monitor_id),
-                wasm_bindgen::JsValue::from_f64(value),
-                int(at),
-            ])?,
+            .bind(&[text(monitor_id), wasm_bindgen::JsValue::from_f64(value), int(at)])?,
         );
     }
     db.batch(statements).await?;
     Ok(())
+}
+
+/// A ping as the events endpoint shows it.
+#[derive(Debug, serde::Deserialize)]
+pub struct StoredPing {
+    pub received_at: i64,
+    pub kind: String,
+    pub method: String,
+    pub source: String,
+    pub value: Option<f64>,
+    pub message: Option<String>,
+    pub exit_status: Option<i64>,
+    pub run_id: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+/// A monitor's pings received strictly after `after_ms`, oldest first.
+pub async fn pings_after(db: &D1Database, monitor_id: &str, after_ms: i64, limit: i64) -> Result<Vec<StoredPing>> {
+    db.prepare(
+        "SELECT received_at, kind, method, source, value, message, exit_status, run_id, duration_ms \
+         FROM pings WHERE monitor_id = ?1 AND received_at > ?2 ORDER BY received_at, id LIMIT ?3",
+    )
+    .bind(&[text(monitor_id), int(after_ms), int(limit)])?
+    .all()
+    .await?
+    .results()
 }

@@ -1,0 +1,209 @@
+// Seed 001's heartbeat ping and the healthchecks.io-style cron-job pings, with the events
+// endpoint that shows what they recorded.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+
+let eb;
+let tenant;
+before(async () => {
+  eb = await startEdgebeat();
+  tenant = await eb.tenant();
+});
+after(() => eb?.close());
+
+const monitor = (extra = {}) => eb.createMonitor(tenant.key, { name: "job", interval: 3600, ...extra });
+
+async function events(id, query = "") {
+  const res = await eb.api("GET", `/v1/heartbeat/${id}/events${query}`, { auth: tenant.key });
+  assert.equal(res.status, 200, res.text);
+  return res.body;
+}
+
+async function eventsEventually(id, count) {
+  return eventually(async () => {
+    const page = await events(id, "?limit=1000");
+    return page.items.length === count && page.items;
+  }, { what: `${count} events` });
+}
+
+const text = async (path, init) => {
+  const res = await eb.fetch(path, init);
+  return { status: res.status, body: await res.text(), headers: res.headers };
+};
+
+test("seed 001: GET with result and message in the query records a ping and answers JSON", async () => {
+  const m = await monitor();
+  const res = await eb.api("GET", `/v1/heartbeat/${m.token}?result=tick&message=Tick%20event%20sent`);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.ok, true);
+  assert.equal(res.body.result, "tick");
+  const [event] = await eventsEventually(m.id, 1);
+  assert.equal(event.result, "tick");
+  assert.equal(event.message, "Tick event sent");
+  assert.equal(event.method, "GET");
+  assert.equal(event.source, "heartbeat");
+});
+
+test("seed 001: POST with a JSON body, HEAD, and the default result", async () => {
+  const m = await monitor();
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${m.token}`, { body: { result: "fail", message: "disk full" } })).status, 200);
+  assert.equal((await eb.fetch(`/v1/heartbeat/${m.token}`, { method: "HEAD" })).status, 200);
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${m.token}`)).body.result, "tick");
+  const items = await eventsEventually(m.id, 3);
+  assert.deepEqual(items.map((e) => [e.method, e.result, e.message]), [
+    ["POST", "fail", "disk full"],
+    ["HEAD", "tick", null],
+    ["POST", "tick", null],
+  ]);
+});
+
+test("seed 001: bad results and bodies are 400, unknown tokens 404, and nothing is recorded", async () => {
+  const m = await monitor();
+  const bad = await eb.api("GET", `/v1/heartbeat/${m.token}?result=maybe`);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, "result");
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${m.token}`, { body: "{nope" })).body.field, "body");
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${m.token}`, { body: { message: 5 } })).body.field, "message");
+  assert.equal((await eb.api("GET", "/v1/heartbeat/hb_0000000000000000000000")).status, 404);
+  assert.equal((await eb.api("POST", "/v1/heartbeat/whatever")).status, 404);
+  assert.equal((await events(m.id)).items.length, 0);
+});
+
+test("seed 001: only the monitor's allowed methods are accepted", async () => {
+  const m = await monitor({ methods: ["GET"] });
+  assert.deepEqual(m.methods, ["GET"]);
+  const post = await eb.api("POST", `/v1/heartbeat/${m.token}`);
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get("allow"), "GET");
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.token}`)).status, 200);
+  await eventsEventually(m.id, 1);
+});
+
+test("with an Authorization header the same GET is the management read", async () => {
+  const m = await monitor();
+  const res = await eb.api("GET", `/v1/heartbeat/${m.id}`, { auth: tenant.key });
+  assert.equal(res.body.id, m.id);
+  assert.equal(res.body.ping_urls.heartbeat, `${eb.url.origin}/v1/heartbeat/${m.token}`);
+  assert.equal(res.body.ping_urls.ping, `${eb.url.origin}/ping/${m.token}`);
+});
+
+test("cron pings: success, start, fail, log and exit statuses answer OK as text", async () => {
+  const m = await monitor();
+  for (const [path, method] of [["", "GET"], ["/start", "HEAD"], ["/0", "POST"], ["/fail", "GET"], ["/log", "POST"], ["/1", "GET"], ["/255", "GET"]]) {
+    const res = await text(`/ping/${m.token}${path}`, { method });
+    assert.equal(res.status, 200, path);
+    if (method !== "HEAD") assert.equal(res.body, "OK");
+    assert.match(res.headers.get("content-type"), /^text\/plain/);
+  }
+  const items = await eventsEventually(m.id, 7);
+  assert.deepEqual(items.map((e) => [e.result, e.exit_status]), [
+    ["success", null],
+    ["start", null],
+    ["success", 0],
+    ["fail", null],
+    ["log", null],
+    ["fail", 1],
+    ["fail", 255],
+  ]);
+  assert.ok(items.every((e) => e.source === "ping"));
+});
+
+test("cron pings: bad actions and exit statuses are 400, unknown tokens 404", async () => {
+  const m = await monitor();
+  for (const path of ["/256", "/-1", "/abc", "/1.5"]) {
+    assert.equal((await text(`/ping/${m.token}${path}`)).status, 400, path);
+  }
+  assert.equal((await text(`/ping/${m.token}?rid=not-a-uuid`)).status, 400);
+  assert.deepEqual(await text("/ping/hb_0000000000000000000000"), { ...(await text("/ping/hb_0000000000000000000000")), status: 404, body: "not found" });
+  assert.equal((await text("/ping/nonsense/start")).status, 404);
+  assert.equal((await events(m.id)).items.length, 0);
+});
+
+test("cron pings: a POST body's first 10,000 bytes become the message", async () => {
+  const m = await monitor();
+  await text(`/ping/${m.token}/fail`, { method: "POST", body: "backup failed: " + "x".repeat(20_000) });
+  await text(`/ping/${m.token}/log`, { method: "POST", body: "rotated 3 files" });
+  const [fail, log] = await eventsEventually(m.id, 2);
+  assert.equal(fail.message.length, 10_000);
+  assert.ok(fail.message.startsWith("backup failed: x"));
+  assert.equal(log.message, "rotated 3 files");
+});
+
+test("cron pings: start then end measures the run; without rid the last start pairs", async () => {
+  const m = await monitor();
+  await text(`/ping/${m.token}/start`);
+  await new Promise((r) => setTimeout(r, 50)); // a run that takes a moment
+  await text(`/ping/${m.token}/start`);
+  await text(`/ping/${m.token}/0`);
+  await text(`/ping/${m.token}`);
+  const items = await eventsEventually(m.id, 4);
+  const [first, second, end, unpaired] = items;
+  assert.equal(end.result, "success");
+  const expected = Date.parse(end.received_at) - Date.parse(second.received_at);
+  assert.equal(end.duration_ms, expected, "paired with the latest start");
+  assert.ok(Date.parse(second.received_at) > Date.parse(first.received_at));
+  assert.equal(unpaired.duration_ms, null, "the start was consumed");
+});
+
+test("cron pings: overlapping runs pair exactly by rid", async () => {
+  const m = await monitor();
+  const a = crypto.randomUUID();
+  const b = crypto.randomUUID();
+  await text(`/ping/${m.token}/start?rid=${a}`);
+  await new Promise((r) => setTimeout(r, 30));
+  await text(`/ping/${m.token}/start?rid=${b}`);
+  await new Promise((r) => setTimeout(r, 30));
+  await text(`/ping/${m.token}/fail?rid=${a}`);
+  await text(`/ping/${m.token}/0?rid=${b}`);
+  const [startA, startB, endA, endB] = await eventsEventually(m.id, 4);
+  assert.equal(endA.run_id, a);
+  assert.equal(endA.duration_ms, Date.parse(endA.received_at) - Date.parse(startA.received_at));
+  assert.equal(endB.duration_ms, Date.parse(endB.received_at) - Date.parse(startB.received_at));
+  assert.ok(endA.duration_ms > endB.duration_ms);
+});
+
+test("beacon, heartbeat and cron pings share the token's window of 60 per 10 s", async () => {
+  const m = await monitor();
+  const sent = await Promise.all([
+    ...Array.from({ length: 20 }, () => eb.beacon(m.token)),
+    ...Array.from({ length: 20 }, () => eb.api("GET", `/v1/heartbeat/${m.token}`)),
+    ...Array.from({ length: 20 }, () => text(`/ping/${m.token}`)),
+  ]);
+  assert.ok(sent.every((r) => r.status === 200));
+  const heartbeat = await eb.api("GET", `/v1/heartbeat/${m.token}`);
+  assert.equal(heartbeat.status, 429);
+  assert.equal(heartbeat.body.code, "rate_limited");
+  assert.ok(Number(heartbeat.headers.get("retry-after")) >= 1);
+  assert.equal((await text(`/ping/${m.token}`)).status, 429);
+  assert.equal((await eb.beacon(m.token)).status, 429);
+  await eventsEventually(m.id, 60);
+});
+
+test("events page by last_received_at and validate their parameters", async () => {
+  const m = await monitor();
+  for (let i = 0; i < 5; i++) {
+    await text(`/ping/${m.token}/log`, { method: "POST", body: `line ${i}` });
+    await new Promise((r) => setTimeout(r, 3)); // distinct received_at
+  }
+  await eventsEventually(m.id, 5);
+  const first = await events(m.id, "?limit=2");
+  assert.deepEqual(first.items.map((e) => e.message), ["line 0", "line 1"]);
+  const next = await events(m.id, `?limit=2&last_received_at=${encodeURIComponent(first.last_received_at)}`);
+  assert.deepEqual(next.items.map((e) => e.message), ["line 2", "line 3"]);
+  for (const q of ["?limit=0", "?limit=1001", "?limit=x", "?last_received_at=yesterday"]) {
+    const res = await eb.api("GET", `/v1/heartbeat/${m.id}/events${q}`, { auth: tenant.key });
+    assert.equal(res.status, 400, q);
+  }
+  const other = await eb.tenant("other");
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}/events`, { auth: other.key })).status, 404);
+});
+
+test("the OpenAPI document is served and lists the ping routes", async () => {
+  const res = await eb.api("GET", "/openapi.json");
+  assert.equal(res.status, 200);
+  assert.equal(res.body.openapi, "3.1.0");
+  for (const path of ["/api/v1/beet/{token}", "/v1/heartbeat/{id}", "/ping/{token}/{action}", "/v1/heartbeat/{id}/events"]) {
+    assert.ok(res.body.paths[path], path);
+  }
+});
