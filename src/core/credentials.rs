@@ -86,6 +86,45 @@ impl PresentedApiKey<'_> {
     }
 }
 
+/// The (user, password) of an `Authorization: Basic <base64(user:password)>` header.
+pub fn parse_basic(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// Standard base64 with optional padding; `None` on any other character.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let sextet = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let body = s.trim_end_matches('=');
+    if s.len() - body.len() > 2 || body.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    for chunk in body.as_bytes().chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= sextet(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
 /// The deploy-time admin secret. An empty configured token never matches.
 pub fn is_admin_token(presented: &str, configured: &str) -> bool {
     !configured.is_empty()
@@ -220,6 +259,26 @@ mod tests {
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"sama"));
         assert!(!constant_time_eq(b"same", b"same!"));
+    }
+
+    #[test]
+    fn basic_credentials_decode() {
+        // base64("username:password")
+        assert_eq!(
+            parse_basic("Basic dXNlcm5hbWU6cGFzc3dvcmQ="),
+            Some(("username".into(), "password".into()))
+        );
+        assert_eq!(parse_basic("basic OnNlY3JldA=="), Some(("".into(), "secret".into())));
+        assert_eq!(parse_basic("Basic YTpiOmM"), Some(("a".into(), "b:c".into())));
+        for bad in [
+            "Bearer dXNlcm5hbWU6cGFzc3dvcmQ=",
+            "Basic !!!",
+            "Basic dXNlcm5hbWU",
+            "Basic",
+            "Basic A",
+        ] {
+            assert_eq!(parse_basic(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum Route {
     /// healthchecks.io-style `/ping/{token}[/{action}]`.
     CronPing,
     OpenApi,
+    /// Seed 002's system heartbeat.
+    SystemHeartbeat,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +55,7 @@ pub const ROUTES: &[RouteSpec] = &[
     at("DELETE", "/v1/heartbeat/{id}", Route::DeleteHeartbeat),
     at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
     at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),
+    at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
     at("GET", "/ping/{token}", Route::CronPing),
     at("POST", "/ping/{token}", Route::CronPing),
     at("HEAD", "/ping/{token}", Route::CronPing),

@@ -7,6 +7,7 @@ pub mod heartbeat_ping;
 pub mod heartbeats;
 pub mod http;
 pub mod ping_meta;
+pub mod system_heartbeat;
 
 use worker::{Env, Request, Response};
 
@@ -33,6 +34,7 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
             return cron_ping::cron_ping(req, env, param(0), action).await;
         }
         Route::OpenApi => http::openapi(),
+        Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
         Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,
     };

@@ -4,7 +4,7 @@ use worker::{Env, Request, Result};
 
 use super::api_keys::find_live_key;
 use super::db::database;
-use crate::core::credentials::{is_admin_token, parse_api_key};
+use crate::core::credentials::{is_admin_token, parse_api_key, parse_basic};
 use crate::core::scope::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,11 @@ pub fn bearer(req: &Request) -> Option<String> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| credential.trim().to_string())
+}
+
+/// The password of an `Authorization: Basic` header (seed 002 sends an API key there).
+pub fn basic_password(req: &Request) -> Option<String> {
+    parse_basic(&req.headers().get("Authorization").ok()??).map(|(_, password)| password)
 }
 
 /// Resolves a presented credential; `None` when it is not a valid, live credential.

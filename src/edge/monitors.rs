@@ -111,6 +111,31 @@ pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
 }
 
+/// The ping token of a project's system monitor, created with a 10-minute interval on the
+/// system's first heartbeat. Concurrent first heartbeats create one monitor (unique index).
+pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: &str, now: i64) -> Result<String> {
+    let create = db
+        .prepare(
+            "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, system_id, created_at, updated_at) \
+             VALUES (?1, ?2, 'system ' || ?3, ?4, 600, 60, ?3, ?5, ?5) \
+             ON CONFLICT (project_id, system_id) WHERE system_id IS NOT NULL DO NOTHING",
+        )
+        .bind(&[text(&super::random::uuid()), text(project_id), text(system_id), text(&super::random::ping_token()), int(now)])?;
+    let find = db
+        .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND system_id = ?2")
+        .bind(&[text(project_id), text(system_id)])?;
+    let results = db.batch(vec![create, find]).await?;
+    #[derive(Deserialize)]
+    struct Row {
+        ping_token: String,
+    }
+    results[1]
+        .results::<Row>()?
+        .pop()
+        .map(|r| r.ping_token)
+        .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
+}
+
 /// What a token's object needs to know about its monitor.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenOwner {
