@@ -1,8 +1,11 @@
-//! What a heartbeat monitor is made of, and the checks on a request to create one.
+//! What a heartbeat monitor is made of, the checks on a request to create or change one,
+//! and when it is next due.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::validation::{optional_bool, optional_integer, required_text, Checked};
+use super::cron::{CronExpr, Zone};
+use super::validation::{is_uuid, optional_bool, optional_integer, optional_text, Checked, FieldError};
 
 pub const MIN_INTERVAL_S: i64 = 60;
 pub const MAX_INTERVAL_S: i64 = 365 * 86_400;
@@ -10,25 +13,67 @@ pub const MAX_GRACE_S: i64 = 365 * 86_400;
 /// Grace when a request names none: one minute, enough for a cron job's start-up jitter.
 pub const DEFAULT_GRACE_S: i64 = 60;
 pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+pub const PING_METHODS: [&str; 3] = ["GET", "POST", "HEAD"];
 
+/// When pings are expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    /// Every `interval_s` seconds after the last ping.
+    Every { interval_s: i64 },
+    /// At each firing of a cron expression in a time zone.
+    Cron { expr: String, tz: String },
+}
+
+impl Schedule {
+    /// When the next ping is due after one received at `last_ping_ms`.
+    pub fn next_due_after(&self, last_ping_ms: i64, zone: &dyn Zone) -> Option<i64> {
+        match self {
+            Schedule::Every { interval_s } => Some(last_ping_ms + interval_s * 1_000),
+            Schedule::Cron { expr, .. } => CronExpr::parse(expr).ok()?.next_after(last_ping_ms, zone),
+        }
+    }
+}
+
+/// Everything a user sets on a monitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMonitor {
+pub struct MonitorSpec {
     pub name: String,
-    pub interval_s: i64,
+    pub service_id: Option<String>,
+    /// Seconds between pings for the simple schedule; `None` with a cron schedule.
+    pub interval_s: Option<i64>,
     pub grace_s: i64,
+    /// A five-field cron expression; `None` for the simple schedule.
+    pub cron: Option<String>,
+    /// IANA time zone of the cron expression.
+    pub tz: String,
     pub enabled: bool,
     /// Methods the heartbeat ping route accepts (seed 001's `methods`).
     pub methods: Vec<String>,
+    pub slug: Option<String>,
+    pub tags: Vec<String>,
+    pub description: String,
 }
 
-pub const PING_METHODS: [&str; 3] = ["GET", "POST", "HEAD"];
+impl MonitorSpec {
+    pub fn schedule(&self) -> Schedule {
+        match &self.cron {
+            Some(expr) => Schedule::Cron {
+                expr: expr.clone(),
+                tz: self.tz.clone(),
+            },
+            None => Schedule::Every {
+                interval_s: self.interval_s.unwrap_or(MIN_INTERVAL_S),
+            },
+        }
+    }
+}
 
-/// A non-empty list drawn from GET, POST and HEAD (any case), without repeats.
-pub fn parse_methods(body: &Map<String, Value>) -> Checked<Option<Vec<String>>> {
-    let Some(raw) = body.get("methods").filter(|v| !v.is_null()) else {
-        return Ok(None);
-    };
-    let invalid = || super::validation::FieldError::new("methods", "must be a non-empty list of GET, POST, HEAD");
+fn parse_methods(raw: &Value) -> Checked<Vec<String>> {
+    let invalid = || FieldError::new("methods", "must be a non-empty list of GET, POST, HEAD");
     let list = raw.as_array().filter(|l| !l.is_empty()).ok_or_else(invalid)?;
     let mut methods = Vec::new();
     for item in list {
@@ -41,40 +86,183 @@ pub fn parse_methods(body: &Map<String, Value>) -> Checked<Option<Vec<String>>> 
             methods.push(method);
         }
     }
-    Ok(Some(methods))
+    Ok(methods)
 }
 
-pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<NewMonitor> {
-    let name = required_text(body, "name", MAX_NAME_CHARS)?;
-    let interval_s = optional_integer(body, "interval", MIN_INTERVAL_S, MAX_INTERVAL_S)?
-        .ok_or_else(|| super::validation::FieldError::new("interval", "is required"))?;
-    let grace_s = optional_integer(body, "grace", 0, MAX_GRACE_S)?.unwrap_or(DEFAULT_GRACE_S);
-    let enabled = optional_bool(body, "enabled")?.unwrap_or(true);
-    let methods = parse_methods(body)?.unwrap_or_else(|| PING_METHODS.map(String::from).to_vec());
-    Ok(NewMonitor {
-        name,
-        interval_s,
-        grace_s,
-        enabled,
-        methods,
-    })
+fn parse_tags(raw: &Value) -> Checked<Vec<String>> {
+    let invalid = || {
+        FieldError::new(
+            "tags",
+            format!("must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG_CHARS} characters"),
+        )
+    };
+    let list = raw.as_array().filter(|l| l.len() <= MAX_TAGS).ok_or_else(invalid)?;
+    let mut tags = Vec::new();
+    for item in list {
+        let tag = item
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS)
+            .ok_or_else(invalid)?;
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    Ok(tags)
+}
+
+/// Lower-case letters, digits, `-` and `_`, 1..=100 characters: safe in a ping URL.
+pub fn is_slug(s: &str) -> bool {
+    (1..=100).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The shape of an IANA zone name; whether the zone exists is the runtime's to say.
+pub fn is_zone_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
+        && !s.starts_with('/')
+        && !s.contains("..")
+}
+
+/// A field that is present, with `null` meaning "clear it".
+fn present<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
+    body.get(field)
+}
+
+/// Applies the fields present in `body` to `spec` (all of them for a create, any subset for
+/// an update), then checks the result as a whole. Unknown fields are ignored.
+pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked<MonitorSpec> {
+    if present(body, "name").is_some() {
+        spec.name =
+            optional_text(body, "name", MAX_NAME_CHARS)?.ok_or_else(|| FieldError::new("name", "must not be null"))?;
+    }
+    if let Some(raw) = present(body, "service_id") {
+        spec.service_id = match raw {
+            Value::Null => None,
+            Value::String(s) if is_uuid(&s.to_ascii_lowercase()) => Some(s.to_ascii_lowercase()),
+            _ => return Err(FieldError::new("service_id", "must be a UUID")),
+        };
+    }
+    if present(body, "interval").is_some() {
+        spec.interval_s = optional_integer(body, "interval", MIN_INTERVAL_S, MAX_INTERVAL_S)?;
+    }
+    if present(body, "grace").is_some() {
+        spec.grace_s = optional_integer(body, "grace", 0, MAX_GRACE_S)?.unwrap_or(DEFAULT_GRACE_S);
+    }
+    if let Some(raw) = present(body, "schedule") {
+        spec.cron = match raw {
+            Value::Null => None,
+            Value::String(expr) => {
+                CronExpr::parse(expr)?;
+                Some(expr.trim().to_string())
+            }
+            _ => return Err(FieldError::new("schedule", "must be a cron expression string")),
+        };
+    }
+    if let Some(raw) = present(body, "tz") {
+        spec.tz = match raw {
+            Value::Null => "UTC".to_string(),
+            Value::String(tz) if is_zone_name(tz) => tz.clone(),
+            _ => return Err(FieldError::new("tz", "must be an IANA time zone name")),
+        };
+    }
+    if present(body, "enabled").is_some() {
+        spec.enabled = optional_bool(body, "enabled")?.unwrap_or(true);
+    }
+    if let Some(raw) = present(body, "methods") {
+        spec.methods = if raw.is_null() {
+            PING_METHODS.map(String::from).to_vec()
+        } else {
+            parse_methods(raw)?
+        };
+    }
+    if let Some(raw) = present(body, "slug") {
+        spec.slug = match raw {
+            Value::Null => None,
+            Value::String(s) if is_slug(s) => Some(s.clone()),
+            _ => {
+                return Err(FieldError::new(
+                    "slug",
+                    "must be 1-100 lower-case letters, digits, - or _",
+                ))
+            }
+        };
+    }
+    if let Some(raw) = present(body, "tags") {
+        spec.tags = if raw.is_null() { Vec::new() } else { parse_tags(raw)? };
+    }
+    if present(body, "description").is_some() {
+        spec.description = match body.get("description") {
+            Some(Value::String(s)) if s.chars().count() <= MAX_DESCRIPTION_CHARS => s.clone(),
+            Some(Value::Null) => String::new(),
+            _ => {
+                return Err(FieldError::new(
+                    "description",
+                    format!("must be a string of at most {MAX_DESCRIPTION_CHARS} characters"),
+                ))
+            }
+        };
+    }
+    if spec.cron.is_none() && spec.interval_s.is_none() {
+        return Err(FieldError::new("interval", "is required unless a schedule is given"));
+    }
+    Ok(spec)
+}
+
+/// A monitor from a create request: `name`, and `interval` or `schedule`, are required.
+pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
+    if !body.contains_key("name") {
+        return Err(FieldError::new("name", "is required"));
+    }
+    let blank = MonitorSpec {
+        name: String::new(),
+        service_id: None,
+        interval_s: None,
+        grace_s: DEFAULT_GRACE_S,
+        cron: None,
+        tz: "UTC".into(),
+        enabled: true,
+        methods: PING_METHODS.map(String::from).to_vec(),
+        slug: None,
+        tags: Vec::new(),
+        description: String::new(),
+    };
+    apply_fields(blank, body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::cron::FixedZone;
     use serde_json::json;
 
-    fn parse(v: Value) -> Checked<NewMonitor> {
+    fn parse(v: Value) -> Checked<MonitorSpec> {
         parse_new_monitor(v.as_object().unwrap())
+    }
+
+    fn update(spec: MonitorSpec, v: Value) -> Checked<MonitorSpec> {
+        apply_fields(spec, v.as_object().unwrap())
     }
 
     #[test]
     fn a_minimal_monitor_gets_defaults() {
         let m = parse(json!({"name": "backup", "interval": 3600})).unwrap();
         assert_eq!(m.name, "backup");
-        assert_eq!((m.interval_s, m.grace_s, m.enabled), (3600, DEFAULT_GRACE_S, true));
+        assert_eq!(
+            (m.interval_s, m.grace_s, m.enabled),
+            (Some(3600), DEFAULT_GRACE_S, true)
+        );
         assert_eq!(m.methods, ["GET", "POST", "HEAD"]);
+        assert_eq!((m.cron.as_deref(), m.tz.as_str(), m.tags.len()), (None, "UTC", 0));
+    }
+
+    #[test]
+    fn the_seed_001_body_parses() {
+        let m = parse(json!({"service_id": "6766163A-568d-47b4-a1fa-91a0957e06d4", "name": "Pinghome", "interval": 60, "enabled": true})).unwrap();
+        assert_eq!(m.service_id.as_deref(), Some("6766163a-568d-47b4-a1fa-91a0957e06d4"));
     }
 
     #[test]
@@ -86,38 +274,107 @@ mod tests {
         assert!(parse(json!({"name": "x", "interval": 60})).is_ok());
         assert!(parse(json!({"name": "x", "interval": 31_536_000})).is_ok());
         assert!(parse(json!({"name": "x", "interval": 31_536_001})).is_err());
-        assert_eq!(parse(json!({"name": "x"})).unwrap_err().message, "is required");
+        assert_eq!(parse(json!({"name": "x"})).unwrap_err().field, "interval");
+        assert_eq!(parse(json!({"interval": 60})).unwrap_err().field, "name");
     }
 
     #[test]
-    fn methods_are_a_subset_of_get_post_head() {
-        let m = parse(json!({"name": "x", "interval": 60, "methods": ["get", "GET", "post"]})).unwrap();
-        assert_eq!(m.methods, ["GET", "POST"]);
-        for bad in [json!([]), json!(["PUT"]), json!("GET"), json!([1])] {
-            let err = parse(json!({"name": "x", "interval": 60, "methods": bad})).unwrap_err();
-            assert_eq!(err.field, "methods");
+    fn a_cron_schedule_needs_no_interval() {
+        let m = parse(json!({"name": "x", "schedule": "0 3 * * *", "tz": "Europe/Berlin", "grace": 600})).unwrap();
+        assert_eq!(
+            m.schedule(),
+            Schedule::Cron {
+                expr: "0 3 * * *".into(),
+                tz: "Europe/Berlin".into()
+            }
+        );
+        assert_eq!(
+            parse(json!({"name": "x", "schedule": "61 * * * *"})).unwrap_err().field,
+            "schedule"
+        );
+        assert_eq!(
+            parse(json!({"name": "x", "schedule": 5})).unwrap_err().field,
+            "schedule"
+        );
+    }
+
+    #[test]
+    fn every_field_is_checked_and_named() {
+        let cases = [
+            (json!({"service_id": "nope"}), "service_id"),
+            (json!({"grace": -1}), "grace"),
+            (json!({"grace": 31_536_001}), "grace"),
+            (json!({"enabled": "yes"}), "enabled"),
+            (json!({"methods": []}), "methods"),
+            (json!({"methods": ["PUT"]}), "methods"),
+            (json!({"tz": "../etc/passwd"}), "tz"),
+            (json!({"tz": 5}), "tz"),
+            (json!({"slug": "Has Spaces"}), "slug"),
+            (json!({"tags": "prod"}), "tags"),
+            (json!({"tags": [""]}), "tags"),
+            (json!({"description": ["x"]}), "description"),
+            (json!({"name": null}), "name"),
+        ];
+        for (extra, field) in cases {
+            let mut body = json!({"name": "x", "interval": 60});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
         }
     }
 
     #[test]
-    fn grace_and_enabled_are_checked() {
+    fn methods_tags_and_slug_are_normalised() {
+        let m = parse(json!({"name": "x", "interval": 60, "methods": ["get", "GET", "post"], "tags": ["prod", " prod ", "db"], "slug": "nightly-backup_2"})).unwrap();
+        assert_eq!(m.methods, ["GET", "POST"]);
+        assert_eq!(m.tags, ["prod", "db"]);
+        assert_eq!(m.slug.as_deref(), Some("nightly-backup_2"));
+    }
+
+    #[test]
+    fn an_update_changes_only_the_fields_it_names() {
+        let m = parse(json!({"name": "x", "interval": 60, "tags": ["a"], "description": "d"})).unwrap();
+        let changed = update(m.clone(), json!({"name": "y", "unknown": 1})).unwrap();
+        assert_eq!(changed.name, "y");
         assert_eq!(
-            parse(json!({"name": "x", "interval": 60, "grace": -1}))
-                .unwrap_err()
-                .field,
-            "grace"
+            (changed.interval_s, changed.tags, changed.description),
+            (m.interval_s, m.tags, m.description)
         );
+    }
+
+    #[test]
+    fn an_update_can_switch_schedules_both_ways() {
+        let m = parse(json!({"name": "x", "interval": 60})).unwrap();
+        let cron = update(m, json!({"schedule": "*/5 * * * *", "interval": null})).unwrap();
+        assert!(matches!(cron.schedule(), Schedule::Cron { .. }));
         assert_eq!(
-            parse(json!({"name": "x", "interval": 60, "enabled": "yes"}))
-                .unwrap_err()
-                .field,
-            "enabled"
+            update(cron.clone(), json!({"schedule": null})).unwrap_err().field,
+            "interval"
         );
+        let back = update(cron, json!({"schedule": null, "interval": 120})).unwrap();
+        assert_eq!(back.schedule(), Schedule::Every { interval_s: 120 });
+    }
+
+    #[test]
+    fn next_due_follows_the_schedule() {
+        let utc = FixedZone(0);
         assert_eq!(
-            parse(json!({"name": "x", "interval": 60, "grace": 0, "enabled": false, "extra": 1}))
-                .unwrap()
-                .grace_s,
-            0
+            Schedule::Every { interval_s: 60 }.next_due_after(1_000, &utc),
+            Some(61_000)
         );
+        let cron = Schedule::Cron {
+            expr: "0 * * * *".into(),
+            tz: "UTC".into(),
+        };
+        assert_eq!(cron.next_due_after(60_000, &utc), Some(3_600_000));
+    }
+
+    #[test]
+    fn zone_names_have_a_safe_shape() {
+        for ok in ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"] {
+            assert!(is_zone_name(ok), "{ok}");
+        }
+        for bad in ["", "/etc", "Europe/../x", "Europe Berlin"] {
+            assert!(!is_zone_name(bad), "{bad}");
+        }
     }
 }

@@ -37,6 +37,11 @@ impl PingKind {
         matches!(self, PingKind::Success | PingKind::Fail)
     }
 
+    /// Whether the ping says the job ran (and so restarts the wait for the next one).
+    pub fn is_check_in(self) -> bool {
+        matches!(self, PingKind::Tick | PingKind::Success | PingKind::Fail)
+    }
+
     /// The heartbeat ping route's `result` values (seed 001).
     pub fn from_result(result: &str) -> Option<PingKind> {
         match result {

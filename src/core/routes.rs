@@ -20,6 +20,11 @@ pub enum Route {
     /// healthchecks.io-style `/ping/{token}[/{action}]`.
     CronPing,
     OpenApi,
+    UpdateHeartbeat,
+    DeleteHeartbeats,
+    ListServiceHeartbeats,
+    PauseHeartbeat,
+    ResumeHeartbeat,
     /// Seed 002's system heartbeat.
     SystemHeartbeat,
 }
@@ -47,12 +52,21 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/projects/{project_id}/keys", Route::CreateKey),
     at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
     at("POST", "/v1/heartbeat", Route::CreateHeartbeat),
+    at("DELETE", "/v1/heartbeat", Route::DeleteHeartbeats),
     at("GET", "/v1/heartbeats", Route::ListHeartbeats),
+    at(
+        "GET",
+        "/v1/service/{service_id}/heartbeats",
+        Route::ListServiceHeartbeats,
+    ),
     // Without an Authorization header, GET here is seed 001's ping on a token.
     at("GET", "/v1/heartbeat/{id}", Route::GetHeartbeat),
     at("POST", "/v1/heartbeat/{id}", Route::HeartbeatPing),
     at("HEAD", "/v1/heartbeat/{id}", Route::HeartbeatPing),
+    at("PUT", "/v1/heartbeat/{id}", Route::UpdateHeartbeat),
     at("DELETE", "/v1/heartbeat/{id}", Route::DeleteHeartbeat),
+    at("POST", "/v1/heartbeat/{id}/pause", Route::PauseHeartbeat),
+    at("POST", "/v1/heartbeat/{id}/resume", Route::ResumeHeartbeat),
     at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
     at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
@@ -149,7 +163,7 @@ mod tests {
         assert_eq!(
             match_route("PATCH", "/v1/heartbeat/abc"),
             Matched::MethodNotAllowed {
-                allow: vec!["GET", "POST", "HEAD", "DELETE"]
+                allow: vec!["GET", "POST", "HEAD", "PUT", "DELETE"]
             }
         );
     }

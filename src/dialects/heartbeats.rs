@@ -3,28 +3,37 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::http::{json, json_body, origin, project_key, query_param, ApiError, ApiResult, Need};
-use crate::core::monitor::parse_new_monitor;
+use super::http::{json, json_body, origin, project_key, query_param, query_params, ApiError, ApiResult, Need};
+use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{is_uuid, FieldError};
 use crate::edge::db::{database, now_ms};
-use crate::edge::monitors::{self, Monitor};
-use crate::edge::ping_gate::retire_token;
+use crate::edge::monitors::{self, ListFilter, Monitor};
+use crate::edge::ping_gate::{refresh_token, retire_token};
 use crate::edge::pings::pings_after;
 use crate::edge::random;
+use crate::edge::zone::{zone_exists, IntlZone};
+
+const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];
 
 fn view(m: &Monitor, origin: &str) -> Value {
     let at = |t: Option<i64>| t.map(format_rfc3339);
     json!({
         "id": m.id,
+        "service_id": m.service_id,
         "name": m.name,
-        "interval": m.interval_s,
+        "slug": m.slug,
+        "description": m.description,
+        "tags": serde_json::from_str::<Value>(&m.tags).unwrap_or(Value::Null),
+        "interval": (m.interval_s > 0).then_some(m.interval_s),
         "grace": m.grace_s,
+        "schedule": m.schedule,
+        "tz": m.tz,
         "enabled": m.enabled != 0,
         "methods": serde_json::from_str::<Value>(&m.methods).unwrap_or(Value::Null),
         "paused": m.paused != 0,
-        "status": m.status,
+        "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "token": m.ping_token,
         "ping_urls": ping_urls(origin, &m.ping_token),
         "last_ping_at": at(m.last_ping_at),
@@ -45,20 +54,34 @@ fn ping_urls(origin: &str, token: &str) -> Value {
     })
 }
 
-fn monitor_id(raw: &str) -> Result<&str, ApiError> {
+fn uuid_param<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
     if is_uuid(raw) {
         Ok(raw)
     } else {
-        Err(FieldError::new("id", "must be a UUID").into())
+        Err(FieldError::new(field, "must be a UUID").into())
+    }
+}
+
+fn monitor_id(raw: &str) -> Result<&str, ApiError> {
+    uuid_param("id", raw)
+}
+
+/// The zone must be one the runtime knows, not just shaped like one.
+fn check_zone(spec: &MonitorSpec) -> Result<(), ApiError> {
+    if zone_exists(&spec.tz) {
+        Ok(())
+    } else {
+        Err(FieldError::new("tz", "is not a known IANA time zone").into())
     }
 }
 
 pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    let new = parse_new_monitor(&json_body(req).await?)?;
+    let spec = parse_new_monitor(&json_body(req).await?)?;
+    check_zone(&spec)?;
     let db = database(env)?;
     let id = random::uuid();
-    monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &new, now_ms()).await?;
+    monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now_ms()).await?;
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
         .ok_or(ApiError::Internal)?;
@@ -74,15 +97,63 @@ pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     json(200, &view(&monitor, &origin(req)))
 }
 
-pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
+/// `PUT /v1/heartbeat/{id}`: changes the fields the body names.
+pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let id = monitor_id(raw_id)?;
+    let body = json_body(req).await?;
+    let db = database(env)?;
+    let current = monitors::find_monitor(&db, &project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let spec = apply_fields(current.spec(), &body)?;
+    check_zone(&spec)?;
+    // A new schedule moves the due time of the last ping.
+    let zone = IntlZone::new(&spec.tz);
+    let next_due_at = current
+        .last_ping_at
+        .and_then(|last| spec.schedule().next_due_after(last, &zone));
+    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, now_ms()).await? {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
+    // The token's object caches the allowed methods and the schedule.
+    refresh_token(env, &current.ping_token).await?;
+    let updated = monitors::find_monitor(&db, &project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    json(200, &view(&updated, &origin(req)))
+}
+
+async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let id = monitor_id(raw_id)?;
+    let db = database(env)?;
+    if !monitors::set_paused(&db, &project_id, id, paused, now_ms()).await? {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
+    let monitor = monitors::find_monitor(&db, &project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    json(200, &view(&monitor, &origin(req)))
+}
+
+pub async fn pause(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    set_paused(req, env, raw_id, true).await
+}
+
+pub async fn resume(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    set_paused(req, env, raw_id, false).await
+}
+
+async fn list_page(req: &Request, env: &Env, project_id: &str, filter: ListFilter) -> ApiResult {
     let page = parse_page(
         query_param(req, "page").as_deref(),
         query_param(req, "limit").as_deref(),
         50,
         100,
     )?;
-    let (items, total) = monitors::list_monitors(&database(env)?, &project_id, page.limit, page.offset()).await?;
+    let (items, total) =
+        monitors::list_monitors(&database(env)?, project_id, &filter, page.limit, page.offset()).await?;
     let origin = origin(req);
     json(
         200,
@@ -93,6 +164,51 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
             "total": total,
         }),
     )
+}
+
+/// `GET /v1/heartbeats?page=&limit=&status=&tag=`
+pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let status = query_param(req, "status");
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(FieldError::new("status", "must be one of new, up, grace, down, started, paused").into());
+    }
+    let filter = ListFilter {
+        service_id: None,
+        status,
+        tag: query_param(req, "tag"),
+    };
+    list_page(req, env, &project_id, filter).await
+}
+
+/// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (seed 001).
+pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let service_id = uuid_param("service_id", raw_service_id)?.to_ascii_lowercase();
+    let filter = ListFilter {
+        service_id: Some(service_id),
+        ..ListFilter::default()
+    };
+    list_page(req, env, &project_id, filter).await
+}
+
+/// `DELETE /v1/heartbeat?id=..&id=..`: deletes those of the project's monitors named; other
+/// projects' ids are neither touched nor revealed (they simply do not count).
+pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let ids = query_params(req, "id");
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(FieldError::new("id", "give 1 to 100 ids as ?id=..&id=..").into());
+    }
+    let ids = ids
+        .iter()
+        .map(|id| monitor_id(id).map(str::to_ascii_lowercase))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tokens = monitors::delete_monitors(&database(env)?, &project_id, &ids).await?;
+    for token in &tokens {
+        retire_token(env, token).await?;
+    }
+    json(200, &json!({"deleted": tokens.len()}))
 }
 
 pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {

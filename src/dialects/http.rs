@@ -185,6 +185,15 @@ pub fn origin(req: &Request) -> String {
     req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
 }
 
+/// Every value of a repeated query parameter, in order.
+pub fn query_params(req: &Request, name: &str) -> Vec<String> {
+    let Ok(url) = req.url() else { return Vec::new() };
+    url.query_pairs()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
 /// A query parameter's first value.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let url = req.url().ok()?;

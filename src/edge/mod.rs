@@ -11,3 +11,4 @@ pub mod pings;
 pub mod projects;
 pub mod random;
 pub mod sweep;
+pub mod zone;

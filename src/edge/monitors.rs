@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-use super::db::{int, text};
-use crate::core::monitor::NewMonitor;
+use super::db::{int, opt_text, text};
+use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
-const COLUMNS: &str = "id, name, ping_token, methods, interval_s, grace_s, enabled, paused, status, \
-    last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at";
+const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, schedule, tz, \
+    interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -17,6 +17,14 @@ pub struct Monitor {
     pub ping_token: String,
     /// JSON array.
     pub methods: String,
+    pub service_id: Option<String>,
+    pub slug: Option<String>,
+    pub description: String,
+    /// JSON array.
+    pub tags: String,
+    pub schedule: Option<String>,
+    pub tz: String,
+    /// 0 for cron-scheduled monitors.
     pub interval_s: i64,
     pub grace_s: i64,
     pub enabled: i64,
@@ -30,32 +38,121 @@ pub struct Monitor {
     pub updated_at: i64,
 }
 
+impl Monitor {
+    /// The user-settable part, for applying an update on top.
+    pub fn spec(&self) -> MonitorSpec {
+        MonitorSpec {
+            name: self.name.clone(),
+            service_id: self.service_id.clone(),
+            interval_s: (self.interval_s > 0).then_some(self.interval_s),
+            grace_s: self.grace_s,
+            cron: self.schedule.clone(),
+            tz: self.tz.clone(),
+            enabled: self.enabled != 0,
+            methods: serde_json::from_str(&self.methods).unwrap_or_else(|_| PING_METHODS.map(String::from).to_vec()),
+            slug: self.slug.clone(),
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// The bound values of a spec, in the order of `SPEC_COLUMNS`.
+const SPEC_COLUMNS: [&str; 11] = [
+    "name",
+    "service_id",
+    "interval_s",
+    "grace_s",
+    "schedule",
+    "tz",
+    "enabled",
+    "methods",
+    "slug",
+    "tags",
+    "description",
+];
+
+fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
+    vec![
+        text(&spec.name),
+        opt_text(spec.service_id.as_deref()),
+        int(spec.interval_s.unwrap_or(0)),
+        int(spec.grace_s),
+        opt_text(spec.cron.as_deref()),
+        text(&spec.tz),
+        int(i64::from(spec.enabled)),
+        text(&serde_json::to_string(&spec.methods).unwrap_or_default()),
+        opt_text(spec.slug.as_deref()),
+        text(&serde_json::to_string(&spec.tags).unwrap_or_default()),
+        text(&spec.description),
+    ]
+}
+
 pub async fn insert_monitor(
     db: &D1Database,
     id: &str,
     project_id: &str,
     token: &str,
-    new: &NewMonitor,
+    spec: &MonitorSpec,
     now: i64,
 ) -> Result<()> {
-    db.prepare(
-        "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, enabled, methods, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)",
-    )
-    .bind(&[
+    let placeholders: Vec<String> = (5..5 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, {}) VALUES (?1, ?2, ?3, ?4, ?4, {})",
+        SPEC_COLUMNS.join(", "),
+        placeholders.join(", ")
+    );
+    let mut values = vec![text(id), text(project_id), text(token), int(now)];
+    values.extend(spec_values(spec));
+    db.prepare(sql).bind(&values)?.run().await?;
+    Ok(())
+}
+
+/// Replaces the user-settable fields and the next due time; false if the monitor is gone.
+pub async fn update_monitor(
+    db: &D1Database,
+    project_id: &str,
+    id: &str,
+    spec: &MonitorSpec,
+    next_due_at: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let assignments: Vec<String> = SPEC_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 5))
+        .collect();
+    let sql = format!(
+        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, {} WHERE id = ?1 AND project_id = ?2",
+        assignments.join(", ")
+    );
+    let mut values = vec![
         text(id),
         text(project_id),
-        text(&new.name),
-        text(token),
-        int(new.interval_s),
-        int(new.grace_s),
-        int(i64::from(new.enabled)),
+        next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
         int(now),
-        text(&serde_json::to_string(&new.methods).unwrap_or_default()),
-    ])?
-    .run()
-    .await?;
-    Ok(())
+    ];
+    values.extend(spec_values(spec));
+    let result = db.prepare(sql).bind(&values)?.run().await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+}
+
+/// Pauses or resumes; false if the monitor is gone.
+pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: bool, now: i64) -> Result<bool> {
+    let result = db
+        .prepare("UPDATE monitors SET paused = ?3, updated_at = ?4 WHERE id = ?1 AND project_id = ?2")
+        .bind(&[text(id), text(project_id), int(i64::from(paused)), int(now)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+}
+
+/// Which of a project's monitors a listing shows.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub service_id: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
 }
 
 pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Option<Monitor>> {
@@ -67,16 +164,33 @@ pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result
     .await
 }
 
-/// One page of a project's monitors, oldest first, and the project's total.
-pub async fn list_monitors(db: &D1Database, project_id: &str, limit: i64, offset: i64) -> Result<(Vec<Monitor>, i64)> {
+/// One page of a project's monitors matching `filter`, oldest first, and how many match.
+pub async fn list_monitors(
+    db: &D1Database,
+    project_id: &str,
+    filter: &ListFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Monitor>, i64)> {
+    // `paused` is shown as a status, so filtering by it reads the flag.
+    let conditions = "project_id = ?1 \
+        AND (?2 IS NULL OR service_id = ?2) \
+        AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3) \
+        AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4))";
+    let args = [
+        text(project_id),
+        opt_text(filter.service_id.as_deref()),
+        opt_text(filter.status.as_deref()),
+        opt_text(filter.tag.as_deref()),
+    ];
     let page = db
         .prepare(format!(
-            "SELECT {COLUMNS} FROM monitors WHERE project_id = ?1 ORDER BY created_at, id LIMIT ?2 OFFSET ?3"
+            "SELECT {COLUMNS} FROM monitors WHERE {conditions} ORDER BY created_at, id LIMIT ?5 OFFSET ?6"
         ))
-        .bind(&[text(project_id), int(limit), int(offset)])?;
+        .bind(&[args.to_vec(), vec![int(limit), int(offset)]].concat())?;
     let total = db
-        .prepare("SELECT COUNT(*) AS n FROM monitors WHERE project_id = ?1")
-        .bind(&[text(project_id)])?;
+        .prepare(format!("SELECT COUNT(*) AS n FROM monitors WHERE {conditions}"))
+        .bind(&args)?;
     let results = db.batch(vec![page, total]).await?;
     let monitors = results[0].results::<Monitor>()?;
     #[derive(Deserialize)]
@@ -99,6 +213,24 @@ pub async fn delete_monitor(db: &D1Database, project_id: &str, id: &str) -> Resu
         .first(None)
         .await?;
     Ok(deleted.map(|d| d.ping_token))
+}
+
+/// Deletes those of `ids` that belong to the project; returns the deleted monitors' tokens.
+pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<String>> {
+    let list = serde_json::to_string(ids).unwrap_or_default();
+    #[derive(Deserialize)]
+    struct Deleted {
+        ping_token: String,
+    }
+    let deleted = db
+        .prepare(
+            "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) RETURNING ping_token",
+        )
+        .bind(&[text(project_id), text(&list)])?
+        .all()
+        .await?
+        .results::<Deleted>()?;
+    Ok(deleted.into_iter().map(|d| d.ping_token).collect())
 }
 
 /// Replaces the ping token if it is still `old_token`; false when someone else rotated first.
@@ -136,17 +268,43 @@ pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: 
         .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
 }
 
+/// A monitor's schedule, by id (for flushing pings of a token that may have rotated away).
+pub async fn monitor_schedule(db: &D1Database, id: &str) -> Result<Option<Schedule>> {
+    #[derive(Deserialize)]
+    struct Row {
+        interval_s: i64,
+        schedule: Option<String>,
+        tz: String,
+    }
+    let row: Option<Row> = db
+        .prepare("SELECT interval_s, schedule, tz FROM monitors WHERE id = ?1")
+        .bind(&[text(id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| schedule_of(r.interval_s, r.schedule, r.tz)))
+}
+
+pub fn schedule_of(interval_s: i64, cron: Option<String>, tz: String) -> Schedule {
+    match cron {
+        Some(expr) => Schedule::Cron { expr, tz },
+        None => Schedule::Every { interval_s },
+    }
+}
+
 /// What a token's object needs to know about its monitor.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenOwner {
     pub id: String,
     /// JSON array of the methods the heartbeat ping route accepts.
     pub methods: String,
+    pub interval_s: i64,
+    pub schedule: Option<String>,
+    pub tz: String,
 }
 
 /// The monitor a ping token belongs to (unique index on ping_token).
 pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
-    db.prepare("SELECT id, methods FROM monitors WHERE ping_token = ?1")
+    db.prepare("SELECT id, methods, interval_s, schedule, tz FROM monitors WHERE ping_token = ?1")
         .bind(&[text(token)])?
         .first(None)
         .await

@@ -77,18 +77,26 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     Ok(outcome)
 }
 
+/// Tells the token's object that its monitor changed (methods, schedule): it looks the
+/// token up again on the next ping.
+pub async fn refresh_token(env: &Env, token: &str) -> Result<()> {
+    tell(env, token, "https://ping-token/refresh").await
+}
+
 /// Tells the token's object that the token is dead (rotated away or its monitor deleted).
 /// Runs after D1 has dropped the token, so the very next ping is refused.
 pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
+    tell(env, token, "https://ping-token/retire").await
+}
+
+async fn tell(env: &Env, token: &str, url: &str) -> Result<()> {
     let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
-    let response = stub
-        .fetch_with_request(Request::new_with_init("https://ping-token/retire", &init)?)
-        .await?;
+    let response = stub.fetch_with_request(Request::new_with_init(url, &init)?).await?;
     if response.status_code() >= 300 {
         return Err(worker::Error::RustError(format!(
-            "retire answered {}",
+            "{url} answered {}",
             response.status_code()
         )));
     }
