@@ -183,3 +183,43 @@ test("next_due_at follows a cron schedule in its time zone", async () => {
   const nextHour = Math.floor(last.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
   assert.equal(Date.parse(hourly.body.next_due_at), nextHour);
 });
+
+test("statistic buckets agree with the schedule and the pings of the range", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "stats", interval: 600, grace: 120 });
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  const minute = 60_000;
+  await eb.env.DB.prepare("UPDATE monitors SET created_at = ? WHERE id = ?").bind(t0, m.id).run();
+  const pings = [[9, "success"], [19, "tick"], [31, "success"], [45, "fail"], [47, "log"]];
+  for (const [at, kind] of pings) {
+    await eb.env.DB.prepare(
+      "INSERT INTO pings (id, monitor_id, received_at, kind, source, method) VALUES (?, ?, ?, ?, 'ping', 'GET')",
+    ).bind(crypto.randomUUID(), m.id, t0 + at * minute, kind).run();
+  }
+  const q = `interval=30m&start_date=2026-01-01T00:00:00Z&end_date=2026-01-01T01:00:00Z`;
+  const res = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?${q}`, { auth: tenant.key });
+  assert.equal(res.status, 200, res.text);
+  const rows = res.body.items.map(({ received_at, tick_count, run_count, fail_count, complete_count }) => ({ received_at, tick_count, run_count, fail_count, complete_count }));
+  assert.deepEqual(rows, [
+    // Expected at 10 and 20 minutes, met by the pings at 9 and 19.
+    { received_at: "2026-01-01T00:00:00.000Z", tick_count: 2, run_count: 2, fail_count: 0, complete_count: 2 },
+    // 30 met by the ping at 31 (within 2 min grace); 40 and 50 missed; plus the fail ping.
+    { received_at: "2026-01-01T00:30:00.000Z", tick_count: 3, run_count: 2, fail_count: 3, complete_count: 1 },
+  ]);
+});
+
+test("statistic reports a silent range's expected ticks as misses, and validates its query", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "silent", interval: 3600, grace: 0 });
+  await eb.env.DB.prepare("UPDATE monitors SET created_at = ? WHERE id = ?").bind(Date.parse("2026-01-01T00:00:00Z"), m.id).run();
+  const res = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?interval=1d&start_date=2026-01-02T00:00:00Z&end_date=2026-01-03T00:00:00Z`, { auth: tenant.key });
+  assert.deepEqual(res.body.items.map((b) => [b.tick_count, b.fail_count, b.complete_count, b.run_count]), [[24, 24, 0, 0]]);
+  for (const [q, field] of [
+    ["interval=7x", "interval"],
+    ["interval=1m&start_date=2026-01-01T00:00:00Z&end_date=2026-02-01T00:00:00Z", "interval"],
+    ["start_date=2026-01-02T00:00:00Z&end_date=2026-01-01T00:00:00Z", "start_date"],
+    ["start_date=yesterday", "start_date"],
+  ]) {
+    const bad = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?${q}`, { auth: tenant.key });
+    assert.equal(bad.status, 400, q);
+    assert.equal(bad.body.field, field, q);
+  }
+});

@@ -10,5 +10,6 @@ pub mod rate_window;
 pub mod routes;
 pub mod run;
 pub mod scope;
+pub mod statistic;
 pub mod time;
 pub mod validation;

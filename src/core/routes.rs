@@ -25,6 +25,7 @@ pub enum Route {
     ListServiceHeartbeats,
     PauseHeartbeat,
     ResumeHeartbeat,
+    HeartbeatStatistic,
     /// Seed 002's system heartbeat.
     SystemHeartbeat,
 }
@@ -69,6 +70,7 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/heartbeat/{id}/resume", Route::ResumeHeartbeat),
     at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
     at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),
+    at("GET", "/v1/heartbeat/{id}/statistic", Route::HeartbeatStatistic),
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
     at("GET", "/ping/{token}", Route::CronPing),
     at("POST", "/ping/{token}", Route::CronPing),

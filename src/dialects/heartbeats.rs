@@ -4,14 +4,16 @@ use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use super::http::{json, json_body, origin, project_key, query_param, query_params, ApiError, ApiResult, Need};
+use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
+use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_BUCKETS, MAX_TICKS};
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{is_uuid, FieldError};
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitors::{self, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
-use crate::edge::pings::pings_after;
+use crate::edge::pings::{ping_kinds_between, pings_after};
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
 
@@ -281,4 +283,75 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         .collect();
     let last = pings.last().map(|p| format_rfc3339(p.received_at));
     json(200, &json!({"items": items, "limit": limit, "last_received_at": last}))
+}
+
+fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
+    match query_param(req, field) {
+        None => Ok(None),
+        Some(raw) => parse_rfc3339(&raw)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 date-time").into()),
+    }
+}
+
+/// `GET /v1/heartbeat/{id}/statistic?interval=&start_date=&end_date=` (seed 001): computed
+/// on read from the schedule and the pings of the range (one indexed range scan).
+pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let id = monitor_id(raw_id)?;
+    let interval_text = query_param(req, "interval").unwrap_or_else(|| "1h".into());
+    let bucket_ms = parse_bucket(&interval_text)?;
+    let now = now_ms();
+    let end = date_param(req, "end_date")?.unwrap_or(now);
+    let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
+    if start >= end {
+        return Err(FieldError::new("start_date", "must be before end_date").into());
+    }
+    if (end - start) / bucket_ms >= MAX_BUCKETS {
+        return Err(FieldError::new(
+            "interval",
+            format!("gives more than {MAX_BUCKETS} buckets for this range"),
+        )
+        .into());
+    }
+    let db = database(env)?;
+    let m = monitors::find_monitor(&db, &project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    // Nothing was expected before the monitor existed.
+    let from = start.max(m.created_at);
+    let ticks = match &m.schedule {
+        Some(expr) => {
+            let firings = CronExpr::parse(expr)
+                .map(|c| c.firings(from - 1, end - 1, &IntlZone::new(&m.tz), MAX_TICKS))
+                .unwrap_or_default();
+            firing_ticks(&firings)
+        }
+        None => interval_ticks(m.created_at, m.interval_s.max(60) * 1_000, from, end),
+    };
+    let grace_ms = m.grace_s * 1_000;
+    let window_open = ticks.first().map_or(start, |t| t.window_start.min(start));
+    let pings = ping_kinds_between(&db, id, window_open, end + grace_ms, 200_000).await?;
+    let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
+    let items: Vec<Value> = buckets
+        .iter()
+        .map(|b| {
+            json!({
+                "received_at": format_rfc3339(b.start),
+                "tick_count": b.tick_count,
+                "run_count": b.run_count,
+                "fail_count": b.fail_count,
+                "complete_count": b.complete_count,
+            })
+        })
+        .collect();
+    json(
+        200,
+        &json!({
+            "interval": interval_text,
+            "start_date": format_rfc3339(start),
+            "end_date": format_rfc3339(end),
+            "items": items,
+        }),
+    )
 }

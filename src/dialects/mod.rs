@@ -39,6 +39,7 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::ListServiceHeartbeats => heartbeats::list_for_service(req, env, param(0)).await,
         Route::PauseHeartbeat => heartbeats::pause(req, env, param(0)).await,
         Route::ResumeHeartbeat => heartbeats::resume(req, env, param(0)).await,
+        Route::HeartbeatStatistic => heartbeats::statistic(req, env, param(0)).await,
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
         Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,

@@ -3,7 +3,7 @@
 use worker::{D1Database, Result};
 
 use super::db::{int, text};
-use crate::core::ping::{latest_value, PendingPing};
+use crate::core::ping::{latest_value, PendingPing, PingKind};
 
 /// Stores a batch of one monitor's pings in one D1 transaction. Safe to repeat: a ping
 /// already stored is ignored (primary key) and `changes()` counts only new rows, so
@@ -84,4 +84,29 @@ pub async fn pings_after(db: &D1Database, monitor_id: &str, after_ms: i64, limit
     .all()
     .await?
     .results()
+}
+
+/// (received_at, kind) of a monitor's pings in `(after_ms, until_ms]`, oldest first.
+pub async fn ping_kinds_between(
+    db: &D1Database,
+    monitor_id: &str,
+    after_ms: i64,
+    until_ms: i64,
+    cap: i64,
+) -> Result<Vec<(i64, PingKind)>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        received_at: i64,
+        kind: PingKind,
+    }
+    let rows = db
+        .prepare(
+            "SELECT received_at, kind FROM pings WHERE monitor_id = ?1 AND received_at > ?2 AND received_at <= ?3 \
+             ORDER BY received_at LIMIT ?4",
+        )
+        .bind(&[text(monitor_id), int(after_ms), int(until_ms), int(cap)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| (r.received_at, r.kind)).collect())
 }
