@@ -205,5 +205,5 @@ pub fn openapi() -> ApiResult {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("access-control-allow-origin", "*")?;
-    Ok(Response::ok(include_str!("../../openapi.json"))?.with_headers(headers))
+    Ok(Response::ok(include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json")))?.with_headers(headers))
 }
