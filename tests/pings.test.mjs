@@ -207,3 +207,48 @@ test("the OpenAPI document is served and lists the ping routes", async () => {
     assert.ok(res.body.paths[path], path);
   }
 });
+
+test("slug pings: the project's ping key plus a slug name the monitor", async () => {
+  const project = await eb.api("GET", "/v1/project", { auth: tenant.key });
+  assert.equal(project.status, 200);
+  assert.match(project.body.ping_key, /^pk_[0-9A-Za-z]{22}$/);
+  const key = project.body.ping_key;
+  const m = await monitor({ slug: "nightly-backup" });
+  assert.equal((await text(`/ping/${key}/nightly-backup/start`)).body, "OK");
+  assert.equal((await text(`/ping/${key}/nightly-backup`, { method: "POST", body: "done" })).body, "OK");
+  assert.equal((await text(`/ping/${key}/nightly-backup/1`)).body, "OK");
+  const items = await eventsEventually(m.id, 3);
+  assert.deepEqual(items.map((e) => e.result), ["start", "success", "fail"]);
+  assert.equal(items[1].message, "done");
+  assert.ok(items[1].duration_ms >= 0, "the slug start paired with its end");
+  assert.equal((await text(`/ping/${key}/no-such-slug`)).status, 404);
+  assert.equal((await text(`/ping/pk_0000000000000000000000/nightly-backup`)).status, 404);
+});
+
+test("slug pings: ?create=1 makes the monitor once, with a 1-day interval and 1-hour grace", async () => {
+  const { key } = await eb.tenant("auto-create");
+  const pingKey = (await eb.api("GET", "/v1/project", { auth: key })).body.ping_key;
+  const answers = await Promise.all(Array.from({ length: 5 }, () => text(`/ping/${pingKey}/fresh-job?create=1`)));
+  assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+  const listed = await eb.api("GET", "/v1/heartbeats", { auth: key });
+  assert.equal(listed.body.total, 1, "concurrent first pings created one monitor");
+  const [created] = listed.body.items;
+  assert.deepEqual([created.slug, created.name, created.interval, created.grace], ["fresh-job", "fresh-job", 86400, 3600]);
+  assert.equal((await text(`/ping/${pingKey}/Bad%20Slug?create=1`)).status, 400);
+  assert.equal((await text(`/ping/${pingKey}/never-created`)).status, 404, "no create without ?create=1");
+});
+
+test("slug pings: an ambiguous slug is 409; a rotated ping key stops at once", async () => {
+  const { key } = await eb.tenant("ambiguous");
+  await eb.createMonitor(key, { name: "one", interval: 60, slug: "twin" });
+  await eb.createMonitor(key, { name: "two", interval: 60, slug: "twin" });
+  const pingKey = (await eb.api("GET", "/v1/project", { auth: key })).body.ping_key;
+  assert.equal((await text(`/ping/${pingKey}/twin`)).status, 409);
+  const rotated = await eb.api("POST", "/v1/project/rotate-ping-key", { auth: key });
+  assert.equal(rotated.status, 200);
+  assert.notEqual(rotated.body.ping_key, pingKey);
+  assert.equal((await text(`/ping/${pingKey}/twin`)).status, 404);
+  assert.equal((await text(`/ping/${rotated.body.ping_key}/twin`)).status, 409);
+  const read = (await eb.createKey((await eb.api("GET", "/v1/project", { auth: key })).body.id, "read")).key;
+  assert.equal((await eb.api("POST", "/v1/project/rotate-ping-key", { auth: read })).status, 403);
+});

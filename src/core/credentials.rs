@@ -12,6 +12,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 pub const PING_TOKEN_PREFIX: &str = "hb_";
 pub const PING_TOKEN_CHARS: usize = 22;
 pub const API_KEY_PREFIX: &str = "ebk_";
+pub const PING_KEY_PREFIX: &str = "pk_";
 pub const API_KEY_ID_CHARS: usize = 12;
 pub const API_KEY_SECRET_CHARS: usize = 32;
 
@@ -38,6 +39,16 @@ fn is_base62(s: &str) -> bool {
 
 pub fn new_ping_token(fill: &mut dyn FnMut(&mut [u8])) -> String {
     format!("{PING_TOKEN_PREFIX}{}", random_base62(PING_TOKEN_CHARS, fill))
+}
+
+/// A project's ping key (`pk_` + 22 base62 chars), which slug ping URLs carry.
+pub fn new_ping_key(fill: &mut dyn FnMut(&mut [u8])) -> String {
+    format!("{PING_KEY_PREFIX}{}", random_base62(PING_TOKEN_CHARS, fill))
+}
+
+pub fn is_ping_key(s: &str) -> bool {
+    s.strip_prefix(PING_KEY_PREFIX)
+        .is_some_and(|rest| rest.len() == PING_TOKEN_CHARS && is_base62(rest))
 }
 
 /// True for strings that could be a ping token; anything else is answered without a lookup.
@@ -166,6 +177,14 @@ mod tests {
         assert!(token.starts_with("hb_"));
         assert_eq!(token.len(), 3 + 22);
         assert!(is_ping_token(&token));
+    }
+
+    #[test]
+    fn ping_keys_and_tokens_do_not_look_alike() {
+        let key = new_ping_key(&mut counter_rng());
+        assert!(is_ping_key(&key) && !is_ping_token(&key));
+        let token = new_ping_token(&mut counter_rng());
+        assert!(is_ping_token(&token) && !is_ping_key(&token));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum Route {
     PauseHeartbeat,
     ResumeHeartbeat,
     HeartbeatStatistic,
+    GetProject,
+    RotatePingKey,
     /// Seed 002's system heartbeat.
     SystemHeartbeat,
 }
@@ -52,6 +54,8 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/projects", Route::CreateProject),
     at("POST", "/v1/projects/{project_id}/keys", Route::CreateKey),
     at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
+    at("GET", "/v1/project", Route::GetProject),
+    at("POST", "/v1/project/rotate-ping-key", Route::RotatePingKey),
     at("POST", "/v1/heartbeat", Route::CreateHeartbeat),
     at("DELETE", "/v1/heartbeat", Route::DeleteHeartbeats),
     at("GET", "/v1/heartbeats", Route::ListHeartbeats),
@@ -78,6 +82,9 @@ pub const ROUTES: &[RouteSpec] = &[
     at("GET", "/ping/{token}/{action}", Route::CronPing),
     at("POST", "/ping/{token}/{action}", Route::CronPing),
     at("HEAD", "/ping/{token}/{action}", Route::CronPing),
+    at("GET", "/ping/{ping_key}/{slug}/{action}", Route::CronPing),
+    at("POST", "/ping/{ping_key}/{slug}/{action}", Route::CronPing),
+    at("HEAD", "/ping/{ping_key}/{slug}/{action}", Route::CronPing),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use serde_json::json;
 use worker::{Env, Request};
 
-use super::http::{json, json_body, principal, ApiError, ApiResult};
+use super::http::{json, json_body, origin, principal, project_key, ApiError, ApiResult, Need};
 use crate::core::scope::Scope;
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{optional_text, required_text, FieldError};
@@ -27,6 +27,7 @@ pub async fn create_project(req: &mut Request, env: &Env) -> ApiResult {
             "id": project.id,
             "name": project.name,
             "status": project.status,
+            "ping_key": project.ping_key,
             "created_at": format_rfc3339(project.created_at),
         }),
     )
@@ -85,4 +86,26 @@ pub async fn revoke_key(req: &mut Request, env: &Env, key_id: &str) -> ApiResult
         return Err(ApiError::NotFound("key"));
     }
     json(200, &json!({"id": key_id, "revoked": true}))
+}
+
+/// `GET /v1/project`: the key's project, with its ping key for slug ping URLs.
+pub async fn own_project(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let ping_key = projects::ping_key(&database(env)?, &project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
+    let origin = origin(req);
+    json(
+        200,
+        &json!({"id": project_id, "ping_key": ping_key, "slug_ping_url": format!("{origin}/ping/{ping_key}/{{slug}}")}),
+    )
+}
+
+/// `POST /v1/project/rotate-ping-key`: slug URLs with the old key stop working at once.
+pub async fn rotate_ping_key(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let ping_key = projects::rotate_ping_key(&database(env)?, &project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
+    json(200, &json!({"id": project_id, "ping_key": ping_key}))
 }

@@ -7,11 +7,15 @@ use worker::{Env, Headers, Method, Request, Response};
 
 use super::http::query_param;
 use super::ping_meta::{message_from, ping_input};
-use crate::core::credentials::is_ping_token;
+use crate::core::credentials::{is_ping_key, is_ping_token};
+use crate::core::monitor::is_slug;
 use crate::core::ping::{PingKind, PingSource};
 use crate::core::validation::is_uuid;
+use crate::edge::db::{database, now_ms};
+use crate::edge::monitors::{create_slug_monitor, tokens_for_slug};
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
+use crate::edge::projects::project_for_ping_key;
 
 fn text(status: u16, body: &str) -> Response {
     let headers = Headers::new();
@@ -39,8 +43,27 @@ fn kind_of(action: Option<&str>) -> Result<(PingKind, Option<i64>), &'static str
     }
 }
 
-pub async fn cron_ping(req: &mut Request, env: &Env, token: &str, action: Option<&str>) -> Response {
-    let (kind, exit_status) = match kind_of(action) {
+/// Which monitor a ping URL names.
+enum Target {
+    Token(String),
+    NotFound,
+    Ambiguous,
+    BadSlug,
+}
+
+/// `/ping/{token}[/{action}]` or `/ping/{ping_key}/{slug}[/{action}]`.
+pub async fn cron_ping(req: &mut Request, env: &Env, segments: &[&str]) -> Response {
+    let (target, action) = match segments {
+        [token, rest @ ..] if is_ping_token(token) && rest.len() <= 1 => {
+            (Ok(Target::Token(token.to_string())), rest.first())
+        }
+        [key, slug, rest @ ..] if is_ping_key(key) && rest.len() <= 1 => {
+            let create = query_param(req, "create").as_deref() == Some("1");
+            (resolve_slug(env, key, slug, create).await, rest.first())
+        }
+        _ => (Ok(Target::NotFound), None),
+    };
+    let (kind, exit_status) = match kind_of(action.copied()) {
         Ok(k) => k,
         Err(why) => return text(400, why),
     };
@@ -48,24 +71,52 @@ pub async fn cron_ping(req: &mut Request, env: &Env, token: &str, action: Option
     if run_id.as_deref().is_some_and(|rid| !is_uuid(&rid.to_ascii_lowercase())) {
         return text(400, "rid must be a UUID");
     }
-    if !is_ping_token(token) {
-        return text(404, "not found");
-    }
+    let token = match target {
+        Ok(Target::Token(token)) => token,
+        Ok(Target::NotFound) => return text(404, "not found"),
+        Ok(Target::Ambiguous) => return text(409, "ambiguous slug: several monitors have it"),
+        Ok(Target::BadSlug) => return text(400, "slug must be 1-100 lower-case letters, digits, - or _"),
+        Err(e) => return unavailable(e),
+    };
     let mut input = ping_input(req, PingSource::Ping, kind);
     input.exit_status = exit_status;
     input.run_id = run_id.map(|r| r.to_ascii_lowercase());
     if req.method() == Method::Post {
         input.message = message_from(&req.bytes().await.unwrap_or_default());
     }
-    match record_ping(env, token, &input).await {
+    match record_ping(env, &token, &input).await {
         Ok(RecordOutcome::Accepted { .. }) => text(200, "OK"),
         Ok(RecordOutcome::UnknownToken) => text(404, "not found"),
         Ok(RecordOutcome::Limited { .. }) => text(429, "rate limited"),
         // Only the heartbeat ping route restricts methods.
         Ok(RecordOutcome::MethodNotAllowed { .. }) => text(405, "method not allowed"),
-        Err(e) => {
-            worker::console_error!("cron ping could not be recorded: {e}");
-            text(503, "could not record the ping; retry")
-        }
+        Err(e) => unavailable(e),
     }
+}
+
+fn unavailable(e: worker::Error) -> Response {
+    worker::console_error!("cron ping could not be recorded: {e}");
+    text(503, "could not record the ping; retry")
+}
+
+/// The monitor a project's slug names; with `create`, a missing one is made (1-day
+/// interval, 1-hour grace) by a single insert that cannot duplicate it.
+async fn resolve_slug(env: &Env, ping_key: &str, slug: &str, create: bool) -> worker::Result<Target> {
+    let db = database(env)?;
+    let Some(project_id) = project_for_ping_key(&db, ping_key).await? else {
+        return Ok(Target::NotFound);
+    };
+    if !is_slug(slug) {
+        return Ok(if create { Target::BadSlug } else { Target::NotFound });
+    }
+    let mut tokens = tokens_for_slug(&db, &project_id, slug).await?;
+    if tokens.is_empty() && create {
+        create_slug_monitor(&db, &project_id, slug, now_ms()).await?;
+        tokens = tokens_for_slug(&db, &project_id, slug).await?;
+    }
+    Ok(match tokens.len() {
+        0 => Target::NotFound,
+        1 => Target::Token(tokens.remove(0)),
+        _ => Target::Ambiguous,
+    })
 }

@@ -29,10 +29,7 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::GetHeartbeat => heartbeats::get(req, env, param(0)).await,
         Route::HeartbeatPing => heartbeat_ping::heartbeat_ping(req, env, param(0)).await,
         Route::HeartbeatEvents => heartbeats::events(req, env, param(0)).await,
-        Route::CronPing => {
-            let action = params.get(1).copied();
-            return cron_ping::cron_ping(req, env, param(0), action).await;
-        }
+        Route::CronPing => return cron_ping::cron_ping(req, env, params).await,
         Route::OpenApi => http::openapi(),
         Route::UpdateHeartbeat => heartbeats::update(req, env, param(0)).await,
         Route::DeleteHeartbeats => heartbeats::delete_many(req, env).await,
@@ -40,6 +37,8 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::PauseHeartbeat => heartbeats::pause(req, env, param(0)).await,
         Route::ResumeHeartbeat => heartbeats::resume(req, env, param(0)).await,
         Route::HeartbeatStatistic => heartbeats::statistic(req, env, param(0)).await,
+        Route::GetProject => admin::own_project(req, env).await,
+        Route::RotatePingKey => admin::rotate_ping_key(req, env).await,
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
         Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,

@@ -309,3 +309,37 @@ pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<To
         .first(None)
         .await
 }
+
+/// Ping tokens of the project's monitors with this slug (at most two: more than one is ambiguous).
+pub async fn tokens_for_slug(db: &D1Database, project_id: &str, slug: &str) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        ping_token: String,
+    }
+    let rows = db
+        .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND slug = ?2 LIMIT 2")
+        .bind(&[text(project_id), text(slug)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.ping_token).collect())
+}
+
+/// A monitor for a slug ping with `?create=1`, unless the project already has that slug.
+pub async fn create_slug_monitor(db: &D1Database, project_id: &str, slug: &str, now: i64) -> Result<()> {
+    db.prepare(
+        "INSERT INTO monitors (id, project_id, name, slug, ping_token, interval_s, grace_s, created_at, updated_at) \
+         SELECT ?1, ?2, ?3, ?3, ?4, 86400, 3600, ?5, ?5 \
+         WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = ?2 AND slug = ?3)",
+    )
+    .bind(&[
+        text(&super::random::uuid()),
+        text(project_id),
+        text(slug),
+        text(&super::random::ping_token()),
+        int(now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}

@@ -10,18 +10,21 @@ pub struct Project {
     pub id: String,
     pub name: String,
     pub status: String,
+    pub ping_key: String,
     pub created_at: i64,
 }
 
 pub async fn create_project(db: &D1Database, id: &str, name: &str, now: i64) -> Result<Project> {
-    db.prepare("INSERT INTO projects (id, name, status, created_at) VALUES (?1, ?2, 'active', ?3)")
-        .bind(&[text(id), text(name), int(now)])?
+    let ping_key = super::random::ping_key();
+    db.prepare("INSERT INTO projects (id, name, status, created_at, ping_key) VALUES (?1, ?2, 'active', ?3, ?4)")
+        .bind(&[text(id), text(name), int(now), text(&ping_key)])?
         .run()
         .await?;
     Ok(Project {
         id: id.into(),
         name: name.into(),
         status: "active".into(),
+        ping_key,
         created_at: now,
     })
 }
@@ -33,4 +36,28 @@ pub async fn project_exists(db: &D1Database, id: &str) -> Result<bool> {
         .first(Some("found"))
         .await?;
     Ok(found.is_some())
+}
+
+/// The project's ping key (created on first use for projects made before ping keys).
+pub async fn ping_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
+    db.prepare("UPDATE projects SET ping_key = COALESCE(ping_key, ?2) WHERE id = ?1 RETURNING ping_key")
+        .bind(&[text(project_id), text(&super::random::ping_key())])?
+        .first(Some("ping_key"))
+        .await
+}
+
+/// Replaces the project's ping key; the old one stops working at once.
+pub async fn rotate_ping_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
+    db.prepare("UPDATE projects SET ping_key = ?2 WHERE id = ?1 RETURNING ping_key")
+        .bind(&[text(project_id), text(&super::random::ping_key())])?
+        .first(Some("ping_key"))
+        .await
+}
+
+/// The active project a ping key names.
+pub async fn project_for_ping_key(db: &D1Database, ping_key: &str) -> Result<Option<String>> {
+    db.prepare("SELECT id FROM projects WHERE ping_key = ?1 AND status = 'active'")
+        .bind(&[text(ping_key)])?
+        .first(Some("id"))
+        .await
 }

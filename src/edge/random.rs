@@ -15,6 +15,10 @@ pub fn ping_token() -> String {
     credentials::new_ping_token(&mut fill)
 }
 
+pub fn ping_key() -> String {
+    credentials::new_ping_key(&mut fill)
+}
+
 pub fn api_key() -> credentials::NewApiKey {
     credentials::new_api_key(&mut fill)
 }
