@@ -103,3 +103,16 @@ test("a revoked ingest key is refused on the next heartbeat", async () => {
   await eb.api("DELETE", `/v1/keys/${key.id}`, { auth: tenant.key });
   assert.equal((await heartbeat({ system_id: crypto.randomUUID() }, basic(key.key))).status, 401);
 });
+
+test("a storage failure is a 500 envelope that reveals nothing inside", async () => {
+  await eb.env.DB.exec("ALTER TABLE monitors RENAME TO monitors_offline");
+  let res;
+  try {
+    res = await heartbeat({ system_id: crypto.randomUUID() });
+  } finally {
+    await eb.env.DB.exec("ALTER TABLE monitors_offline RENAME TO monitors");
+  }
+  assert.equal(res.status, 500);
+  assert.deepEqual(res.body, { code: 500, message: "internal server error", data: {} });
+  assert.equal((await heartbeat({ system_id: crypto.randomUUID() })).status, 200, "recovers with storage");
+});
