@@ -52,3 +52,22 @@ test("while D1 refuses the flush, pings stay pending and are stored once it reco
   assert.equal(mon.n_pings, 11, "counted once each, despite the retries");
   assert.equal(mon.last_value, 5);
 });
+
+test("the sweep never calls a monitor down while its in-time ping is still on the way to D1", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "in flight", interval: 60, grace: 0 });
+  // Due a minute ago as far as D1 knows.
+  const past = Date.now() - 60_000;
+  await eb.env.DB.prepare(
+    "UPDATE monitors SET status = 'up', next_due_at = ?2, last_signal_at = ?2, check_at = ?2 + 1 WHERE id = ?1",
+  ).bind(m.id, past).run();
+  assert.equal((await eb.beacon(m.token)).status, 200); // accepted, held 1.5 s before the flush
+  assert.equal(await eb.pendingPings(m.token), 1);
+  const result = await eb.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+  assert.equal(result.outcome, "ok");
+  assert.equal((await eb.monitor(tenant.key, m.id)).status, "up", "deferred, not down");
+  const [run] = await eb.rows("SELECT deferred FROM sweep_runs ORDER BY scheduled_at DESC LIMIT 1");
+  assert.equal(run.deferred, 1);
+  await eventually(async () => (await eb.pendingPings(m.token)) === 0);
+  const flips = (await eb.api("GET", `/v1/heartbeat/${m.id}/flips`, { auth: tenant.key })).body.items;
+  assert.equal(flips.length, 2, "the flush records the down it ends and the recovery");
+});

@@ -11,5 +11,6 @@ pub mod routes;
 pub mod run;
 pub mod scope;
 pub mod statistic;
+pub mod status;
 pub mod time;
 pub mod validation;

@@ -27,6 +27,7 @@ pub enum Route {
     ResumeHeartbeat,
     HeartbeatStatistic,
     GetProject,
+    HeartbeatFlips,
     RotatePingKey,
     /// Seed 002's system heartbeat.
     SystemHeartbeat,
@@ -75,6 +76,7 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
     at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),
     at("GET", "/v1/heartbeat/{id}/statistic", Route::HeartbeatStatistic),
+    at("GET", "/v1/heartbeat/{id}/flips", Route::HeartbeatFlips),
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
     at("GET", "/ping/{token}", Route::CronPing),
     at("POST", "/ping/{token}", Route::CronPing),

@@ -8,9 +8,11 @@ use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
 use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_BUCKETS, MAX_TICKS};
+use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{is_uuid, FieldError};
 use crate::edge::db::{database, now_ms};
+use crate::edge::monitor_state::{flips_of, read_state};
 use crate::edge::monitors::{self, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
 use crate::edge::pings::{ping_kinds_between, pings_after};
@@ -110,12 +112,20 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         .ok_or(ApiError::NotFound("heartbeat"))?;
     let spec = apply_fields(current.spec(), &body)?;
     check_zone(&spec)?;
-    // A new schedule moves the due time of the last ping.
+    // A new schedule moves the due time of the last ping, and so when the sweep looks next.
     let zone = IntlZone::new(&spec.tz);
     let next_due_at = current
         .last_ping_at
         .and_then(|last| spec.schedule().next_due_after(last, &zone));
-    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, now_ms()).await? {
+    let check_at = match read_state(&db, id).await? {
+        Some(stored) if spec.enabled && stored.paused == 0 && stored.next_due_at.is_some() => State {
+            next_due_at,
+            ..stored.state()
+        }
+        .check_at(spec.grace_s * 1_000),
+        _ => None,
+    };
+    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     // The token's object caches the allowed methods and the schedule.
@@ -354,4 +364,20 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
             "items": items,
         }),
     )
+}
+
+/// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.
+pub async fn flips(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let id = monitor_id(raw_id)?;
+    let db = database(env)?;
+    monitors::find_monitor(&db, &project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let items: Vec<Value> = flips_of(&db, id, 1_000)
+        .await?
+        .iter()
+        .map(|f| json!({"at": format_rfc3339(f.at), "from": f.from_status, "to": f.to_status, "reason": f.reason}))
+        .collect();
+    json(200, &json!({"items": items}))
 }

@@ -37,6 +37,7 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::PauseHeartbeat => heartbeats::pause(req, env, param(0)).await,
         Route::ResumeHeartbeat => heartbeats::resume(req, env, param(0)).await,
         Route::HeartbeatStatistic => heartbeats::statistic(req, env, param(0)).await,
+        Route::HeartbeatFlips => heartbeats::flips(req, env, param(0)).await,
         Route::GetProject => admin::own_project(req, env).await,
         Route::RotatePingKey => admin::rotate_ping_key(req, env).await,
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,

@@ -29,7 +29,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let scheduled_at = event.schedule() as i64;
     match run_sweep(&env, scheduled_at, now_ms()).await {
-        Ok(due) => worker::console_log!("sweep at {scheduled_at}: {due} monitors due"),
+        Ok(r) => worker::console_log!(
+            "sweep at {scheduled_at}: {} due, {} flips, {} deferred, {} rows read, {} written",
+            r.due,
+            r.flips,
+            r.deferred,
+            r.rows_read,
+            r.rows_written
+        ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
     }
 }

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod db;
 pub mod entry;
+pub mod monitor_state;
 pub mod monitors;
 pub mod ping_gate;
 pub mod ping_token;

@@ -115,15 +115,17 @@ pub async fn update_monitor(
     id: &str,
     spec: &MonitorSpec,
     next_due_at: Option<i64>,
+    check_at: Option<i64>,
     now: i64,
 ) -> Result<bool> {
     let assignments: Vec<String> = SPEC_COLUMNS
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 5))
+        .map(|(i, c)| format!("{c} = ?{}", i + 6))
         .collect();
     let sql = format!(
-        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, {} WHERE id = ?1 AND project_id = ?2",
+        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, state_version = state_version + 1, {} \
+         WHERE id = ?1 AND project_id = ?2",
         assignments.join(", ")
     );
     let mut values = vec![
@@ -131,6 +133,7 @@ pub async fn update_monitor(
         text(project_id),
         next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
         int(now),
+        check_at.map_or(wasm_bindgen::JsValue::NULL, int),
     ];
     values.extend(spec_values(spec));
     let result = db.prepare(sql).bind(&values)?.run().await?;
@@ -138,10 +141,19 @@ pub async fn update_monitor(
 }
 
 /// Pauses or resumes; false if the monitor is gone.
+/// Pausing stops the clock; resuming starts over as `new`, waiting for the next ping, so time
+/// spent paused never turns into a flip.
 pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: bool, now: i64) -> Result<bool> {
+    let sql = if paused {
+        "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
+         WHERE id = ?1 AND project_id = ?2"
+    } else {
+        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, check_at = NULL, \
+         state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2"
+    };
     let result = db
-        .prepare("UPDATE monitors SET paused = ?3, updated_at = ?4 WHERE id = ?1 AND project_id = ?2")
-        .bind(&[text(id), text(project_id), int(i64::from(paused)), int(now)])?
+        .prepare(sql)
+        .bind(&[text(id), text(project_id), int(now)])?
         .run()
         .await?;
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
@@ -268,22 +280,6 @@ pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: 
         .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
 }
 
-/// A monitor's schedule, by id (for flushing pings of a token that may have rotated away).
-pub async fn monitor_schedule(db: &D1Database, id: &str) -> Result<Option<Schedule>> {
-    #[derive(Deserialize)]
-    struct Row {
-        interval_s: i64,
-        schedule: Option<String>,
-        tz: String,
-    }
-    let row: Option<Row> = db
-        .prepare("SELECT interval_s, schedule, tz FROM monitors WHERE id = ?1")
-        .bind(&[text(id)])?
-        .first(None)
-        .await?;
-    Ok(row.map(|r| schedule_of(r.interval_s, r.schedule, r.tz)))
-}
-
 pub fn schedule_of(interval_s: i64, cron: Option<String>, tz: String) -> Schedule {
     match cron {
         Some(expr) => Schedule::Cron { expr, tz },
@@ -297,14 +293,11 @@ pub struct TokenOwner {
     pub id: String,
     /// JSON array of the methods the heartbeat ping route accepts.
     pub methods: String,
-    pub interval_s: i64,
-    pub schedule: Option<String>,
-    pub tz: String,
 }
 
 /// The monitor a ping token belongs to (unique index on ping_token).
 pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
-    db.prepare("SELECT id, methods, interval_s, schedule, tz FROM monitors WHERE ping_token = ?1")
+    db.prepare("SELECT id, methods FROM monitors WHERE ping_token = ?1")
         .bind(&[text(token)])?
         .first(None)
         .await

@@ -77,6 +77,17 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     Ok(outcome)
 }
 
+/// How many acknowledged pings the token's object still holds for D1.
+pub async fn pending_pings(env: &Env, token: &str) -> Result<usize> {
+    #[derive(serde::Deserialize)]
+    struct ObjectState {
+        pending: usize,
+    }
+    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
+    let state: ObjectState = stub.fetch_with_str("https://ping-token/state").await?.json().await?;
+    Ok(state.pending)
+}
+
 /// Tells the token's object that its monitor changed (methods, schedule): it looks the
 /// token up again on the next ping.
 pub async fn refresh_token(env: &Env, token: &str) -> Result<()> {

@@ -13,11 +13,10 @@ use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
 use super::db::{database, now_ms};
-use super::monitors::{monitor_for_token, monitor_schedule, schedule_of};
+use super::monitor_state::apply_pings;
+use super::monitors::monitor_for_token;
 use super::pings::store_pings;
 use super::random;
-use super::zone::IntlZone;
-use crate::core::monitor::Schedule;
 use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource};
 use crate::core::rate_window::{Decision, RateWindow};
 use crate::core::run::OpenRuns;
@@ -42,7 +41,6 @@ const PENDING_PREFIX: &str = "p:";
 struct Owner {
     monitor_id: String,
     methods: Vec<String>,
-    schedule: Schedule,
 }
 
 #[derive(Debug, Clone)]
@@ -213,7 +211,6 @@ impl PingToken {
                 let found = monitor_for_token(&database(&env)?, &token).await?.map(|row| Owner {
                     monitor_id: row.id,
                     methods: serde_json::from_str(&row.methods).unwrap_or_default(),
-                    schedule: schedule_of(row.interval_s, row.schedule, row.tz),
                 });
                 hot.borrow_mut().binding = match &found {
                     Some(owner) => Binding::Known {
@@ -294,16 +291,6 @@ impl PingToken {
         Ok(RecordOutcome::Accepted { received_at: now })
     }
 
-    /// The monitor's schedule: the cached one while the token is known, else from D1.
-    async fn schedule_of(&self, db: &worker::D1Database, monitor_id: &str) -> Result<Option<Schedule>> {
-        if let Binding::Known { owner, .. } = &self.hot.borrow().binding {
-            if owner.monitor_id == monitor_id {
-                return Ok(Some(owner.schedule.clone()));
-            }
-        }
-        monitor_schedule(db, monitor_id).await
-    }
-
     /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
     async fn flush(&self) {
         let storage = self.state.storage();
@@ -327,22 +314,9 @@ impl PingToken {
             }
             let db = database(&self.env)?;
             for (monitor_id, group) in &by_monitor {
-                let next_due_at = match group
-                    .iter()
-                    .filter(|p| p.input.kind.is_check_in())
-                    .map(|p| p.received_at)
-                    .max()
-                {
-                    Some(last_check_in) => self.schedule_of(&db, monitor_id).await?.and_then(|schedule| {
-                        let zone = match &schedule {
-                            Schedule::Cron { tz, .. } => IntlZone::new(tz),
-                            Schedule::Every { .. } => IntlZone::new("UTC"),
-                        };
-                        schedule.next_due_after(last_check_in, &zone)
-                    }),
-                    None => None,
-                };
-                store_pings(&db, monitor_id, group, next_due_at).await?;
+                store_pings(&db, monitor_id, group).await?;
+                let signals: Vec<(i64, PingKind)> = group.iter().map(|p| (p.received_at, p.input.kind)).collect();
+                apply_pings(&db, monitor_id, &signals, now_ms()).await?;
             }
             storage.delete_multiple(keys).await?;
             Ok(pings.len())

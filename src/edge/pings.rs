@@ -8,14 +8,7 @@ use crate::core::ping::{latest_value, PendingPing, PingKind};
 /// Stores a batch of one monitor's pings in one D1 transaction. Safe to repeat: a ping
 /// already stored is ignored (primary key) and `changes()` counts only new rows, so
 /// `n_pings` never double counts. Pings of a deleted monitor are dropped.
-/// `next_due_at` is when the next ping is due after this batch's latest check-in, if it has
-/// one; it only ever moves the stored due time forward.
-pub async fn store_pings(
-    db: &D1Database,
-    monitor_id: &str,
-    batch: &[PendingPing],
-    next_due_at: Option<i64>,
-) -> Result<()> {
+pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) -> Result<()> {
     let Some(newest) = batch.iter().map(|p| p.received_at).max() else {
         return Ok(());
     };
@@ -37,15 +30,10 @@ pub async fn store_pings(
     let count = db
         .prepare(
             "UPDATE monitors SET n_pings = n_pings + changes(), \
-               last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
-               next_due_at = CASE WHEN ?3 IS NULL THEN next_due_at ELSE MAX(COALESCE(next_due_at, 0), ?3) END \
+               last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2) \
              WHERE id = ?1",
         )
-        .bind(&[
-            text(monitor_id),
-            int(newest),
-            next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
-        ])?;
+        .bind(&[text(monitor_id), int(newest)])?;
     let mut statements = vec![insert, count];
     if let Some((value, at)) = latest_value(batch) {
         statements.push(

@@ -1,25 +1,116 @@
-//! The every-minute Cron Trigger. For now it records each run and how many monitors were
-//! overdue at its scheduled time (found through the next_due_at index); the status machine
-//! builds on this.
+//! The every-minute Cron Trigger: moves the status of monitors whose check time has come
+//! (one indexed range read), records each flip once, and never calls a monitor down while
+//! its token's object still holds pings that D1 has not seen.
 
-use worker::{Env, Result};
+use worker::{D1Database, Env, Result};
 
-use super::db::{database, int};
+use super::db::{database, int, now_ms, text};
+use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
+use super::ping_gate::pending_pings;
+use crate::core::status::Status;
 
-pub async fn run_sweep(env: &Env, scheduled_at: i64, started_at: i64) -> Result<i64> {
+const PAGE: usize = 500;
+/// Monitors written per D1 batch.
+const WRITE_CHUNK: usize = 50;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SweepReport {
+    pub due: i64,
+    pub flips: i64,
+    pub deferred: i64,
+    pub rows_read: i64,
+    pub rows_written: i64,
+}
+
+fn meta_counts(results: &[worker::D1Result]) -> (i64, i64) {
+    results
+        .iter()
+        .filter_map(|r| r.meta().ok().flatten())
+        .fold((0, 0), |(r, w), m| {
+            (
+                r + m.rows_read.unwrap_or(0) as i64,
+                w + m.rows_written.unwrap_or(0) as i64,
+            )
+        })
+}
+
+async fn due_page(db: &D1Database, at: i64, after: &(i64, String)) -> Result<(Vec<StoredState>, i64)> {
+    let result = db
+        .prepare(format!(
+            "SELECT {STATE_COLUMNS} FROM monitors \
+             WHERE check_at <= ?1 AND paused = 0 AND enabled = 1 AND (check_at, id) > (?2, ?3) \
+             ORDER BY check_at, id LIMIT ?4"
+        ))
+        .bind(&[int(at), int(after.0), text(&after.1), int(PAGE as i64)])?
+        .all()
+        .await?;
+    let read = result.meta()?.and_then(|m| m.rows_read).unwrap_or(0) as i64;
+    Ok((result.results()?, read))
+}
+
+/// Evaluates every monitor due by `at` (the trigger's scheduled time).
+pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
     let db = database(env)?;
-    let due: i64 = db
-        .prepare("SELECT COUNT(*) AS n FROM monitors WHERE next_due_at IS NOT NULL AND next_due_at <= ?1")
-        .bind(&[int(scheduled_at)])?
-        .first(Some("n"))
-        .await?
-        .unwrap_or(0);
-    db.prepare(
-        "INSERT INTO sweep_runs (scheduled_at, started_at, finished_at, due_monitors) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (scheduled_at) DO UPDATE SET finished_at = excluded.finished_at, due_monitors = excluded.due_monitors",
-    )
-    .bind(&[int(scheduled_at), int(started_at), int(super::db::now_ms()), int(due)])?
-    .run()
-    .await?;
-    Ok(due)
+    let mut report = SweepReport::default();
+    let mut after = (i64::MIN, String::new());
+    loop {
+        let (page, read) = due_page(&db, at, &after).await?;
+        report.rows_read += read;
+        report.due += page.len() as i64;
+        let mut statements = Vec::new();
+        let mut monitors_in_batch = 0;
+        for stored in &page {
+            let mut state = stored.state();
+            let flips = state.on_clock(at, stored.grace_ms());
+            // A ping acknowledged in time may still be on its way to D1: ask its object.
+            if state.status == Status::Down && !flips.is_empty() && pending_pings(env, &stored.ping_token).await? > 0 {
+                report.deferred += 1;
+                continue;
+            }
+            report.flips += flips.len() as i64;
+            statements.extend(write_state(&db, stored, &state, &flips, now_ms())?);
+            monitors_in_batch += 1;
+            if monitors_in_batch == WRITE_CHUNK {
+                let (r, w) = meta_counts(&db.batch(std::mem::take(&mut statements)).await?);
+                report.rows_read += r;
+                report.rows_written += w;
+                monitors_in_batch = 0;
+            }
+        }
+        if !statements.is_empty() {
+            let (r, w) = meta_counts(&db.batch(statements).await?);
+            report.rows_read += r;
+            report.rows_written += w;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = (last.check_at.unwrap_or(at), last.id.clone()),
+            _ => break,
+        }
+    }
+    Ok(report)
+}
+
+pub async fn run_sweep(env: &Env, scheduled_at: i64, started_at: i64) -> Result<SweepReport> {
+    let report = sweep(env, scheduled_at).await?;
+    database(env)?
+        .prepare(
+            "INSERT INTO sweep_runs (scheduled_at, started_at, finished_at, due_monitors, flips, deferred, rows_read, rows_written) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (scheduled_at) DO UPDATE SET finished_at = excluded.finished_at, \
+               due_monitors = excluded.due_monitors, flips = sweep_runs.flips + excluded.flips, \
+               deferred = excluded.deferred, rows_read = excluded.rows_read, rows_written = excluded.rows_written",
+        )
+        .bind(&[
+            int(scheduled_at),
+            int(started_at),
+            int(now_ms()),
+            int(report.due),
+            int(report.flips),
+            int(report.deferred),
+            int(report.rows_read),
+            int(report.rows_written),
+        ])?
+        .run()
+        .await?;
+    Ok(report)
 }

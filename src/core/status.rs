@@ -1,0 +1,337 @@
+//! The monitor status machine. Status is derived from timestamps: the pings move it at ping
+//! time, the clock moves it when a deadline passes, and every move into or out of `down` is
+//! a `Transition` (a flip) stamped with the moment it logically happened, not when it was
+//! noticed, so a late or repeated sweep records the same flip.
+//!
+//! `new` -> `up` on a success/tick -> `grace` past the due time -> `down` past grace too;
+//! `started` while a start waits for its end (down if none within grace); a fail ping is
+//! `down` at once; the next success is `up` at ping time. Paused or disabled monitors are
+//! not moved by the clock (the sweep skips them) and never alert.
+
+use serde::{Deserialize, Serialize};
+
+use super::cron::Zone;
+use super::monitor::Schedule;
+use super::ping::PingKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Up,
+    Grace,
+    Down,
+    Started,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Up => "up",
+            Status::Grace => "grace",
+            Status::Down => "down",
+            Status::Started => "started",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::New, Status::Up, Status::Grace, Status::Down, Status::Started]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// What the machine remembers about a monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub status: Status,
+    /// When the next check-in is due (from the last one), if any.
+    pub next_due_at: Option<i64>,
+    /// Start of a run still waiting for its end.
+    pub started_at: Option<i64>,
+    /// The newest ping already applied: applying the same pings again changes nothing.
+    pub last_signal_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: Status,
+    pub to: Status,
+    pub at: i64,
+    pub reason: &'static str,
+}
+
+pub const REASON_LATE: &str = "no ping by the due time plus grace";
+pub const REASON_RUN_UNFINISHED: &str = "a run started and did not end within grace";
+pub const REASON_FAIL: &str = "a ping reported failure";
+pub const REASON_RECOVERED: &str = "a ping reported success";
+
+fn flip(from: Status, to: Status, at: i64, reason: &'static str, out: &mut Vec<Transition>) {
+    if from != to && (from == Status::Down || to == Status::Down) {
+        out.push(Transition { from, to, at, reason });
+    }
+}
+
+impl State {
+    pub fn new_monitor() -> State {
+        State {
+            status: Status::New,
+            next_due_at: None,
+            started_at: None,
+            last_signal_at: None,
+        }
+    }
+
+    /// Applies pings (any order; older than `last_signal_at` are ignored) and returns the
+    /// flips. Time-driven moves up to each ping are applied first, so a ping after a missed
+    /// deadline still records the down it ends.
+    pub fn on_pings(
+        &mut self,
+        pings: &[(i64, PingKind)],
+        grace_ms: i64,
+        schedule: &Schedule,
+        zone: &dyn Zone,
+    ) -> Vec<Transition> {
+        let mut sorted: Vec<(i64, PingKind)> = pings
+            .iter()
+            .copied()
+            .filter(|(at, _)| self.last_signal_at.is_none_or(|last| *at > last))
+            .collect();
+        sorted.sort_by_key(|(at, _)| *at);
+        let mut flips = Vec::new();
+        for (at, kind) in sorted {
+            flips.extend(self.on_clock(at - 1, grace_ms));
+            let from = self.status;
+            match kind {
+                PingKind::Success | PingKind::Tick => {
+                    self.status = Status::Up;
+                    self.started_at = None;
+                    self.next_due_at = schedule.next_due_after(at, zone);
+                    flip(from, Status::Up, at, REASON_RECOVERED, &mut flips);
+                }
+                PingKind::Fail => {
+                    self.status = Status::Down;
+                    self.started_at = None;
+                    self.next_due_at = schedule.next_due_after(at, zone);
+                    flip(from, Status::Down, at, REASON_FAIL, &mut flips);
+                }
+                PingKind::Start => {
+                    self.started_at = Some(at);
+                    // A down monitor stays down until a run ends well.
+                    if from != Status::Down {
+                        self.status = Status::Started;
+                    }
+                }
+                PingKind::Log => {}
+            }
+            self.last_signal_at = Some(at);
+        }
+        flips
+    }
+
+    /// Moves the state to `now` by the clock alone; returns the flips.
+    pub fn on_clock(&mut self, now: i64, grace_ms: i64) -> Vec<Transition> {
+        let mut flips = Vec::new();
+        let from = self.status;
+        match (self.status, self.started_at, self.next_due_at) {
+            (Status::Started, Some(started), _) => {
+                if now > started + grace_ms {
+                    self.status = Status::Down;
+                    self.started_at = None;
+                    flip(
+                        from,
+                        Status::Down,
+                        started + grace_ms,
+                        REASON_RUN_UNFINISHED,
+                        &mut flips,
+                    );
+                }
+            }
+            (Status::Up | Status::Grace, _, Some(due)) => {
+                if now > due + grace_ms {
+                    self.status = Status::Down;
+                    flip(from, Status::Down, due + grace_ms, REASON_LATE, &mut flips);
+                } else if now > due {
+                    self.status = Status::Grace;
+                } else {
+                    self.status = Status::Up;
+                }
+            }
+            _ => {}
+        }
+        flips
+    }
+
+    /// When the clock can next move this state (the sweep's index), if ever.
+    pub fn check_at(&self, grace_ms: i64) -> Option<i64> {
+        match (self.status, self.started_at, self.next_due_at) {
+            (Status::Started, Some(started), _) => Some(started + grace_ms + 1),
+            (Status::Up, _, Some(due)) => Some(due + 1),
+            (Status::Grace, _, Some(due)) => Some(due + grace_ms + 1),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::cron::FixedZone;
+
+    const MIN: i64 = 60_000;
+    const EVERY_10_MIN: Schedule = Schedule::Every { interval_s: 600 };
+    const GRACE: i64 = 2 * MIN;
+
+    fn pinged(pings: &[(i64, PingKind)]) -> (State, Vec<Transition>) {
+        let mut s = State::new_monitor();
+        let flips = s.on_pings(pings, GRACE, &EVERY_10_MIN, &FixedZone(0));
+        (s, flips)
+    }
+
+    #[test]
+    fn a_new_monitor_has_nothing_to_check_and_never_goes_down() {
+        let mut s = State::new_monitor();
+        assert_eq!(s.check_at(GRACE), None);
+        assert!(s.on_clock(1_000 * MIN, GRACE).is_empty());
+        assert_eq!(s.status, Status::New);
+    }
+
+    #[test]
+    fn up_then_grace_then_down_then_up() {
+        let (mut s, flips) = pinged(&[(0, PingKind::Success)]);
+        assert!(flips.is_empty(), "new -> up is not a flip");
+        assert_eq!(
+            (s.status, s.next_due_at, s.check_at(GRACE)),
+            (Status::Up, Some(10 * MIN), Some(10 * MIN + 1))
+        );
+        assert!(s.on_clock(10 * MIN, GRACE).is_empty());
+        assert_eq!(s.status, Status::Up, "exactly at the due time is still on time");
+        assert!(s.on_clock(11 * MIN, GRACE).is_empty());
+        assert_eq!((s.status, s.check_at(GRACE)), (Status::Grace, Some(12 * MIN + 1)));
+        let down = s.on_clock(13 * MIN, GRACE);
+        assert_eq!(
+            down,
+            [Transition {
+                from: Status::Grace,
+                to: Status::Down,
+                at: 12 * MIN,
+                reason: REASON_LATE
+            }]
+        );
+        assert_eq!(s.check_at(GRACE), None, "down waits for a ping, not the clock");
+        let up = s.on_pings(&[(20 * MIN, PingKind::Tick)], GRACE, &EVERY_10_MIN, &FixedZone(0));
+        assert_eq!(
+            up,
+            [Transition {
+                from: Status::Down,
+                to: Status::Up,
+                at: 20 * MIN,
+                reason: REASON_RECOVERED
+            }]
+        );
+    }
+
+    #[test]
+    fn a_late_sweep_stamps_the_flip_at_the_deadline() {
+        let (mut s, _) = pinged(&[(0, PingKind::Success)]);
+        let flips = s.on_clock(500 * MIN, GRACE);
+        assert_eq!(flips.len(), 1);
+        assert_eq!(flips[0].at, 12 * MIN);
+        assert!(
+            s.on_clock(501 * MIN, GRACE).is_empty(),
+            "a second sweep finds nothing more"
+        );
+    }
+
+    #[test]
+    fn a_ping_in_time_keeps_it_up() {
+        let (mut s, _) = pinged(&[(0, PingKind::Success), (11 * MIN, PingKind::Success)]);
+        assert!(s.on_clock(13 * MIN, GRACE).is_empty());
+        assert_eq!(s.status, Status::Up);
+    }
+
+    #[test]
+    fn a_fail_ping_is_down_at_once() {
+        let (s, flips) = pinged(&[(0, PingKind::Success), (MIN, PingKind::Fail)]);
+        assert_eq!(s.status, Status::Down);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Up,
+                to: Status::Down,
+                at: MIN,
+                reason: REASON_FAIL
+            }]
+        );
+    }
+
+    #[test]
+    fn a_start_without_an_end_within_grace_is_down() {
+        let (mut s, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
+        assert_eq!((s.status, s.check_at(GRACE)), (Status::Started, Some(7 * MIN + 1)));
+        let flips = s.on_clock(8 * MIN, GRACE);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Started,
+                to: Status::Down,
+                at: 7 * MIN,
+                reason: REASON_RUN_UNFINISHED
+            }]
+        );
+    }
+
+    #[test]
+    fn a_start_with_its_end_in_time_is_up() {
+        let (s, flips) = pinged(&[(0, PingKind::Start), (MIN, PingKind::Success)]);
+        assert!(flips.is_empty());
+        assert_eq!((s.status, s.started_at), (Status::Up, None));
+    }
+
+    #[test]
+    fn pings_after_a_missed_deadline_record_the_down_they_end() {
+        // The sweep never ran; the next ping arrives long after the deadline.
+        let (_, flips) = pinged(&[(0, PingKind::Success), (60 * MIN, PingKind::Success)]);
+        assert_eq!(
+            flips,
+            [
+                Transition {
+                    from: Status::Up,
+                    to: Status::Down,
+                    at: 12 * MIN,
+                    reason: REASON_LATE
+                },
+                Transition {
+                    from: Status::Down,
+                    to: Status::Up,
+                    at: 60 * MIN,
+                    reason: REASON_RECOVERED
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn applying_the_same_pings_twice_changes_nothing() {
+        let pings = [(0, PingKind::Success), (MIN, PingKind::Fail)];
+        let (mut s, _) = pinged(&pings);
+        let before = s.clone();
+        assert!(s.on_pings(&pings, GRACE, &EVERY_10_MIN, &FixedZone(0)).is_empty());
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn logs_change_nothing_but_the_applied_mark() {
+        let (mut s, _) = pinged(&[(0, PingKind::Success)]);
+        s.on_pings(&[(MIN, PingKind::Log)], GRACE, &EVERY_10_MIN, &FixedZone(0));
+        assert_eq!((s.status, s.next_due_at), (Status::Up, Some(10 * MIN)));
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for st in [Status::New, Status::Up, Status::Grace, Status::Down, Status::Started] {
+            assert_eq!(Status::parse(st.as_str()), Some(st));
+        }
+    }
+}

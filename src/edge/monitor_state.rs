@@ -1,0 +1,160 @@
+//! The status machine's memory in D1: read a monitor's state, write it back only if nobody
+//! else wrote it meanwhile (`state_version`), and record its flips once.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Result};
+
+use super::db::{int, text};
+use super::monitors::schedule_of;
+use super::zone::IntlZone;
+use crate::core::monitor::Schedule;
+use crate::core::ping::PingKind;
+use crate::core::status::{State, Status, Transition};
+
+pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
+    grace_s, paused, enabled, interval_s, schedule, tz, check_at";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredState {
+    pub id: String,
+    pub ping_token: String,
+    pub status: String,
+    pub next_due_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub last_signal_at: Option<i64>,
+    pub state_version: i64,
+    pub grace_s: i64,
+    pub paused: i64,
+    pub enabled: i64,
+    pub interval_s: i64,
+    pub schedule: Option<String>,
+    pub tz: String,
+    pub check_at: Option<i64>,
+}
+
+impl StoredState {
+    pub fn state(&self) -> State {
+        State {
+            status: Status::parse(&self.status).unwrap_or(Status::New),
+            next_due_at: self.next_due_at,
+            started_at: self.started_at,
+            last_signal_at: self.last_signal_at,
+        }
+    }
+
+    pub fn grace_ms(&self) -> i64 {
+        self.grace_s * 1_000
+    }
+
+    /// Paused or disabled monitors are not watched by the clock and never alert.
+    pub fn watched(&self) -> bool {
+        self.paused == 0 && self.enabled != 0
+    }
+
+    pub fn schedule(&self) -> Schedule {
+        schedule_of(self.interval_s, self.schedule.clone(), self.tz.clone())
+    }
+}
+
+pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<StoredState>> {
+    db.prepare(format!("SELECT {STATE_COLUMNS} FROM monitors WHERE id = ?1"))
+        .bind(&[text(monitor_id)])?
+        .first(None)
+        .await
+}
+
+fn opt(v: Option<i64>) -> JsValue {
+    v.map_or(JsValue::NULL, int)
+}
+
+/// Statements writing `state` over version `stored.state_version`, and its flips only if that
+/// write won. The first statement's `changes` tells whether it did.
+pub fn write_state(
+    db: &D1Database,
+    stored: &StoredState,
+    state: &State,
+    flips: &[Transition],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let check_at = if stored.watched() {
+        state.check_at(stored.grace_ms())
+    } else {
+        None
+    };
+    let mut statements = vec![db
+        .prepare(
+            "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
+             state_version = state_version + 1 WHERE id = ?1 AND state_version = ?2",
+        )
+        .bind(&[
+            text(&stored.id),
+            int(stored.state_version),
+            text(state.status.as_str()),
+            opt(state.next_due_at),
+            opt(state.started_at),
+            opt(state.last_signal_at),
+            opt(check_at),
+        ])?];
+    // Unwatched monitors change status but record no flips: they never alert.
+    for f in flips.iter().filter(|_| stored.watched()) {
+        statements.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO flips (monitor_id, at, from_status, to_status, reason, recorded_at) \
+                 SELECT ?1, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS \
+                   (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1)",
+            )
+            .bind(&[
+                text(&stored.id),
+                int(stored.state_version),
+                int(f.at),
+                text(f.from.as_str()),
+                text(f.to.as_str()),
+                text(f.reason),
+                int(now),
+            ])?,
+        );
+    }
+    Ok(statements)
+}
+
+/// A flip as the API shows it.
+#[derive(Debug, Deserialize)]
+pub struct StoredFlip {
+    pub at: i64,
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+}
+
+pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<Vec<StoredFlip>> {
+    db.prepare("SELECT at, from_status, to_status, reason FROM flips WHERE monitor_id = ?1 ORDER BY at, id LIMIT ?2")
+        .bind(&[text(monitor_id), int(limit)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// Moves a monitor's status by pings (already stored), retrying if a sweep wrote meanwhile.
+/// Idempotent: pings at or before `last_signal_at` were applied already.
+pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<()> {
+    for _ in 0..5 {
+        let Some(stored) = read_state(db, monitor_id).await? else {
+            return Ok(()); // deleted meanwhile
+        };
+        let mut state = stored.state();
+        let schedule = stored.schedule();
+        let zone = IntlZone::new(&stored.tz);
+        let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
+        if state == stored.state() {
+            return Ok(());
+        }
+        let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
+        if results[0].meta()?.and_then(|m| m.changes).unwrap_or(0) == 1 {
+            return Ok(());
+        }
+    }
+    Err(worker::Error::RustError(format!(
+        "monitor {monitor_id}: status kept changing under the flush"
+    )))
+}
