@@ -13,4 +13,5 @@ pub mod scope;
 pub mod statistic;
 pub mod status;
 pub mod time;
+pub mod url_parts;
 pub mod validation;

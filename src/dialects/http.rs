@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Request, Response};
 
 use crate::core::scope::Scope;
+use crate::core::url_parts;
 use crate::core::validation::{self, FieldError};
 use crate::edge::auth::{authenticate, bearer, Principal};
 
@@ -182,22 +183,24 @@ fn forbidden_for(scope: Scope) -> &'static str {
 
 /// Scheme and host the caller used, for building ping URLs.
 pub fn origin(req: &Request) -> String {
-    req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+    url_parts::origin(&req.inner().url()).to_string()
 }
 
 /// Every value of a repeated query parameter, in order.
 pub fn query_params(req: &Request, name: &str) -> Vec<String> {
-    let Ok(url) = req.url() else { return Vec::new() };
-    url.query_pairs()
+    url_parts::query_pairs(&req.inner().url())
+        .into_iter()
         .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| v)
         .collect()
 }
 
 /// A query parameter's first value.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    let url = req.url().ok()?;
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url_parts::query_pairs(&req.inner().url())
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// The OpenAPI document, as kept in the repository.
