@@ -3,6 +3,7 @@
 pub mod beacon;
 pub mod credentials;
 pub mod cron;
+pub mod delivery;
 pub mod monitor;
 pub mod paging;
 pub mod ping;
@@ -10,6 +11,7 @@ pub mod rate_window;
 pub mod routes;
 pub mod run;
 pub mod scope;
+pub mod signature;
 pub mod statistic;
 pub mod status;
 pub mod time;

@@ -56,6 +56,8 @@ pub struct MonitorSpec {
     pub slug: Option<String>,
     pub tags: Vec<String>,
     pub description: String,
+    /// Channel ids to notify; `None` means every channel of the project.
+    pub channels: Option<Vec<String>>,
 }
 
 impl MonitorSpec {
@@ -206,6 +208,28 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
             }
         };
     }
+    if let Some(raw) = present(body, "channels") {
+        spec.channels = match raw {
+            Value::Null => None,
+            Value::Array(items) if items.len() <= 20 => {
+                let ids: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .filter(|s| is_uuid(&s.to_ascii_lowercase()))
+                            .map(str::to_ascii_lowercase)
+                    })
+                    .collect();
+                Some(ids.ok_or_else(|| FieldError::new("channels", "must be a list of channel ids"))?)
+            }
+            _ => {
+                return Err(FieldError::new(
+                    "channels",
+                    "must be a list of at most 20 channel ids, or null for all",
+                ))
+            }
+        };
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -229,6 +253,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         slug: None,
         tags: Vec::new(),
         description: String::new(),
+        channels: None,
     };
     apply_fields(blank, body)
 }

@@ -81,6 +81,14 @@ pub fn optional_bool(obj: &Map<String, Value>, field: &str) -> Checked<Option<bo
     }
 }
 
+/// An absolute http(s) URL a webhook can be sent to.
+pub fn is_webhook_url(s: &str) -> bool {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    s.len() <= 2_000
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.starts_with('?'))
+}
+
 /// A canonical lower-case hyphenated UUID.
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -133,6 +141,23 @@ mod tests {
         );
         assert_eq!(optional_integer(&o, "e", 60, 200).unwrap(), Some(120));
         assert_eq!(optional_integer(&o, "zzz", 60, 100).unwrap(), None);
+    }
+
+    #[test]
+    fn webhook_urls_are_absolute_http() {
+        assert!(is_webhook_url("https://hooks.example.com/edgebeat?x=1"));
+        assert!(is_webhook_url("http://127.0.0.1:9000/hook"));
+        for bad in [
+            "",
+            "ftp://x",
+            "https://",
+            "https:///path",
+            "https://a b",
+            "/relative",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_webhook_url(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_buck
 use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{is_uuid, FieldError};
+use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
 use crate::edge::monitors::{self, ListFilter, Monitor};
@@ -29,6 +30,7 @@ fn view(m: &Monitor, origin: &str) -> Value {
         "name": m.name,
         "slug": m.slug,
         "description": m.description,
+        "channels": m.channels.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
         "tags": serde_json::from_str::<Value>(&m.tags).unwrap_or(Value::Null),
         "interval": (m.interval_s > 0).then_some(m.interval_s),
         "grace": m.grace_s,
@@ -70,20 +72,25 @@ fn monitor_id(raw: &str) -> Result<&str, ApiError> {
     uuid_param("id", raw)
 }
 
-/// The zone must be one the runtime knows, not just shaped like one.
-fn check_zone(spec: &MonitorSpec) -> Result<(), ApiError> {
-    if zone_exists(&spec.tz) {
-        Ok(())
-    } else {
-        Err(FieldError::new("tz", "is not a known IANA time zone").into())
+/// What only the edge can check: the zone is one the runtime knows, and the channels are
+/// the project's own.
+async fn check_edge_fields(db: &worker::D1Database, project_id: &str, spec: &MonitorSpec) -> Result<(), ApiError> {
+    if !zone_exists(&spec.tz) {
+        return Err(FieldError::new("tz", "is not a known IANA time zone").into());
     }
+    if let Some(ids) = &spec.channels {
+        if count_own_channels(db, project_id, ids).await? != ids.len() {
+            return Err(FieldError::new("channels", "names a channel this project does not have").into());
+        }
+    }
+    Ok(())
 }
 
 pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let spec = parse_new_monitor(&json_body(req).await?)?;
-    check_zone(&spec)?;
     let db = database(env)?;
+    check_edge_fields(&db, &project_id, &spec).await?;
     let id = random::uuid();
     monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now_ms()).await?;
     let created = monitors::find_monitor(&db, &project_id, &id)
@@ -111,7 +118,7 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
     let spec = apply_fields(current.spec(), &body)?;
-    check_zone(&spec)?;
+    check_edge_fields(&db, &project_id, &spec).await?;
     // A new schedule moves the due time of the last ping, and so when the sweep looks next.
     let zone = IntlZone::new(&spec.tz);
     let next_due_at = current

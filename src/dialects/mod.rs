@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod beacon;
+pub mod channels;
 pub mod cron_ping;
 pub mod heartbeat_ping;
 pub mod heartbeats;
@@ -38,6 +39,11 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::ResumeHeartbeat => heartbeats::resume(req, env, param(0)).await,
         Route::HeartbeatStatistic => heartbeats::statistic(req, env, param(0)).await,
         Route::HeartbeatFlips => heartbeats::flips(req, env, param(0)).await,
+        Route::CreateChannel => channels::create(req, env).await,
+        Route::ListChannels => channels::list(req, env).await,
+        Route::DeleteChannel => channels::delete(req, env, param(0)).await,
+        Route::TestChannel => channels::test(req, env, param(0)).await,
+        Route::ChannelDeliveries => channels::deliveries(req, env, param(0)).await,
         Route::GetProject => admin::own_project(req, env).await,
         Route::RotatePingKey => admin::rotate_ping_key(req, env).await,
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,

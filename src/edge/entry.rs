@@ -3,6 +3,7 @@
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 use super::db::now_ms;
+use super::notifier::deliver_due;
 use super::sweep::run_sweep;
 use crate::core::routes::{match_route, Matched};
 use crate::dialects::{self, http::ApiError};
@@ -38,5 +39,18 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             r.rows_written
         ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
+    }
+    // After the status updates are committed: a slow receiver never holds up a flip.
+    match deliver_due(&env, scheduled_at).await {
+        Ok(r) if r.attempted > 0 => {
+            worker::console_log!(
+                "webhooks: {} attempted, {} delivered, {} failed",
+                r.attempted,
+                r.delivered,
+                r.failed
+            )
+        }
+        Ok(_) => {}
+        Err(e) => worker::console_error!("webhook delivery at {scheduled_at} failed: {e}"),
     }
 }

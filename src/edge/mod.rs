@@ -2,10 +2,12 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod channels;
 pub mod db;
 pub mod entry;
 pub mod monitor_state;
 pub mod monitors;
+pub mod notifier;
 pub mod ping_gate;
 pub mod ping_token;
 pub mod pings;

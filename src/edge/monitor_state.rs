@@ -5,6 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
+use super::channels::enqueue_flip;
 use super::db::{int, text};
 use super::monitors::schedule_of;
 use super::zone::IntlZone;
@@ -114,6 +115,7 @@ pub fn write_state(
                 int(now),
             ])?,
         );
+        statements.push(enqueue_flip(db, &stored.id, f.at, f.to.as_str(), now)?);
     }
     Ok(statements)
 }

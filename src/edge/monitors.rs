@@ -7,7 +7,7 @@ use worker::{D1Database, Result};
 use super::db::{int, opt_text, text};
 use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
-const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, schedule, tz, \
+const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +22,8 @@ pub struct Monitor {
     pub description: String,
     /// JSON array.
     pub tags: String,
+    /// JSON array of channel ids, or NULL for all.
+    pub channels: Option<String>,
     pub schedule: Option<String>,
     pub tz: String,
     /// 0 for cron-scheduled monitors.
@@ -53,12 +55,13 @@ impl Monitor {
             slug: self.slug.clone(),
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             description: self.description.clone(),
+            channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         }
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 11] = [
+const SPEC_COLUMNS: [&str; 12] = [
     "name",
     "service_id",
     "interval_s",
@@ -70,6 +73,7 @@ const SPEC_COLUMNS: [&str; 11] = [
     "slug",
     "tags",
     "description",
+    "channels",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -85,6 +89,9 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         opt_text(spec.slug.as_deref()),
         text(&serde_json::to_string(&spec.tags).unwrap_or_default()),
         text(&spec.description),
+        spec.channels.as_ref().map_or(wasm_bindgen::JsValue::NULL, |c| {
+            text(&serde_json::to_string(c).unwrap_or_default())
+        }),
     ]
 }
 

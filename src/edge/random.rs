@@ -19,6 +19,11 @@ pub fn ping_key() -> String {
     credentials::new_ping_key(&mut fill)
 }
 
+/// A webhook signing secret.
+pub fn webhook_secret() -> String {
+    format!("whsec_{}", credentials::random_base62(32, &mut fill))
+}
+
 pub fn api_key() -> credentials::NewApiKey {
     credentials::new_api_key(&mut fill)
 }

@@ -1,0 +1,52 @@
+//! When a failed webhook delivery is tried again, and when it is given up.
+
+/// Attempts before a delivery is recorded as failed (var WEBHOOK_MAX_ATTEMPTS overrides).
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 6;
+const FIRST_RETRY_MS: i64 = 30_000;
+const MAX_RETRY_MS: i64 = 3_600_000;
+
+/// Delay before attempt `attempt + 1`, after `attempt` (1-based) failed: 30 s, 1 min, 2 min,
+/// ... doubling, at most an hour.
+pub fn retry_delay_ms(attempt: i64) -> i64 {
+    let doublings = (attempt - 1).clamp(0, 20) as u32;
+    (FIRST_RETRY_MS << doublings).min(MAX_RETRY_MS)
+}
+
+/// What happens after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterAttempt {
+    Delivered,
+    RetryAt(i64),
+    Failed,
+}
+
+pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64) -> AfterAttempt {
+    if succeeded {
+        AfterAttempt::Delivered
+    } else if attempt >= max_attempts {
+        AfterAttempt::Failed
+    } else {
+        AfterAttempt::RetryAt(now + retry_delay_ms(attempt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let delays: Vec<i64> = (1..=9).map(retry_delay_ms).collect();
+        assert_eq!(
+            delays,
+            [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000]
+        );
+    }
+
+    #[test]
+    fn gives_up_after_the_last_attempt() {
+        assert_eq!(after_attempt(false, 1, 3, 0), AfterAttempt::RetryAt(30_000));
+        assert_eq!(after_attempt(false, 3, 3, 0), AfterAttempt::Failed);
+        assert_eq!(after_attempt(true, 3, 3, 0), AfterAttempt::Delivered);
+    }
+}

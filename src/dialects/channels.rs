@@ -1,0 +1,110 @@
+//! Notification channels (signed webhooks) of a project, and their deliveries.
+
+use serde_json::{json, Value};
+use worker::{Env, Request};
+
+use super::http::{json, json_body, project_key, ApiError, ApiResult, Need};
+use crate::core::time::format_rfc3339;
+use crate::core::validation::{is_uuid, is_webhook_url, optional_text, required_text, FieldError};
+use crate::edge::channels::{self, Channel, DeliveryRow};
+use crate::edge::db::{database, now_ms};
+use crate::edge::notifier::deliver_due;
+use crate::edge::random;
+
+fn view(c: &Channel) -> Value {
+    json!({"id": c.id, "kind": c.kind, "name": c.name, "url": c.url, "created_at": format_rfc3339(c.created_at)})
+}
+
+fn delivery_view(d: &DeliveryRow) -> Value {
+    json!({
+        "id": d.id,
+        "event": d.event,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "next_attempt_at": (d.status == "pending").then(|| format_rfc3339(d.next_attempt_at)),
+        "created_at": format_rfc3339(d.created_at),
+        "finished_at": d.finished_at.map(format_rfc3339),
+    })
+}
+
+fn channel_id(raw: &str) -> Result<&str, ApiError> {
+    if is_uuid(raw) {
+        Ok(raw)
+    } else {
+        Err(FieldError::new("id", "must be a UUID").into())
+    }
+}
+
+pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let body = json_body(req).await?;
+    let kind = required_text(&body, "kind", 20)?;
+    if kind != "webhook" {
+        return Err(FieldError::new("kind", "must be webhook").into());
+    }
+    let url = required_text(&body, "url", 2_000)?;
+    if !is_webhook_url(&url) {
+        return Err(FieldError::new("url", "must be an absolute http or https URL").into());
+    }
+    let name = optional_text(&body, "name", 100)?.unwrap_or_else(|| "webhook".into());
+    let (id, secret, now) = (random::uuid(), random::webhook_secret(), now_ms());
+    channels::insert_channel(&database(env)?, &id, &project_id, &name, &url, &secret, now).await?;
+    let mut answer = view(&Channel {
+        id,
+        kind,
+        name,
+        url,
+        created_at: now,
+    });
+    answer["secret"] = Value::from(secret);
+    answer["note"] = Value::from("store the secret now: it signs every delivery and is shown only once");
+    json(201, &answer)
+}
+
+pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let items: Vec<Value> = channels::list_channels(&database(env)?, &project_id)
+        .await?
+        .iter()
+        .map(view)
+        .collect();
+    json(200, &json!({"items": items}))
+}
+
+pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    if !channels::delete_channel(&database(env)?, &project_id, channel_id(raw_id)?).await? {
+        return Err(ApiError::NotFound("channel"));
+    }
+    json(200, &json!({"deleted": 1}))
+}
+
+/// Sends a signed test delivery now and answers how it went.
+pub async fn test(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let db = database(env)?;
+    let channel = channels::find_channel(&db, &project_id, channel_id(raw_id)?)
+        .await?
+        .ok_or(ApiError::NotFound("channel"))?;
+    let now = now_ms();
+    let delivery_id = channels::enqueue_test(&db, &channel.id, now).await?;
+    deliver_due(env, now).await?;
+    let delivery = channels::delivery(&db, delivery_id).await?.ok_or(ApiError::Internal)?;
+    json(200, &json!({"delivery": delivery_view(&delivery)}))
+}
+
+pub async fn deliveries(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let db = database(env)?;
+    let channel = channels::find_channel(&db, &project_id, channel_id(raw_id)?)
+        .await?
+        .ok_or(ApiError::NotFound("channel"))?;
+    let items: Vec<Value> = channels::deliveries_of(&db, &channel.id, 100)
+        .await?
+        .iter()
+        .map(delivery_view)
+        .collect();
+    json(200, &json!({"items": items}))
+}
