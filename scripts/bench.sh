@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# npm run bench: set up, build, then run the load benchmark against the real worker.
+# npm run bench [-- script]: set up, build, then run a benchmark against the real worker
+# (bench/beacon.mjs by default; npm run bench:sweep runs bench/sweep.mjs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGEBEAT_ROOT"
 bash scripts/setup.sh
 bash scripts/worker-build.sh > /dev/null
-exec "$EDGEBEAT_NODE" bench/beacon.mjs "$@"
+exec "$EDGEBEAT_NODE" "${1:-bench/beacon.mjs}" "${@:2}"

@@ -2,6 +2,7 @@
 //! (one indexed range read), records each flip once, and never calls a monitor down while
 //! its token's object still holds pings that D1 has not seen.
 
+use futures_util::future::join_all;
 use worker::{D1Database, Env, Result};
 
 use super::db::{database, int, now_ms, text};
@@ -9,7 +10,9 @@ use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
 use super::ping_gate::pending_pings;
 use crate::core::status::Status;
 
-const PAGE: usize = 500;
+const PAGE: usize = 200;
+/// Deadlines this recent may have in-time pings still held by their token's object.
+const IN_FLIGHT_WINDOW_MS: i64 = 120_000;
 /// Monitors written per D1 batch.
 const WRITE_CHUNK: usize = 50;
 
@@ -57,18 +60,34 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
         let (page, read) = due_page(&db, at, &after).await?;
         report.rows_read += read;
         report.due += page.len() as i64;
+        let moves: Vec<_> = page
+            .iter()
+            .map(|stored| {
+                let mut state = stored.state();
+                let flips = state.on_clock(at, stored.grace_ms());
+                (stored, state, flips)
+            })
+            .collect();
+        // A ping acknowledged in time may still be on its way to D1: before calling a monitor
+        // down, ask its token's object (the page's at once). Only for recent deadlines: a ping
+        // accepted before an older one has been flushed long since, unless D1 was failing.
+        let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
+            if state.status == Status::Down && flips.iter().any(|f| at - f.at <= IN_FLIGHT_WINDOW_MS) {
+                pending_pings(env, &stored.ping_token).await.map(|pending| pending > 0)
+            } else {
+                Ok(false)
+            }
+        }))
+        .await;
         let mut statements = Vec::new();
         let mut monitors_in_batch = 0;
-        for stored in &page {
-            let mut state = stored.state();
-            let flips = state.on_clock(at, stored.grace_ms());
-            // A ping acknowledged in time may still be on its way to D1: ask its object.
-            if state.status == Status::Down && !flips.is_empty() && pending_pings(env, &stored.ping_token).await? > 0 {
+        for ((stored, state, flips), in_flight) in moves.iter().zip(in_flight) {
+            if in_flight? {
                 report.deferred += 1;
                 continue;
             }
             report.flips += flips.len() as i64;
-            statements.extend(write_state(&db, stored, &state, &flips, now_ms())?);
+            statements.extend(write_state(&db, stored, state, flips, now_ms())?);
             monitors_in_batch += 1;
             if monitors_in_batch == WRITE_CHUNK {
                 let (r, w) = meta_counts(&db.batch(std::mem::take(&mut statements)).await?);
