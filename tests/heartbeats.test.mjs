@@ -199,17 +199,22 @@ test("statistic buckets agree with the schedule and the pings of the range", asy
   const res = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?${q}`, { auth: tenant.key });
   assert.equal(res.status, 200, res.text);
   const rows = res.body.items.map(({ received_at, tick_count, run_count, fail_count, complete_count }) => ({ received_at, tick_count, run_count, fail_count, complete_count }));
+  // Expected check-ins follow the status machine: each check-in makes the next due 10 min later.
   assert.deepEqual(rows, [
-    // Expected at 10 and 20 minutes, met by the pings at 9 and 19.
+    // From 9: due 19, met at 19; due 29, met at 31 (within 2 min grace).
     { received_at: "2026-01-01T00:00:00.000Z", tick_count: 2, run_count: 2, fail_count: 0, complete_count: 2 },
-    // 30 met by the ping at 31 (within 2 min grace); 40 and 50 missed; plus the fail ping.
-    { received_at: "2026-01-01T00:30:00.000Z", tick_count: 3, run_count: 2, fail_count: 3, complete_count: 1 },
+    // From 31: due 41, missed; due 51, answered by the fail at 45; from 45: due 55, missed.
+    { received_at: "2026-01-01T00:30:00.000Z", tick_count: 3, run_count: 2, fail_count: 3, complete_count: 0 },
   ]);
 });
 
 test("statistic reports a silent range's expected ticks as misses, and validates its query", async () => {
   const m = await eb.createMonitor(tenant.key, { name: "silent", interval: 3600, grace: 0 });
   await eb.env.DB.prepare("UPDATE monitors SET created_at = ? WHERE id = ?").bind(Date.parse("2026-01-01T00:00:00Z"), m.id).run();
+  // Its last check-in, half an hour before the range: every hour of the range then expected one.
+  await eb.env.DB.prepare(
+    "INSERT INTO pings (id, monitor_id, received_at, kind, source, method) VALUES (?, ?, ?, 'success', 'ping', 'GET')",
+  ).bind(crypto.randomUUID(), m.id, Date.parse("2026-01-01T23:30:00Z")).run();
   const res = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?interval=1d&start_date=2026-01-02T00:00:00Z&end_date=2026-01-03T00:00:00Z`, { auth: tenant.key });
   assert.deepEqual(res.body.items.map((b) => [b.tick_count, b.fail_count, b.complete_count, b.run_count]), [[24, 24, 0, 0]]);
   for (const [q, field] of [

@@ -139,3 +139,25 @@ test("flips of another project's monitor are a 404", async () => {
   const other = await eb.tenant("other");
   assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}/flips`, { auth: other.key })).status, 404);
 });
+
+test("the statistic agrees with the flips: the down flip is the first missed expected check-in", async () => {
+  // History placed in the past (timestamps the test controls), swept at the real time, so the
+  // statistic (which judges deadlines against the real clock) sees the same past.
+  const m = await eb.createMonitor(tenant.key, { name: "agree", interval: 600, grace: 60 });
+  const lastPing = Date.now() - 25 * MIN;
+  await eb.env.DB.prepare(
+    "INSERT INTO pings (id, monitor_id, received_at, kind, source, method) VALUES (?, ?, ?, 'success', 'ping', 'GET')",
+  ).bind(crypto.randomUUID(), m.id, lastPing).run();
+  await eb.env.DB.prepare(
+    "UPDATE monitors SET status = 'up', created_at = ?2 - 60000, last_ping_at = ?2, last_signal_at = ?2, next_due_at = ?2 + 600000, check_at = ?2 + 600001 WHERE id = ?1",
+  ).bind(m.id, lastPing).run();
+  await sweep(Date.now());
+  const [flip, ...more] = await flips(m.id);
+  assert.equal(more.length, 0);
+  assert.equal(flip.at, new Date(lastPing + 11 * MIN).toISOString(), "down at the first deadline missed");
+  const q = new URLSearchParams({ interval: "5m", start_date: new Date(lastPing).toISOString(), end_date: new Date(lastPing + 25 * MIN).toISOString() });
+  const stats = await eb.api("GET", `/v1/heartbeat/${m.id}/statistic?${q}`, { auth: tenant.key });
+  const rows = stats.body.items.map((b) => [b.tick_count, b.fail_count, b.complete_count, b.run_count]);
+  // Expected at +10 and +20 min, both missed (their deadlines, +11 and +21, have passed).
+  assert.deepEqual(rows, [[0, 0, 0, 1], [0, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0]]);
+});

@@ -75,51 +75,63 @@ pub fn bucketize(
         })
         .collect();
     let slot = |t: i64| -> Option<usize> { (t >= start && t < end).then(|| ((t - start) / bucket_ms) as usize) };
-    let successes: Vec<i64> = pings
-        .iter()
-        .filter(|(_, k)| matches!(k, PingKind::Success | PingKind::Tick))
-        .map(|(t, _)| *t)
-        .collect();
-    // Each ping meets at most one expected check-in: ticks take them in order.
+    let check_ins: Vec<(i64, PingKind)> = pings.iter().copied().filter(|(_, k)| k.is_check_in()).collect();
+    let mut answered_a_tick = vec![false; check_ins.len()];
+    // Each check-in answers at most one expected check-in: ticks take them in order.
     let mut used_until = i64::MIN;
     for tick in ticks {
+        let deadline = tick.at + grace_ms;
+        // The first unused check-in after the window opens answers it, if not after the deadline.
+        let first = check_ins.partition_point(|&(t, _)| t <= tick.window_start.max(used_until));
+        let answer = check_ins.get(first).filter(|&&(t, _)| t <= deadline);
+        if let Some(&(t, _)) = answer {
+            used_until = t;
+            answered_a_tick[first] = true;
+        }
         let Some(i) = slot(tick.at) else { continue };
         buckets[i].tick_count += 1;
-        let deadline = tick.at + grace_ms;
-        // The first unused success after the window opens; met if it is not after the deadline.
-        let first = successes.partition_point(|&t| t <= tick.window_start.max(used_until));
-        if let Some(&t) = successes.get(first).filter(|&&t| t <= deadline) {
-            used_until = t;
-            buckets[i].complete_count += 1;
-        } else if deadline < now {
-            buckets[i].fail_count += 1;
+        match answer {
+            Some((_, PingKind::Fail)) => buckets[i].fail_count += 1,
+            Some(_) => buckets[i].complete_count += 1,
+            None if deadline < now => buckets[i].fail_count += 1,
+            None => {}
         }
     }
-    for &(at, kind) in pings {
+    for (k, &(at, kind)) in check_ins.iter().enumerate() {
         let Some(i) = slot(at) else { continue };
-        if kind.is_check_in() {
-            buckets[i].run_count += 1;
-        }
-        if kind == PingKind::Fail {
+        buckets[i].run_count += 1;
+        // A fail that answered no expected check-in is still a failure.
+        if kind == PingKind::Fail && !answered_a_tick[k] {
             buckets[i].fail_count += 1;
         }
     }
     buckets
 }
 
-/// Expected check-ins of a simple schedule: every `interval_ms` from `anchor`, within
-/// `[from, to)`, each expecting a ping since the one before.
-pub fn interval_ticks(anchor: i64, interval_ms: i64, from: i64, to: i64) -> Vec<ExpectedTick> {
-    let first_k = ((from - anchor) as f64 / interval_ms as f64).ceil().max(1.0) as i64;
-    (first_k..)
-        .map(|k| anchor + k * interval_ms)
-        .take_while(|&at| at < to)
-        .take(MAX_TICKS)
-        .map(|at| ExpectedTick {
-            at,
-            window_start: at - interval_ms,
-        })
-        .collect()
+/// Expected check-ins of a simple schedule, by the status machine's rule: after each
+/// check-in the next is due `interval_ms` later, and while none comes one is expected every
+/// interval, until a check-in answers one. Before the first check-in nothing is expected
+/// (a new monitor). `check_ins` are sorted times; ticks are returned within `[from, to)`.
+pub fn interval_ticks(check_ins: &[i64], interval_ms: i64, grace_ms: i64, from: i64, to: i64) -> Vec<ExpectedTick> {
+    let mut ticks = Vec::new();
+    for (i, &anchor) in check_ins.iter().enumerate() {
+        let next = check_ins.get(i + 1).copied();
+        let mut window_start = anchor;
+        let mut at = anchor + interval_ms;
+        while at < to && ticks.len() < MAX_TICKS {
+            if at >= from {
+                ticks.push(ExpectedTick { at, window_start });
+            }
+            // The next check-in answers this tick if it comes by its deadline; it then anchors
+            // the ticks after it.
+            if next.is_some_and(|n| n <= at + grace_ms) {
+                break;
+            }
+            window_start = at;
+            at += interval_ms;
+        }
+    }
+    ticks
 }
 
 /// Expected check-ins at given firing times (a cron schedule's): each expects a ping since
@@ -155,30 +167,60 @@ mod tests {
         }
     }
 
+    /// Ticks for check-ins every `every` minutes from 0, on a 10-minute schedule.
+    fn ticks_for(check_ins_min: &[i64], grace_min: i64, to_min: i64) -> Vec<ExpectedTick> {
+        let check_ins: Vec<i64> = check_ins_min.iter().map(|m| m * MIN).collect();
+        interval_ticks(&check_ins, 10 * MIN, grace_min * MIN, 0, to_min * MIN)
+    }
+
     #[test]
-    fn interval_ticks_start_after_the_anchor() {
-        let ticks = interval_ticks(0, 10 * MIN, 0, HOUR);
-        assert_eq!(ticks.len(), 5, "10, 20, 30, 40, 50 minutes; 60 is outside");
+    fn nothing_is_expected_before_the_first_check_in() {
+        assert!(interval_ticks(&[], 10 * MIN, 0, 0, HOUR).is_empty());
+        let ticks = ticks_for(&[30], 0, 60);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [40, 50]);
+    }
+
+    #[test]
+    fn each_check_in_restarts_the_wait() {
+        // On time at 9 and 19 (early is fine), then silence: expected at 29, 39, 49, 59.
+        let ticks = ticks_for(&[0, 9, 19], 0, 60);
         assert_eq!(
-            ticks[0],
-            ExpectedTick {
-                at: 10 * MIN,
-                window_start: 0
-            }
+            ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(),
+            [10, 19, 29, 39, 49, 59]
         );
         assert_eq!(
-            interval_ticks(0, 10 * MIN, 25 * MIN, 45 * MIN)
-                .iter()
-                .map(|t| t.at)
-                .collect::<Vec<_>>(),
-            [30 * MIN, 40 * MIN]
+            ticks[3],
+            ExpectedTick {
+                at: 39 * MIN,
+                window_start: 29 * MIN
+            }
+        );
+    }
+
+    #[test]
+    fn a_late_check_in_answers_the_tick_it_lands_on() {
+        // Due at 10; 31 is after 10 (+2 grace) and 20 (+2), inside 30 (+2): 10 and 20 missed.
+        let check_ins = [0, 31 * MIN];
+        let ticks = interval_ticks(&check_ins, 10 * MIN, 2 * MIN, 0, 40 * MIN);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [10, 20, 30]);
+        let pings = [(0, PingKind::Success), (31 * MIN, PingKind::Success)];
+        let b = bucketize(0, 40 * MIN, 40 * MIN, &ticks, &pings, 2 * MIN, HOUR);
+        assert_eq!(
+            b[0],
+            Bucket {
+                start: 0,
+                tick_count: 3,
+                run_count: 2,
+                complete_count: 1,
+                fail_count: 2
+            }
         );
     }
 
     #[test]
     fn a_range_without_pings_reports_every_past_tick_as_missed() {
-        let ticks = interval_ticks(0, 10 * MIN, 0, HOUR);
-        let buckets = bucketize(0, HOUR, 30 * MIN, &ticks, &[], 0, 10 * HOUR);
+        let ticks = ticks_for(&[0], 0, 60);
+        let buckets = bucketize(0, HOUR, 30 * MIN, &ticks, &[(0, PingKind::Success)], 0, 10 * HOUR);
         assert_eq!(buckets.len(), 2);
         assert_eq!(
             (buckets[0].tick_count, buckets[0].fail_count, buckets[0].complete_count),
@@ -189,47 +231,46 @@ mod tests {
 
     #[test]
     fn timely_pings_complete_ticks_and_count_as_runs() {
-        let ticks = interval_ticks(0, 10 * MIN, 0, HOUR);
-        // Pings just before 10 and 20 minutes, one within grace after 30, none for 40 and 50.
         let pings = [
+            (0, PingKind::Success),
             (9 * MIN, PingKind::Success),
             (19 * MIN, PingKind::Tick),
-            (31 * MIN, PingKind::Success),
         ];
-        let b = bucketize(0, HOUR, HOUR, &ticks, &pings, 2 * MIN, 10 * HOUR);
+        let ticks = ticks_for(&[0, 9, 19], 0, 29);
+        let b = bucketize(0, 29 * MIN, 29 * MIN, &ticks, &pings, 0, HOUR);
         assert_eq!(
             b[0],
             Bucket {
                 start: 0,
-                tick_count: 5,
+                tick_count: 2,
                 run_count: 3,
-                complete_count: 3,
-                fail_count: 2
+                complete_count: 2,
+                fail_count: 0
             }
         );
     }
 
     #[test]
-    fn fail_pings_count_as_failures_and_do_not_complete() {
-        let ticks = interval_ticks(0, 10 * MIN, 0, 20 * MIN);
-        let pings = [(9 * MIN, PingKind::Fail)];
-        let b = bucketize(0, 20 * MIN, 20 * MIN, &ticks, &pings, 0, HOUR);
+    fn a_fail_ping_answers_its_tick_as_one_failure() {
+        let pings = [(0, PingKind::Success), (9 * MIN, PingKind::Fail)];
+        let ticks = ticks_for(&[0, 9], 0, 15);
+        let b = bucketize(0, 15 * MIN, 15 * MIN, &ticks, &pings, 0, HOUR);
         assert_eq!(
             b[0],
             Bucket {
                 start: 0,
                 tick_count: 1,
-                run_count: 1,
+                run_count: 2,
                 complete_count: 0,
-                fail_count: 2
+                fail_count: 1
             }
         );
     }
 
     #[test]
     fn ticks_not_yet_due_are_neither_met_nor_missed() {
-        let ticks = interval_ticks(0, 10 * MIN, 0, HOUR);
-        let b = bucketize(0, HOUR, HOUR, &ticks, &[], 5 * MIN, 32 * MIN);
+        let ticks = ticks_for(&[0], 5, 60);
+        let b = bucketize(0, HOUR, HOUR, &ticks, &[(0, PingKind::Success)], 5 * MIN, 32 * MIN);
         // 10 and 20 (+5 grace) have passed at 32 min; 30 has not (35).
         assert_eq!((b[0].tick_count, b[0].fail_count, b[0].complete_count), (5, 2, 0));
     }

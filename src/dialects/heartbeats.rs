@@ -7,6 +7,7 @@ use super::http::{json, json_body, origin, project_key, query_param, query_param
 use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
+use crate::core::ping::PingKind;
 use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_BUCKETS, MAX_TICKS};
 use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
@@ -16,7 +17,7 @@ use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
 use crate::edge::monitors::{self, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
-use crate::edge::pings::{ping_kinds_between, pings_after};
+use crate::edge::pings::{last_check_in_before, ping_kinds_between, pings_after};
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
 
@@ -337,6 +338,11 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
         .ok_or(ApiError::NotFound("heartbeat"))?;
     // Nothing was expected before the monitor existed.
     let from = start.max(m.created_at);
+    let grace_ms = m.grace_s * 1_000;
+    // The check-in before the range anchors what was expected at its start.
+    let anchor = last_check_in_before(&db, id, start).await?;
+    let mut pings: Vec<(i64, PingKind)> = anchor.into_iter().map(|t| (t, PingKind::Tick)).collect();
+    pings.extend(ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?);
     let ticks = match &m.schedule {
         Some(expr) => {
             let firings = CronExpr::parse(expr)
@@ -344,11 +350,11 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
                 .unwrap_or_default();
             firing_ticks(&firings)
         }
-        None => interval_ticks(m.created_at, m.interval_s.max(60) * 1_000, from, end),
+        None => {
+            let check_ins: Vec<i64> = pings.iter().filter(|(_, k)| k.is_check_in()).map(|(t, _)| *t).collect();
+            interval_ticks(&check_ins, m.interval_s.max(60) * 1_000, grace_ms, from, end)
+        }
     };
-    let grace_ms = m.grace_s * 1_000;
-    let window_open = ticks.first().map_or(start, |t| t.window_start.min(start));
-    let pings = ping_kinds_between(&db, id, window_open, end + grace_ms, 200_000).await?;
     let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
     let items: Vec<Value> = buckets
         .iter()

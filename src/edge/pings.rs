@@ -98,3 +98,14 @@ pub async fn ping_kinds_between(
         .results::<Row>()?;
     Ok(rows.into_iter().map(|r| (r.received_at, r.kind)).collect())
 }
+
+/// When the monitor's last check-in (tick, success or fail) before `before_ms` was.
+pub async fn last_check_in_before(db: &D1Database, monitor_id: &str, before_ms: i64) -> Result<Option<i64>> {
+    db.prepare(
+        "SELECT received_at FROM pings WHERE monitor_id = ?1 AND received_at < ?2 \
+         AND kind IN ('tick', 'success', 'fail') ORDER BY received_at DESC LIMIT 1",
+    )
+    .bind(&[text(monitor_id), int(before_ms)])?
+    .first(Some("received_at"))
+    .await
+}
