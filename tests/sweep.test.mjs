@@ -13,10 +13,7 @@ before(async () => {
 after(() => eb?.close());
 
 const MIN = 60_000;
-const sweep = async (at) => {
-  const result = await eb.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(at) });
-  assert.equal(result.outcome, "ok");
-};
+const sweep = (at) => eb.sweep(at);
 const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
 const status = async (id) => (await eb.monitor(tenant.key, id)).status;
 

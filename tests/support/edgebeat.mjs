@@ -141,3 +141,9 @@ Edgebeat.prototype.pendingPings = async function (token) {
   assert.equal(res.status, 200);
   return (await res.json()).pending;
 };
+
+/** Runs the Cron Trigger as a real scheduled event at `at` (ms): how specs move time. */
+Edgebeat.prototype.sweep = async function (at) {
+  const result = await this.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(at) });
+  assert.equal(result.outcome, "ok");
+};
