@@ -116,11 +116,10 @@ test("down, then up: exactly one signed webhook each, that a receiver can verify
   assert.ok(!verified(ch.secret, { ...down, body: down.body.replace('"down"', '"up"') }));
   assert.ok(!verified(ch.secret, down, -1), "outside any tolerance");
 
+  // The recovery is sent right after the flush that applies it, without waiting for a sweep.
   await eb.api("GET", `/v1/heartbeat/${m.token}?result=success`);
-  await eventually(async () => (await eb.monitor(key, m.id)).status === "up");
-  // The recovery ping carries the real clock: deliver at the real time, before its new deadline.
-  await sweep(Date.now() + 1_000);
-  await sweep(Date.now() + 2_000);
+  await eventually(async () => receiver.received["/down-up"].length === 2, { what: "the up webhook" });
+  await sweep(Date.now() + 1_000); // a sweep afterwards sends nothing more
   const all = receiver.received["/down-up"];
   assert.equal(all.length, 2);
   assert.equal(JSON.parse(all[1].body).event, "up");
@@ -177,4 +176,17 @@ test("a monitor naming a subset of channels notifies only those", async () => {
   assert.equal(receiver.received["/subset-b"], undefined);
   const foreign = await eb.api("POST", "/v1/heartbeat", { auth: t.key, body: { name: "x", interval: 60, channels: [crypto.randomUUID()] } });
   assert.equal(foreign.body.field, "channels");
+});
+
+test("a fail ping's webhook goes out right after its flush, once", async () => {
+  const { key, ch, m } = await watchedMonitor("/fail-now");
+  await eb.fetch(`/ping/${m.token}/fail`, { method: "POST", body: "disk full" });
+  await eventually(async () => receiver.received["/fail-now"]?.length === 1, { what: "the down webhook" });
+  const [got] = receiver.received["/fail-now"];
+  assert.ok(verified(ch.secret, got));
+  const payload = JSON.parse(got.body);
+  assert.deepEqual([payload.event, payload.flip.from, payload.flip.to, payload.last_ping.message], ["down", "up", "down", "disk full"]);
+  await sweep(Date.now() + 1_000);
+  assert.equal(receiver.received["/fail-now"].length, 1);
+  assert.deepEqual((await deliveries(key, ch)).map((d) => [d.event, d.status]), [["down", "delivered"]]);
 });

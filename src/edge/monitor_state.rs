@@ -138,22 +138,23 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
 }
 
 /// Moves a monitor's status by pings (already stored), retrying if a sweep wrote meanwhile.
-/// Idempotent: pings at or before `last_signal_at` were applied already.
-pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<()> {
+/// Idempotent: pings at or before `last_signal_at` were applied already. Answers whether it
+/// recorded a flip that alerts (so its webhooks can go out now).
+pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<bool> {
     for _ in 0..5 {
         let Some(stored) = read_state(db, monitor_id).await? else {
-            return Ok(()); // deleted meanwhile
+            return Ok(false); // deleted meanwhile
         };
         let mut state = stored.state();
         let schedule = stored.schedule();
         let zone = IntlZone::new(&stored.tz);
         let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
         if state == stored.state() {
-            return Ok(());
+            return Ok(false);
         }
         let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
         if results[0].meta()?.and_then(|m| m.changes).unwrap_or(0) == 1 {
-            return Ok(());
+            return Ok(stored.watched() && !flips.is_empty());
         }
     }
     Err(worker::Error::RustError(format!(

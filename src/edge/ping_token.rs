@@ -15,6 +15,7 @@ use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response,
 use super::db::{database, now_ms};
 use super::monitor_state::apply_pings;
 use super::monitors::monitor_for_token;
+use super::notifier::deliver_due;
 use super::pings::store_pings;
 use super::random;
 use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource};
@@ -313,12 +314,23 @@ impl PingToken {
                 }
             }
             let db = database(&self.env)?;
+            let mut flipped = false;
             for (monitor_id, group) in &by_monitor {
                 store_pings(&db, monitor_id, group).await?;
                 let signals: Vec<(i64, PingKind)> = group.iter().map(|p| (p.received_at, p.input.kind)).collect();
-                apply_pings(&db, monitor_id, &signals, now_ms()).await?;
+                flipped |= apply_pings(&db, monitor_id, &signals, now_ms()).await?;
             }
             storage.delete_multiple(keys).await?;
+            if flipped {
+                // A fail or a recovery is news now, not at the next cron run. Claims keep a
+                // concurrent sweep from sending the same delivery twice.
+                let env = self.env.clone();
+                self.state.wait_until(async move {
+                    if let Err(e) = deliver_due(&env, now_ms()).await {
+                        worker::console_error!("webhooks after a ping flip failed: {e}");
+                    }
+                });
+            }
             Ok(pings.len())
         }
         .await;
