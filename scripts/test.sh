@@ -5,6 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGEBEAT_ROOT"
 bash scripts/setup.sh
+# The browser spec drives Debian's Chromium; install it when this machine can (root + apt).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+  echo "[setup] installing Debian's chromium for the browser spec" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } > .chromium-install.log 2>&1 \
+    || echo "[setup] could not install chromium (see .chromium-install.log): the browser spec will be skipped" >&2
+fi
 
 echo "== native core tests (cargo test)"
 cargo test --quiet
