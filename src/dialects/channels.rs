@@ -3,9 +3,9 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::http::{json, json_body, project_key, ApiError, ApiResult, Need};
+use super::http::{json, json_body, project_key, uuid_param, ApiError, ApiResult, Need};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{is_uuid, is_webhook_url, optional_text, required_text, FieldError};
+use crate::core::validation::{is_webhook_url, optional_text, required_text, FieldError};
 use crate::edge::channels::{self, Channel, DeliveryRow};
 use crate::edge::db::{database, now_ms};
 use crate::edge::notifier::deliver_due;
@@ -30,11 +30,7 @@ fn delivery_view(d: &DeliveryRow) -> Value {
 }
 
 fn channel_id(raw: &str) -> Result<&str, ApiError> {
-    if is_uuid(raw) {
-        Ok(raw)
-    } else {
-        Err(FieldError::new("id", "must be a UUID").into())
-    }
+    uuid_param("id", raw)
 }
 
 pub async fn create(req: &mut Request, env: &Env) -> ApiResult {

@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::http::{json, json_body, origin, project_key, query_param, query_params, ApiError, ApiResult, Need};
+use super::http::{
+    json, json_body, origin, project_key, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
+};
 use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
@@ -11,7 +13,7 @@ use crate::core::ping::PingKind;
 use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_BUCKETS, MAX_TICKS};
 use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
-use crate::core::validation::{is_uuid, FieldError};
+use crate::core::validation::FieldError;
 use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
@@ -59,14 +61,6 @@ fn ping_urls(origin: &str, token: &str) -> Value {
         "heartbeat": format!("{origin}/v1/heartbeat/{token}"),
         "ping": format!("{origin}/ping/{token}"),
     })
-}
-
-fn uuid_param<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
-    if is_uuid(raw) {
-        Ok(raw)
-    } else {
-        Err(FieldError::new(field, "must be a UUID").into())
-    }
 }
 
 fn monitor_id(raw: &str) -> Result<&str, ApiError> {
@@ -136,7 +130,7 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
-    // The token's object caches the allowed methods and the schedule.
+    // The token's object caches the allowed methods.
     refresh_token(env, &current.ping_token).await?;
     let updated = monitors::find_monitor(&db, &project_id, id)
         .await?
@@ -234,10 +228,9 @@ pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
 pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let id = monitor_id(raw_id)?;
-    let token = monitors::delete_monitor(&database(env)?, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
-    retire_token(env, &token).await?;
+    let tokens = monitors::delete_monitors(&database(env)?, &project_id, &[id.to_string()]).await?;
+    let token = tokens.first().ok_or(ApiError::NotFound("heartbeat"))?;
+    retire_token(env, token).await?;
     json(200, &json!({"deleted": 1}))
 }
 

@@ -195,6 +195,15 @@ pub fn query_params(req: &Request, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A path parameter that must be a UUID; a 400 naming `field` otherwise.
+pub fn uuid_param<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
+    if validation::is_uuid(raw) {
+        Ok(raw)
+    } else {
+        Err(FieldError::new(field, "must be a UUID").into())
+    }
+}
+
 /// A query parameter's first value.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     url_parts::query_pairs(&req.inner().url())

@@ -220,21 +220,8 @@ pub async fn list_monitors(
     Ok((monitors, total))
 }
 
-/// Deletes a monitor (its pings go with it) and returns its ping token, if it existed.
-pub async fn delete_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Option<String>> {
-    #[derive(Deserialize)]
-    struct Deleted {
-        ping_token: String,
-    }
-    let deleted: Option<Deleted> = db
-        .prepare("DELETE FROM monitors WHERE id = ?1 AND project_id = ?2 RETURNING ping_token")
-        .bind(&[text(id), text(project_id)])?
-        .first(None)
-        .await?;
-    Ok(deleted.map(|d| d.ping_token))
-}
-
-/// Deletes those of `ids` that belong to the project; returns the deleted monitors' tokens.
+/// Deletes those of `ids` that belong to the project (their pings go with them); returns the
+/// deleted monitors' tokens.
 pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<String>> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     #[derive(Deserialize)]

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use worker::{Env, Headers, Method, Request, RequestInit, Result};
+use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
 use super::db::now_ms;
 use super::ping_token::{RecordOutcome, TOKEN_HEADER};
@@ -65,8 +65,11 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
         .with_headers(headers)
         .with_body(Some(body.into()));
     let request = Request::new_with_init("https://ping-token/record", &init)?;
-    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
-    let outcome: RecordOutcome = stub.fetch_with_request(request).await?.json().await?;
+    let outcome: RecordOutcome = token_object(env, token)?
+        .fetch_with_request(request)
+        .await?
+        .json()
+        .await?;
     match &outcome {
         RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
         RecordOutcome::Limited { retry_at } if retry_at - LIMIT_MARGIN_MS > now => {
@@ -83,13 +86,16 @@ pub async fn pending_pings(env: &Env, token: &str) -> Result<usize> {
     struct ObjectState {
         pending: usize,
     }
-    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
-    let state: ObjectState = stub.fetch_with_str("https://ping-token/state").await?.json().await?;
+    let state: ObjectState = token_object(env, token)?
+        .fetch_with_str("https://ping-token/state")
+        .await?
+        .json()
+        .await?;
     Ok(state.pending)
 }
 
-/// Tells the token's object that its monitor changed (methods, schedule): it looks the
-/// token up again on the next ping.
+/// Tells the token's object that its monitor changed (allowed methods): it looks the token
+/// up again on the next ping.
 pub async fn refresh_token(env: &Env, token: &str) -> Result<()> {
     tell(env, token, "https://ping-token/refresh").await
 }
@@ -100,11 +106,17 @@ pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
     tell(env, token, "https://ping-token/retire").await
 }
 
+/// The Durable Object of a ping token.
+fn token_object(env: &Env, token: &str) -> Result<Stub> {
+    env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()
+}
+
 async fn tell(env: &Env, token: &str, url: &str) -> Result<()> {
-    let stub = env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
-    let response = stub.fetch_with_request(Request::new_with_init(url, &init)?).await?;
+    let response = token_object(env, token)?
+        .fetch_with_request(Request::new_with_init(url, &init)?)
+        .await?;
     if response.status_code() >= 300 {
         return Err(worker::Error::RustError(format!(
             "{url} answered {}",

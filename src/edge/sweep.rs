@@ -3,7 +3,7 @@
 //! its token's object still holds pings that D1 has not seen.
 
 use futures_util::future::join_all;
-use worker::{D1Database, Env, Result};
+use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
 use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
@@ -28,16 +28,21 @@ pub struct SweepReport {
     pub rows_written: i64,
 }
 
-fn meta_counts(results: &[worker::D1Result]) -> (i64, i64) {
-    results
+/// Runs one batch of state writes (if any), adding D1's row counts to the report.
+async fn write_batch(db: &D1Database, statements: Vec<D1PreparedStatement>, report: &mut SweepReport) -> Result<()> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    for meta in db
+        .batch(statements)
+        .await?
         .iter()
         .filter_map(|r| r.meta().ok().flatten())
-        .fold((0, 0), |(r, w), m| {
-            (
-                r + m.rows_read.unwrap_or(0) as i64,
-                w + m.rows_written.unwrap_or(0) as i64,
-            )
-        })
+    {
+        report.rows_read += meta.rows_read.unwrap_or(0) as i64;
+        report.rows_written += meta.rows_written.unwrap_or(0) as i64;
+    }
+    Ok(())
 }
 
 async fn due_page(db: &D1Database, at: i64, after: &(i64, String)) -> Result<(Vec<StoredState>, i64)> {
@@ -93,17 +98,11 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             statements.extend(write_state(&db, stored, state, flips, now_ms())?);
             monitors_in_batch += 1;
             if monitors_in_batch == WRITE_CHUNK {
-                let (r, w) = meta_counts(&db.batch(std::mem::take(&mut statements)).await?);
-                report.rows_read += r;
-                report.rows_written += w;
+                write_batch(&db, std::mem::take(&mut statements), &mut report).await?;
                 monitors_in_batch = 0;
             }
         }
-        if !statements.is_empty() {
-            let (r, w) = meta_counts(&db.batch(statements).await?);
-            report.rows_read += r;
-            report.rows_written += w;
-        }
+        write_batch(&db, statements, &mut report).await?;
         match page.last() {
             Some(last) if page.len() == PAGE => after = (last.check_at.unwrap_or(at), last.id.clone()),
             _ => break,
