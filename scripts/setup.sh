@@ -38,3 +38,7 @@ if [ ! -f .dev.vars ]; then
   say "creating .dev.vars from .dev.vars.example (local ADMIN_TOKEN)"
   cp .dev.vars.example .dev.vars
 fi
+if ! grep -q '^PUBLIC_URL=' .dev.vars; then
+  say "adding PUBLIC_URL to .dev.vars (the base of ping URLs in answers)"
+  grep '^PUBLIC_URL=' .dev.vars.example >> .dev.vars
+fi

@@ -1,7 +1,7 @@
 // Bootstrap and management: projects, keys, monitors; auth, scopes and tenant isolation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, ADMIN_TOKEN } from "./support/edgebeat.mjs";
+import { startEdgebeat, ADMIN_TOKEN, PUBLIC_URL } from "./support/edgebeat.mjs";
 
 let eb;
 before(async () => {
@@ -117,7 +117,7 @@ test("create, get, list, rotate and delete a heartbeat with a manage key", async
   assert.equal(m.n_pings, 0);
   assert.equal(m.last_ping_at, null);
   assert.match(m.token, /^hb_[0-9A-Za-z]{22}$/);
-  assert.equal(m.ping_urls.beacon, `${eb.url.origin}/api/v1/beet/${m.token}`);
+  assert.equal(m.ping_urls.beacon, `${PUBLIC_URL}/api/v1/beet/${m.token}`);
   assert.deepEqual(await eb.monitor(key, m.id), m);
 
   const rotated = await eb.api("POST", `/v1/heartbeat/${m.id}/rotate-token`, { auth: key });

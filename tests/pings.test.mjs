@@ -2,7 +2,7 @@
 // endpoint that shows what they recorded.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+import { startEdgebeat, eventually, PUBLIC_URL } from "./support/edgebeat.mjs";
 
 let eb;
 let tenant;
@@ -84,8 +84,8 @@ test("with an Authorization header the same GET is the management read", async (
   const m = await monitor();
   const res = await eb.api("GET", `/v1/heartbeat/${m.id}`, { auth: tenant.key });
   assert.equal(res.body.id, m.id);
-  assert.equal(res.body.ping_urls.heartbeat, `${eb.url.origin}/v1/heartbeat/${m.token}`);
-  assert.equal(res.body.ping_urls.ping, `${eb.url.origin}/ping/${m.token}`);
+  assert.equal(res.body.ping_urls.heartbeat, `${PUBLIC_URL}/v1/heartbeat/${m.token}`);
+  assert.equal(res.body.ping_urls.ping, `${PUBLIC_URL}/ping/${m.token}`);
 });
 
 test("cron pings: success, start, fail, log and exit statuses answer OK as text", async () => {
@@ -254,4 +254,79 @@ test("slug pings: an ambiguous slug is 409; a rotated ping key stops at once", a
   assert.equal((await text(`/ping/${rotated.body.ping_key}/twin`)).status, 409);
   const read = (await eb.createKey((await eb.api("GET", "/v1/project", { auth: key })).body.id, "read")).key;
   assert.equal((await eb.api("POST", "/v1/project/rotate-ping-key", { auth: read })).status, 403);
+});
+
+test("URLs in answers come from PUBLIC_URL, never from the Host header", async () => {
+  const m = await monitor({ slug: "host-probe" });
+  const evil = { host: "evil.example", "x-forwarded-host": "evil.example" };
+  const read = await eb.api("GET", `/v1/heartbeat/${m.id}`, { auth: tenant.key, headers: evil });
+  assert.equal(read.status, 200, read.text);
+  for (const url of Object.values(read.body.ping_urls)) assert.ok(url.startsWith(`${PUBLIC_URL}/`), url);
+  const project = await eb.api("GET", "/v1/project", { auth: tenant.key, headers: evil });
+  assert.equal(project.body.slug_ping_url, `${PUBLIC_URL}/ping/${project.body.ping_key}/{slug}`);
+  const rotated = await eb.api("POST", `/v1/heartbeat/${m.id}/rotate-token`, { auth: tenant.key, headers: evil });
+  assert.equal(rotated.body.ping_urls.ping, `${PUBLIC_URL}/ping/${rotated.body.token}`);
+  assert.ok(!JSON.stringify([read.body, project.body, rotated.body]).includes("evil.example"));
+});
+
+test("paging by last_received_at sees every ping of parallel clients exactly once", async () => {
+  const m = await monitor();
+  // 11 clients x 5 pings, each client's pings back to back: many land in the same millisecond.
+  await Promise.all(
+    Array.from({ length: 11 }, async (_, client) => {
+      for (let i = 0; i < 5; i++) {
+        const res = await eb.api("GET", `/v1/heartbeat/${m.token}?message=${client}-${i}`);
+        assert.equal(res.status, 200, res.text);
+      }
+    }),
+  );
+  const all = await eventsEventually(m.id, 55);
+  assert.equal(new Set(all.map((e) => e.received_at)).size, 55, "distinct received_at");
+  for (const limit of [1, 2, 5, 10]) {
+    const seen = [];
+    let cursor;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await events(m.id, `?limit=${limit}${cursor ? `&last_received_at=${encodeURIComponent(cursor)}` : ""}`);
+      if (page.items.length === 0) break;
+      assert.ok(page.items.length <= limit);
+      seen.push(...page.items.map((e) => e.message));
+      cursor = page.last_received_at;
+    }
+    assert.equal(seen.length, 55, `limit ${limit}`);
+    assert.equal(new Set(seen).size, 55, `limit ${limit}: no repeats`);
+  }
+});
+
+test("seed 001: a heartbeat is pinged by its id, in any case, as the seed documents", async () => {
+  const m = await monitor();
+  const byId = await eb.api("GET", `/v1/heartbeat/${m.id}?result=success&message=by%20id`);
+  assert.equal(byId.status, 200, byId.text);
+  assert.equal(byId.body.result, "success");
+  const post = await eb.api("POST", `/v1/heartbeat/${m.id.toUpperCase()}`, { body: { result: "tick" } });
+  assert.equal(post.status, 200, post.text);
+  const items = await eventsEventually(m.id, 2);
+  assert.deepEqual(items.map((e) => e.result), ["success", "tick"]);
+  assert.equal(items[0].message, "by id");
+  // An id that names no monitor is 404, like an unknown token.
+  assert.equal((await eb.api("POST", "/v1/heartbeat/6766163a-568d-47b4-a1fa-91a0957e06d4")).status, 404);
+});
+
+test("a project that turns ping-by-id off accepts only the token there", async () => {
+  const other = await eb.tenant("ids-apart");
+  const m = await eb.createMonitor(other.key, { name: "secret", interval: 3600 });
+  const read = (await eb.createKey(other.project.id, "read")).key;
+  assert.equal((await eb.api("PATCH", "/v1/project", { auth: read, body: { ping_by_id: false } })).status, 403);
+  assert.equal((await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: "no" } })).status, 400);
+  const off = await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: false } });
+  assert.equal(off.status, 200, off.text);
+  assert.equal(off.body.ping_by_id, false);
+  assert.equal((await eb.api("GET", "/v1/project", { auth: read })).body.ping_by_id, false);
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}`)).status, 404);
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${m.id}`)).status, 404);
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.token}`)).status, 200);
+  await eventually(async () => (await eb.storedPings(m.id)).length === 1, { what: "the token ping stored" });
+  assert.equal((await eb.storedPings(m.id)).length, 1);
+  const on = await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: true } });
+  assert.equal(on.body.ping_by_id, true);
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}`)).status, 200);
 });

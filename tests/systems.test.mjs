@@ -116,3 +116,20 @@ test("a storage failure is a 500 envelope that reveals nothing inside", async ()
   assert.deepEqual(res.body, { code: 500, message: "internal server error", data: {} });
   assert.equal((await heartbeat({ system_id: crypto.randomUUID() })).status, 200, "recovers with storage");
 });
+
+test("the path seed 002's heading names answers like the one its curl uses", async () => {
+  const systemId = "0b7c1f1e-2f4a-4d2c-9a51-3f3c1d9e8a10";
+  const res = await eb.fetch("/systems/heartbeat", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: basic(ingestKey) },
+    body: JSON.stringify({ system_id: systemId }),
+  });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.code, 200);
+  assert.equal(body.data.system_id, systemId);
+  const [monitor] = await systemMonitors(systemId);
+  await eventually(async () => (await eb.storedPings(monitor.id)).length === 1, { what: "the ping stored" });
+  const anonymous = await eb.fetch("/systems/heartbeat", { method: "POST", body: JSON.stringify({ system_id: systemId }) });
+  assert.equal(anonymous.status, 401);
+});

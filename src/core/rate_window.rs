@@ -56,6 +56,15 @@ impl RateWindow {
         }
     }
 
+    /// The instant to record an event arriving at `now`: strictly after every event already
+    /// accepted, so events of one window have distinct, increasing times (a cursor on time
+    /// then never skips or repeats one).
+    pub fn next_instant(&self, now: i64) -> i64 {
+        self.accepted
+            .back()
+            .map_or(now, |&last| now.max(last.saturating_add(1)))
+    }
+
     /// Takes back the most recent acceptance (its event could not be stored).
     pub fn forget_last(&mut self) {
         self.accepted.pop_back();
@@ -75,6 +84,18 @@ impl RateWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_instant_is_strictly_after_the_last_acceptance() {
+        let mut w = RateWindow::new(3, 1_000);
+        assert_eq!(w.next_instant(500), 500);
+        w.try_accept(500);
+        assert_eq!(w.next_instant(500), 501);
+        assert_eq!(w.next_instant(400), 501);
+        assert_eq!(w.next_instant(900), 900);
+        w.try_accept(w.next_instant(500));
+        assert_eq!(w.next_instant(500), 502);
+    }
 
     #[test]
     fn accepts_up_to_the_limit_then_limits() {

@@ -99,10 +99,30 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// A hyphenated UUID in any case, as its canonical lower-case text (so `ABC...` and `abc...`
+/// name the same object); `None` for anything else.
+pub fn parse_uuid(s: &str) -> Option<String> {
+    (s.len() == 36)
+        .then(|| uuid::Uuid::try_parse(s).ok())
+        .flatten()
+        .map(|u| u.hyphenated().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn parse_uuid_lower_cases_hyphenated_uuids_and_refuses_other_forms() {
+        let id = "6766163a-568d-47b4-a1fa-91a0957e06d4";
+        assert_eq!(parse_uuid(id).as_deref(), Some(id));
+        assert_eq!(parse_uuid(&id.to_ascii_uppercase()).as_deref(), Some(id));
+        assert_eq!(parse_uuid("6766163a568d47b4a1fa91a0957e06d4"), None);
+        assert_eq!(parse_uuid("{6766163a-568d-47b4-a1fa-91a0957e06d}"), None);
+        assert_eq!(parse_uuid("6766163a-568d-47b4-a1fa-91a0957e06dg"), None);
+        assert_eq!(parse_uuid(""), None);
+    }
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()

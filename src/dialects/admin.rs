@@ -3,10 +3,10 @@
 use serde_json::json;
 use worker::{Env, Request};
 
-use super::http::{json, json_body, origin, principal, project_key, ApiError, ApiResult, Need};
+use super::http::{json, json_body, principal, project_key, public_url, ApiError, ApiResult, Need};
 use crate::core::scope::Scope;
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{optional_text, required_text, FieldError};
+use crate::core::validation::{optional_bool, optional_text, required_text, FieldError};
 use crate::edge::api_keys::{insert_key, revoke_key as revoke, StoredKey};
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
@@ -91,13 +91,34 @@ pub async fn revoke_key(req: &mut Request, env: &Env, key_id: &str) -> ApiResult
 /// `GET /v1/project`: the key's project, with its ping key for slug ping URLs.
 pub async fn own_project(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let ping_key = projects::ping_key(&database(env)?, &project_id)
+    project_view(env, &project_id).await
+}
+
+/// `PATCH /v1/project`: the project's own settings (a manage key).
+pub async fn update_project(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let body = json_body(req).await?;
+    if let Some(on) = optional_bool(&body, "ping_by_id")? {
+        projects::set_ping_by_id(&database(env)?, &project_id, on).await?;
+    }
+    project_view(env, &project_id).await
+}
+
+async fn project_view(env: &Env, project_id: &str) -> ApiResult {
+    let db = database(env)?;
+    let ping_key = projects::ping_key(&db, project_id)
         .await?
         .ok_or(ApiError::NotFound("project"))?;
-    let origin = origin(req);
+    let ping_by_id = projects::ping_by_id(&db, project_id).await?.unwrap_or(false);
+    let base = public_url(env);
     json(
         200,
-        &json!({"id": project_id, "ping_key": ping_key, "slug_ping_url": format!("{origin}/ping/{ping_key}/{{slug}}")}),
+        &json!({
+            "id": project_id,
+            "ping_key": ping_key,
+            "slug_ping_url": format!("{base}/ping/{ping_key}/{{slug}}"),
+            "ping_by_id": ping_by_id,
+        }),
     )
 }
 

@@ -1,5 +1,7 @@
-//! Seed 001's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{token}` without credentials,
-//! with an optional `result` (tick, success, fail) and `message`, answered in JSON.
+//! Seed 001's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{heartbeat_id}` without
+//! credentials, with an optional `result` (tick, success, fail) and `message`, answered in
+//! JSON. The path names the monitor by its ping token, or by its id as the seed documents
+//! (unless the project turned ping-by-id off).
 
 use serde_json::json;
 use worker::{Env, Method, Request};
@@ -9,14 +11,25 @@ use super::ping_meta::ping_input;
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::FieldError;
+use crate::core::validation::{parse_uuid, FieldError};
+use crate::edge::db::database;
+use crate::edge::monitors::token_for_pingable_id;
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
 
-pub async fn heartbeat_ping(req: &mut Request, env: &Env, token: &str) -> ApiResult {
-    if !is_ping_token(token) {
-        return Err(ApiError::NotFound("heartbeat"));
+/// The ping token the path names: itself, or the token of the monitor with that id.
+async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
+    if is_ping_token(raw) {
+        return Ok(raw.to_string());
     }
+    let id = parse_uuid(raw).ok_or(ApiError::NotFound("heartbeat"))?;
+    token_for_pingable_id(&database(env)?, &id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))
+}
+
+pub async fn heartbeat_ping(req: &mut Request, env: &Env, target: &str) -> ApiResult {
+    let token = &target_token(env, target).await?;
     // Query parameters first (seed 001's axios example), then a JSON body for POST.
     let mut result = query_param(req, "result");
     let mut message = query_param(req, "message");

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use super::http::{
-    json, json_body, origin, project_key, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
+    json, json_body, project_key, public_url, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
 };
 use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
@@ -25,7 +25,7 @@ use crate::edge::zone::{zone_exists, IntlZone};
 
 const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];
 
-fn view(m: &Monitor, origin: &str) -> Value {
+fn view(m: &Monitor, base: &str) -> Value {
     let at = |t: Option<i64>| t.map(format_rfc3339);
     json!({
         "id": m.id,
@@ -44,7 +44,7 @@ fn view(m: &Monitor, origin: &str) -> Value {
         "paused": m.paused != 0,
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "token": m.ping_token,
-        "ping_urls": ping_urls(origin, &m.ping_token),
+        "ping_urls": ping_urls(base, &m.ping_token),
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
         "n_pings": m.n_pings,
@@ -55,11 +55,11 @@ fn view(m: &Monitor, origin: &str) -> Value {
 }
 
 /// Every URL that records a ping for this token.
-fn ping_urls(origin: &str, token: &str) -> Value {
+fn ping_urls(base: &str, token: &str) -> Value {
     json!({
-        "beacon": format!("{origin}/api/v1/beet/{token}"),
-        "heartbeat": format!("{origin}/v1/heartbeat/{token}"),
-        "ping": format!("{origin}/ping/{token}"),
+        "beacon": format!("{base}/api/v1/beet/{token}"),
+        "heartbeat": format!("{base}/v1/heartbeat/{token}"),
+        "ping": format!("{base}/ping/{token}"),
     })
 }
 
@@ -91,7 +91,7 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
         .ok_or(ApiError::Internal)?;
-    json(201, &view(&created, &origin(req)))
+    json(201, &view(&created, &public_url(env)))
 }
 
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
@@ -100,7 +100,7 @@ pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let monitor = monitors::find_monitor(&database(env)?, &project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
-    json(200, &view(&monitor, &origin(req)))
+    json(200, &view(&monitor, &public_url(env)))
 }
 
 /// `PUT /v1/heartbeat/{id}`: changes the fields the body names.
@@ -135,7 +135,7 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let updated = monitors::find_monitor(&db, &project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
-    json(200, &view(&updated, &origin(req)))
+    json(200, &view(&updated, &public_url(env)))
 }
 
 async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) -> ApiResult {
@@ -148,7 +148,7 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
     let monitor = monitors::find_monitor(&db, &project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
-    json(200, &view(&monitor, &origin(req)))
+    json(200, &view(&monitor, &public_url(env)))
 }
 
 pub async fn pause(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
@@ -168,11 +168,11 @@ async fn list_page(req: &Request, env: &Env, project_id: &str, filter: ListFilte
     )?;
     let (items, total) =
         monitors::list_monitors(&database(env)?, project_id, &filter, page.limit, page.offset()).await?;
-    let origin = origin(req);
+    let base = public_url(env);
     json(
         200,
         &json!({
-            "items": items.iter().map(|m| view(m, &origin)).collect::<Vec<_>>(),
+            "items": items.iter().map(|m| view(m, &base)).collect::<Vec<_>>(),
             "page": page.page,
             "limit": page.limit,
             "total": total,
@@ -247,10 +247,10 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
     }
     // D1 first, then the old token's object: from here on the old token records nothing.
     retire_token(env, &monitor.ping_token).await?;
-    let origin = origin(req);
+    let base = public_url(env);
     json(
         200,
-        &json!({"id": id, "token": token, "ping_urls": ping_urls(&origin, &token)}),
+        &json!({"id": id, "token": token, "ping_urls": ping_urls(&base, &token)}),
     )
 }
 

@@ -181,9 +181,13 @@ fn forbidden_for(scope: Scope) -> &'static str {
     }
 }
 
-/// Scheme and host the caller used, for building ping URLs.
-pub fn origin(req: &Request) -> String {
-    url_parts::origin(&req.inner().url()).to_string()
+/// Where this deployment is reached (`PUBLIC_URL`), for the URLs in answers. Never the Host
+/// header: any caller can set it and would get ping URLs that point elsewhere. Unset, URLs
+/// are relative to wherever the caller reached edgebeat.
+pub fn public_url(env: &Env) -> String {
+    env.var("PUBLIC_URL")
+        .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
+        .unwrap_or_default()
 }
 
 /// Every value of a repeated query parameter, in order.

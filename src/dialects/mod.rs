@@ -45,6 +45,7 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::TestChannel => channels::test(req, env, param(0)).await,
         Route::ChannelDeliveries => channels::deliveries(req, env, param(0)).await,
         Route::GetProject => admin::own_project(req, env).await,
+        Route::UpdateProject => admin::update_project(req, env).await,
         Route::RotatePingKey => admin::rotate_ping_key(req, env).await,
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,

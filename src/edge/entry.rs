@@ -16,6 +16,7 @@ fn start() {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
+    super::faults::inject(&path, &env);
     let method = req.method().to_string();
     Ok(match match_route(&method, &path) {
         Matched::Found { route, params } => dialects::serve(route, &params, &mut req, &env).await,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channels;
 pub mod db;
 pub mod entry;
+pub mod faults;
 pub mod monitor_state;
 pub mod monitors;
 pub mod notifier;

@@ -287,14 +287,27 @@ pub struct TokenOwner {
     pub id: String,
     /// JSON array of the methods the heartbeat ping route accepts.
     pub methods: String,
+    pub last_ping_at: Option<i64>,
 }
 
 /// The monitor a ping token belongs to (unique index on ping_token).
 pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
-    db.prepare("SELECT id, methods FROM monitors WHERE ping_token = ?1")
+    db.prepare("SELECT id, methods, last_ping_at FROM monitors WHERE ping_token = ?1")
         .bind(&[text(token)])?
         .first(None)
         .await
+}
+
+/// The ping token of the monitor with this id, when its project lets monitors be pinged by id
+/// (primary key; the project row by its primary key).
+pub async fn token_for_pingable_id(db: &D1Database, id: &str) -> Result<Option<String>> {
+    db.prepare(
+        "SELECT m.ping_token FROM monitors m JOIN projects p ON p.id = m.project_id \
+         WHERE m.id = ?1 AND p.ping_by_id = 1",
+    )
+    .bind(&[text(id)])?
+    .first(Some("ping_token"))
+    .await
 }
 
 /// Ping tokens of the project's monitors with this slug (at most two: more than one is ambiguous).

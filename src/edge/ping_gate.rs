@@ -80,14 +80,15 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     Ok(outcome)
 }
 
-/// How many acknowledged pings the token's object still holds for D1.
-pub async fn pending_pings(env: &Env, token: &str) -> Result<usize> {
+/// How many acknowledged pings the token's object still holds for D1; it starts moving them
+/// to D1 at once (the sweep asks before it calls a monitor down).
+pub async fn hurry_pending_pings(env: &Env, token: &str) -> Result<usize> {
     #[derive(serde::Deserialize)]
     struct ObjectState {
         pending: usize,
     }
     let state: ObjectState = token_object(env, token)?
-        .fetch_with_str("https://ping-token/state")
+        .fetch_with_str("https://ping-token/hurry")
         .await?
         .json()
         .await?;

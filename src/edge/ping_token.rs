@@ -26,6 +26,9 @@ use crate::core::run::OpenRuns;
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 const FLUSH_BATCH: usize = 500;
 const MAX_RETRY_DELAY_MS: i64 = 60_000;
+/// Set before each flush starts, so a flush that dies with its isolate (a reset after a
+/// panic, an eviction) is tried again this soon even if the runtime's own alarm retries give up.
+const SAFETY_REARM_MS: i64 = 30_000;
 /// A known token is re-checked against D1 this often, bounding how long any missed
 /// retirement could keep it alive.
 const RECHECK_KNOWN_MS: i64 = 300_000;
@@ -42,6 +45,9 @@ const PENDING_PREFIX: &str = "p:";
 struct Owner {
     monitor_id: String,
     methods: Vec<String>,
+    /// The monitor's newest stored ping when looked up: pings recorded here come after it,
+    /// also on a token that was just rotated in.
+    last_ping_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -158,12 +164,17 @@ impl DurableObject for PingToken {
                 let input: PingInput = req.json().await?;
                 Response::from_json(&self.record(&token, input).await?)
             }
-            "/state" => {
-                let hot = self.hot.borrow();
-                Response::from_json(&serde_json::json!({
-                    "pending": hot.pending,
-                    "in_window": hot.window.in_window(now_ms()),
-                }))
+            "/state" => self.state_answer(),
+            // The sweep, about to call the monitor down, wants held pings in D1 now; this also
+            // restarts a flush whose alarm was lost.
+            "/hurry" => {
+                let storage = self.state.storage();
+                let soon = now_ms() + 1_000;
+                if self.hot.borrow().pending > 0 && storage.get_alarm().await?.is_none_or(|at| at > soon) {
+                    storage.set_alarm(0i64).await?;
+                    self.hot.borrow_mut().flush_armed = true;
+                }
+                self.state_answer()
             }
             "/retire" => {
                 self.hot.borrow_mut().binding = Binding::Retired;
@@ -182,12 +193,22 @@ impl DurableObject for PingToken {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // The flush decides the next alarm; this one only stands if the flush never finishes.
+        self.state.storage().set_alarm(SAFETY_REARM_MS).await?;
         self.flush().await;
         Response::empty()
     }
 }
 
 impl PingToken {
+    fn state_answer(&self) -> Result<Response> {
+        let hot = self.hot.borrow();
+        Response::from_json(&serde_json::json!({
+            "pending": hot.pending,
+            "in_window": hot.window.in_window(now_ms()),
+        }))
+    }
+
     fn flush_delay_ms(&self) -> i64 {
         self.env
             .var("PING_FLUSH_DELAY_MS")
@@ -212,6 +233,7 @@ impl PingToken {
                 let found = monitor_for_token(&database(&env)?, &token).await?.map(|row| Owner {
                     monitor_id: row.id,
                     methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                    last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
                 });
                 hot.borrow_mut().binding = match &found {
                     Some(owner) => Binding::Known {
@@ -234,8 +256,10 @@ impl PingToken {
             return Ok(RecordOutcome::MethodNotAllowed { allow: owner.methods });
         }
         // Decide synchronously: no await between the check and the reservation.
-        let (seq, window, duration_ms, runs) = {
+        let (now, seq, window, duration_ms, runs) = {
             let mut hot = self.hot.borrow_mut();
+            // One token's pings get distinct, increasing times, so paging by time sees each once.
+            let now = hot.window.next_instant(now).max(owner.last_ping_at.saturating_add(1));
             if let Decision::Limited { retry_at } = hot.window.try_accept(now) {
                 return Ok(RecordOutcome::Limited { retry_at });
             }
@@ -254,6 +278,7 @@ impl PingToken {
                 _ => (None, false),
             };
             (
+                now,
                 seq,
                 hot.window.clone(),
                 duration_ms,
@@ -356,10 +381,13 @@ impl PingToken {
             let delay = if hot.flush_failures > 0 { backoff } else { 0 };
             (hot.flush_armed.then_some(delay), hot.flush_failures)
         };
-        if let Some(delay) = rearm_in {
-            if let Err(e) = storage.set_alarm(delay).await {
-                worker::console_error!("could not re-arm flush after {failures} failures: {e}");
-            }
+        let rearmed = match rearm_in {
+            Some(delay) => storage.set_alarm(delay).await,
+            None => storage.delete_alarm().await,
+        };
+        if let Err(e) = rearmed {
+            // The safety alarm set before the flush still stands.
+            worker::console_error!("could not re-arm flush after {failures} failures: {e}");
         }
     }
 }

@@ -46,6 +46,24 @@ pub async fn ping_key(db: &D1Database, project_id: &str) -> Result<Option<String
         .await
 }
 
+/// Whether the project's monitors can be pinged by their id (seed 001), `None` if no project.
+pub async fn ping_by_id(db: &D1Database, project_id: &str) -> Result<Option<bool>> {
+    let on: Option<i64> = db
+        .prepare("SELECT ping_by_id FROM projects WHERE id = ?1")
+        .bind(&[text(project_id)])?
+        .first(Some("ping_by_id"))
+        .await?;
+    Ok(on.map(|v| v != 0))
+}
+
+pub async fn set_ping_by_id(db: &D1Database, project_id: &str, on: bool) -> Result<()> {
+    db.prepare("UPDATE projects SET ping_by_id = ?2 WHERE id = ?1")
+        .bind(&[text(project_id), int(on as i64)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 /// Replaces the project's ping key; the old one stops working at once.
 pub async fn rotate_ping_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
     db.prepare("UPDATE projects SET ping_key = ?2 WHERE id = ?1 RETURNING ping_key")

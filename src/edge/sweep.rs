@@ -7,15 +7,13 @@ use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
 use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
-use super::ping_gate::pending_pings;
+use super::ping_gate::hurry_pending_pings;
 use crate::core::status::Status;
 
 const PAGE: usize = 200;
 /// Pages per invocation (20,000 monitors, ~500 D1 calls): keeps one cron invocation inside the
 /// Workers Paid limit of 1,000 D1 queries; the rest stay due for the next minute.
 const MAX_PAGES: usize = 100;
-/// Deadlines this recent may have in-time pings still held by their token's object.
-const IN_FLIGHT_WINDOW_MS: i64 = 120_000;
 /// Monitors written per D1 batch.
 const WRITE_CHUNK: usize = 50;
 
@@ -77,11 +75,14 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             })
             .collect();
         // A ping acknowledged in time may still be on its way to D1: before calling a monitor
-        // down, ask its token's object (the page's at once). Only for recent deadlines: a ping
-        // accepted before an older one has been flushed long since, unless D1 was failing.
+        // down, ask its token's object (the page's at once), however old the deadline, since
+        // a flush can be held up for long (D1 failing, the object's isolate reset). Asking
+        // also wakes an object whose flush stalled: it re-arms its alarm as it starts.
         let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
-            if state.status == Status::Down && flips.iter().any(|f| at - f.at <= IN_FLIGHT_WINDOW_MS) {
-                pending_pings(env, &stored.ping_token).await.map(|pending| pending > 0)
+            if state.status == Status::Down && !flips.is_empty() {
+                hurry_pending_pings(env, &stored.ping_token)
+                    .await
+                    .map(|pending| pending > 0)
             } else {
                 Ok(false)
             }

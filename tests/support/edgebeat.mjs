@@ -4,6 +4,8 @@ import { createTestHarness } from "wrangler";
 import assert from "node:assert/strict";
 
 export const ADMIN_TOKEN = "test-admin-token";
+/** The deployment's configured base URL: the only source of URLs in answers. */
+export const PUBLIC_URL = "https://edgebeat.test";
 const ROOT = new URL("../../", import.meta.url);
 
 /** Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step. */
@@ -15,7 +17,7 @@ export async function startEdgebeat({ vars } = {}) {
         configPath: "./wrangler.toml",
         prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
         secrets: { ADMIN_TOKEN },
-        ...(vars ? { vars } : {}),
+        vars: { PUBLIC_URL, ...vars },
       },
     ],
   });

@@ -1,0 +1,101 @@
+// An acknowledged ping survives a reset of the Wasm application: pings sent while another
+// request panics (the runtime then reinitializes the whole application, Durable Objects
+// included) all reach D1 within a bound, with no further ping to their tokens, and the
+// sweep never calls a monitor down while its object holds an in-time ping, however old
+// the deadline.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+
+let eb;
+let tenant;
+before(async () => {
+  eb = await startEdgebeat({ vars: { EDGEBEAT_FAULTS: "1" } });
+  tenant = await eb.tenant();
+});
+after(() => eb?.close());
+
+const TOKENS = 24;
+const LOAD_MS = 8_000;
+/** The bound: the safety alarm (30 s) plus a flush, with room for a slow machine. */
+const STORED_WITHIN_MS = 75_000;
+
+test("pings acknowledged while the application panics under load are all stored, without another ping", async () => {
+  const monitors = [];
+  for (let i = 0; i < TOKENS; i++) monitors.push(await eb.createMonitor(tenant.key, { name: `crash ${i}`, interval: 3600 }));
+  const acknowledged = new Map(monitors.map((m) => [m.id, 0]));
+  const deadline = Date.now() + LOAD_MS;
+  let panics = 0;
+  let failed = 0;
+  const client = async (c) => {
+    for (let i = c; Date.now() < deadline; i += 8) {
+      const m = monitors[i % TOKENS];
+      try {
+        const res = await eb.fetch(`/ping/${m.token}`);
+        await res.arrayBuffer();
+        if (res.status === 200) acknowledged.set(m.id, acknowledged.get(m.id) + 1);
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const panicker = async () => {
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 400));
+      const res = await eb.fetch("/__faults/panic").catch(() => null);
+      if (res) {
+        await res.arrayBuffer();
+        assert.equal(res.status, 500);
+        panics++;
+      }
+    }
+  };
+  await Promise.all([...Array.from({ length: 8 }, (_, c) => client(c)), panicker()]);
+  const total = [...acknowledged.values()].reduce((a, b) => a + b, 0);
+  assert.ok(panics >= 3, `panicked ${panics} times`);
+  assert.ok(total > 0, "some pings were acknowledged");
+  // No ping is sent from here on: only the objects' own alarms may move what they hold.
+  const stored = async () => {
+    const rows = await eb.rows("SELECT monitor_id, COUNT(*) AS n FROM pings GROUP BY monitor_id");
+    return new Map(rows.map((r) => [r.monitor_id, r.n]));
+  };
+  await eventually(
+    async () => {
+      const now = await stored();
+      return monitors.every((m) => (now.get(m.id) ?? 0) === acknowledged.get(m.id));
+    },
+    { timeoutMs: STORED_WITHIN_MS, intervalMs: 500, what: `${total} acknowledged pings stored (${failed} refused, ${panics} panics)` },
+  );
+  const now = await stored();
+  for (const m of monitors) assert.equal(now.get(m.id) ?? 0, acknowledged.get(m.id), m.name);
+});
+
+test("the sweep defers a down while the object holds an in-time ping, however old the deadline", async () => {
+  // A long flush delay keeps the ping in the object while the sweep runs.
+  const slow = await startEdgebeat({ vars: { PING_FLUSH_DELAY_MS: "60000" } });
+  try {
+    const t = await slow.tenant();
+    const m = await slow.createMonitor(t.key, { name: "old deadline", interval: 60, grace: 0 });
+    const res = await slow.fetch(`/ping/${m.token}`);
+    assert.equal(res.status, 200);
+    const pingedAt = Date.now();
+    assert.equal(await slow.pendingPings(m.token), 1);
+    // As far as D1 knows, the monitor is due 30 s after the ping: the ping was in time.
+    await slow.env.DB.prepare(
+      "UPDATE monitors SET status = 'up', next_due_at = ?2 + 30000, last_signal_at = ?2 - 30000, check_at = ?2 + 30001 WHERE id = ?1",
+    ).bind(m.id, pingedAt).run();
+    // The sweep runs ten minutes later while the ping is still held (D1 failing, say).
+    await slow.sweep(pingedAt + 600_000);
+    assert.equal((await slow.monitor(t.key, m.id)).status, "up", "deferred, not down");
+    const [run] = await slow.rows("SELECT deferred, flips FROM sweep_runs ORDER BY scheduled_at DESC LIMIT 1");
+    assert.equal(run.deferred, 1);
+    assert.equal(run.flips, 0);
+    // Asking also started the flush, long before the 60 s delay.
+    await eventually(async () => (await slow.storedPings(m.id)).length === 1, { timeoutMs: 15_000, what: "flushed" });
+    const flips = (await slow.api("GET", `/v1/heartbeat/${m.id}/flips`, { auth: t.key })).body.items;
+    assert.deepEqual(flips, [], "an in-time ping never makes a down");
+  } finally {
+    await slow.close();
+  }
+});
