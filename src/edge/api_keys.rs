@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-use super::db::{int, text};
+use super::db::{changed_rows, int, text};
 use crate::core::scope::Scope;
 
 pub struct StoredKey<'a> {
@@ -63,5 +63,5 @@ pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now
         .bind(&[text(id), int(now), super::db::opt_text(project_id)])?
         .run()
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(changed_rows(&result)? > 0)
 }

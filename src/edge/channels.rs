@@ -4,7 +4,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::db::{int, text};
+use super::db::{changed_one, int, text};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Channel {
@@ -54,7 +54,7 @@ pub async fn delete_channel(db: &D1Database, project_id: &str, id: &str) -> Resu
         .bind(&[text(id), text(project_id)])?
         .run()
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    changed_one(&result)
 }
 
 /// How many of `ids` are channels of the project.
@@ -132,7 +132,7 @@ pub async fn claim(db: &D1Database, d: &DueDelivery, payload: &str, retry_at: i6
         .bind(&[int(d.id), int(d.attempts), int(retry_at), text(payload)])?
         .run()
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    changed_one(&result)
 }
 
 pub async fn record_attempt(

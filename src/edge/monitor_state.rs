@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::channels::enqueue_flip;
-use super::db::{int, text};
+use super::db::{changed_one, int, text};
 use super::monitors::schedule_of;
 use super::zone::IntlZone;
 use crate::core::monitor::Schedule;
@@ -153,7 +153,7 @@ pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingK
             return Ok(false);
         }
         let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
-        if results[0].meta()?.and_then(|m| m.changes).unwrap_or(0) == 1 {
+        if changed_one(&results[0])? {
             return Ok(stored.watched() && !flips.is_empty());
         }
     }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-use super::db::{int, opt_text, text};
+use super::db::{changed_one, int, opt_text, text};
 use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
@@ -144,7 +144,7 @@ pub async fn update_monitor(
     ];
     values.extend(spec_values(spec));
     let result = db.prepare(sql).bind(&values)?.run().await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    changed_one(&result)
 }
 
 /// Pauses or resumes; false if the monitor is gone.
@@ -163,7 +163,7 @@ pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: boo
         .bind(&[text(id), text(project_id), int(now)])?
         .run()
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    changed_one(&result)
 }
 
 /// Which of a project's monitors a listing shows.
@@ -246,7 +246,7 @@ pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token
         .bind(&[text(id), text(old_token), text(new_token), int(now)])?
         .run()
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    changed_one(&result)
 }
 
 /// The ping token of a project's system monitor, created with a 10-minute interval on the
