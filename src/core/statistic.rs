@@ -22,18 +22,20 @@ pub fn parse_bucket(text: &str) -> Checked<i64> {
             "must be a whole number followed by m, h or d, like 5m, 1h or 7d",
         )
     };
-    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: i64 = digits
+    // Split off the unit as a character: the last byte of "1é" is inside a character.
+    let mut chars = text.chars();
+    let unit_ms = match chars.next_back() {
+        Some('m') => 60_000,
+        Some('h') => 3_600_000,
+        Some('d') => 86_400_000,
+        _ => return Err(invalid()),
+    };
+    let n: i64 = chars
+        .as_str()
         .parse()
         .ok()
         .filter(|n| *n >= 1 && *n <= 100_000)
         .ok_or_else(invalid)?;
-    let unit_ms = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(invalid()),
-    };
     Ok(n * unit_ms)
 }
 
@@ -163,6 +165,13 @@ mod tests {
         assert_eq!(parse_bucket("1h").unwrap(), HOUR);
         assert_eq!(parse_bucket("7d").unwrap(), 7 * 86_400_000);
         for bad in ["", "m", "0h", "1w", "1.5h", "-1d", "h1"] {
+            assert_eq!(parse_bucket(bad).unwrap_err().field, "interval", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_unit_that_is_not_ascii_is_an_invalid_interval_not_a_panic() {
+        for bad in ["1é", "é", "5€", "1h\u{301}", "\u{10FFFF}"] {
             assert_eq!(parse_bucket(bad).unwrap_err().field, "interval", "{bad:?}");
         }
     }
