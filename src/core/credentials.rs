@@ -307,3 +307,103 @@ mod tests {
         assert!(!is_admin_token("", ""));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Standard base64 with padding, the way HTTP clients write Basic credentials.
+    fn base64_encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let acc = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                out.push(if i <= chunk.len() { ALPHABET[(acc >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            }
+        }
+        out
+    }
+
+    /// A fill of random bytes that repeats `bytes`, one of which is usable (below 248).
+    fn cycling(mut bytes: Vec<u8>, usable: u8) -> impl FnMut(&mut [u8]) {
+        bytes.push(usable % 248);
+        let mut i = 0;
+        move |buf: &mut [u8]| {
+            for b in buf.iter_mut() {
+                *b = bytes[i % bytes.len()];
+                i += 1;
+            }
+        }
+    }
+
+    fn header_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \t]*(Basic|basic|BASIC|Bearer)[ \t]{0,2}[A-Za-z0-9+/=é!-]{0,12}[ \t]*",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_is_credentials_or_none_without_panicking(header in header_like()) {
+            let _ = parse_basic(&header);
+        }
+
+        #[test]
+        fn any_base64_text_decodes_or_is_rejected(text in "[A-Za-z0-9+/=é_-]{0,16}") {
+            if let Some(bytes) = base64_decode(&text) {
+                prop_assert_eq!(bytes.len(), text.trim_end_matches('=').len() * 3 / 4);
+            }
+        }
+
+        #[test]
+        fn encoded_bytes_decode_to_themselves(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(base64_decode(&base64_encode(&bytes)), Some(bytes.clone()));
+            // Padding is optional.
+            prop_assert_eq!(base64_decode(base64_encode(&bytes).trim_end_matches('=')), Some(bytes));
+        }
+
+        #[test]
+        fn basic_credentials_round_trip(user in "[^:]*", password in any::<String>()) {
+            let header = format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()));
+            prop_assert_eq!(parse_basic(&header), Some((user, password)));
+        }
+
+        #[test]
+        fn any_text_is_a_well_formed_key_or_not(text in prop_oneof![any::<String>(), "(ebk_|hb_|pk_)[A-Za-z0-9_é]{0,50}"]) {
+            if let Some(key) = parse_api_key(&text) {
+                prop_assert_eq!(format!("{API_KEY_PREFIX}{}_{}", key.id, key.secret), text.clone());
+                prop_assert!(key.id.len() == API_KEY_ID_CHARS && key.secret.len() == API_KEY_SECRET_CHARS);
+            }
+            if is_ping_token(&text) || is_ping_key(&text) {
+                prop_assert_eq!(text.len(), 3 + PING_TOKEN_CHARS);
+            }
+        }
+
+        #[test]
+        fn new_secrets_have_their_documented_shape(bytes in prop::collection::vec(any::<u8>(), 0..100), usable in any::<u8>()) {
+            let token = new_ping_token(&mut cycling(bytes.clone(), usable));
+            prop_assert!(is_ping_token(&token) && !is_ping_key(&token));
+            let ping_key = new_ping_key(&mut cycling(bytes.clone(), usable));
+            prop_assert!(is_ping_key(&ping_key) && !is_ping_token(&ping_key));
+            let key = new_api_key(&mut cycling(bytes, usable));
+            let presented = parse_api_key(&key.key).unwrap();
+            prop_assert_eq!(presented.id, key.id.as_str());
+            prop_assert!(presented.matches(&key.secret_hash));
+        }
+
+        #[test]
+        fn constant_time_eq_is_equality(a in prop::collection::vec(any::<u8>(), 0..40), b in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(constant_time_eq(&a, &b), a == b);
+            prop_assert!(constant_time_eq(&a, &a.clone()));
+        }
+
+        #[test]
+        fn the_admin_token_matches_only_itself(presented in any::<String>(), configured in any::<String>()) {
+            prop_assert_eq!(is_admin_token(&presented, &configured), !configured.is_empty() && presented == configured);
+            prop_assert_eq!(is_admin_token(&configured, &configured), !configured.is_empty());
+        }
+    }
+}

@@ -411,3 +411,123 @@ mod tests {
         assert_eq!(local_to_utc(3_600_000, &FixedZone(3_600)), 0);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::time::properties::api_instant;
+    use proptest::prelude::*;
+
+    /// One item of a field: `*`, a value, a range, each maybe with a step; values a little
+    /// outside the field's range too, and names.
+    fn item(max: u32, names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let value = prop_oneof![
+            (0..=max + 2).prop_map(|v| v.to_string()),
+            // A name of another field ("jan" as a minute) is wrong too.
+            prop::sample::select([names, &["JAN", "SUN"]].concat()).prop_map(|n| n.to_ascii_lowercase()),
+            prop::sample::select(vec!["", "-1", "x", "9999999999", "é"]).prop_map(String::from),
+        ];
+        let range = prop_oneof![
+            Just("*".to_string()),
+            value.clone(),
+            (value.clone(), value).prop_map(|(a, b)| format!("{a}-{b}")),
+        ];
+        (range, prop::option::of(0..=max + 2)).prop_map(|(r, step)| match step {
+            Some(s) => format!("{r}/{s}"),
+            None => r,
+        })
+    }
+
+    fn field(max: u32, names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(item(max, names), 1..=3).prop_map(|items| items.join(","))
+    }
+
+    /// Five fields that are mostly, but not always, valid.
+    fn expression() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (field(59, &[]), field(23, &[]), field(31, &[]), field(12, &MONTH_NAMES), field(7, &DAY_NAMES))
+                .prop_map(|(a, b, c, d, e)| format!("{a} {b} {c} {d} {e}")),
+            1 => prop::sample::select(vec!["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"])
+                .prop_map(String::from),
+            1 => any::<String>(),
+        ]
+    }
+
+    /// Whether `expr` fires at the local wall-clock time `local_ms`.
+    fn fires_at(expr: &CronExpr, local_ms: i64) -> bool {
+        let (y, m, d) = civil_from_days(local_ms.div_euclid(86_400_000));
+        let in_day = local_ms.rem_euclid(86_400_000);
+        in_day % 60_000 == 0
+            && expr.day_matches(y, m, d)
+            && expr.hours & (1 << (in_day / 3_600_000)) != 0
+            && expr.minutes & (1 << (in_day / 60_000 % 60)) != 0
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_a_schedule_error(text in any::<String>()) {
+            if let Err(e) = CronExpr::parse(&text) {
+                prop_assert_eq!(e.field, "schedule");
+            }
+        }
+
+        #[test]
+        fn spacing_and_letter_case_do_not_change_an_expression(text in expression()) {
+            let spaced = format!("  {}\t", text.split(' ').collect::<Vec<_>>().join("  "));
+            prop_assert_eq!(CronExpr::parse(&text), CronExpr::parse(&spaced));
+            // Error messages quote the text as written; the schedule itself is the same.
+            prop_assert_eq!(CronExpr::parse(&text).ok(), CronExpr::parse(&text.to_ascii_uppercase()).ok());
+        }
+
+        #[test]
+        fn an_expression_that_parses_fires_next_at_a_matching_minute(
+            text in expression(),
+            after in api_instant(),
+            offset_min in -14 * 60i32..=14 * 60,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let zone = FixedZone(offset_min * 60);
+            let next = expr.next_after(after, &zone);
+            // Every expression that parses fires at least once in eight years.
+            prop_assert!(next.is_some(), "{text} never fires after {after}");
+            let next = next.unwrap();
+            prop_assert!(next > after && next - after <= 8 * 366 * 86_400_000);
+            prop_assert!(fires_at(&expr, next + i64::from(offset_min) * 60_000), "{text} fired at {next}");
+        }
+
+        #[test]
+        fn no_firing_is_skipped_between_an_instant_and_the_next_firing(
+            text in expression(),
+            after in api_instant(),
+            offset_min in -14 * 60i32..=14 * 60,
+            per_mille in 0i64..1_000,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let zone = FixedZone(offset_min * 60);
+            let next = expr.next_after(after, &zone).unwrap();
+            // Any instant in between has the same next firing.
+            let between = after + (next - after) * per_mille / 1_000;
+            prop_assert_eq!(expr.next_after(between, &zone), Some(next));
+            // And the last minute before it is no firing either.
+            let minute_before = next - 60_000;
+            if minute_before > after {
+                prop_assert!(!fires_at(&expr, minute_before + i64::from(offset_min) * 60_000));
+            }
+        }
+
+        #[test]
+        fn firings_are_increasing_inside_the_range_and_capped(
+            text in expression(),
+            from in api_instant(),
+            hours in 0i64..=72,
+            cap in 0usize..=50,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let to = from + hours * 3_600_000;
+            let fired = expr.firings(from, to, &FixedZone(0), cap);
+            prop_assert!(fired.len() <= cap);
+            prop_assert!(fired.windows(2).all(|w| w[0] < w[1]));
+            prop_assert!(fired.iter().all(|&t| t > from && t <= to));
+        }
+    }
+}

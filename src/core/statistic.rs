@@ -305,3 +305,103 @@ mod tests {
         assert_eq!(b[1].run_count, 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::time::properties::api_instant;
+    use proptest::prelude::*;
+
+    const UNITS: [(char, i64); 3] = [('m', 60_000), ('h', 3_600_000), ('d', 86_400_000)];
+
+    fn check_in_kind() -> impl Strategy<Value = PingKind> {
+        prop::sample::select(vec![
+            PingKind::Tick,
+            PingKind::Success,
+            PingKind::Fail,
+            PingKind::Start,
+            PingKind::Log,
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_interval_text_is_a_bucket_or_an_interval_error(text in any::<String>()) {
+            match parse_bucket(&text) {
+                Ok(ms) => prop_assert!((60_000..=100_000 * 86_400_000).contains(&ms)),
+                Err(e) => prop_assert_eq!(e.field, "interval"),
+            }
+        }
+
+        #[test]
+        fn interval_shaped_text_is_a_bucket_or_an_interval_error(text in "[+-]?[0-9]{0,8}[mhdwé€ ]?[mhd]?") {
+            match parse_bucket(&text) {
+                Ok(ms) => prop_assert!((60_000..=100_000 * 86_400_000).contains(&ms) && ms % 60_000 == 0),
+                Err(e) => prop_assert_eq!(e.field, "interval"),
+            }
+        }
+
+        #[test]
+        fn a_written_interval_parses_to_its_length(n in 1i64..=100_000, unit in prop::sample::select(UNITS.to_vec())) {
+            prop_assert_eq!(parse_bucket(&format!("{n}{}", unit.0)), Ok(n * unit.1));
+        }
+
+        #[test]
+        fn buckets_tile_the_range_and_count_only_what_is_in_it(
+            start in api_instant(),
+            unit in prop::sample::select(UNITS.to_vec()),
+            n in 1i64..=100,
+            length_per_mille in 1i64..=1_000,
+            buckets_wanted in 1i64..=20,
+            interval_min in 1i64..=120,
+            grace_min in 0i64..=120,
+            pings in prop::collection::vec((0i64..=1_000, check_in_kind()), 0..40),
+            now_per_mille in 0i64..=1_200,
+        ) {
+            let bucket_ms = n * unit.1;
+            let end = start + (bucket_ms * buckets_wanted * length_per_mille / 1_000).max(1);
+            let span = end - start;
+            // Pings from a little before the range to a little after it, sorted.
+            let mut pings: Vec<(i64, PingKind)> = pings
+                .into_iter()
+                .map(|(per_mille, kind)| (start - span / 10 + span * 12 / 10 * per_mille / 1_000, kind))
+                .collect();
+            pings.sort_by_key(|p| p.0);
+            let check_ins: Vec<i64> = pings.iter().filter(|p| p.1.is_check_in()).map(|p| p.0).collect();
+            let (interval_ms, grace_ms) = (interval_min * 60_000, grace_min * 60_000);
+            let ticks = interval_ticks(&check_ins, interval_ms, grace_ms, start, end);
+            let now = start + span * now_per_mille / 1_000;
+            let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
+
+            prop_assert_eq!(buckets.len() as i64, (span + bucket_ms - 1) / bucket_ms);
+            for (i, b) in buckets.iter().enumerate() {
+                prop_assert_eq!(b.start, start + i as i64 * bucket_ms);
+                prop_assert!(b.complete_count <= b.tick_count);
+                prop_assert!(b.fail_count <= b.tick_count + b.run_count);
+            }
+            let in_range = |t: i64| t >= start && t < end;
+            let sum = |f: fn(&Bucket) -> u32| buckets.iter().map(f).sum::<u32>() as usize;
+            prop_assert_eq!(sum(|b| b.run_count), check_ins.iter().filter(|&&t| in_range(t)).count());
+            prop_assert_eq!(sum(|b| b.tick_count), ticks.len());
+            prop_assert!(sum(|b| b.complete_count) <= check_ins.len());
+            for t in &ticks {
+                prop_assert!(in_range(t.at) && t.window_start < t.at);
+            }
+        }
+
+        #[test]
+        fn firing_ticks_open_each_window_at_the_previous_firing(mut firings in prop::collection::vec(api_instant(), 0..30)) {
+            firings.sort_unstable();
+            firings.dedup();
+            let ticks = firing_ticks(&firings);
+            prop_assert_eq!(ticks.len(), firings.len());
+            for (i, t) in ticks.iter().enumerate() {
+                prop_assert_eq!(t.at, firings[i]);
+                prop_assert!(t.window_start < t.at);
+                if i > 0 {
+                    prop_assert_eq!(t.window_start, firings[i - 1]);
+                }
+            }
+        }
+    }
+}

@@ -160,3 +160,86 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The earliest and latest instants `parse_rfc3339` can give: years 0000 to 9999, with
+    /// the widest offsets (+23:59 and -23:59) and a leap second read as :59.999.
+    pub(crate) const EARLIEST_MS: i64 = -62_167_219_200_000 - (23 * 60 + 59) * 60_000;
+    pub(crate) const LATEST_MS: i64 = 253_402_300_799_999 + (23 * 60 + 59) * 60_000;
+
+    /// Any instant an API request can name.
+    pub(crate) fn api_instant() -> impl Strategy<Value = i64> {
+        EARLIEST_MS..=LATEST_MS
+    }
+
+    /// Strings shaped like RFC 3339 date-times, valid or not, to reach every branch.
+    fn near_rfc3339() -> impl Strategy<Value = String> {
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,12})?([Zz]|[+-][0-9]{2}:[0-9]{2}|[+-][0-9é:]{1,6})?"
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_rejected_without_panicking(text in any::<String>()) {
+            if let Some(ms) = parse_rfc3339(&text) {
+                prop_assert!((EARLIEST_MS..=LATEST_MS).contains(&ms));
+            }
+        }
+
+        #[test]
+        fn date_shaped_text_parses_within_the_api_range(text in near_rfc3339()) {
+            if let Some(ms) = parse_rfc3339(&text) {
+                prop_assert!((EARLIEST_MS..=LATEST_MS).contains(&ms), "{text} -> {ms}");
+            }
+        }
+
+        #[test]
+        fn date_shaped_text_with_a_character_swapped_does_not_panic(
+            text in near_rfc3339(),
+            at in 0usize..40,
+            c in any::<char>(),
+        ) {
+            let mut chars: Vec<char> = text.chars().collect();
+            let at = at.min(chars.len());
+            chars.insert(at, c);
+            let text: String = chars.into_iter().collect();
+            let _ = parse_rfc3339(&text);
+        }
+
+        #[test]
+        fn a_formatted_instant_parses_back_to_itself(ms in -62_167_219_200_000i64..=253_402_300_799_999) {
+            prop_assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms));
+        }
+
+        #[test]
+        fn an_offset_moves_the_instant_by_exactly_that_much(
+            ms in 0i64..=253_402_300_799_999 - 86_400_000,
+            east in any::<bool>(),
+            hh in 0i64..=23,
+            mm in 0i64..=59,
+        ) {
+            // The same wall-clock text with an offset names the instant that much earlier (east).
+            let wall = format_rfc3339(ms);
+            let sign = if east { '+' } else { '-' };
+            let with_offset = format!("{}{sign}{hh:02}:{mm:02}", &wall[..wall.len() - 1]);
+            let offset_ms = (hh * 60 + mm) * 60_000 * if east { 1 } else { -1 };
+            prop_assert_eq!(parse_rfc3339(&with_offset), Some(ms - offset_ms));
+        }
+
+        #[test]
+        fn any_instant_formats_without_panicking(ms in any::<i64>()) {
+            let text = format_rfc3339(ms);
+            prop_assert!(text.ends_with('Z'));
+        }
+
+        #[test]
+        fn days_and_civil_dates_round_trip(days in -1_000_000_000i64..=1_000_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            prop_assert!((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d));
+            prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}

@@ -103,3 +103,79 @@ mod tests {
         assert!(query_pairs("https://h/p?").is_empty());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every byte as `%XX`, so decoding must give the text back exactly.
+    fn percent_encode_all(s: &str) -> String {
+        s.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    /// URL-ish text: schemes, hosts, paths, queries and fragments, with stray escapes.
+    fn url_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "([a-z]{1,5}://)?[a-zé0-9.:]{0,12}(/[a-zé%0-9+]{0,6}){0,3}(\\?([a-z%0-9+=&é]{0,8}){0,4})?(#[a-z?&=]{0,5})?",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_origin_is_a_prefix_of_the_url(url in url_like()) {
+            let o = origin(&url);
+            prop_assert!(url.starts_with(o));
+            prop_assert!(o.is_empty() || o.contains("://"));
+            prop_assert!(!o.contains(['?', '#']) && !o[o.find("://").map_or(0, |i| i + 3)..].contains('/'));
+        }
+
+        #[test]
+        fn an_origin_is_scheme_and_host(
+            scheme in "[a-z][a-z0-9+.-]{0,8}",
+            host in "[a-zA-Z0-9.:\\[\\]é-]{0,20}",
+            rest in prop::option::of("[/?#][^ ]{0,20}"),
+        ) {
+            let url = format!("{scheme}://{host}{}", rest.unwrap_or_default());
+            prop_assert_eq!(origin(&url), format!("{scheme}://{host}"));
+        }
+
+        #[test]
+        fn decoding_any_text_does_not_panic(text in any::<String>()) {
+            let decoded = form_decode(&text);
+            // Only escapes shrink the text; a plus stays one byte.
+            prop_assert!(decoded.chars().count() <= text.chars().count());
+        }
+
+        #[test]
+        fn text_without_escapes_decodes_to_itself(text in "[^%+]*") {
+            prop_assert_eq!(form_decode(&text), text);
+        }
+
+        #[test]
+        fn percent_encoded_text_decodes_to_itself(text in any::<String>()) {
+            prop_assert_eq!(form_decode(&percent_encode_all(&text)), text);
+        }
+
+        #[test]
+        fn query_pairs_of_any_url_do_not_panic(url in url_like()) {
+            for (name, value) in query_pairs(&url) {
+                prop_assert!(!name.is_empty() || !value.is_empty() || url.contains('='));
+            }
+        }
+
+        #[test]
+        fn encoded_pairs_come_back_in_order(
+            pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..6),
+            fragment in prop::option::of("[^ ]{0,10}"),
+        ) {
+            let query: Vec<String> = pairs
+                .iter()
+                .map(|(n, v)| format!("{}={}", percent_encode_all(n), percent_encode_all(v)))
+                .collect();
+            let url = format!("https://h.example/p?{}{}", query.join("&"), fragment.map(|f| format!("#{f}")).unwrap_or_default());
+            prop_assert_eq!(query_pairs(&url), pairs);
+        }
+    }
+}
