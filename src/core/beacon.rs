@@ -65,6 +65,15 @@ mod tests {
         body.extend_from_slice(b"\"}");
         assert_eq!(beacon_value(&body), None);
     }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_is_parsed() {
+        let mut body = br#"{"value": 7, "pad": ""#.to_vec();
+        body.resize(MAX_BEACON_BODY - 2, b'x');
+        body.extend_from_slice(b"\"}");
+        assert_eq!(body.len(), MAX_BEACON_BODY);
+        assert_eq!(beacon_value(&body), Some(7.0));
+    }
 }
 
 #[cfg(test)]

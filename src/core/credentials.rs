@@ -306,6 +306,58 @@ mod tests {
         assert!(!is_admin_token("s3cret", "other"));
         assert!(!is_admin_token("", ""));
     }
+
+    #[test]
+    fn bytes_from_248_up_are_skipped_so_every_character_is_equally_likely() {
+        let mut calls = 0;
+        let mut fill = |buf: &mut [u8]| {
+            calls += 1;
+            buf.fill(if calls == 1 { 248 } else { 247 });
+        };
+        // 248 would be '0' (248 % 62 == 0); 247 is the last byte used, 'z'.
+        assert_eq!(random_base62(5, &mut fill), "zzzzz");
+    }
+
+    #[test]
+    fn ping_key_check_rejects_malformed_strings() {
+        for bad in [
+            "",
+            "pk_",
+            "pk_short",
+            "hb_0123456789abcdefghijkl",
+            "pk_012345678901234567890!",
+            "pk_01234567890123456789012",
+        ] {
+            assert!(!is_ping_key(bad), "{bad:?} accepted");
+        }
+        assert!(is_ping_key("pk_0123456789abcdefghijkl"));
+    }
+
+    #[test]
+    fn basic_credentials_decode_the_plus_and_slash_characters() {
+        // base64("u>?:p~~~?>") uses both of base64's non-alphanumeric characters.
+        assert_eq!(
+            parse_basic("Basic dT4/OnB+fn4/Pg=="),
+            Some(("u>?".into(), "p~~~?>".into()))
+        );
+    }
+
+    #[test]
+    fn base64_with_a_dangling_character_or_three_pads_is_rejected() {
+        assert_eq!(base64_decode("YTpi"), Some(b"a:b".to_vec()));
+        assert_eq!(base64_decode("YTpiO"), None, "a lone sixth of a byte");
+        assert_eq!(base64_decode("YTpiOm=="), Some(b"a:b:".to_vec()));
+        assert_eq!(base64_decode("YTpiOm==="), None, "three pads");
+        assert_eq!(base64_decode("YQ==="), None, "three pads after a short group");
+        assert_eq!(parse_basic("Basic YTpiO"), None);
+    }
+
+    #[test]
+    fn constant_time_eq_sees_differences_that_cancel_out_in_xor() {
+        // b'a' ^ b'b' == b'b' ^ b'a': folding differences with ^ would call these equal.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+        assert!(!constant_time_eq(b"xaab", b"xbba"));
+    }
 }
 
 #[cfg(test)]
@@ -318,9 +370,16 @@ mod properties {
         const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let acc = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            let acc = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
             for i in 0..4 {
-                out.push(if i <= chunk.len() { ALPHABET[(acc >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+                out.push(if i <= chunk.len() {
+                    ALPHABET[(acc >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
             }
         }
         out

@@ -61,7 +61,11 @@ mod properties {
     use proptest::prelude::*;
 
     fn number_like() -> impl Strategy<Value = Option<String>> {
-        prop::option::of(prop_oneof![any::<String>(), " ?[+-]?[0-9]{0,20} ?", any::<i64>().prop_map(|n| n.to_string())])
+        prop::option::of(prop_oneof![
+            any::<String>(),
+            " ?[+-]?[0-9]{0,20} ?",
+            any::<i64>().prop_map(|n| n.to_string())
+        ])
     }
 
     proptest! {

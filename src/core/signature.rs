@@ -110,7 +110,19 @@ mod tests {
         assert!(verify("whsec", 1_000, "{}", &sig, 700, 300));
         assert!(!verify("whsec", 1_000, "{}", &sig, 1_301, 300));
         assert!(!verify("whsec", 1_000, "{}", &sig, 699, 300));
-        assert!(!verify("whsec", 1_000, "{}", &sig, 1_000, -1), "a negative tolerance accepts nothing");
+        assert!(
+            !verify("whsec", 1_000, "{}", &sig, 1_000, -1),
+            "a negative tolerance accepts nothing"
+        );
+    }
+
+    #[test]
+    fn a_key_of_exactly_one_block_is_used_as_it_is() {
+        // Python's hmac.new(b"\x0b" * 64, b"edgebeat", "sha256"): only longer keys are hashed first.
+        assert_eq!(
+            hex(&hmac_sha256(&[0x0b; 64], b"edgebeat")),
+            "5a1c2420bc2e494c164568ec13464407c820f24b61da331d101f7b8d5d091d96"
+        );
     }
 }
 

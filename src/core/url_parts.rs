@@ -102,6 +102,13 @@ mod tests {
         assert!(query_pairs("https://h/p").is_empty());
         assert!(query_pairs("https://h/p?").is_empty());
     }
+
+    #[test]
+    fn lower_case_escapes_decode_like_upper_case_ones() {
+        assert_eq!(form_decode("%c3%a9t%C3%A9"), "été");
+        assert_eq!(form_decode("%2f%2F%3a%7e%7E"), "//:~~");
+        assert_eq!(form_decode("%fa%FA"), form_decode("%FA%fa"));
+    }
 }
 
 #[cfg(test)]

@@ -166,6 +166,32 @@ mod tests {
         assert!(!is_uuid("6766163a568d47b4a1fa91a0957e06d4"));
         assert!(!is_uuid("6766163a-568d-47b4-a1fa-91a0957e06dz"));
     }
+
+    #[test]
+    fn text_of_exactly_the_limit_is_accepted() {
+        let o = obj(json!({"name": "abcde", "wide": "ééééé"}));
+        assert_eq!(required_text(&o, "name", 5).unwrap(), "abcde");
+        assert_eq!(required_text(&o, "wide", 5).unwrap(), "ééééé", "characters, not bytes");
+        assert!(required_text(&o, "name", 4).is_err());
+    }
+
+    #[test]
+    fn floats_from_9e15_up_are_not_trusted_as_whole_numbers() {
+        // Near 2^53 a float no longer holds every whole number; written as an integer it is exact.
+        let o = obj(json!({"float": 9e15, "below": 8.9e15, "integer": 9_000_000_000_000_000i64}));
+        assert_eq!(
+            optional_integer(&o, "float", 0, i64::MAX).unwrap_err().message,
+            "must be a whole number"
+        );
+        assert_eq!(
+            optional_integer(&o, "below", 0, i64::MAX).unwrap(),
+            Some(8_900_000_000_000_000)
+        );
+        assert_eq!(
+            optional_integer(&o, "integer", 0, i64::MAX).unwrap(),
+            Some(9_000_000_000_000_000)
+        );
+    }
 }
 
 #[cfg(test)]
@@ -191,7 +217,8 @@ pub(crate) mod properties {
         leaf.prop_recursive(3, 24, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+                prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }
