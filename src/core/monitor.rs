@@ -402,4 +402,109 @@ mod tests {
             assert!(!is_zone_name(bad), "{bad}");
         }
     }
+
+    const CHANNEL: &str = "6766163a-568d-47b4-a1fa-91a0957e06d4";
+
+    #[test]
+    fn null_clears_a_field_back_to_its_default() {
+        let full = parse(json!({
+            "name": "x", "interval": 600, "grace": 300, "service_id": CHANNEL, "tz": "Europe/Berlin",
+            "enabled": false, "methods": ["POST"], "slug": "nightly", "tags": ["a"], "description": "d",
+            "channels": [CHANNEL], "schedule": "0 3 * * *"
+        }))
+        .unwrap();
+        let cleared = update(
+            full,
+            json!({
+                "service_id": null, "grace": null, "tz": null, "enabled": null, "methods": null,
+                "slug": null, "tags": null, "description": null, "channels": null, "schedule": null
+            }),
+        )
+        .unwrap();
+        let blank = parse(json!({"name": "x", "interval": 600})).unwrap();
+        assert_eq!(cleared, blank);
+        assert_eq!(
+            update(blank, json!({"interval": null})).unwrap_err().field,
+            "interval",
+            "a monitor without a schedule keeps its interval"
+        );
+    }
+
+    #[test]
+    fn limits_are_inclusive() {
+        let tags: Vec<String> = (0..MAX_TAGS).map(|i| format!("t{i}")).collect();
+        let channels: Vec<String> = (0..20).map(|i| format!("{}{i:02}", &CHANNEL[..34])).collect();
+        let at_limit = json!({
+            "name": "x", "interval": 60, "tags": tags, "channels": channels,
+            "description": "d".repeat(MAX_DESCRIPTION_CHARS), "slug": "s".repeat(100), "tz": "A".repeat(64)
+        });
+        let m = parse(at_limit).unwrap();
+        assert_eq!((m.tags.len(), m.channels.map(|c| c.len())), (MAX_TAGS, Some(20)));
+        let long_tag = json!({"name": "x", "interval": 60, "tags": ["é".repeat(MAX_TAG_CHARS)]});
+        assert_eq!(parse(long_tag).unwrap().tags[0].chars().count(), MAX_TAG_CHARS);
+
+        let mut more_tags = tags.clone();
+        more_tags.push("one-more".into());
+        let cases = [
+            (json!({"tags": more_tags}), "tags"),
+            (json!({"tags": ["é".repeat(MAX_TAG_CHARS + 1)]}), "tags"),
+            (json!({"channels": vec![CHANNEL; 21]}), "channels"),
+            (
+                json!({"description": "d".repeat(MAX_DESCRIPTION_CHARS + 1)}),
+                "description",
+            ),
+            (json!({"slug": "s".repeat(101)}), "slug"),
+            (json!({"slug": ""}), "slug"),
+            (json!({"tz": "A".repeat(65)}), "tz"),
+        ];
+        for (extra, field) in cases {
+            let mut body = json!({"name": "x", "interval": 60});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
+        }
+    }
+
+    #[test]
+    fn channel_ids_are_uuids_kept_in_lower_case() {
+        let m = parse(json!({"name": "x", "interval": 60, "channels": [CHANNEL.to_uppercase()]})).unwrap();
+        assert_eq!(m.channels, Some(vec![CHANNEL.to_string()]));
+        let bad = parse(json!({"name": "x", "interval": 60, "channels": [CHANNEL, "nope"]}));
+        assert_eq!(bad.unwrap_err().field, "channels");
+        let bad = parse(json!({"name": "x", "interval": 60, "channels": "all"}));
+        assert_eq!(bad.unwrap_err().field, "channels");
+    }
+
+    #[test]
+    fn a_simple_schedule_without_an_interval_waits_the_minimum() {
+        let mut m = parse(json!({"name": "x", "interval": 600})).unwrap();
+        m.interval_s = None;
+        assert_eq!(
+            m.schedule(),
+            Schedule::Every {
+                interval_s: MIN_INTERVAL_S
+            }
+        );
+    }
+
+    #[test]
+    fn slugs_are_lower_case_letters_digits_dashes_and_underscores() {
+        assert!(is_slug("a-b_c-9"));
+        for bad in ["A", "a b", "a/b", "é", "a.b"] {
+            assert!(!is_slug(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn zone_names_may_hold_plus_and_dash_but_no_spaces_backslashes_or_dot_dot() {
+        assert!(is_zone_name("Etc/GMT-14") && is_zone_name("Etc/GMT+12"));
+        for bad in [
+            "Europe/Berlin ",
+            "Europe\\Berlin",
+            "Europe/../../x",
+            "../x",
+            "Europe/Berlin;",
+        ] {
+            assert!(!is_zone_name(bad), "{bad:?}");
+        }
+    }
 }

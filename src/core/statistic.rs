@@ -304,6 +304,101 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[1].run_count, 1);
     }
+
+    #[test]
+    fn the_largest_bucket_is_100000_units() {
+        assert_eq!(parse_bucket("100000d").unwrap(), 100_000 * 86_400_000);
+        assert_eq!(parse_bucket("100000m").unwrap(), 100_000 * MIN);
+        assert!(parse_bucket("100001m").is_err());
+    }
+
+    /// 2026-01-01T00:00:00Z: a range that does not start at the epoch.
+    const START: i64 = 1_767_225_600_000;
+
+    #[test]
+    fn buckets_of_a_real_range_count_only_what_falls_inside_it() {
+        // Check-ins 5 minutes before the range, in it, exactly at its end and after it.
+        let at = |m: i64| START + m * MIN;
+        let pings = [
+            (at(-5), PingKind::Success),
+            (at(5), PingKind::Success),
+            (at(20), PingKind::Tick),
+            (at(60), PingKind::Success),
+            (at(70), PingKind::Fail),
+        ];
+        let check_ins: Vec<i64> = pings.iter().map(|p| p.0).collect();
+        let ticks = interval_ticks(&check_ins, 10 * MIN, 0, START, at(60));
+        assert_eq!(
+            ticks.iter().map(|t| (t.at - START) / MIN).collect::<Vec<_>>(),
+            [5, 15, 25, 30, 40, 50]
+        );
+        let b = bucketize(START, at(60), 20 * MIN, &ticks, &pings, 0, at(120));
+        let bucket = |m: i64, tick_count, run_count, complete_count, fail_count| Bucket {
+            start: at(m),
+            tick_count,
+            run_count,
+            complete_count,
+            fail_count,
+        };
+        assert_eq!(
+            b,
+            [bucket(0, 2, 1, 1, 1), bucket(20, 2, 1, 1, 1), bucket(40, 2, 0, 0, 2)]
+        );
+    }
+
+    #[test]
+    fn a_ping_at_the_start_of_the_range_counts_and_one_at_its_end_does_not() {
+        let pings = [(START, PingKind::Success), (START + HOUR, PingKind::Fail)];
+        let b = bucketize(START, START + HOUR, 30 * MIN, &[], &pings, 0, START);
+        assert_eq!(
+            b.iter().map(|b| (b.run_count, b.fail_count)).collect::<Vec<_>>(),
+            [(1, 0), (0, 0)]
+        );
+    }
+
+    #[test]
+    fn a_check_in_exactly_at_the_deadline_meets_the_tick() {
+        // Due at 10 with 2 minutes of grace; the check-in at 12 answers it and anchors 22.
+        let check_ins = [0, 12 * MIN];
+        let ticks = interval_ticks(&check_ins, 10 * MIN, 2 * MIN, 0, 30 * MIN);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [10, 22]);
+        let pings = [(0, PingKind::Success), (12 * MIN, PingKind::Success)];
+        let b = bucketize(0, 30 * MIN, 30 * MIN, &ticks[..1], &pings, 2 * MIN, HOUR);
+        assert_eq!((b[0].complete_count, b[0].fail_count), (1, 0));
+    }
+
+    #[test]
+    fn a_tick_is_missed_only_once_its_deadline_has_passed() {
+        let ticks = ticks_for(&[0], 5, 11);
+        assert_eq!(ticks.len(), 1, "due at 10");
+        let at_deadline = bucketize(0, HOUR, HOUR, &ticks, &[(0, PingKind::Success)], 5 * MIN, 15 * MIN);
+        assert_eq!((at_deadline[0].tick_count, at_deadline[0].fail_count), (1, 0));
+        let after = bucketize(0, HOUR, HOUR, &ticks, &[(0, PingKind::Success)], 5 * MIN, 15 * MIN + 1);
+        assert_eq!(after[0].fail_count, 1);
+    }
+
+    #[test]
+    fn a_tick_exactly_at_the_start_of_the_range_is_expected() {
+        let ticks = interval_ticks(&[0], 10 * MIN, 0, 10 * MIN, 30 * MIN);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [10, 20]);
+    }
+
+    #[test]
+    fn at_most_max_ticks_are_expected() {
+        let ticks = interval_ticks(&[0], MIN, 0, 0, (MAX_TICKS as i64 + 10) * MIN);
+        assert_eq!(ticks.len(), MAX_TICKS);
+    }
+
+    #[test]
+    fn a_lone_cron_firing_expects_a_ping_in_the_day_before_it() {
+        assert_eq!(
+            firing_ticks(&[START]),
+            [ExpectedTick {
+                at: START,
+                window_start: START - 24 * HOUR
+            }]
+        );
+    }
 }
 
 #[cfg(test)]
