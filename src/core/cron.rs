@@ -410,6 +410,124 @@ mod tests {
     fn local_to_utc_handles_fixed_zones() {
         assert_eq!(local_to_utc(3_600_000, &FixedZone(3_600)), 0);
     }
+
+    #[test]
+    fn thirty_day_months_never_have_a_31st() {
+        for month in [4, 6, 9, 11] {
+            let text = format!("0 0 31 {month} *");
+            assert_eq!(CronExpr::parse(&text).unwrap_err().field, "schedule", "{text}");
+            assert!(CronExpr::parse(&format!("0 0 30 {month} *")).is_ok());
+        }
+        // With a 31-day month beside it, only that month fires.
+        assert_eq!(
+            next("0 0 31 4,5 *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-05-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 31 * *", "2026-09-01T00:00:00Z", &UTC),
+            "2026-10-31T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn yearly_monthly_and_midnight_macros() {
+        let after = "2026-03-15T12:00:00Z";
+        assert_eq!(next("@yearly", after, &UTC), "2027-01-01T00:00:00.000Z");
+        assert_eq!(next("@annually", after, &UTC), "2027-01-01T00:00:00.000Z");
+        assert_eq!(next("@monthly", after, &UTC), "2026-04-01T00:00:00.000Z");
+        assert_eq!(next("@midnight", after, &UTC), "2026-03-16T00:00:00.000Z");
+        assert_eq!(next(" @Daily ", after, &UTC), "2026-03-16T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_step_as_large_as_the_field_and_a_one_value_range_are_valid() {
+        assert_eq!(
+            next("*/59 * * * *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-01T00:59:00.000Z"
+        );
+        assert!(CronExpr::parse("*/60 * * * *").is_err());
+        assert_eq!(
+            next("0 5-5 * * *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-01T05:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn sunday_as_0_and_7_together_is_still_sunday() {
+        // 2026-01-01 is a Thursday; the next Sunday is the 4th.
+        assert_eq!(
+            next("0 0 * * 0,7", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 * * 6-7", "2026-01-03T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn fires_before_1970_too() {
+        assert_eq!(
+            next("0 0 * * *", "1969-12-30T12:00:00Z", &UTC),
+            "1969-12-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 1 1 *", "1900-06-01T00:00:00Z", &UTC),
+            "1901-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_firing_skipped_at_the_end_of_a_local_day_runs_after_the_gap() {
+        // America/Nuuk, 2026-03-29: at 01:00Z, 23:00 (-02) on Saturday jumps to 00:00 (-01) on
+        // Sunday, so Saturday's 23:30 does not exist and runs at 00:30 local, 01:30Z. Asked at
+        // 01:10Z (Sunday 00:10 local), the firing still due is Saturday's.
+        let z = zone("America/Nuuk");
+        assert_eq!(
+            next("30 23 * * *", "2026-03-29T01:10:00Z", &z),
+            "2026-03-29T01:30:00.000Z"
+        );
+        assert_eq!(
+            next("30 23 * * *", "2026-03-29T01:30:00Z", &z),
+            "2026-03-30T00:30:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_time_before_a_spring_forward_on_the_same_day_keeps_the_old_offset() {
+        let z = zone("Europe/Berlin"); // 2026-03-29 02:00 CET -> 03:00 CEST
+        assert_eq!(
+            next("30 1 * * *", "2026-03-28T12:00:00Z", &z),
+            "2026-03-29T00:30:00.000Z"
+        );
+        assert_eq!(
+            next("0 9 * * *", "2026-03-28T00:00:00Z", &z),
+            "2026-03-28T08:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_time_after_a_fall_back_on_the_same_day_takes_the_new_offset() {
+        let z = zone("America/New_York"); // 2026-11-01 02:00 EDT -> 01:00 EST
+        assert_eq!(
+            next("30 3 * * *", "2026-11-01T00:00:00Z", &z),
+            "2026-11-01T08:30:00.000Z"
+        );
+        assert_eq!(
+            next("30 23 * * *", "2026-10-31T12:00:00Z", &z),
+            "2026-11-01T03:30:00.000Z"
+        );
+    }
+
+    #[test]
+    fn firings_include_the_end_of_the_range_and_stop_at_the_cap() {
+        let expr = CronExpr::parse("0 * * * *").unwrap();
+        let from = parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        let to = parse_rfc3339("2026-01-01T03:00:00Z").unwrap();
+        assert_eq!(expr.firings(from, to, &UTC, 10).len(), 3, "01, 02 and 03, not 00");
+        assert_eq!(expr.firings(from, to - 1, &UTC, 10).len(), 2);
+        assert_eq!(expr.firings(from, to, &UTC, 2).len(), 2);
+    }
 }
 
 #[cfg(test)]
