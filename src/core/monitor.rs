@@ -508,3 +508,61 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::validation::properties::json_value;
+    use proptest::prelude::*;
+
+    const FIELDS: [&str; 13] = [
+        "name",
+        "service_id",
+        "interval",
+        "grace",
+        "schedule",
+        "tz",
+        "enabled",
+        "methods",
+        "slug",
+        "tags",
+        "description",
+        "channels",
+        "unknown",
+    ];
+
+    /// Request bodies naming the monitor's fields, with any JSON at all as their values.
+    fn body() -> impl Strategy<Value = Map<String, Value>> {
+        prop::collection::vec((prop::sample::select(FIELDS.to_vec()), json_value()), 0..8)
+            .prop_map(|fields| fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_is_a_monitor_within_its_limits_or_a_field_error(body in body()) {
+            match parse_new_monitor(&body) {
+                Ok(m) => {
+                    prop_assert!(!m.name.is_empty() && m.name.chars().count() <= MAX_NAME_CHARS);
+                    prop_assert!(m.interval_s.is_none_or(|i| (MIN_INTERVAL_S..=MAX_INTERVAL_S).contains(&i)));
+                    prop_assert!((0..=MAX_GRACE_S).contains(&m.grace_s));
+                    prop_assert!(m.cron.is_some() || m.interval_s.is_some());
+                    prop_assert!(m.cron.as_deref().is_none_or(|c| CronExpr::parse(c).is_ok()));
+                    prop_assert!(is_zone_name(&m.tz));
+                    prop_assert!(!m.methods.is_empty() && m.methods.iter().all(|x| PING_METHODS.contains(&x.as_str())));
+                    prop_assert!(m.slug.as_deref().is_none_or(is_slug));
+                    prop_assert!(m.tags.len() <= MAX_TAGS && m.description.chars().count() <= MAX_DESCRIPTION_CHARS);
+                    prop_assert!(m.channels.is_none_or(|c| c.len() <= 20 && c.iter().all(|id| is_uuid(id))));
+                }
+                Err(e) => prop_assert!(FIELDS.contains(&e.field.as_str()), "{e:?}"),
+            }
+        }
+
+        #[test]
+        fn applying_the_same_update_twice_changes_nothing_more(body in body()) {
+            let base = parse_new_monitor(&serde_json::from_value(serde_json::json!({"name": "x", "interval": 60})).unwrap()).unwrap();
+            if let Ok(once) = apply_fields(base, &body) {
+                prop_assert_eq!(apply_fields(once.clone(), &body), Ok(once));
+            }
+        }
+    }
+}

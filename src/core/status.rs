@@ -430,3 +430,85 @@ mod tests {
         assert_eq!(Status::parse(""), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::cron::FixedZone;
+    use proptest::prelude::*;
+
+    fn kind() -> impl Strategy<Value = PingKind> {
+        prop::sample::select(vec![
+            PingKind::Tick,
+            PingKind::Success,
+            PingKind::Fail,
+            PingKind::Start,
+            PingKind::Log,
+        ])
+    }
+
+    fn pings() -> impl Strategy<Value = Vec<(i64, PingKind)>> {
+        prop::collection::vec((0i64..3_600_000, kind()), 0..12)
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_status_only_if_it_is_a_status_name(text in prop_oneof![any::<String>(), "(new|up|grace|down|started|Up)"]) {
+            if let Some(status) = Status::parse(&text) {
+                prop_assert_eq!(status.as_str(), text.as_str());
+            }
+        }
+
+        #[test]
+        fn the_clock_moves_a_state_first_at_check_at(
+            pings in pings(),
+            interval_s in 60i64..=1_800,
+            grace_ms in 0i64..=600_000,
+            probe in 0i64..7_200_000,
+        ) {
+            let schedule = Schedule::Every { interval_s };
+            let mut state = State::new_monitor();
+            state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            let moved = |now: i64| {
+                let mut s = state.clone();
+                s.on_clock(now, grace_ms);
+                s
+            };
+            match state.check_at(grace_ms) {
+                Some(at) => {
+                    prop_assert_eq!(moved(at - 1), state.clone());
+                    prop_assert_ne!(moved(at).status, state.status);
+                }
+                None => prop_assert_eq!(moved(probe.max(state.last_signal_at.unwrap_or(0))), state.clone()),
+            }
+        }
+
+        #[test]
+        fn flips_alternate_into_and_out_of_down_and_replaying_adds_none(
+            pings in pings(),
+            sweeps in prop::collection::vec(0i64..7_200_000, 0..4),
+            grace_ms in 0i64..=600_000,
+        ) {
+            let schedule = Schedule::Every { interval_s: 600 };
+            let mut state = State::new_monitor();
+            let mut flips = state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            let last = state.last_signal_at;
+            // Sweeps come after the pings they follow, in order.
+            let mut sweeps: Vec<i64> = sweeps.into_iter().filter(|&t| last.is_none_or(|last| t >= last)).collect();
+            sweeps.sort_unstable();
+            for now in sweeps {
+                flips.extend(state.on_clock(now, grace_ms));
+            }
+            for pair in flips.windows(2) {
+                // Into down, out of down, into down...: up and grace may pass between flips unseen.
+                prop_assert!(pair[0].to == Status::Down && pair[1].from == Status::Down
+                    || pair[0].from == Status::Down && pair[1].to == Status::Down);
+                prop_assert!(pair[0].at <= pair[1].at);
+            }
+            prop_assert!(flips.iter().all(|f| (f.from == Status::Down) != (f.to == Status::Down)));
+            let before = state.clone();
+            prop_assert!(state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0)).is_empty());
+            prop_assert_eq!(state, before);
+        }
+    }
+}
