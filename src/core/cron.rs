@@ -83,10 +83,8 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
             // `5/15` means from 5 to the end, every 15.
             (v, if item.contains('/') { max } else { v })
         };
-        let mut v = lo;
-        while v <= hi {
+        for v in (lo..=hi).step_by(step as usize) {
             bits |= 1 << v;
-            v += step;
         }
     }
     Ok(bits)
