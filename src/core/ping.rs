@@ -98,14 +98,7 @@ pub struct PendingPing {
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
 pub fn truncate_utf8(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }
 
 /// The last ping in `batch` that carried a value, with its time.
