@@ -145,7 +145,7 @@ impl CronExpr {
     /// The first firing strictly after `after_ms` (UTC), in `zone`; `None` if none within
     /// eight years (only possible for expressions like "0 0 31 2 *" with a weekday).
     pub fn next_after(&self, after_ms: i64, zone: &dyn Zone) -> Option<i64> {
-        let local_now = after_ms + i64::from(zone.offset_seconds_at(after_ms)) * 1_000;
+        let local_now = after_ms + offset_ms(zone, after_ms);
         let first_day = local_now.div_euclid(86_400_000);
         for day in first_day - 1..first_day + 8 * 366 {
             let (y, m, d) = civil_from_days(day);
@@ -190,14 +190,19 @@ fn max_day(month: u32) -> u32 {
     }
 }
 
+/// The zone's offset at the UTC instant `utc_ms`, in milliseconds.
+fn offset_ms(zone: &dyn Zone, utc_ms: i64) -> i64 {
+    i64::from(zone.offset_seconds_at(utc_ms)) * 1_000
+}
+
 /// The UTC instant of a local wall-clock time (`local_ms` counts local time as if it were
 /// UTC). Ambiguous times (clocks going back) take the earlier instant; times skipped by
 /// clocks going forward are shifted forward by the gap, like the job would run late.
 pub fn local_to_utc(local_ms: i64, zone: &dyn Zone) -> i64 {
     let day = 86_400_000;
-    let before = i64::from(zone.offset_seconds_at(local_ms - day)) * 1_000;
-    let after = i64::from(zone.offset_seconds_at(local_ms + day)) * 1_000;
-    let valid = |offset: i64| i64::from(zone.offset_seconds_at(local_ms - offset)) * 1_000 == offset;
+    let before = offset_ms(zone, local_ms - day);
+    let after = offset_ms(zone, local_ms + day);
+    let valid = |offset: i64| offset_ms(zone, local_ms - offset) == offset;
     match (valid(before), valid(after)) {
         (true, true) => (local_ms - before).min(local_ms - after),
         (true, false) => local_ms - before,
@@ -525,6 +530,17 @@ mod tests {
         assert_eq!(expr.firings(from, to, &UTC, 10).len(), 3, "01, 02 and 03, not 00");
         assert_eq!(expr.firings(from, to - 1, &UTC, 10).len(), 2);
         assert_eq!(expr.firings(from, to, &UTC, 2).len(), 2);
+    }
+
+    #[test]
+    fn a_zone_far_west_of_utc_fires_late_in_its_own_local_day() {
+        // 14 hours behind UTC, 21:00 local on 31 December is 11:00Z on 1 January; the 22:00
+        // firing of that local day comes next, not the one of 1 January local.
+        let z = FixedZone(-14 * 3_600);
+        assert_eq!(
+            next("0 22 * * *", "2026-01-01T11:00:00Z", &z),
+            "2026-01-01T12:00:00.000Z"
+        );
     }
 }
 
