@@ -399,6 +399,20 @@ mod tests {
             }]
         );
     }
+
+    #[test]
+    fn a_fail_ping_that_answers_no_tick_is_still_a_failure() {
+        let b = bucketize(
+            0,
+            HOUR,
+            HOUR,
+            &[],
+            &[(MIN, PingKind::Fail), (2 * MIN, PingKind::Fail)],
+            0,
+            HOUR,
+        );
+        assert_eq!((b[0].run_count, b[0].fail_count), (2, 2));
+    }
 }
 
 #[cfg(test)]
