@@ -507,6 +507,20 @@ mod tests {
             assert!(!is_zone_name(bad), "{bad:?}");
         }
     }
+
+    #[test]
+    fn grace_bounds_are_0_seconds_to_365_days() {
+        for grace in [0, 31_536_000] {
+            let m = parse(json!({"name": "x", "interval": 60, "grace": grace})).unwrap();
+            assert_eq!(m.grace_s, grace);
+        }
+        assert_eq!(
+            parse(json!({"name": "x", "interval": 60, "grace": 31_536_001}))
+                .unwrap_err()
+                .field,
+            "grace"
+        );
+    }
 }
 
 #[cfg(test)]
