@@ -161,14 +161,24 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// `fill`, for at most `calls` calls: a test fails rather than hangs if a loop keeps asking.
+    pub(super) fn limited(calls: usize, mut fill: impl FnMut(&mut [u8])) -> impl FnMut(&mut [u8]) {
+        let mut left = calls;
+        move |buf: &mut [u8]| {
+            assert!(left > 0, "asked for random bytes more than {calls} times");
+            left -= 1;
+            fill(buf)
+        }
+    }
+
     fn counter_rng() -> impl FnMut(&mut [u8]) {
         let mut n = 0u8;
-        move |buf: &mut [u8]| {
+        limited(100, move |buf: &mut [u8]| {
             for b in buf.iter_mut() {
                 *b = n;
                 n = n.wrapping_add(37);
             }
-        }
+        })
     }
 
     #[test]
@@ -206,28 +216,28 @@ mod tests {
     fn rejection_sampling_skips_biased_bytes() {
         let always_high = |buf: &mut [u8]| buf.fill(250);
         let mut calls = 0;
-        let mut mixed = |buf: &mut [u8]| {
+        let mut mixed = limited(2, |buf: &mut [u8]| {
             calls += 1;
             if calls == 1 {
                 always_high(buf)
             } else {
                 buf.fill(61)
             }
-        };
+        });
         assert_eq!(random_base62(5, &mut mixed), "zzzzz");
     }
 
     #[test]
     fn distinct_random_input_gives_distinct_tokens() {
         let mut seed = 1u64;
-        let mut rng = |buf: &mut [u8]| {
+        let mut rng = limited(10_000, |buf: &mut [u8]| {
             for b in buf.iter_mut() {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 *b = seed as u8;
             }
-        };
+        });
         let tokens: std::collections::HashSet<_> = (0..1_000).map(|_| new_ping_token(&mut rng)).collect();
         assert_eq!(tokens.len(), 1_000);
     }
@@ -310,10 +320,10 @@ mod tests {
     #[test]
     fn bytes_from_248_up_are_skipped_so_every_character_is_equally_likely() {
         let mut calls = 0;
-        let mut fill = |buf: &mut [u8]| {
+        let mut fill = limited(2, |buf: &mut [u8]| {
             calls += 1;
             buf.fill(if calls == 1 { 248 } else { 247 });
-        };
+        });
         // 248 would be '0' (248 % 62 == 0); 247 is the last byte used, 'z'.
         assert_eq!(random_base62(5, &mut fill), "zzzzz");
     }
@@ -389,12 +399,12 @@ mod properties {
     fn cycling(mut bytes: Vec<u8>, usable: u8) -> impl FnMut(&mut [u8]) {
         bytes.push(usable % 248);
         let mut i = 0;
-        move |buf: &mut [u8]| {
+        super::tests::limited(1_000, move |buf: &mut [u8]| {
             for b in buf.iter_mut() {
                 *b = bytes[i % bytes.len()];
                 i += 1;
             }
-        }
+        })
     }
 
     fn header_like() -> impl Strategy<Value = String> {
