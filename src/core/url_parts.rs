@@ -21,22 +21,21 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decodes `+` and `%XX`; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
 pub fn form_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let [b, tail @ ..] = rest {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, after @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
-                    i += 2;
+                    rest = after;
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            _ => out.push(*b),
         }
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
