@@ -65,4 +65,50 @@ mod tests {
         body.extend_from_slice(b"\"}");
         assert_eq!(beacon_value(&body), None);
     }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_is_parsed() {
+        let mut body = br#"{"value": 7, "pad": ""#.to_vec();
+        body.resize(MAX_BEACON_BODY - 2, b'x');
+        body.extend_from_slice(b"\"}");
+        assert_eq!(body.len(), MAX_BEACON_BODY);
+        assert_eq!(beacon_value(&body), Some(7.0));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_body_has_a_finite_value_or_none(body in prop::collection::vec(any::<u8>(), 0..300)) {
+            if let Some(v) = beacon_value(&body) {
+                prop_assert!(v.is_finite());
+            }
+        }
+
+        #[test]
+        fn json_shaped_bodies_have_a_finite_value_or_none(body in "\\{ ?(\"value\" ?: ?)?(-?[0-9]{0,4}(\\.[0-9]{0,3})?([eE][+-]?[0-9]{0,4})?|null|\"1\"|\\[1\\])? ?(, ?\"x\" ?: ?1)?\\}?") {
+            if let Some(v) = beacon_value(body.as_bytes()) {
+                prop_assert!(v.is_finite());
+            }
+        }
+
+        #[test]
+        fn a_whole_number_value_is_read_exactly(v in any::<i32>(), padding in 0usize..100) {
+            let body = format!("{{\"value\": {v}, \"pad\": \"{}\"}}", "x".repeat(padding));
+            prop_assert_eq!(beacon_value(body.as_bytes()), Some(f64::from(v)));
+        }
+
+        #[test]
+        fn a_value_is_read_to_within_a_rounding(v in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
+            let body = serde_json::to_vec(&serde_json::json!({ "value": v })).unwrap();
+            let read = beacon_value(&body).unwrap();
+            // Subnormal numbers hold fewer digits: allow a few of their units in the last place.
+            let tolerance = (v.abs() * 1e-15).max(f64::MIN_POSITIVE * 1e-15);
+            prop_assert!((read - v).abs() <= tolerance, "{v} read as {read}");
+        }
+    }
 }

@@ -161,14 +161,24 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// `fill`, for at most `calls` calls: a test fails rather than hangs if a loop keeps asking.
+    pub(super) fn limited(calls: usize, mut fill: impl FnMut(&mut [u8])) -> impl FnMut(&mut [u8]) {
+        let mut left = calls;
+        move |buf: &mut [u8]| {
+            assert!(left > 0, "asked for random bytes more than {calls} times");
+            left -= 1;
+            fill(buf)
+        }
+    }
+
     fn counter_rng() -> impl FnMut(&mut [u8]) {
         let mut n = 0u8;
-        move |buf: &mut [u8]| {
+        limited(100, move |buf: &mut [u8]| {
             for b in buf.iter_mut() {
                 *b = n;
                 n = n.wrapping_add(37);
             }
-        }
+        })
     }
 
     #[test]
@@ -206,28 +216,28 @@ mod tests {
     fn rejection_sampling_skips_biased_bytes() {
         let always_high = |buf: &mut [u8]| buf.fill(250);
         let mut calls = 0;
-        let mut mixed = |buf: &mut [u8]| {
+        let mut mixed = limited(2, |buf: &mut [u8]| {
             calls += 1;
             if calls == 1 {
                 always_high(buf)
             } else {
                 buf.fill(61)
             }
-        };
+        });
         assert_eq!(random_base62(5, &mut mixed), "zzzzz");
     }
 
     #[test]
     fn distinct_random_input_gives_distinct_tokens() {
         let mut seed = 1u64;
-        let mut rng = |buf: &mut [u8]| {
+        let mut rng = limited(10_000, |buf: &mut [u8]| {
             for b in buf.iter_mut() {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 *b = seed as u8;
             }
-        };
+        });
         let tokens: std::collections::HashSet<_> = (0..1_000).map(|_| new_ping_token(&mut rng)).collect();
         assert_eq!(tokens.len(), 1_000);
     }
@@ -305,5 +315,164 @@ mod tests {
         assert!(is_admin_token("s3cret", "s3cret"));
         assert!(!is_admin_token("s3cret", "other"));
         assert!(!is_admin_token("", ""));
+    }
+
+    #[test]
+    fn bytes_from_248_up_are_skipped_so_every_character_is_equally_likely() {
+        let mut calls = 0;
+        let mut fill = limited(2, |buf: &mut [u8]| {
+            calls += 1;
+            buf.fill(if calls == 1 { 248 } else { 247 });
+        });
+        // 248 would be '0' (248 % 62 == 0); 247 is the last byte used, 'z'.
+        assert_eq!(random_base62(5, &mut fill), "zzzzz");
+    }
+
+    #[test]
+    fn ping_key_check_rejects_malformed_strings() {
+        for bad in [
+            "",
+            "pk_",
+            "pk_short",
+            "hb_0123456789abcdefghijkl",
+            "pk_012345678901234567890!",
+            "pk_01234567890123456789012",
+        ] {
+            assert!(!is_ping_key(bad), "{bad:?} accepted");
+        }
+        assert!(is_ping_key("pk_0123456789abcdefghijkl"));
+    }
+
+    #[test]
+    fn basic_credentials_decode_the_plus_and_slash_characters() {
+        // base64("u>?:p~~~?>") uses both of base64's non-alphanumeric characters.
+        assert_eq!(
+            parse_basic("Basic dT4/OnB+fn4/Pg=="),
+            Some(("u>?".into(), "p~~~?>".into()))
+        );
+    }
+
+    #[test]
+    fn base64_with_a_dangling_character_or_three_pads_is_rejected() {
+        assert_eq!(base64_decode("YTpi"), Some(b"a:b".to_vec()));
+        assert_eq!(base64_decode("YTpiO"), None, "a lone sixth of a byte");
+        assert_eq!(base64_decode("YTpiOm=="), Some(b"a:b:".to_vec()));
+        assert_eq!(base64_decode("YTpiOm==="), None, "three pads");
+        assert_eq!(base64_decode("YQ==="), None, "three pads after a short group");
+        assert_eq!(parse_basic("Basic YTpiO"), None);
+    }
+
+    #[test]
+    fn constant_time_eq_sees_differences_that_cancel_out_in_xor() {
+        // b'a' ^ b'b' == b'b' ^ b'a': folding differences with ^ would call these equal.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+        assert!(!constant_time_eq(b"xaab", b"xbba"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Standard base64 with padding, the way HTTP clients write Basic credentials.
+    fn base64_encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let acc = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                out.push(if i <= chunk.len() {
+                    ALPHABET[(acc >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    }
+
+    /// A fill of random bytes that repeats `bytes`, one of which is usable (below 248).
+    fn cycling(mut bytes: Vec<u8>, usable: u8) -> impl FnMut(&mut [u8]) {
+        bytes.push(usable % 248);
+        let mut i = 0;
+        super::tests::limited(1_000, move |buf: &mut [u8]| {
+            for b in buf.iter_mut() {
+                *b = bytes[i % bytes.len()];
+                i += 1;
+            }
+        })
+    }
+
+    fn header_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \t]*(Basic|basic|BASIC|Bearer)[ \t]{0,2}[A-Za-z0-9+/=é!-]{0,12}[ \t]*",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_is_credentials_or_none_without_panicking(header in header_like()) {
+            let _ = parse_basic(&header);
+        }
+
+        #[test]
+        fn any_base64_text_decodes_or_is_rejected(text in "[A-Za-z0-9+/=é_-]{0,16}") {
+            if let Some(bytes) = base64_decode(&text) {
+                prop_assert_eq!(bytes.len(), text.trim_end_matches('=').len() * 3 / 4);
+            }
+        }
+
+        #[test]
+        fn encoded_bytes_decode_to_themselves(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(base64_decode(&base64_encode(&bytes)), Some(bytes.clone()));
+            // Padding is optional.
+            prop_assert_eq!(base64_decode(base64_encode(&bytes).trim_end_matches('=')), Some(bytes));
+        }
+
+        #[test]
+        fn basic_credentials_round_trip(user in "[^:]*", password in any::<String>()) {
+            let header = format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()));
+            prop_assert_eq!(parse_basic(&header), Some((user, password)));
+        }
+
+        #[test]
+        fn any_text_is_a_well_formed_key_or_not(text in prop_oneof![any::<String>(), "(ebk_|hb_|pk_)[A-Za-z0-9_é]{0,50}"]) {
+            if let Some(key) = parse_api_key(&text) {
+                prop_assert_eq!(format!("{API_KEY_PREFIX}{}_{}", key.id, key.secret), text.clone());
+                prop_assert!(key.id.len() == API_KEY_ID_CHARS && key.secret.len() == API_KEY_SECRET_CHARS);
+            }
+            if is_ping_token(&text) || is_ping_key(&text) {
+                prop_assert_eq!(text.len(), 3 + PING_TOKEN_CHARS);
+            }
+        }
+
+        #[test]
+        fn new_secrets_have_their_documented_shape(bytes in prop::collection::vec(any::<u8>(), 0..100), usable in any::<u8>()) {
+            let token = new_ping_token(&mut cycling(bytes.clone(), usable));
+            prop_assert!(is_ping_token(&token) && !is_ping_key(&token));
+            let ping_key = new_ping_key(&mut cycling(bytes.clone(), usable));
+            prop_assert!(is_ping_key(&ping_key) && !is_ping_token(&ping_key));
+            let key = new_api_key(&mut cycling(bytes, usable));
+            let presented = parse_api_key(&key.key).unwrap();
+            prop_assert_eq!(presented.id, key.id.as_str());
+            prop_assert!(presented.matches(&key.secret_hash));
+        }
+
+        #[test]
+        fn constant_time_eq_is_equality(a in prop::collection::vec(any::<u8>(), 0..40), b in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(constant_time_eq(&a, &b), a == b);
+            prop_assert!(constant_time_eq(&a, &a.clone()));
+        }
+
+        #[test]
+        fn the_admin_token_matches_only_itself(presented in any::<String>(), configured in any::<String>()) {
+            prop_assert_eq!(is_admin_token(&presented, &configured), !configured.is_empty() && presented == configured);
+            prop_assert_eq!(is_admin_token(&configured, &configured), !configured.is_empty());
+        }
     }
 }

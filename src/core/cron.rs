@@ -83,10 +83,8 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
             // `5/15` means from 5 to the end, every 15.
             (v, if item.contains('/') { max } else { v })
         };
-        let mut v = lo;
-        while v <= hi {
+        for v in (lo..=hi).step_by(step as usize) {
             bits |= 1 << v;
-            v += step;
         }
     }
     Ok(bits)
@@ -147,7 +145,7 @@ impl CronExpr {
     /// The first firing strictly after `after_ms` (UTC), in `zone`; `None` if none within
     /// eight years (only possible for expressions like "0 0 31 2 *" with a weekday).
     pub fn next_after(&self, after_ms: i64, zone: &dyn Zone) -> Option<i64> {
-        let local_now = after_ms + i64::from(zone.offset_seconds_at(after_ms)) * 1_000;
+        let local_now = after_ms + offset_ms(zone, after_ms);
         let first_day = local_now.div_euclid(86_400_000);
         for day in first_day - 1..first_day + 8 * 366 {
             let (y, m, d) = civil_from_days(day);
@@ -192,14 +190,19 @@ fn max_day(month: u32) -> u32 {
     }
 }
 
+/// The zone's offset at the UTC instant `utc_ms`, in milliseconds.
+fn offset_ms(zone: &dyn Zone, utc_ms: i64) -> i64 {
+    i64::from(zone.offset_seconds_at(utc_ms)) * 1_000
+}
+
 /// The UTC instant of a local wall-clock time (`local_ms` counts local time as if it were
 /// UTC). Ambiguous times (clocks going back) take the earlier instant; times skipped by
 /// clocks going forward are shifted forward by the gap, like the job would run late.
 pub fn local_to_utc(local_ms: i64, zone: &dyn Zone) -> i64 {
     let day = 86_400_000;
-    let before = i64::from(zone.offset_seconds_at(local_ms - day)) * 1_000;
-    let after = i64::from(zone.offset_seconds_at(local_ms + day)) * 1_000;
-    let valid = |offset: i64| i64::from(zone.offset_seconds_at(local_ms - offset)) * 1_000 == offset;
+    let before = offset_ms(zone, local_ms - day);
+    let after = offset_ms(zone, local_ms + day);
+    let valid = |offset: i64| offset_ms(zone, local_ms - offset) == offset;
     match (valid(before), valid(after)) {
         (true, true) => (local_ms - before).min(local_ms - after),
         (true, false) => local_ms - before,
@@ -409,5 +412,254 @@ mod tests {
     #[test]
     fn local_to_utc_handles_fixed_zones() {
         assert_eq!(local_to_utc(3_600_000, &FixedZone(3_600)), 0);
+    }
+
+    #[test]
+    fn thirty_day_months_never_have_a_31st() {
+        for month in [4, 6, 9, 11] {
+            let text = format!("0 0 31 {month} *");
+            assert_eq!(CronExpr::parse(&text).unwrap_err().field, "schedule", "{text}");
+            assert!(CronExpr::parse(&format!("0 0 30 {month} *")).is_ok());
+        }
+        // With a 31-day month beside it, only that month fires.
+        assert_eq!(
+            next("0 0 31 4,5 *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-05-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 31 * *", "2026-09-01T00:00:00Z", &UTC),
+            "2026-10-31T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn yearly_monthly_and_midnight_macros() {
+        let after = "2026-03-15T12:00:00Z";
+        assert_eq!(next("@yearly", after, &UTC), "2027-01-01T00:00:00.000Z");
+        assert_eq!(next("@annually", after, &UTC), "2027-01-01T00:00:00.000Z");
+        assert_eq!(next("@monthly", after, &UTC), "2026-04-01T00:00:00.000Z");
+        assert_eq!(next("@midnight", after, &UTC), "2026-03-16T00:00:00.000Z");
+        assert_eq!(next(" @Daily ", after, &UTC), "2026-03-16T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_step_as_large_as_the_field_and_a_one_value_range_are_valid() {
+        assert_eq!(
+            next("*/59 * * * *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-01T00:59:00.000Z"
+        );
+        assert!(CronExpr::parse("*/60 * * * *").is_err());
+        assert_eq!(
+            next("0 5-5 * * *", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-01T05:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn sunday_as_0_and_7_together_is_still_sunday() {
+        // 2026-01-01 is a Thursday; the next Sunday is the 4th.
+        assert_eq!(
+            next("0 0 * * 0,7", "2026-01-01T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 * * 6-7", "2026-01-03T00:00:00Z", &UTC),
+            "2026-01-04T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn fires_before_1970_too() {
+        assert_eq!(
+            next("0 0 * * *", "1969-12-30T12:00:00Z", &UTC),
+            "1969-12-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 0 1 1 *", "1900-06-01T00:00:00Z", &UTC),
+            "1901-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_firing_skipped_at_the_end_of_a_local_day_runs_after_the_gap() {
+        // America/Nuuk, 2026-03-29: at 01:00Z, 23:00 (-02) on Saturday jumps to 00:00 (-01) on
+        // Sunday, so Saturday's 23:30 does not exist and runs at 00:30 local, 01:30Z. Asked at
+        // 01:10Z (Sunday 00:10 local), the firing still due is Saturday's.
+        let z = zone("America/Nuuk");
+        assert_eq!(
+            next("30 23 * * *", "2026-03-29T01:10:00Z", &z),
+            "2026-03-29T01:30:00.000Z"
+        );
+        assert_eq!(
+            next("30 23 * * *", "2026-03-29T01:30:00Z", &z),
+            "2026-03-30T00:30:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_time_before_a_spring_forward_on_the_same_day_keeps_the_old_offset() {
+        let z = zone("Europe/Berlin"); // 2026-03-29 02:00 CET -> 03:00 CEST
+        assert_eq!(
+            next("30 1 * * *", "2026-03-28T12:00:00Z", &z),
+            "2026-03-29T00:30:00.000Z"
+        );
+        assert_eq!(
+            next("0 9 * * *", "2026-03-28T00:00:00Z", &z),
+            "2026-03-28T08:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_time_after_a_fall_back_on_the_same_day_takes_the_new_offset() {
+        let z = zone("America/New_York"); // 2026-11-01 02:00 EDT -> 01:00 EST
+        assert_eq!(
+            next("30 3 * * *", "2026-11-01T00:00:00Z", &z),
+            "2026-11-01T08:30:00.000Z"
+        );
+        assert_eq!(
+            next("30 23 * * *", "2026-10-31T12:00:00Z", &z),
+            "2026-11-01T03:30:00.000Z"
+        );
+    }
+
+    #[test]
+    fn firings_include_the_end_of_the_range_and_stop_at_the_cap() {
+        let expr = CronExpr::parse("0 * * * *").unwrap();
+        let from = parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        let to = parse_rfc3339("2026-01-01T03:00:00Z").unwrap();
+        assert_eq!(expr.firings(from, to, &UTC, 10).len(), 3, "01, 02 and 03, not 00");
+        assert_eq!(expr.firings(from, to - 1, &UTC, 10).len(), 2);
+        assert_eq!(expr.firings(from, to, &UTC, 2).len(), 2);
+    }
+
+    #[test]
+    fn a_zone_far_west_of_utc_fires_late_in_its_own_local_day() {
+        // 14 hours behind UTC, 21:00 local on 31 December is 11:00Z on 1 January; the 22:00
+        // firing of that local day comes next, not the one of 1 January local.
+        let z = FixedZone(-14 * 3_600);
+        assert_eq!(
+            next("0 22 * * *", "2026-01-01T11:00:00Z", &z),
+            "2026-01-01T12:00:00.000Z"
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::time::properties::api_instant;
+    use proptest::prelude::*;
+
+    /// One item of a field: `*`, a value, a range, each maybe with a step; values a little
+    /// outside the field's range too, and names.
+    fn item(max: u32, names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let value = prop_oneof![
+            (0..=max + 2).prop_map(|v| v.to_string()),
+            // A name of another field ("jan" as a minute) is wrong too.
+            prop::sample::select([names, &["JAN", "SUN"]].concat()).prop_map(|n| n.to_ascii_lowercase()),
+            prop::sample::select(vec!["", "-1", "x", "9999999999", "é"]).prop_map(String::from),
+        ];
+        let range = prop_oneof![
+            Just("*".to_string()),
+            value.clone(),
+            (value.clone(), value).prop_map(|(a, b)| format!("{a}-{b}")),
+        ];
+        (range, prop::option::of(0..=max + 2)).prop_map(|(r, step)| match step {
+            Some(s) => format!("{r}/{s}"),
+            None => r,
+        })
+    }
+
+    fn field(max: u32, names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(item(max, names), 1..=3).prop_map(|items| items.join(","))
+    }
+
+    /// Five fields that are mostly, but not always, valid.
+    fn expression() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (field(59, &[]), field(23, &[]), field(31, &[]), field(12, &MONTH_NAMES), field(7, &DAY_NAMES))
+                .prop_map(|(a, b, c, d, e)| format!("{a} {b} {c} {d} {e}")),
+            1 => prop::sample::select(vec!["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"])
+                .prop_map(String::from),
+            1 => any::<String>(),
+        ]
+    }
+
+    /// Whether `expr` fires at the local wall-clock time `local_ms`.
+    fn fires_at(expr: &CronExpr, local_ms: i64) -> bool {
+        let (y, m, d) = civil_from_days(local_ms.div_euclid(86_400_000));
+        let in_day = local_ms.rem_euclid(86_400_000);
+        in_day % 60_000 == 0
+            && expr.day_matches(y, m, d)
+            && expr.hours & (1 << (in_day / 3_600_000)) != 0
+            && expr.minutes & (1 << (in_day / 60_000 % 60)) != 0
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_a_schedule_error(text in any::<String>()) {
+            if let Err(e) = CronExpr::parse(&text) {
+                prop_assert_eq!(e.field, "schedule");
+            }
+        }
+
+        #[test]
+        fn spacing_and_letter_case_do_not_change_an_expression(text in expression()) {
+            let spaced = format!("  {}\t", text.split(' ').collect::<Vec<_>>().join("  "));
+            prop_assert_eq!(CronExpr::parse(&text), CronExpr::parse(&spaced));
+            // Error messages quote the text as written; the schedule itself is the same.
+            prop_assert_eq!(CronExpr::parse(&text).ok(), CronExpr::parse(&text.to_ascii_uppercase()).ok());
+        }
+
+        #[test]
+        fn an_expression_that_parses_fires_next_at_a_matching_minute(
+            text in expression(),
+            after in api_instant(),
+            offset_min in -14 * 60i32..=14 * 60,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let zone = FixedZone(offset_min * 60);
+            let next = expr.next_after(after, &zone);
+            // Every expression that parses fires at least once in eight years.
+            prop_assert!(next.is_some(), "{text} never fires after {after}");
+            let next = next.unwrap();
+            prop_assert!(next > after && next - after <= 8 * 366 * 86_400_000);
+            prop_assert!(fires_at(&expr, next + i64::from(offset_min) * 60_000), "{text} fired at {next}");
+        }
+
+        #[test]
+        fn no_firing_is_skipped_between_an_instant_and_the_next_firing(
+            text in expression(),
+            after in api_instant(),
+            offset_min in -14 * 60i32..=14 * 60,
+            per_mille in 0i64..1_000,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let zone = FixedZone(offset_min * 60);
+            let next = expr.next_after(after, &zone).unwrap();
+            // Any instant in between has the same next firing.
+            let between = after + (next - after) * per_mille / 1_000;
+            prop_assert_eq!(expr.next_after(between, &zone), Some(next));
+            // And the last minute before it is no firing either.
+            let minute_before = next - 60_000;
+            if minute_before > after {
+                prop_assert!(!fires_at(&expr, minute_before + i64::from(offset_min) * 60_000));
+            }
+        }
+
+        #[test]
+        fn firings_are_increasing_inside_the_range_and_capped(
+            text in expression(),
+            from in api_instant(),
+            hours in 0i64..=72,
+            cap in 0usize..=50,
+        ) {
+            let Ok(expr) = CronExpr::parse(&text) else { return Ok(()) };
+            let to = from + hours * 3_600_000;
+            let fired = expr.firings(from, to, &FixedZone(0), cap);
+            prop_assert!(fired.len() <= cap);
+            prop_assert!(fired.windows(2).all(|w| w[0] < w[1]));
+            prop_assert!(fired.iter().all(|&t| t > from && t <= to));
+        }
     }
 }

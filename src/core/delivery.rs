@@ -8,7 +8,7 @@ const MAX_RETRY_MS: i64 = 3_600_000;
 /// Delay before attempt `attempt + 1`, after `attempt` (1-based) failed: 30 s, 1 min, 2 min,
 /// ... doubling, at most an hour.
 pub fn retry_delay_ms(attempt: i64) -> i64 {
-    let doublings = (attempt - 1).clamp(0, 20) as u32;
+    let doublings = attempt.saturating_sub(1).clamp(0, 20) as u32;
     (FIRST_RETRY_MS << doublings).min(MAX_RETRY_MS)
 }
 
@@ -48,5 +48,27 @@ mod tests {
         assert_eq!(after_attempt(false, 1, 3, 0), AfterAttempt::RetryAt(30_000));
         assert_eq!(after_attempt(false, 3, 3, 0), AfterAttempt::Failed);
         assert_eq!(after_attempt(true, 3, 3, 0), AfterAttempt::Delivered);
+    }
+
+    #[test]
+    fn attempt_numbers_below_one_wait_the_first_delay() {
+        assert_eq!(retry_delay_ms(0), 30_000);
+        assert_eq!(retry_delay_ms(i64::MIN), 30_000);
+        assert_eq!(retry_delay_ms(i64::MAX), 3_600_000);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_attempt_waits_between_30_seconds_and_an_hour_and_never_less_than_before(attempt in any::<i64>()) {
+            let delay = retry_delay_ms(attempt);
+            prop_assert!((FIRST_RETRY_MS..=MAX_RETRY_MS).contains(&delay));
+            prop_assert!(retry_delay_ms(attempt.saturating_add(1)) >= delay);
+        }
     }
 }

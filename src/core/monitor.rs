@@ -402,4 +402,181 @@ mod tests {
             assert!(!is_zone_name(bad), "{bad}");
         }
     }
+
+    const CHANNEL: &str = "6766163a-568d-47b4-a1fa-91a0957e06d4";
+
+    #[test]
+    fn null_clears_a_field_back_to_its_default() {
+        let full = parse(json!({
+            "name": "x", "interval": 600, "grace": 300, "service_id": CHANNEL, "tz": "Europe/Berlin",
+            "enabled": false, "methods": ["POST"], "slug": "nightly", "tags": ["a"], "description": "d",
+            "channels": [CHANNEL], "schedule": "0 3 * * *"
+        }))
+        .unwrap();
+        let cleared = update(
+            full,
+            json!({
+                "service_id": null, "grace": null, "tz": null, "enabled": null, "methods": null,
+                "slug": null, "tags": null, "description": null, "channels": null, "schedule": null
+            }),
+        )
+        .unwrap();
+        let blank = parse(json!({"name": "x", "interval": 600})).unwrap();
+        assert_eq!(cleared, blank);
+        assert_eq!(
+            update(blank, json!({"interval": null})).unwrap_err().field,
+            "interval",
+            "a monitor without a schedule keeps its interval"
+        );
+    }
+
+    #[test]
+    fn limits_are_inclusive() {
+        let tags: Vec<String> = (0..MAX_TAGS).map(|i| format!("t{i}")).collect();
+        let channels: Vec<String> = (0..20).map(|i| format!("{}{i:02}", &CHANNEL[..34])).collect();
+        let at_limit = json!({
+            "name": "x", "interval": 60, "tags": tags, "channels": channels,
+            "description": "d".repeat(MAX_DESCRIPTION_CHARS), "slug": "s".repeat(100), "tz": "A".repeat(64)
+        });
+        let m = parse(at_limit).unwrap();
+        assert_eq!((m.tags.len(), m.channels.map(|c| c.len())), (MAX_TAGS, Some(20)));
+        let long_tag = json!({"name": "x", "interval": 60, "tags": ["é".repeat(MAX_TAG_CHARS)]});
+        assert_eq!(parse(long_tag).unwrap().tags[0].chars().count(), MAX_TAG_CHARS);
+
+        let mut more_tags = tags.clone();
+        more_tags.push("one-more".into());
+        let cases = [
+            (json!({"tags": more_tags}), "tags"),
+            (json!({"tags": ["é".repeat(MAX_TAG_CHARS + 1)]}), "tags"),
+            (json!({"channels": vec![CHANNEL; 21]}), "channels"),
+            (
+                json!({"description": "d".repeat(MAX_DESCRIPTION_CHARS + 1)}),
+                "description",
+            ),
+            (json!({"slug": "s".repeat(101)}), "slug"),
+            (json!({"slug": ""}), "slug"),
+            (json!({"tz": "A".repeat(65)}), "tz"),
+        ];
+        for (extra, field) in cases {
+            let mut body = json!({"name": "x", "interval": 60});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
+        }
+    }
+
+    #[test]
+    fn channel_ids_are_uuids_kept_in_lower_case() {
+        let m = parse(json!({"name": "x", "interval": 60, "channels": [CHANNEL.to_uppercase()]})).unwrap();
+        assert_eq!(m.channels, Some(vec![CHANNEL.to_string()]));
+        let bad = parse(json!({"name": "x", "interval": 60, "channels": [CHANNEL, "nope"]}));
+        assert_eq!(bad.unwrap_err().field, "channels");
+        let bad = parse(json!({"name": "x", "interval": 60, "channels": "all"}));
+        assert_eq!(bad.unwrap_err().field, "channels");
+    }
+
+    #[test]
+    fn a_simple_schedule_without_an_interval_waits_the_minimum() {
+        let mut m = parse(json!({"name": "x", "interval": 600})).unwrap();
+        m.interval_s = None;
+        assert_eq!(
+            m.schedule(),
+            Schedule::Every {
+                interval_s: MIN_INTERVAL_S
+            }
+        );
+    }
+
+    #[test]
+    fn slugs_are_lower_case_letters_digits_dashes_and_underscores() {
+        assert!(is_slug("a-b_c-9"));
+        for bad in ["A", "a b", "a/b", "é", "a.b"] {
+            assert!(!is_slug(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn zone_names_may_hold_plus_and_dash_but_no_spaces_backslashes_or_dot_dot() {
+        assert!(is_zone_name("Etc/GMT-14") && is_zone_name("Etc/GMT+12"));
+        for bad in [
+            "Europe/Berlin ",
+            "Europe\\Berlin",
+            "Europe/../../x",
+            "../x",
+            "Europe/Berlin;",
+        ] {
+            assert!(!is_zone_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn grace_bounds_are_0_seconds_to_365_days() {
+        for grace in [0, 31_536_000] {
+            let m = parse(json!({"name": "x", "interval": 60, "grace": grace})).unwrap();
+            assert_eq!(m.grace_s, grace);
+        }
+        assert_eq!(
+            parse(json!({"name": "x", "interval": 60, "grace": 31_536_001}))
+                .unwrap_err()
+                .field,
+            "grace"
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::validation::properties::json_value;
+    use proptest::prelude::*;
+
+    const FIELDS: [&str; 13] = [
+        "name",
+        "service_id",
+        "interval",
+        "grace",
+        "schedule",
+        "tz",
+        "enabled",
+        "methods",
+        "slug",
+        "tags",
+        "description",
+        "channels",
+        "unknown",
+    ];
+
+    /// Request bodies naming the monitor's fields, with any JSON at all as their values.
+    fn body() -> impl Strategy<Value = Map<String, Value>> {
+        prop::collection::vec((prop::sample::select(FIELDS.to_vec()), json_value()), 0..8)
+            .prop_map(|fields| fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_is_a_monitor_within_its_limits_or_a_field_error(body in body()) {
+            match parse_new_monitor(&body) {
+                Ok(m) => {
+                    prop_assert!(!m.name.is_empty() && m.name.chars().count() <= MAX_NAME_CHARS);
+                    prop_assert!(m.interval_s.is_none_or(|i| (MIN_INTERVAL_S..=MAX_INTERVAL_S).contains(&i)));
+                    prop_assert!((0..=MAX_GRACE_S).contains(&m.grace_s));
+                    prop_assert!(m.cron.is_some() || m.interval_s.is_some());
+                    prop_assert!(m.cron.as_deref().is_none_or(|c| CronExpr::parse(c).is_ok()));
+                    prop_assert!(is_zone_name(&m.tz));
+                    prop_assert!(!m.methods.is_empty() && m.methods.iter().all(|x| PING_METHODS.contains(&x.as_str())));
+                    prop_assert!(m.slug.as_deref().is_none_or(is_slug));
+                    prop_assert!(m.tags.len() <= MAX_TAGS && m.description.chars().count() <= MAX_DESCRIPTION_CHARS);
+                    prop_assert!(m.channels.is_none_or(|c| c.len() <= 20 && c.iter().all(|id| is_uuid(id))));
+                }
+                Err(e) => prop_assert!(FIELDS.contains(&e.field.as_str()), "{e:?}"),
+            }
+        }
+
+        #[test]
+        fn applying_the_same_update_twice_changes_nothing_more(body in body()) {
+            let base = parse_new_monitor(&serde_json::from_value(serde_json::json!({"name": "x", "interval": 60})).unwrap()).unwrap();
+            if let Ok(once) = apply_fields(base, &body) {
+                prop_assert_eq!(apply_fields(once.clone(), &body), Ok(once));
+            }
+        }
+    }
 }

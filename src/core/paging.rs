@@ -54,3 +54,37 @@ mod tests {
         assert_eq!(parse_page(None, Some("1.5"), 50, 100).unwrap_err().field, "limit");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn number_like() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            any::<String>(),
+            " ?[+-]?[0-9]{0,20} ?",
+            any::<i64>().prop_map(|n| n.to_string())
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_is_a_page_in_bounds_or_an_error(page in number_like(), limit in number_like(), max in 1i64..=10_000) {
+            match parse_page(page.as_deref(), limit.as_deref(), max, max) {
+                Ok(p) => {
+                    prop_assert!((1..=1_000_000).contains(&p.page) && (1..=max).contains(&p.limit));
+                    prop_assert!(p.offset() >= 0 && p.offset() < 1_000_000 * max);
+                }
+                Err(e) => prop_assert!(e.field == "page" || e.field == "limit"),
+            }
+        }
+
+        #[test]
+        fn a_written_page_parses_back(page in 1i64..=1_000_000, limit in 1i64..=100) {
+            let parsed = parse_page(Some(&page.to_string()), Some(&limit.to_string()), 50, 100);
+            prop_assert_eq!(parsed.clone(), Ok(Page { page, limit }));
+            prop_assert_eq!(parsed.unwrap().offset(), (page - 1) * limit);
+        }
+    }
+}

@@ -98,14 +98,7 @@ pub struct PendingPing {
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
 pub fn truncate_utf8(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }
 
 /// The last ping in `batch` that carried a value, with its time.
@@ -176,5 +169,36 @@ mod tests {
         assert_eq!(truncate_utf8("héllo", 2), "h");
         assert_eq!(truncate_utf8("héllo", 3), "hé");
         assert_eq!(truncate_utf8("abc", 10), "abc");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn only_the_three_results_are_kinds(result in prop_oneof![any::<String>(), "(tick|success|fail|start|log|TICK)"]) {
+            let expected = ["tick", "success", "fail"].contains(&result.as_str());
+            prop_assert_eq!(PingKind::from_result(&result).is_some(), expected);
+        }
+
+        #[test]
+        fn exit_statuses_are_kinds_only_from_0_to_255(status in prop_oneof![any::<i64>(), -10i64..300]) {
+            let kind = PingKind::from_exit_status(status);
+            prop_assert_eq!(kind.is_some(), (0..=255).contains(&status));
+            prop_assert_eq!(kind == Some(PingKind::Success), status == 0);
+        }
+
+        #[test]
+        fn truncation_keeps_the_longest_whole_character_prefix(text in any::<String>(), max in 0usize..64) {
+            let cut = truncate_utf8(&text, max);
+            prop_assert!(text.starts_with(cut) && cut.len() <= max);
+            // Nothing more fits: the next character would cross `max`.
+            if let Some(next) = text[cut.len()..].chars().next() {
+                prop_assert!(cut.len() + next.len_utf8() > max);
+            }
+        }
     }
 }

@@ -180,4 +180,15 @@ mod tests {
         assert_eq!(back.try_accept(30), Decision::Limited { retry_at: 1_010 });
         assert_eq!(back.in_window(30), 2);
     }
+
+    #[test]
+    fn in_window_counts_only_events_inside_the_window() {
+        let mut w = RateWindow::new(5, 1_000);
+        w.try_accept(100);
+        w.try_accept(600);
+        assert_eq!(w.in_window(1_099), 2);
+        assert_eq!(w.in_window(1_100), 1, "an event exactly one window old has left it");
+        assert_eq!(w.in_window(1_300), 1);
+        assert_eq!(w.in_window(1_600), 0);
+    }
 }

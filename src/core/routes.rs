@@ -210,3 +210,48 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_request_is_found_refused_or_not_found_without_panicking(
+            method in prop_oneof![any::<String>(), "(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH)"],
+            path in prop_oneof![any::<String>(), "(/(v1|api|ping|heartbeat|beet|x|é|)){0,6}/?"],
+        ) {
+            match match_route(&method, &path) {
+                Matched::Found { route, params } => {
+                    let spec_fits = |s: &&RouteSpec| s.route == route && s.method == method && s.path.matches('{').count() == params.len();
+                    prop_assert!(ROUTES.iter().any(|s| spec_fits(&s)));
+                    prop_assert!(params.iter().all(|p| !p.is_empty() && !p.contains('/')));
+                }
+                Matched::MethodNotAllowed { allow } => prop_assert!(!allow.is_empty() && !allow.contains(&method.as_str())),
+                Matched::NotFound => {}
+            }
+        }
+
+        #[test]
+        fn every_route_matches_its_own_paths(
+            index in 0..ROUTES.len(),
+            params in prop::collection::vec("[^/]{1,12}", 4),
+        ) {
+            let spec = ROUTES[index];
+            let mut given = params.iter();
+            let path: Vec<&str> = spec
+                .path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { given.next().unwrap().as_str() } else { segment })
+                .collect();
+            let path = path.join("/");
+            let wanted: Vec<&str> = params.iter().take(spec.path.matches('{').count()).map(String::as_str).collect();
+            // A parameter that spells a literal segment ("keys") may name another route; skip those.
+            let literal = ROUTES.iter().any(|r| r.path.split('/').any(|s| wanted.contains(&s)));
+            if !literal {
+                prop_assert_eq!(match_route(spec.method, &path), Matched::Found { route: spec.route, params: wanted });
+            }
+        }
+    }
+}

@@ -79,4 +79,45 @@ mod tests {
         assert_eq!(runs.finish(Some("0"), 100), None);
         assert_eq!(runs.finish(Some("1"), 100), Some(99));
     }
+
+    #[test]
+    fn a_started_run_stays_open_until_it_finishes() {
+        let mut runs = OpenRuns::default();
+        assert!(runs.is_empty());
+        runs.start(None, 1_000);
+        assert!(!runs.is_empty());
+        runs.finish(None, 2_000);
+        assert!(runs.is_empty());
+    }
+
+    #[test]
+    fn an_end_before_its_start_lasts_zero() {
+        let mut runs = OpenRuns::default();
+        runs.start(Some("a"), 5_000);
+        assert_eq!(runs.finish(Some("a"), 4_000), Some(0));
+    }
+
+    #[test]
+    fn a_restarted_run_id_is_measured_from_its_latest_start() {
+        let mut runs = OpenRuns::default();
+        runs.start(Some("a"), 1_000);
+        runs.start(Some("b"), 1_500);
+        runs.start(Some("a"), 2_000);
+        assert_eq!(runs.finish(Some("a"), 3_000), Some(1_000));
+        assert_eq!(runs.finish(Some("a"), 3_000), None, "one open run per id");
+        assert_eq!(runs.finish(Some("b"), 3_000), Some(1_500));
+    }
+
+    #[test]
+    fn exactly_the_limit_of_open_runs_is_kept() {
+        let mut runs = OpenRuns::default();
+        for i in 0..MAX_OPEN_RUNS {
+            runs.start(Some(&i.to_string()), i as i64);
+        }
+        assert_eq!(
+            runs.finish(Some("0"), 100),
+            Some(100),
+            "the oldest of exactly the limit is kept"
+        );
+    }
 }

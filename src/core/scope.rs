@@ -60,3 +60,18 @@ mod tests {
         assert!(Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn only_a_scope_name_parses_and_it_writes_back(text in prop_oneof![any::<String>(), "(manage|read|ingest|Read| read)"]) {
+            if let Some(scope) = Scope::parse(&text) {
+                prop_assert_eq!(scope.as_str(), text.as_str());
+            }
+        }
+    }
+}

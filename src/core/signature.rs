@@ -44,7 +44,8 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
 
 /// What a receiver does: the signature matches and the timestamp is within `tolerance_s` of now.
 pub fn verify(secret: &str, timestamp: i64, body: &str, signature: &str, now_s: i64, tolerance_s: i64) -> bool {
-    (now_s - timestamp).abs() <= tolerance_s
+    // The timestamp comes from a header: `abs_diff` cannot overflow where `(now - t).abs()` can.
+    u64::try_from(tolerance_s).is_ok_and(|tolerance| now_s.abs_diff(timestamp) <= tolerance)
         && constant_time_eq(sign(secret, timestamp, body).as_bytes(), signature.as_bytes())
 }
 
@@ -92,5 +93,67 @@ mod tests {
             !verify("whsec", 1_001, r#"{"event":"down"}"#, &sig, 1_100, 300),
             "timestamp changed"
         );
+    }
+
+    #[test]
+    fn a_timestamp_at_the_end_of_the_range_is_stale_not_a_panic() {
+        let sig = sign("whsec", i64::MIN, "{}");
+        assert!(!verify("whsec", i64::MIN, "{}", &sig, 1_000, 300));
+        let sig = sign("whsec", i64::MAX, "{}");
+        assert!(!verify("whsec", i64::MAX, "{}", &sig, -1_000, 300));
+    }
+
+    #[test]
+    fn the_tolerance_is_inclusive_both_ways() {
+        let sig = sign("whsec", 1_000, "{}");
+        assert!(verify("whsec", 1_000, "{}", &sig, 1_300, 300));
+        assert!(verify("whsec", 1_000, "{}", &sig, 700, 300));
+        assert!(!verify("whsec", 1_000, "{}", &sig, 1_301, 300));
+        assert!(!verify("whsec", 1_000, "{}", &sig, 699, 300));
+        assert!(
+            !verify("whsec", 1_000, "{}", &sig, 1_000, -1),
+            "a negative tolerance accepts nothing"
+        );
+    }
+
+    #[test]
+    fn a_key_of_exactly_one_block_is_used_as_it_is() {
+        // Python's hmac.new(b"\x0b" * 64, b"edgebeat", "sha256"): only longer keys are hashed first.
+        assert_eq!(
+            hex(&hmac_sha256(&[0x0b; 64], b"edgebeat")),
+            "5a1c2420bc2e494c164568ec13464407c820f24b61da331d101f7b8d5d091d96"
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_timestamps_verify_or_not_without_panicking(
+            timestamp in any::<i64>(),
+            now in any::<i64>(),
+            tolerance in any::<i64>(),
+            signature in any::<String>(),
+        ) {
+            let _ = verify("whsec", timestamp, "{}", &signature, now, tolerance);
+        }
+
+        #[test]
+        fn a_fresh_signature_verifies_and_a_changed_body_does_not(
+            secret in any::<String>(),
+            body in any::<String>(),
+            timestamp in -1_000_000_000_000i64..1_000_000_000_000,
+            age in -300i64..=300,
+        ) {
+            let signature = sign(&secret, timestamp, &body);
+            prop_assert!(verify(&secret, timestamp, &body, &signature, timestamp + age, 300));
+            let changed = format!("{body} ");
+            prop_assert!(!verify(&secret, timestamp, &changed, &signature, timestamp + age, 300));
+            prop_assert!(!verify(&secret, timestamp, &body, &signature, timestamp + 301, 300));
+        }
     }
 }

@@ -22,18 +22,20 @@ pub fn parse_bucket(text: &str) -> Checked<i64> {
             "must be a whole number followed by m, h or d, like 5m, 1h or 7d",
         )
     };
-    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: i64 = digits
+    // Split off the unit as a character: the last byte of "1é" is inside a character.
+    let mut chars = text.chars();
+    let unit_ms = match chars.next_back() {
+        Some('m') => 60_000,
+        Some('h') => 3_600_000,
+        Some('d') => 86_400_000,
+        _ => return Err(invalid()),
+    };
+    let n: i64 = chars
+        .as_str()
         .parse()
         .ok()
         .filter(|n| *n >= 1 && *n <= 100_000)
         .ok_or_else(invalid)?;
-    let unit_ms = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(invalid()),
-    };
     Ok(n * unit_ms)
 }
 
@@ -167,6 +169,13 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_unit_that_is_not_ascii_is_an_invalid_interval_not_a_panic() {
+        for bad in ["1é", "é", "5€", "1h\u{301}", "\u{10FFFF}"] {
+            assert_eq!(parse_bucket(bad).unwrap_err().field, "interval", "{bad:?}");
+        }
+    }
+
     /// Ticks for check-ins every `every` minutes from 0, on a 10-minute schedule.
     fn ticks_for(check_ins_min: &[i64], grace_min: i64, to_min: i64) -> Vec<ExpectedTick> {
         let check_ins: Vec<i64> = check_ins_min.iter().map(|m| m * MIN).collect();
@@ -294,5 +303,214 @@ mod tests {
         let b = bucketize(0, 90 * MIN, HOUR, &[], &[(80 * MIN, PingKind::Success)], 0, 0);
         assert_eq!(b.len(), 2);
         assert_eq!(b[1].run_count, 1);
+    }
+
+    #[test]
+    fn the_largest_bucket_is_100000_units() {
+        assert_eq!(parse_bucket("100000d").unwrap(), 100_000 * 86_400_000);
+        assert_eq!(parse_bucket("100000m").unwrap(), 100_000 * MIN);
+        assert!(parse_bucket("100001m").is_err());
+    }
+
+    /// 2026-01-01T00:00:00Z: a range that does not start at the epoch.
+    const START: i64 = 1_767_225_600_000;
+
+    #[test]
+    fn buckets_of_a_real_range_count_only_what_falls_inside_it() {
+        // Check-ins 5 minutes before the range, in it, exactly at its end and after it.
+        let at = |m: i64| START + m * MIN;
+        let pings = [
+            (at(-5), PingKind::Success),
+            (at(5), PingKind::Success),
+            (at(20), PingKind::Tick),
+            (at(60), PingKind::Success),
+            (at(70), PingKind::Fail),
+        ];
+        let check_ins: Vec<i64> = pings.iter().map(|p| p.0).collect();
+        let ticks = interval_ticks(&check_ins, 10 * MIN, 0, START, at(60));
+        assert_eq!(
+            ticks.iter().map(|t| (t.at - START) / MIN).collect::<Vec<_>>(),
+            [5, 15, 25, 30, 40, 50]
+        );
+        let b = bucketize(START, at(60), 20 * MIN, &ticks, &pings, 0, at(120));
+        let bucket = |m: i64, tick_count, run_count, complete_count, fail_count| Bucket {
+            start: at(m),
+            tick_count,
+            run_count,
+            complete_count,
+            fail_count,
+        };
+        assert_eq!(
+            b,
+            [bucket(0, 2, 1, 1, 1), bucket(20, 2, 1, 1, 1), bucket(40, 2, 0, 0, 2)]
+        );
+    }
+
+    #[test]
+    fn a_ping_at_the_start_of_the_range_counts_and_one_at_its_end_does_not() {
+        let pings = [(START, PingKind::Success), (START + HOUR, PingKind::Fail)];
+        let b = bucketize(START, START + HOUR, 30 * MIN, &[], &pings, 0, START);
+        assert_eq!(
+            b.iter().map(|b| (b.run_count, b.fail_count)).collect::<Vec<_>>(),
+            [(1, 0), (0, 0)]
+        );
+    }
+
+    #[test]
+    fn a_check_in_exactly_at_the_deadline_meets_the_tick() {
+        // Due at 10 with 2 minutes of grace; the check-in at 12 answers it and anchors 22.
+        let check_ins = [0, 12 * MIN];
+        let ticks = interval_ticks(&check_ins, 10 * MIN, 2 * MIN, 0, 30 * MIN);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [10, 22]);
+        let pings = [(0, PingKind::Success), (12 * MIN, PingKind::Success)];
+        let b = bucketize(0, 30 * MIN, 30 * MIN, &ticks[..1], &pings, 2 * MIN, HOUR);
+        assert_eq!((b[0].complete_count, b[0].fail_count), (1, 0));
+    }
+
+    #[test]
+    fn a_tick_is_missed_only_once_its_deadline_has_passed() {
+        let ticks = ticks_for(&[0], 5, 11);
+        assert_eq!(ticks.len(), 1, "due at 10");
+        let at_deadline = bucketize(0, HOUR, HOUR, &ticks, &[(0, PingKind::Success)], 5 * MIN, 15 * MIN);
+        assert_eq!((at_deadline[0].tick_count, at_deadline[0].fail_count), (1, 0));
+        let after = bucketize(0, HOUR, HOUR, &ticks, &[(0, PingKind::Success)], 5 * MIN, 15 * MIN + 1);
+        assert_eq!(after[0].fail_count, 1);
+    }
+
+    #[test]
+    fn a_tick_exactly_at_the_start_of_the_range_is_expected() {
+        let ticks = interval_ticks(&[0], 10 * MIN, 0, 10 * MIN, 30 * MIN);
+        assert_eq!(ticks.iter().map(|t| t.at / MIN).collect::<Vec<_>>(), [10, 20]);
+    }
+
+    #[test]
+    fn at_most_max_ticks_are_expected() {
+        let ticks = interval_ticks(&[0], MIN, 0, 0, (MAX_TICKS as i64 + 10) * MIN);
+        assert_eq!(ticks.len(), MAX_TICKS);
+    }
+
+    #[test]
+    fn a_lone_cron_firing_expects_a_ping_in_the_day_before_it() {
+        assert_eq!(
+            firing_ticks(&[START]),
+            [ExpectedTick {
+                at: START,
+                window_start: START - 24 * HOUR
+            }]
+        );
+    }
+
+    #[test]
+    fn a_fail_ping_that_answers_no_tick_is_still_a_failure() {
+        let b = bucketize(
+            0,
+            HOUR,
+            HOUR,
+            &[],
+            &[(MIN, PingKind::Fail), (2 * MIN, PingKind::Fail)],
+            0,
+            HOUR,
+        );
+        assert_eq!((b[0].run_count, b[0].fail_count), (2, 2));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::time::properties::api_instant;
+    use proptest::prelude::*;
+
+    const UNITS: [(char, i64); 3] = [('m', 60_000), ('h', 3_600_000), ('d', 86_400_000)];
+
+    fn check_in_kind() -> impl Strategy<Value = PingKind> {
+        prop::sample::select(vec![
+            PingKind::Tick,
+            PingKind::Success,
+            PingKind::Fail,
+            PingKind::Start,
+            PingKind::Log,
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_interval_text_is_a_bucket_or_an_interval_error(text in any::<String>()) {
+            match parse_bucket(&text) {
+                Ok(ms) => prop_assert!((60_000..=100_000 * 86_400_000).contains(&ms)),
+                Err(e) => prop_assert_eq!(e.field, "interval"),
+            }
+        }
+
+        #[test]
+        fn interval_shaped_text_is_a_bucket_or_an_interval_error(text in "[+-]?[0-9]{0,8}[mhdwé€ ]?[mhd]?") {
+            match parse_bucket(&text) {
+                Ok(ms) => prop_assert!((60_000..=100_000 * 86_400_000).contains(&ms) && ms % 60_000 == 0),
+                Err(e) => prop_assert_eq!(e.field, "interval"),
+            }
+        }
+
+        #[test]
+        fn a_written_interval_parses_to_its_length(n in 1i64..=100_000, unit in prop::sample::select(UNITS.to_vec())) {
+            prop_assert_eq!(parse_bucket(&format!("{n}{}", unit.0)), Ok(n * unit.1));
+        }
+
+        #[test]
+        fn buckets_tile_the_range_and_count_only_what_is_in_it(
+            start in api_instant(),
+            unit in prop::sample::select(UNITS.to_vec()),
+            n in 1i64..=100,
+            length_per_mille in 1i64..=1_000,
+            buckets_wanted in 1i64..=20,
+            interval_min in 1i64..=120,
+            grace_min in 0i64..=120,
+            pings in prop::collection::vec((0i64..=1_000, check_in_kind()), 0..40),
+            now_per_mille in 0i64..=1_200,
+        ) {
+            let bucket_ms = n * unit.1;
+            let end = start + (bucket_ms * buckets_wanted * length_per_mille / 1_000).max(1);
+            let span = end - start;
+            // Pings from a little before the range to a little after it, sorted.
+            let mut pings: Vec<(i64, PingKind)> = pings
+                .into_iter()
+                .map(|(per_mille, kind)| (start - span / 10 + span * 12 / 10 * per_mille / 1_000, kind))
+                .collect();
+            pings.sort_by_key(|p| p.0);
+            let check_ins: Vec<i64> = pings.iter().filter(|p| p.1.is_check_in()).map(|p| p.0).collect();
+            let (interval_ms, grace_ms) = (interval_min * 60_000, grace_min * 60_000);
+            let ticks = interval_ticks(&check_ins, interval_ms, grace_ms, start, end);
+            let now = start + span * now_per_mille / 1_000;
+            let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
+
+            prop_assert_eq!(buckets.len() as i64, (span + bucket_ms - 1) / bucket_ms);
+            for (i, b) in buckets.iter().enumerate() {
+                prop_assert_eq!(b.start, start + i as i64 * bucket_ms);
+                prop_assert!(b.complete_count <= b.tick_count);
+                prop_assert!(b.fail_count <= b.tick_count + b.run_count);
+            }
+            let in_range = |t: i64| t >= start && t < end;
+            let sum = |f: fn(&Bucket) -> u32| buckets.iter().map(f).sum::<u32>() as usize;
+            prop_assert_eq!(sum(|b| b.run_count), check_ins.iter().filter(|&&t| in_range(t)).count());
+            prop_assert_eq!(sum(|b| b.tick_count), ticks.len());
+            prop_assert!(sum(|b| b.complete_count) <= check_ins.len());
+            for t in &ticks {
+                prop_assert!(in_range(t.at) && t.window_start < t.at);
+            }
+        }
+
+        #[test]
+        fn firing_ticks_open_each_window_at_the_previous_firing(mut firings in prop::collection::vec(api_instant(), 0..30)) {
+            firings.sort_unstable();
+            firings.dedup();
+            let ticks = firing_ticks(&firings);
+            prop_assert_eq!(ticks.len(), firings.len());
+            for (i, t) in ticks.iter().enumerate() {
+                prop_assert_eq!(t.at, firings[i]);
+                prop_assert!(t.window_start < t.at);
+                if i > 0 {
+                    prop_assert_eq!(t.window_start, firings[i - 1]);
+                }
+            }
+        }
     }
 }

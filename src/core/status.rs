@@ -328,10 +328,187 @@ mod tests {
         assert_eq!((s.status, s.next_due_at), (Status::Up, Some(10 * MIN)));
     }
 
+    /// A state whose clock can next move it, and a copy moved to `now`.
+    fn moved(state: &State, now: i64) -> State {
+        let mut s = state.clone();
+        s.on_clock(now, GRACE);
+        s
+    }
+
+    #[test]
+    fn check_at_is_the_first_instant_the_clock_moves_the_state() {
+        let (up, _) = pinged(&[(0, PingKind::Success)]);
+        let (started, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
+        let grace = moved(&up, 11 * MIN);
+        assert_eq!(
+            [&up, &started, &grace].map(|s| s.status),
+            [Status::Up, Status::Started, Status::Grace]
+        );
+        for state in [up, started, grace] {
+            let at = state.check_at(GRACE).unwrap();
+            assert_eq!(moved(&state, at - 1), state, "{state:?} moved before {at}");
+            assert_ne!(moved(&state, at).status, state.status, "{state:?} still at {at}");
+        }
+    }
+
+    #[test]
+    fn the_last_instant_of_grace_is_grace_and_the_next_is_down() {
+        let (up, _) = pinged(&[(0, PingKind::Success)]);
+        let mut s = up.clone();
+        assert!(s.on_clock(12 * MIN, GRACE).is_empty());
+        assert_eq!(s.status, Status::Grace);
+        let flips = s.on_clock(12 * MIN + 1, GRACE);
+        assert_eq!((flips.len(), s.status), (1, Status::Down));
+        assert_eq!(flips[0].at, 12 * MIN, "stamped at the deadline, not when seen");
+    }
+
+    #[test]
+    fn a_run_may_take_exactly_the_grace_and_not_a_moment_more() {
+        let (started, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
+        let mut s = started.clone();
+        assert!(s.on_clock(7 * MIN, GRACE).is_empty());
+        assert_eq!(s.status, Status::Started);
+        assert_eq!(s.on_clock(7 * MIN + 1, GRACE)[0].at, 7 * MIN);
+        assert_eq!((s.status, s.started_at), (Status::Down, None));
+    }
+
+    #[test]
+    fn a_ping_at_the_first_instant_past_the_deadline_is_not_late() {
+        // Due at 10 min, grace until 12: a ping at 12 min + 1 ms ends grace before the clock
+        // could call it down, so no flips.
+        let (s, flips) = pinged(&[(0, PingKind::Success), (12 * MIN + 1, PingKind::Success)]);
+        assert!(flips.is_empty(), "{flips:?}");
+        assert_eq!(s.status, Status::Up);
+        let (_, flips) = pinged(&[(0, PingKind::Success), (12 * MIN + 2, PingKind::Success)]);
+        assert_eq!(flips.len(), 2, "one millisecond later it was down first");
+    }
+
+    #[test]
+    fn a_ping_at_the_instant_already_applied_is_not_applied_again() {
+        let (mut s, _) = pinged(&[(0, PingKind::Success), (MIN, PingKind::Success)]);
+        assert!(s
+            .on_pings(&[(MIN, PingKind::Fail)], GRACE, &EVERY_10_MIN, &FixedZone(0))
+            .is_empty());
+        assert_eq!(s.status, Status::Up);
+    }
+
+    #[test]
+    fn a_start_on_a_down_monitor_keeps_it_down() {
+        let (s, _) = pinged(&[(0, PingKind::Fail), (MIN, PingKind::Start)]);
+        assert_eq!((s.status, s.started_at), (Status::Down, Some(MIN)));
+    }
+
+    #[test]
+    fn only_moves_into_or_out_of_down_are_flips() {
+        let (_, flips) = pinged(&[
+            (0, PingKind::Start),
+            (MIN, PingKind::Success),
+            (2 * MIN, PingKind::Fail),
+            (3 * MIN, PingKind::Fail),
+            (4 * MIN, PingKind::Start),
+            (5 * MIN, PingKind::Tick),
+        ]);
+        let moves: Vec<(Status, Status, i64)> = flips.iter().map(|f| (f.from, f.to, f.at / MIN)).collect();
+        assert_eq!(moves, [(Status::Up, Status::Down, 2), (Status::Down, Status::Up, 5)]);
+    }
+
+    #[test]
+    fn a_monitor_that_never_pinged_never_goes_down_or_up_by_the_clock() {
+        let mut s = State::new_monitor();
+        s.started_at = Some(0);
+        assert!(s.on_clock(i64::from(u32::MAX), GRACE).is_empty());
+        assert_eq!(s.status, Status::New);
+    }
+
     #[test]
     fn statuses_round_trip() {
         for st in [Status::New, Status::Up, Status::Grace, Status::Down, Status::Started] {
             assert_eq!(Status::parse(st.as_str()), Some(st));
+            assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
+        }
+        assert_eq!(Status::parse("UP"), None);
+        assert_eq!(Status::parse(""), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::core::cron::FixedZone;
+    use proptest::prelude::*;
+
+    fn kind() -> impl Strategy<Value = PingKind> {
+        prop::sample::select(vec![
+            PingKind::Tick,
+            PingKind::Success,
+            PingKind::Fail,
+            PingKind::Start,
+            PingKind::Log,
+        ])
+    }
+
+    fn pings() -> impl Strategy<Value = Vec<(i64, PingKind)>> {
+        prop::collection::vec((0i64..3_600_000, kind()), 0..12)
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_status_only_if_it_is_a_status_name(text in prop_oneof![any::<String>(), "(new|up|grace|down|started|Up)"]) {
+            if let Some(status) = Status::parse(&text) {
+                prop_assert_eq!(status.as_str(), text.as_str());
+            }
+        }
+
+        #[test]
+        fn the_clock_moves_a_state_first_at_check_at(
+            pings in pings(),
+            interval_s in 60i64..=1_800,
+            grace_ms in 0i64..=600_000,
+            probe in 0i64..7_200_000,
+        ) {
+            let schedule = Schedule::Every { interval_s };
+            let mut state = State::new_monitor();
+            state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            let moved = |now: i64| {
+                let mut s = state.clone();
+                s.on_clock(now, grace_ms);
+                s
+            };
+            match state.check_at(grace_ms) {
+                Some(at) => {
+                    prop_assert_eq!(moved(at - 1), state.clone());
+                    prop_assert_ne!(moved(at).status, state.status);
+                }
+                None => prop_assert_eq!(moved(probe.max(state.last_signal_at.unwrap_or(0))), state.clone()),
+            }
+        }
+
+        #[test]
+        fn flips_alternate_into_and_out_of_down_and_replaying_adds_none(
+            pings in pings(),
+            sweeps in prop::collection::vec(0i64..7_200_000, 0..4),
+            grace_ms in 0i64..=600_000,
+        ) {
+            let schedule = Schedule::Every { interval_s: 600 };
+            let mut state = State::new_monitor();
+            let mut flips = state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            let last = state.last_signal_at;
+            // Sweeps come after the pings they follow, in order.
+            let mut sweeps: Vec<i64> = sweeps.into_iter().filter(|&t| last.is_none_or(|last| t >= last)).collect();
+            sweeps.sort_unstable();
+            for now in sweeps {
+                flips.extend(state.on_clock(now, grace_ms));
+            }
+            for pair in flips.windows(2) {
+                // Into down, out of down, into down...: up and grace may pass between flips unseen.
+                prop_assert!(pair[0].to == Status::Down && pair[1].from == Status::Down
+                    || pair[0].from == Status::Down && pair[1].to == Status::Down);
+                prop_assert!(pair[0].at <= pair[1].at);
+            }
+            prop_assert!(flips.iter().all(|f| (f.from == Status::Down) != (f.to == Status::Down)));
+            let before = state.clone();
+            prop_assert!(state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0)).is_empty());
+            prop_assert_eq!(state, before);
         }
     }
 }

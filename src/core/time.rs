@@ -159,4 +159,197 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), days);
         }
     }
+
+    #[test]
+    fn leap_years_follow_the_gregorian_rules() {
+        for leap in ["2000-02-29T00:00:00Z", "2024-02-29T00:00:00Z", "1600-02-29T00:00:00Z"] {
+            assert!(parse_rfc3339(leap).is_some(), "{leap}");
+        }
+        for common in ["1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2023-02-29T00:00:00Z"] {
+            assert_eq!(parse_rfc3339(common), None, "{common}");
+        }
+    }
+
+    #[test]
+    fn thirty_day_months_have_no_31st() {
+        for month in [4, 6, 9, 11] {
+            assert!(parse_rfc3339(&format!("2025-{month:02}-30T00:00:00Z")).is_some());
+            assert_eq!(
+                parse_rfc3339(&format!("2025-{month:02}-31T00:00:00Z")),
+                None,
+                "month {month}"
+            );
+        }
+        for month in [1, 3, 5, 7, 8, 10, 12] {
+            assert!(
+                parse_rfc3339(&format!("2025-{month:02}-31T00:00:00Z")).is_some(),
+                "month {month}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_field_is_checked_against_its_range() {
+        for bad in [
+            "2025-00-10T00:00:00Z",
+            "2025-07-00T00:00:00Z",
+            "2025-07-32T00:00:00Z",
+            "2025-07-21T00:60:00Z",
+            "2025-07-21T00:00:61Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_rfc3339("2025-12-31T23:59:59Z"), Some(1_767_225_599_000));
+        // A leap second reads as the last second of its minute.
+        assert_eq!(
+            parse_rfc3339("2016-12-31T23:59:60Z"),
+            parse_rfc3339("2016-12-31T23:59:59Z")
+        );
+    }
+
+    #[test]
+    fn every_separator_is_checked() {
+        for bad in [
+            "2025/07-21T10:25:00Z",
+            "2025-07/21T10:25:00Z",
+            "2025-07-21X10:25:00Z",
+            "2025-07-21T10-25:00Z",
+            "2025-07-21T10:25-00Z",
+            "2025-07-21T10:25:00+02-00",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+        let utc = Some(1_753_093_500_000);
+        assert_eq!(parse_rfc3339("2025-07-21t10:25:00z"), utc);
+        assert_eq!(parse_rfc3339("2025-07-21 10:25:00Z"), utc);
+    }
+
+    #[test]
+    fn negative_and_half_hour_offsets_are_west_and_east_of_utc() {
+        let utc = Some(1_753_093_500_000); // 2025-07-21T10:25:00Z
+        assert_eq!(parse_rfc3339("2025-07-21T05:55:00-04:30"), utc);
+        assert_eq!(parse_rfc3339("2025-07-21T15:55:00+05:30"), utc);
+        assert_eq!(parse_rfc3339("2025-07-21T10:25:00-00:00"), utc);
+        assert_eq!(parse_rfc3339("2025-07-22T10:24:00+23:59"), utc);
+        assert_eq!(parse_rfc3339("2025-07-20T10:26:00-23:59"), utc);
+        for bad in [
+            "2025-07-21T10:25:00+24:00",
+            "2025-07-21T10:25:00+00:60",
+            "2025-07-21T10:25:00+0a:00",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fractions_keep_milliseconds_and_drop_the_rest() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.1Z"), Some(100));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.12Z"), Some(120));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.999999Z"), Some(999));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), Some(-500));
+    }
+
+    #[test]
+    fn formats_every_field_of_an_instant() {
+        // 2001-02-03T04:05:06.007Z: no two fields alike.
+        let ms = parse_rfc3339("2001-02-03T04:05:06.007Z").unwrap();
+        assert_eq!(ms, 981_173_106_007);
+        assert_eq!(format_rfc3339(ms), "2001-02-03T04:05:06.007Z");
+        assert_eq!(format_rfc3339(-62_135_596_800_000), "0001-01-01T00:00:00.000Z");
+        assert_eq!(format_rfc3339(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn civil_dates_of_known_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1600, 1, 1), -135_140);
+        assert_eq!(civil_from_days(-135_140), (1600, 1, 1));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The earliest and latest instants `parse_rfc3339` can give: years 0000 to 9999, with
+    /// the widest offsets (+23:59 and -23:59) and a leap second read as :59.999.
+    pub(crate) const EARLIEST_MS: i64 = -62_167_219_200_000 - (23 * 60 + 59) * 60_000;
+    pub(crate) const LATEST_MS: i64 = 253_402_300_799_999 + (23 * 60 + 59) * 60_000;
+
+    /// Any instant an API request can name.
+    pub(crate) fn api_instant() -> impl Strategy<Value = i64> {
+        EARLIEST_MS..=LATEST_MS
+    }
+
+    /// Strings shaped like RFC 3339 date-times, valid or not, to reach every branch.
+    fn near_rfc3339() -> impl Strategy<Value = String> {
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,12})?([Zz]|[+-][0-9]{2}:[0-9]{2}|[+-][0-9é:]{1,6})?"
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_rejected_without_panicking(text in any::<String>()) {
+            if let Some(ms) = parse_rfc3339(&text) {
+                prop_assert!((EARLIEST_MS..=LATEST_MS).contains(&ms));
+            }
+        }
+
+        #[test]
+        fn date_shaped_text_parses_within_the_api_range(text in near_rfc3339()) {
+            if let Some(ms) = parse_rfc3339(&text) {
+                prop_assert!((EARLIEST_MS..=LATEST_MS).contains(&ms), "{text} -> {ms}");
+            }
+        }
+
+        #[test]
+        fn date_shaped_text_with_a_character_swapped_does_not_panic(
+            text in near_rfc3339(),
+            at in 0usize..40,
+            c in any::<char>(),
+        ) {
+            let mut chars: Vec<char> = text.chars().collect();
+            let at = at.min(chars.len());
+            chars.insert(at, c);
+            let text: String = chars.into_iter().collect();
+            let _ = parse_rfc3339(&text);
+        }
+
+        #[test]
+        fn a_formatted_instant_parses_back_to_itself(ms in -62_167_219_200_000i64..=253_402_300_799_999) {
+            prop_assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms));
+        }
+
+        #[test]
+        fn an_offset_moves_the_instant_by_exactly_that_much(
+            ms in 0i64..=253_402_300_799_999 - 86_400_000,
+            east in any::<bool>(),
+            hh in 0i64..=23,
+            mm in 0i64..=59,
+        ) {
+            // The same wall-clock text with an offset names the instant that much earlier (east).
+            let wall = format_rfc3339(ms);
+            let sign = if east { '+' } else { '-' };
+            let with_offset = format!("{}{sign}{hh:02}:{mm:02}", &wall[..wall.len() - 1]);
+            let offset_ms = (hh * 60 + mm) * 60_000 * if east { 1 } else { -1 };
+            prop_assert_eq!(parse_rfc3339(&with_offset), Some(ms - offset_ms));
+        }
+
+        #[test]
+        fn any_instant_formats_without_panicking(ms in any::<i64>()) {
+            let text = format_rfc3339(ms);
+            prop_assert!(text.ends_with('Z'));
+        }
+
+        #[test]
+        fn days_and_civil_dates_round_trip(days in -1_000_000_000i64..=1_000_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            prop_assert!((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d));
+            prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
 }

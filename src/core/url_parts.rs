@@ -21,22 +21,21 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decodes `+` and `%XX`; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
 pub fn form_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let [b, tail @ ..] = rest {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, after @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
-                    i += 2;
+                    rest = after;
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            _ => out.push(*b),
         }
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -98,8 +97,107 @@ mod tests {
     }
 
     #[test]
+    fn origin_trusts_the_first_scheme_separator_even_in_a_relative_url() {
+        assert_eq!(origin("/ping/x"), "");
+        // Not an absolute URL, yet "://" in its query makes one up; the runtime only ever
+        // hands absolute URLs in, where the first "://" ends the scheme.
+        assert_eq!(origin("/p?next=https://h/x"), "/p?next=https://h");
+    }
+
+    #[test]
     fn no_query_no_pairs() {
         assert!(query_pairs("https://h/p").is_empty());
         assert!(query_pairs("https://h/p?").is_empty());
+    }
+
+    #[test]
+    fn lower_case_escapes_decode_like_upper_case_ones() {
+        assert_eq!(form_decode("%c3%a9t%C3%A9"), "été");
+        assert_eq!(form_decode("%2f%2F%3a%7e%7E"), "//:~~");
+        assert_eq!(form_decode("%fa%FA"), form_decode("%FA%fa"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every byte as `%XX`, so decoding must give the text back exactly.
+    fn percent_encode_all(s: &str) -> String {
+        s.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    /// URL-ish text: schemes, hosts, paths, queries and fragments, with stray escapes.
+    fn url_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "([a-z]{1,5}://)?[a-zé0-9.:]{0,12}(/[a-zé%0-9+]{0,6}){0,3}(\\?([a-z%0-9+=&é]{0,8}){0,4})?(#[a-z?&=]{0,5})?",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_origin_is_a_prefix_of_the_url(url in url_like()) {
+            let o = origin(&url);
+            prop_assert!(url.starts_with(o));
+            prop_assert!(o.is_empty() || o.contains("://"));
+            // For a URL that starts with a scheme, as the runtime's always do, the origin stops
+            // at the host. (A relative URL with "://" later on gets a longer one: see
+            // docs/reliability-core.md.)
+            let scheme_len = url.find("://").unwrap_or(0);
+            let has_scheme = scheme_len > 0
+                && url[..scheme_len].bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+            if has_scheme {
+                prop_assert!(!o.contains(['?', '#']) && !o[scheme_len + 3..].contains('/'));
+            }
+        }
+
+        #[test]
+        fn an_origin_is_scheme_and_host(
+            scheme in "[a-z][a-z0-9+.-]{0,8}",
+            host in "[a-zA-Z0-9.:\\[\\]é-]{0,20}",
+            rest in prop::option::of("[/?#][^ ]{0,20}"),
+        ) {
+            let url = format!("{scheme}://{host}{}", rest.unwrap_or_default());
+            prop_assert_eq!(origin(&url), format!("{scheme}://{host}"));
+        }
+
+        #[test]
+        fn decoding_any_text_does_not_panic(text in any::<String>()) {
+            let decoded = form_decode(&text);
+            // Only escapes shrink the text; a plus stays one byte.
+            prop_assert!(decoded.chars().count() <= text.chars().count());
+        }
+
+        #[test]
+        fn text_without_escapes_decodes_to_itself(text in "[^%+]*") {
+            prop_assert_eq!(form_decode(&text), text);
+        }
+
+        #[test]
+        fn percent_encoded_text_decodes_to_itself(text in any::<String>()) {
+            prop_assert_eq!(form_decode(&percent_encode_all(&text)), text);
+        }
+
+        #[test]
+        fn query_pairs_of_any_url_do_not_panic(url in url_like()) {
+            for (name, value) in query_pairs(&url) {
+                prop_assert!(!name.is_empty() || !value.is_empty() || url.contains('='));
+            }
+        }
+
+        #[test]
+        fn encoded_pairs_come_back_in_order(
+            pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..6),
+            fragment in prop::option::of("[^ ]{0,10}"),
+        ) {
+            let query: Vec<String> = pairs
+                .iter()
+                .map(|(n, v)| format!("{}={}", percent_encode_all(n), percent_encode_all(v)))
+                .collect();
+            let url = format!("https://h.example/p?{}{}", query.join("&"), fragment.map(|f| format!("#{f}")).unwrap_or_default());
+            prop_assert_eq!(query_pairs(&url), pairs);
+        }
     }
 }

@@ -186,4 +186,134 @@ mod tests {
         assert!(!is_uuid("6766163a568d47b4a1fa91a0957e06d4"));
         assert!(!is_uuid("6766163a-568d-47b4-a1fa-91a0957e06dz"));
     }
+
+    #[test]
+    fn text_of_exactly_the_limit_is_accepted() {
+        let o = obj(json!({"name": "abcde", "wide": "ééééé"}));
+        assert_eq!(required_text(&o, "name", 5).unwrap(), "abcde");
+        assert_eq!(required_text(&o, "wide", 5).unwrap(), "ééééé", "characters, not bytes");
+        assert!(required_text(&o, "name", 4).is_err());
+    }
+
+    #[test]
+    fn floats_from_9e15_up_are_not_trusted_as_whole_numbers() {
+        // Near 2^53 a float no longer holds every whole number; written as an integer it is exact.
+        let o = obj(json!({"float": 9e15, "below": 8.9e15, "integer": 9_000_000_000_000_000i64}));
+        assert_eq!(
+            optional_integer(&o, "float", 0, i64::MAX).unwrap_err().message,
+            "must be a whole number"
+        );
+        assert_eq!(
+            optional_integer(&o, "below", 0, i64::MAX).unwrap(),
+            Some(8_900_000_000_000_000)
+        );
+        assert_eq!(
+            optional_integer(&o, "integer", 0, i64::MAX).unwrap(),
+            Some(9_000_000_000_000_000)
+        );
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON value, a few levels deep, with numbers of every kind.
+    pub(crate) fn json_value() -> impl Strategy<Value = Value> {
+        let number = prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            (-100_000i64..100_000).prop_map(Value::from),
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            number,
+            any::<String>().prop_map(Value::String),
+            "[ a-z0-9*/,-]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_an_object_or_a_body_error(body in prop::collection::vec(any::<u8>(), 0..200)) {
+            match object(&body) {
+                Ok(_) => prop_assert!(matches!(serde_json::from_slice(&body), Ok(Value::Object(_)))),
+                Err(e) => prop_assert_eq!(e.field, "body"),
+            }
+        }
+
+        #[test]
+        fn any_json_value_round_trips_through_object(value in json_value()) {
+            let body = serde_json::to_vec(&value).unwrap();
+            match (&value, object(&body)) {
+                // Keys only: serde_json may read a float back one unit in the last place off.
+                (Value::Object(map), Ok(parsed)) => prop_assert!(parsed.keys().eq(map.keys())),
+                (Value::Object(_), Err(e)) => prop_assert!(false, "{e:?}"),
+                (_, parsed) => prop_assert!(parsed.is_err()),
+            }
+        }
+
+        #[test]
+        fn deep_nesting_is_an_error_not_a_stack_overflow(depth in 1usize..4_000, open in prop::sample::select(vec!['[', '{'])) {
+            let body: String = std::iter::repeat_n(if open == '[' { "[" } else { "{\"a\":" }, depth).collect();
+            prop_assert!(object(body.as_bytes()).is_err());
+        }
+
+        #[test]
+        fn checked_fields_stay_within_their_bounds(
+            value in json_value(),
+            min in -1_000i64..1_000,
+            width in 0i64..1_000_000,
+            max_chars in 0usize..20,
+        ) {
+            let obj: Map<String, Value> = [("f".to_string(), value)].into_iter().collect();
+            if let Ok(Some(v)) = optional_integer(&obj, "f", min, min + width) {
+                prop_assert!((min..=min + width).contains(&v));
+            }
+            if let Ok(Some(s)) = optional_text(&obj, "f", max_chars) {
+                prop_assert!(!s.is_empty() && s.chars().count() <= max_chars && s.trim() == s);
+                prop_assert!(!s.chars().any(char::is_control));
+            }
+            let _ = optional_bool(&obj, "f");
+            for result in [optional_integer(&obj, "f", min, min + width).map(|_| ()), optional_text(&obj, "f", max_chars).map(|_| ()), optional_bool(&obj, "f").map(|_| ())] {
+                if let Err(e) = result {
+                    prop_assert_eq!(e.field, "f");
+                }
+            }
+        }
+
+        #[test]
+        fn any_text_is_or_is_not_a_uuid_or_webhook_url(text in any::<String>()) {
+            if is_uuid(&text) {
+                prop_assert_eq!(text.len(), 36);
+            }
+            if is_webhook_url(&text) {
+                prop_assert!(text.starts_with("http://") || text.starts_with("https://"));
+            }
+        }
+
+        #[test]
+        fn formatted_uuids_are_uuids(bytes in any::<[u8; 16]>()) {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let uuid = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+            prop_assert!(is_uuid(&uuid));
+            prop_assert!(!is_uuid(&uuid.replace('-', "")));
+        }
+
+        #[test]
+        fn webhook_urls_need_a_host(host in "[a-z0-9.-]{1,20}", path in "(/[a-z0-9?=&]{0,10}){0,3}") {
+            let (https, http, ftp) = (format!("https://{host}{path}"), format!("http://{host}{path}"), format!("ftp://{host}{path}"));
+            prop_assert!(is_webhook_url(&https) && is_webhook_url(&http) && !is_webhook_url(&ftp));
+        }
+    }
 }
