@@ -4,6 +4,7 @@ pub mod beacon;
 pub mod credentials;
 pub mod cron;
 pub mod delivery;
+pub mod event_clock;
 pub mod monitor;
 pub mod paging;
 pub mod ping;
