@@ -16,5 +16,6 @@ pub mod signature;
 pub mod statistic;
 pub mod status;
 pub mod time;
+pub mod token_bucket;
 pub mod url_parts;
 pub mod validation;
