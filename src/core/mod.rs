@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod cron;
 pub mod delivery;
 pub mod event_clock;
+pub mod event_rate;
 pub mod monitor;
 pub mod paging;
 pub mod ping;
