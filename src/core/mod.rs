@@ -4,6 +4,7 @@ pub mod beacon;
 pub mod credentials;
 pub mod cron;
 pub mod delivery;
+pub mod event;
 pub mod event_clock;
 pub mod event_rate;
 pub mod monitor;
