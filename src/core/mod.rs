@@ -6,6 +6,7 @@ pub mod cron;
 pub mod delivery;
 pub mod event;
 pub mod event_clock;
+pub mod event_dedup;
 pub mod event_rate;
 pub mod monitor;
 pub mod paging;
