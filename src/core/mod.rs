@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod paging;
 pub mod ping;
 pub mod rate_window;
+pub mod rollup;
 pub mod routes;
 pub mod run;
 pub mod scope;
