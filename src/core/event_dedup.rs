@@ -172,7 +172,10 @@ mod tests {
         let mut seen = SeenIds::default();
         seen.observe(ID, T0);
         seen.observe(OTHER, T0 + 1);
+        assert_eq!(seen.len(), 2);
         assert!(!seen.is_empty());
+        seen.prune(T0 + 86_399_999);
+        assert_eq!(seen.len(), 2);
         seen.prune(T0 + 86_400_000);
         assert_eq!(seen.len(), 1);
         assert_eq!(seen.observe(OTHER, T0 + 86_400_000), Sighting::Duplicate);
