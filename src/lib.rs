@@ -1,12 +1,123 @@
 //! edgebeat: heartbeat and event ingestion on Cloudflare Workers.
 //!
-//! - `core`: pure domain logic (rate windows, credentials, validation, routes, time).
-//! - `edge`: D1 queries, Durable Objects, the fetch and cron entry points (wasm only).
-//! - `dialects`: one module per ingestion/management API; they translate shapes only.
+//! Read top to bottom as a request flows; every `use` points down this list:
+//! - this file: the Worker's entry points (fetch, scheduled) and the route dispatch;
+//! - `ingest`: one module per ingestion format (beacon, heartbeat ping, cron ping, system
+//!   heartbeat), all behind one seam that records the ping;
+//! - `api`: the management API (projects and keys, monitors, channels);
+//! - `http`: what formats and the API share: the error type, JSON bodies, credentials;
+//! - `edge`: the runtime: D1 queries, Durable Objects, the sweep, webhook delivery;
+//! - `core`: pure domain logic, natively tested (no `worker` types).
 
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod dialects;
+mod api;
 #[cfg(target_arch = "wasm32")]
 mod edge;
+#[cfg(target_arch = "wasm32")]
+mod http;
+#[cfg(target_arch = "wasm32")]
+mod ingest;
+
+#[cfg(target_arch = "wasm32")]
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+
+#[cfg(target_arch = "wasm32")]
+use crate::core::routes::{match_route, Matched, Route};
+
+#[cfg(target_arch = "wasm32")]
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[cfg(target_arch = "wasm32")]
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    edge::faults::inject(&path, &env);
+    let method = req.method().to_string();
+    Ok(match match_route(&method, &path) {
+        Matched::Found { route, params } => dispatch(route, &params, &mut req, &env).await,
+        Matched::MethodNotAllowed { allow } => {
+            http::ApiError::MethodNotAllowed(allow.into_iter().map(String::from).collect()).into_response()
+        }
+        Matched::NotFound => http::ApiError::NotFound("route").into_response(),
+    })
+}
+
+/// Runs the handler of a matched route.
+#[cfg(target_arch = "wasm32")]
+async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -> Response {
+    let param = |i: usize| params.get(i).copied().unwrap_or_default();
+    let answer = match route {
+        // Ingestion formats answer in their own shapes, errors included.
+        Route::Beacon => return ingest::beacon::beacon(req, env, param(0)).await,
+        Route::BeaconPreflight => return ingest::beacon::preflight(req),
+        Route::GetHeartbeat if !http::has_credentials(req) => {
+            ingest::heartbeat_ping::heartbeat_ping(req, env, param(0)).await
+        }
+        Route::HeartbeatPing => ingest::heartbeat_ping::heartbeat_ping(req, env, param(0)).await,
+        Route::CronPing => return ingest::cron_ping::cron_ping(req, env, params).await,
+        Route::SystemHeartbeat => return ingest::system_heartbeat::system_heartbeat(req, env).await,
+        // The management API: JSON answers, errors through `http::ApiError`.
+        Route::Health => http::json(200, &serde_json::json!({"ok": true})),
+        Route::OpenApi => http::openapi(),
+        Route::CreateProject => api::projects::create_project(req, env).await,
+        Route::CreateKey => api::projects::create_key(req, env, param(0)).await,
+        Route::RevokeKey => api::projects::revoke_key(req, env, param(0)).await,
+        Route::GetProject => api::projects::own_project(req, env).await,
+        Route::UpdateProject => api::projects::update_project(req, env).await,
+        Route::RotatePingKey => api::projects::rotate_ping_key(req, env).await,
+        Route::CreateHeartbeat => api::monitors::create(req, env).await,
+        Route::ListHeartbeats => api::monitors::list(req, env).await,
+        Route::GetHeartbeat => api::monitors::get(req, env, param(0)).await,
+        Route::UpdateHeartbeat => api::monitors::update(req, env, param(0)).await,
+        Route::DeleteHeartbeat => api::monitors::delete(req, env, param(0)).await,
+        Route::DeleteHeartbeats => api::monitors::delete_many(req, env).await,
+        Route::ListServiceHeartbeats => api::monitors::list_for_service(req, env, param(0)).await,
+        Route::PauseHeartbeat => api::monitors::pause(req, env, param(0)).await,
+        Route::ResumeHeartbeat => api::monitors::resume(req, env, param(0)).await,
+        Route::RotateHeartbeatToken => api::monitors::rotate_token(req, env, param(0)).await,
+        Route::HeartbeatEvents => api::monitors::events(req, env, param(0)).await,
+        Route::HeartbeatStatistic => api::monitors::statistic(req, env, param(0)).await,
+        Route::HeartbeatFlips => api::monitors::flips(req, env, param(0)).await,
+        Route::CreateChannel => api::channels::create(req, env).await,
+        Route::ListChannels => api::channels::list(req, env).await,
+        Route::DeleteChannel => api::channels::delete(req, env, param(0)).await,
+        Route::TestChannel => api::channels::test(req, env, param(0)).await,
+        Route::ChannelDeliveries => api::channels::deliveries(req, env, param(0)).await,
+    };
+    answer.unwrap_or_else(http::ApiError::into_response)
+}
+
+#[cfg(target_arch = "wasm32")]
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let scheduled_at = event.schedule() as i64;
+    match edge::sweep::run_sweep(&env, scheduled_at, edge::db::now_ms()).await {
+        Ok(r) => worker::console_log!(
+            "sweep at {scheduled_at}: {} due, {} flips, {} deferred, {} rows read, {} written",
+            r.due,
+            r.flips,
+            r.deferred,
+            r.rows_read,
+            r.rows_written
+        ),
+        Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
+    }
+    // After the status updates are committed: a slow receiver never holds up a flip.
+    match edge::notifier::deliver_due(&env, scheduled_at).await {
+        Ok(r) if r.attempted > 0 => {
+            worker::console_log!(
+                "webhooks: {} attempted, {} delivered, {} failed",
+                r.attempted,
+                r.delivered,
+                r.failed
+            )
+        }
+        Ok(_) => {}
+        Err(e) => worker::console_error!("webhook delivery at {scheduled_at} failed: {e}"),
+    }
+}

@@ -4,7 +4,6 @@ pub mod api_keys;
 pub mod auth;
 pub mod channels;
 pub mod db;
-pub mod entry;
 pub mod faults;
 pub mod monitor_state;
 pub mod monitors;

@@ -3,9 +3,6 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::http::{
-    json, json_body, project_key, public_url, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
-};
 use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
 use crate::core::paging::parse_page;
@@ -22,6 +19,9 @@ use crate::edge::ping_gate::{refresh_token, retire_token};
 use crate::edge::pings::{last_check_in_before, ping_kinds_between, pings_after};
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
+use crate::http::{
+    json, json_body, project_key, public_url, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
+};
 
 const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];
 

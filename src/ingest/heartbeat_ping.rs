@@ -6,7 +6,6 @@
 use serde_json::json;
 use worker::{Env, Method, Request};
 
-use super::http::{json, query_param, ApiError, ApiResult, MAX_JSON_BODY};
 use super::ping_meta::ping_input;
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
@@ -16,6 +15,7 @@ use crate::edge::db::database;
 use crate::edge::monitors::token_for_pingable_id;
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
+use crate::http::{json, query_param, ApiError, ApiResult, MAX_JSON_BODY};
 
 /// The ping token the path names: itself, or the token of the monitor with that id.
 async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {

@@ -5,7 +5,6 @@
 
 use worker::{Env, Headers, Method, Request, Response};
 
-use super::http::query_param;
 use super::ping_meta::{message_from, ping_input};
 use crate::core::credentials::{is_ping_key, is_ping_token};
 use crate::core::monitor::is_slug;
@@ -16,6 +15,7 @@ use crate::edge::monitors::{create_slug_monitor, tokens_for_slug};
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
 use crate::edge::projects::project_for_ping_key;
+use crate::http::query_param;
 
 fn text(status: u16, body: &str) -> Response {
     let headers = Headers::new();

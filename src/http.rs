@@ -1,4 +1,4 @@
-//! JSON in, JSON out for the management API: one error type, mapped to HTTP once.
+//! What ingestion formats and the management API share: one error type mapped to HTTP once, JSON bodies, credentials, query parameters.
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -222,4 +222,9 @@ pub fn openapi() -> ApiResult {
     headers.set("content-type", "application/json")?;
     headers.set("access-control-allow-origin", "*")?;
     Ok(Response::ok(include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json")))?.with_headers(headers))
+}
+
+/// Whether the request carries an `Authorization` header (seed 001's GET is a ping without one).
+pub fn has_credentials(req: &Request) -> bool {
+    req.headers().has("authorization").unwrap_or(false)
 }

@@ -3,13 +3,13 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::http::{json, json_body, project_key, uuid_param, ApiError, ApiResult, Need};
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{is_webhook_url, optional_text, required_text, FieldError};
 use crate::edge::channels::{self, Channel, DeliveryRow};
 use crate::edge::db::{database, now_ms};
 use crate::edge::notifier::deliver_due;
 use crate::edge::random;
+use crate::http::{json, json_body, project_key, uuid_param, ApiError, ApiResult, Need};
 
 fn view(c: &Channel) -> Value {
     json!({"id": c.id, "kind": c.kind, "name": c.name, "url": c.url, "created_at": format_rfc3339(c.created_at)})

@@ -3,7 +3,6 @@
 use serde_json::json;
 use worker::{Env, Request};
 
-use super::http::{json, json_body, principal, project_key, public_url, ApiError, ApiResult, Need};
 use crate::core::scope::Scope;
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{optional_bool, optional_text, required_text, FieldError};
@@ -11,6 +10,7 @@ use crate::edge::api_keys::{insert_key, revoke_key as revoke, StoredKey};
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
 use crate::edge::{projects, random};
+use crate::http::{json, json_body, principal, project_key, public_url, ApiError, ApiResult, Need};
 
 const MAX_NAME: usize = 100;
 

@@ -1,0 +1,6 @@
+//! The management API: projects and keys, monitors (the API's heartbeats), channels. Each
+//! handler parses, authorizes, calls the edge or core, and shapes the answer.
+
+pub mod channels;
+pub mod monitors;
+pub mod projects;
