@@ -25,6 +25,10 @@ use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, Sc
 
 #[cfg(target_arch = "wasm32")]
 use crate::core::routes::{match_route, Matched, Route};
+#[cfg(target_arch = "wasm32")]
+use crate::ingest::{
+    beacon::Beacon, cron_ping::CronPing, heartbeat_ping::HeartbeatPing, system_heartbeat::SystemHeartbeat,
+};
 
 #[cfg(target_arch = "wasm32")]
 #[event(start)]
@@ -53,14 +57,14 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
     let param = |i: usize| params.get(i).copied().unwrap_or_default();
     let answer = match route {
         // Ingestion formats answer in their own shapes, errors included.
-        Route::Beacon => return ingest::beacon::beacon(req, env, param(0)).await,
+        Route::Beacon => return ingest::ingest::<Beacon>(req, env, params).await,
         Route::BeaconPreflight => return ingest::beacon::preflight(req),
         Route::GetHeartbeat if !http::has_credentials(req) => {
-            ingest::heartbeat_ping::heartbeat_ping(req, env, param(0)).await
+            return ingest::ingest::<HeartbeatPing>(req, env, params).await
         }
-        Route::HeartbeatPing => ingest::heartbeat_ping::heartbeat_ping(req, env, param(0)).await,
-        Route::CronPing => return ingest::cron_ping::cron_ping(req, env, params).await,
-        Route::SystemHeartbeat => return ingest::system_heartbeat::system_heartbeat(req, env).await,
+        Route::HeartbeatPing => return ingest::ingest::<HeartbeatPing>(req, env, params).await,
+        Route::CronPing => return ingest::ingest::<CronPing>(req, env, params).await,
+        Route::SystemHeartbeat => return ingest::ingest::<SystemHeartbeat>(req, env, params).await,
         // The management API: JSON answers, errors through `http::ApiError`.
         Route::Health => http::json(200, &serde_json::json!({"ok": true})),
         Route::OpenApi => http::openapi(),

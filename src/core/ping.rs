@@ -26,6 +26,23 @@ pub enum PingSource {
     System,
 }
 
+/// What recording a ping came to: the token's object decides, every format renders it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RecordOutcome {
+    Accepted {
+        received_at: i64,
+    },
+    Limited {
+        retry_at: i64,
+    },
+    UnknownToken,
+    /// The heartbeat ping route only: the monitor does not accept this method.
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
+}
+
 /// Headers kept with a ping are capped so one request cannot bloat storage.
 pub const MAX_USER_AGENT: usize = 256;
 /// The first this many bytes of a ping's body or message are kept.

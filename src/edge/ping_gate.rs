@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
 use super::db::now_ms;
-use super::ping_token::{RecordOutcome, TOKEN_HEADER};
-use crate::core::ping::PingInput;
+use super::ping_token::TOKEN_HEADER;
+use crate::core::ping::{PingInput, RecordOutcome};
 
 /// Unknown tokens are remembered this long.
 const UNKNOWN_TTL_MS: i64 = 60_000;

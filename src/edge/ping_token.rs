@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
@@ -18,7 +18,7 @@ use super::monitors::monitor_for_token;
 use super::notifier::deliver_due;
 use super::pings::store_pings;
 use super::random;
-use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource};
+use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource, RecordOutcome};
 use crate::core::rate_window::{Decision, RateWindow};
 use crate::core::run::OpenRuns;
 
@@ -72,23 +72,6 @@ struct Hot {
     pending: usize,
     flush_armed: bool,
     flush_failures: u32,
-}
-
-/// The answer the worker gets for a ping.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum RecordOutcome {
-    Accepted {
-        received_at: i64,
-    },
-    Limited {
-        retry_at: i64,
-    },
-    UnknownToken,
-    /// The heartbeat ping route only: the monitor does not accept this method.
-    MethodNotAllowed {
-        allow: Vec<String>,
-    },
 }
 
 #[durable_object]

@@ -4,11 +4,10 @@
 use worker::{Env, Headers, Method, Request, Response};
 
 use super::ping_meta::ping_input;
+use super::{Ping, PingFormat, Rejection};
 use crate::core::beacon::{beacon_value, MAX_BEACON_BODY, TRANSPARENT_GIF};
 use crate::core::credentials::is_ping_token;
-use crate::core::ping::{PingKind, PingSource};
-use crate::edge::ping_gate::record_ping;
-use crate::edge::ping_token::RecordOutcome;
+use crate::core::ping::{PingKind, PingSource, RecordOutcome};
 
 const ALLOW_METHODS: &str = "GET, POST, HEAD, OPTIONS";
 
@@ -28,21 +27,40 @@ fn gif(status: u16) -> Response {
     }
 }
 
-pub async fn beacon(req: &mut Request, env: &Env, token: &str) -> Response {
-    if !is_ping_token(token) {
-        return gif(200);
-    }
-    let mut input = ping_input(req, PingSource::Beacon, PingKind::Tick);
-    if req.method() == Method::Post {
-        input.value = read_value(req).await;
-    }
-    match record_ping(env, token, &input).await {
-        Ok(RecordOutcome::Limited { .. }) => gif(429),
-        Ok(_) => gif(200),
-        Err(e) => {
-            worker::console_error!("beacon could not record a ping: {e}");
-            gif(200)
+/// The beacon: every answer is the GIF, whatever happened.
+pub struct Beacon;
+
+impl PingFormat for Beacon {
+    const NAME: &'static str = "beacon";
+    type Context = ();
+
+    async fn parse(req: &mut Request, _env: &Env, params: &[&str]) -> Result<(Ping, ()), Rejection> {
+        let token = params.first().copied().unwrap_or_default();
+        if !is_ping_token(token) {
+            return Err(Rejection::Answer(gif(200)));
         }
+        let mut input = ping_input(req, PingSource::Beacon, PingKind::Tick);
+        if req.method() == Method::Post {
+            input.value = read_value(req).await;
+        }
+        Ok((
+            Ping {
+                token: token.to_string(),
+                input,
+            },
+            (),
+        ))
+    }
+
+    fn render(outcome: RecordOutcome, _: ()) -> Response {
+        match outcome {
+            RecordOutcome::Limited { .. } => gif(429),
+            _ => gif(200),
+        }
+    }
+
+    fn unavailable() -> Response {
+        gif(200)
     }
 }
 

@@ -6,14 +6,13 @@
 use worker::{Env, Headers, Method, Request, Response};
 
 use super::ping_meta::{message_from, ping_input};
+use super::{Ping, PingFormat, Rejection};
 use crate::core::credentials::{is_ping_key, is_ping_token};
 use crate::core::monitor::is_slug;
-use crate::core::ping::{PingKind, PingSource};
+use crate::core::ping::{PingKind, PingSource, RecordOutcome};
 use crate::core::validation::is_uuid;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitors::{create_slug_monitor, tokens_for_slug};
-use crate::edge::ping_gate::record_ping;
-use crate::edge::ping_token::RecordOutcome;
 use crate::edge::projects::project_for_ping_key;
 use crate::http::query_param;
 
@@ -51,52 +50,58 @@ enum Target {
     BadSlug,
 }
 
-/// `/ping/{token}[/{action}]` or `/ping/{ping_key}/{slug}[/{action}]`.
-pub async fn cron_ping(req: &mut Request, env: &Env, segments: &[&str]) -> Response {
-    let (target, action) = match segments {
-        [token, rest @ ..] if is_ping_token(token) && rest.len() <= 1 => {
-            (Ok(Target::Token(token.to_string())), rest.first())
-        }
-        [key, slug, rest @ ..] if is_ping_key(key) && rest.len() <= 1 => {
-            let create = query_param(req, "create").as_deref() == Some("1");
-            (resolve_slug(env, key, slug, create).await, rest.first())
-        }
-        _ => (Ok(Target::NotFound), None),
-    };
-    let (kind, exit_status) = match kind_of(action.copied()) {
-        Ok(k) => k,
-        Err(why) => return text(400, why),
-    };
-    let run_id = query_param(req, "rid");
-    if run_id.as_deref().is_some_and(|rid| !is_uuid(&rid.to_ascii_lowercase())) {
-        return text(400, "rid must be a UUID");
-    }
-    let token = match target {
-        Ok(Target::Token(token)) => token,
-        Ok(Target::NotFound) => return text(404, "not found"),
-        Ok(Target::Ambiguous) => return text(409, "ambiguous slug: several monitors have it"),
-        Ok(Target::BadSlug) => return text(400, "slug must be 1-100 lower-case letters, digits, - or _"),
-        Err(e) => return unavailable(e),
-    };
-    let mut input = ping_input(req, PingSource::Ping, kind);
-    input.exit_status = exit_status;
-    input.run_id = run_id.map(|r| r.to_ascii_lowercase());
-    if req.method() == Method::Post {
-        input.message = message_from(&req.bytes().await.unwrap_or_default());
-    }
-    match record_ping(env, &token, &input).await {
-        Ok(RecordOutcome::Accepted { .. }) => text(200, "OK"),
-        Ok(RecordOutcome::UnknownToken) => text(404, "not found"),
-        Ok(RecordOutcome::Limited { .. }) => text(429, "rate limited"),
-        // Only the heartbeat ping route restricts methods.
-        Ok(RecordOutcome::MethodNotAllowed { .. }) => text(405, "method not allowed"),
-        Err(e) => unavailable(e),
-    }
-}
+/// `/ping/{token}[/{action}]` or `/ping/{ping_key}/{slug}[/{action}]`, answered in plain text.
+pub struct CronPing;
 
-fn unavailable(e: worker::Error) -> Response {
-    worker::console_error!("cron ping could not be recorded: {e}");
-    text(503, "could not record the ping; retry")
+impl PingFormat for CronPing {
+    const NAME: &'static str = "cron ping";
+    type Context = ();
+
+    async fn parse(req: &mut Request, env: &Env, segments: &[&str]) -> Result<(Ping, ()), Rejection> {
+        let answer = |status, body| Rejection::Answer(text(status, body));
+        let (target, action) = match segments {
+            [token, rest @ ..] if is_ping_token(token) && rest.len() <= 1 => {
+                (Target::Token(token.to_string()), rest.first())
+            }
+            [key, slug, rest @ ..] if is_ping_key(key) && rest.len() <= 1 => {
+                let create = query_param(req, "create").as_deref() == Some("1");
+                (resolve_slug(env, key, slug, create).await?, rest.first())
+            }
+            _ => (Target::NotFound, None),
+        };
+        let (kind, exit_status) = kind_of(action.copied()).map_err(|why| answer(400, why))?;
+        let run_id = query_param(req, "rid");
+        if run_id.as_deref().is_some_and(|rid| !is_uuid(&rid.to_ascii_lowercase())) {
+            return Err(answer(400, "rid must be a UUID"));
+        }
+        let token = match target {
+            Target::Token(token) => token,
+            Target::NotFound => return Err(answer(404, "not found")),
+            Target::Ambiguous => return Err(answer(409, "ambiguous slug: several monitors have it")),
+            Target::BadSlug => return Err(answer(400, "slug must be 1-100 lower-case letters, digits, - or _")),
+        };
+        let mut input = ping_input(req, PingSource::Ping, kind);
+        input.exit_status = exit_status;
+        input.run_id = run_id.map(|r| r.to_ascii_lowercase());
+        if req.method() == Method::Post {
+            input.message = message_from(&req.bytes().await.unwrap_or_default());
+        }
+        Ok((Ping { token, input }, ()))
+    }
+
+    fn render(outcome: RecordOutcome, _: ()) -> Response {
+        match outcome {
+            RecordOutcome::Accepted { .. } => text(200, "OK"),
+            RecordOutcome::UnknownToken => text(404, "not found"),
+            RecordOutcome::Limited { .. } => text(429, "rate limited"),
+            // Only the heartbeat ping route restricts methods.
+            RecordOutcome::MethodNotAllowed { .. } => text(405, "method not allowed"),
+        }
+    }
+
+    fn unavailable() -> Response {
+        text(503, "could not record the ping; retry")
+    }
 }
 
 /// The monitor a project's slug names; with `create`, a missing one is made (1-day

@@ -4,18 +4,17 @@
 //! (unless the project turned ping-by-id off).
 
 use serde_json::json;
-use worker::{Env, Method, Request};
+use worker::{Env, Method, Request, Response};
 
 use super::ping_meta::ping_input;
+use super::{Ping, PingFormat, Rejection};
 use crate::core::credentials::is_ping_token;
-use crate::core::ping::{truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
+use crate::core::ping::{truncate_utf8, PingKind, PingSource, RecordOutcome, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{parse_uuid, FieldError};
 use crate::edge::db::database;
 use crate::edge::monitors::token_for_pingable_id;
-use crate::edge::ping_gate::record_ping;
-use crate::edge::ping_token::RecordOutcome;
-use crate::http::{json, query_param, ApiError, ApiResult, MAX_JSON_BODY};
+use crate::http::{json, query_param, ApiError, MAX_JSON_BODY};
 
 /// The ping token the path names: itself, or the token of the monitor with that id.
 async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
@@ -28,9 +27,43 @@ async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
         .ok_or(ApiError::NotFound("heartbeat"))
 }
 
-pub async fn heartbeat_ping(req: &mut Request, env: &Env, target: &str) -> ApiResult {
-    let token = &target_token(env, target).await?;
-    // Query parameters first (seed 001's axios example), then a JSON body for POST.
+/// Seed 001's ping, answered in the management API's JSON shapes.
+pub struct HeartbeatPing;
+
+impl PingFormat for HeartbeatPing {
+    const NAME: &'static str = "heartbeat ping";
+    /// The `result` the ping named, echoed in the answer.
+    type Context = String;
+
+    async fn parse(req: &mut Request, env: &Env, params: &[&str]) -> Result<(Ping, String), Rejection> {
+        let token = target_token(env, params.first().copied().unwrap_or_default()).await?;
+        let (kind, result, message) = read_result(req).await?;
+        let mut input = ping_input(req, PingSource::Heartbeat, kind);
+        input.message = message.map(|m| truncate_utf8(&m, MAX_MESSAGE).to_string());
+        Ok((Ping { token, input }, result.unwrap_or_else(|| "tick".into())))
+    }
+
+    fn render(outcome: RecordOutcome, result: String) -> Response {
+        let answer = match outcome {
+            RecordOutcome::Accepted { received_at } => json(
+                200,
+                &json!({"ok": true, "result": result, "received_at": format_rfc3339(received_at)}),
+            ),
+            RecordOutcome::UnknownToken => Err(ApiError::NotFound("heartbeat")),
+            RecordOutcome::Limited { retry_at } => Err(ApiError::RateLimited { retry_at }),
+            RecordOutcome::MethodNotAllowed { allow } => Err(ApiError::MethodNotAllowed(allow)),
+        };
+        answer.unwrap_or_else(ApiError::into_response)
+    }
+
+    fn unavailable() -> Response {
+        ApiError::Internal.into_response()
+    }
+}
+
+/// `result` and `message`: query parameters first (seed 001's axios example), then a JSON
+/// body for POST.
+async fn read_result(req: &mut Request) -> Result<(PingKind, Option<String>, Option<String>), ApiError> {
     let mut result = query_param(req, "result");
     let mut message = query_param(req, "message");
     if req.method() == Method::Post {
@@ -58,15 +91,5 @@ pub async fn heartbeat_ping(req: &mut Request, env: &Env, target: &str) -> ApiRe
             PingKind::from_result(r).ok_or_else(|| FieldError::new("result", "must be tick, success or fail"))?
         }
     };
-    let mut input = ping_input(req, PingSource::Heartbeat, kind);
-    input.message = message.map(|m| truncate_utf8(&m, MAX_MESSAGE).to_string());
-    match record_ping(env, token, &input).await? {
-        RecordOutcome::Accepted { received_at } => json(
-            200,
-            &json!({"ok": true, "result": result.as_deref().unwrap_or("tick"), "received_at": format_rfc3339(received_at)}),
-        ),
-        RecordOutcome::UnknownToken => Err(ApiError::NotFound("heartbeat")),
-        RecordOutcome::Limited { retry_at } => Err(ApiError::RateLimited { retry_at }),
-        RecordOutcome::MethodNotAllowed { allow } => Err(ApiError::MethodNotAllowed(allow)),
-    }
+    Ok((kind, result, message))
 }

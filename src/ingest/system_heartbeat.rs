@@ -6,14 +6,13 @@ use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
 use super::ping_meta::ping_input;
-use crate::core::ping::{PingKind, PingSource};
+use super::{Ping, PingFormat, Rejection};
+use crate::core::ping::{PingKind, PingSource, RecordOutcome};
 use crate::core::time::format_rfc3339;
 use crate::core::validation::is_uuid;
 use crate::edge::auth::{authenticate, basic_password, Principal};
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitors::system_monitor_token;
-use crate::edge::ping_gate::record_ping;
-use crate::edge::ping_token::RecordOutcome;
 
 const MAX_BODY: usize = 16 * 1024;
 
@@ -34,52 +33,63 @@ fn validation_failed(key: &str, message: &str, value: &str) -> Response {
     )
 }
 
-fn internal(e: worker::Error) -> Response {
-    worker::console_error!("system heartbeat failed: {e}");
-    envelope(500, "internal server error", json!({}))
-}
+/// Seed 002's system heartbeat, answered in its `{code, message, data}` envelope.
+pub struct SystemHeartbeat;
 
-pub async fn system_heartbeat(req: &mut Request, env: &Env) -> Response {
-    let Some(key) = basic_password(req) else {
-        return envelope(401, "invalid token", json!({}));
-    };
-    let project_id = match authenticate(env, &key).await {
-        Ok(Some(Principal::Key { project_id, scope })) if scope.can_ingest() => project_id,
-        Ok(Some(_)) => return envelope(403, "insufficient permissions", json!({})),
-        Ok(None) => return envelope(401, "invalid token", json!({})),
-        Err(e) => return internal(e),
-    };
-    let bytes = req.bytes().await.unwrap_or_default();
-    if bytes.len() > MAX_BODY {
-        return validation_failed("body", "too large", "");
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
-        return validation_failed(
-            "body",
-            "invalid JSON",
-            &String::from_utf8_lossy(&bytes[..bytes.len().min(100)]),
-        );
-    };
-    let system_id = match body.get("system_id") {
-        None | Some(Value::Null) => return validation_failed("system_id", "required", ""),
-        Some(Value::String(s)) if is_uuid(&s.to_ascii_lowercase()) => s.to_ascii_lowercase(),
-        Some(Value::String(s)) => return validation_failed("system_id", "must be a UUID", s),
-        Some(other) => return validation_failed("system_id", "must be a string", &other.to_string()),
-    };
-    let token = match async { system_monitor_token(&database(env)?, &project_id, &system_id, now_ms()).await }.await {
-        Ok(token) => token,
-        Err(e) => return internal(e),
-    };
-    match record_ping(env, &token, &ping_input(req, PingSource::System, PingKind::Tick)).await {
-        Ok(RecordOutcome::Accepted { received_at }) => envelope(
-            200,
-            "heartbeat acknowledged",
-            json!({"system_id": system_id, "acknowledged": true, "last_heartbeat": format_rfc3339(received_at)}),
-        ),
-        Ok(RecordOutcome::Limited { .. }) => envelope(429, "rate limited", json!({})),
-        Ok(RecordOutcome::UnknownToken | RecordOutcome::MethodNotAllowed { .. }) => {
-            internal(worker::Error::RustError("system monitor token not recognised".into()))
+impl PingFormat for SystemHeartbeat {
+    const NAME: &'static str = "system heartbeat";
+    /// The system id, echoed in the answer.
+    type Context = String;
+
+    async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(Ping, String), Rejection> {
+        let answer = Rejection::Answer;
+        let key = basic_password(req).ok_or_else(|| answer(envelope(401, "invalid token", json!({}))))?;
+        let project_id = match authenticate(env, &key).await? {
+            Some(Principal::Key { project_id, scope }) if scope.can_ingest() => project_id,
+            Some(_) => return Err(answer(envelope(403, "insufficient permissions", json!({})))),
+            None => return Err(answer(envelope(401, "invalid token", json!({})))),
+        };
+        let bytes = req.bytes().await.unwrap_or_default();
+        if bytes.len() > MAX_BODY {
+            return Err(answer(validation_failed("body", "too large", "")));
         }
-        Err(e) => internal(e),
+        let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+            let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(100)]);
+            return Err(answer(validation_failed("body", "invalid JSON", &shown)));
+        };
+        let system_id = match body.get("system_id") {
+            None | Some(Value::Null) => return Err(answer(validation_failed("system_id", "required", ""))),
+            Some(Value::String(s)) if is_uuid(&s.to_ascii_lowercase()) => s.to_ascii_lowercase(),
+            Some(Value::String(s)) => return Err(answer(validation_failed("system_id", "must be a UUID", s))),
+            Some(other) => {
+                return Err(answer(validation_failed(
+                    "system_id",
+                    "must be a string",
+                    &other.to_string(),
+                )))
+            }
+        };
+        let token = system_monitor_token(&database(env)?, &project_id, &system_id, now_ms()).await?;
+        let input = ping_input(req, PingSource::System, PingKind::Tick);
+        Ok((Ping { token, input }, system_id))
+    }
+
+    fn render(outcome: RecordOutcome, system_id: String) -> Response {
+        match outcome {
+            RecordOutcome::Accepted { received_at } => envelope(
+                200,
+                "heartbeat acknowledged",
+                json!({"system_id": system_id, "acknowledged": true, "last_heartbeat": format_rfc3339(received_at)}),
+            ),
+            RecordOutcome::Limited { .. } => envelope(429, "rate limited", json!({})),
+            RecordOutcome::UnknownToken | RecordOutcome::MethodNotAllowed { .. } => {
+                worker::console_error!("system heartbeat: the system's monitor token was not recognised");
+                Self::unavailable()
+            }
+        }
+    }
+
+    fn unavailable() -> Response {
+        envelope(500, "internal server error", json!({}))
     }
 }
