@@ -16,7 +16,9 @@ fn start() {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    let method = req.method().to_string();
+    // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
+    // GET, which would serve them as reads and record them as pings.
+    let method = req.inner().method();
     Ok(match match_route(&method, &path) {
         Matched::Found { route, params } => dialects::serve(route, &params, &mut req, &env).await,
         Matched::MethodNotAllowed { allow } => {
