@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::cron::{CronExpr, Zone};
-use super::validation::{is_uuid, optional_bool, optional_integer, optional_text, Checked, FieldError};
+use super::validation::{
+    is_uuid, line_text, optional_bool, optional_free_text, optional_integer, optional_text, Checked, FieldError,
+};
 
 pub const MIN_INTERVAL_S: i64 = 60;
 pub const MAX_INTERVAL_S: i64 = 365 * 86_400;
@@ -92,22 +94,20 @@ fn parse_methods(raw: &Value) -> Checked<Vec<String>> {
 }
 
 fn parse_tags(raw: &Value) -> Checked<Vec<String>> {
-    let invalid = || {
+    let list = raw.as_array().filter(|l| l.len() <= MAX_TAGS).ok_or_else(|| {
         FieldError::new(
             "tags",
             format!("must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG_CHARS} characters"),
         )
-    };
-    let list = raw.as_array().filter(|l| l.len() <= MAX_TAGS).ok_or_else(invalid)?;
+    })?;
     let mut tags = Vec::new();
     for item in list {
-        let tag = item
-            .as_str()
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS)
-            .ok_or_else(invalid)?;
-        if !tags.iter().any(|t| t == tag) {
-            tags.push(tag.to_string());
+        let tag = match item {
+            Value::String(s) => line_text("tags", s, MAX_TAG_CHARS)?,
+            _ => return Err(FieldError::new("tags", "must be a list of strings")),
+        };
+        if !tags.contains(&tag) {
+            tags.push(tag);
         }
     }
     Ok(tags)
@@ -197,16 +197,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.tags = if raw.is_null() { Vec::new() } else { parse_tags(raw)? };
     }
     if present(body, "description").is_some() {
-        spec.description = match body.get("description") {
-            Some(Value::String(s)) if s.chars().count() <= MAX_DESCRIPTION_CHARS => s.clone(),
-            Some(Value::Null) => String::new(),
-            _ => {
-                return Err(FieldError::new(
-                    "description",
-                    format!("must be a string of at most {MAX_DESCRIPTION_CHARS} characters"),
-                ))
-            }
-        };
+        spec.description = optional_free_text(body, "description", MAX_DESCRIPTION_CHARS)?.unwrap_or_default();
     }
     if let Some(raw) = present(body, "channels") {
         spec.channels = match raw {
@@ -345,6 +336,27 @@ mod tests {
             body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
             assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
         }
+    }
+
+    #[test]
+    fn text_fields_follow_the_text_rule() {
+        let cases = [
+            (json!({"name": "backup\u{202E}"}), "name"),
+            (json!({"name": "back\u{0}up"}), "name"),
+            (json!({"tags": ["prod\u{0}"]}), "tags"),
+            (json!({"tags": ["\u{1b}[31m"]}), "tags"),
+            (json!({"tags": ["a\u{2066}"]}), "tags"),
+            (json!({"description": "a\u{0}b"}), "description"),
+            (json!({"description": "a\u{1b}b"}), "description"),
+            (json!({"slug": "a\u{202E}b"}), "slug"),
+        ];
+        for (extra, field) in cases {
+            let mut body = json!({"name": "x", "interval": 60});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
+        }
+        let m = parse(json!({"name": "x", "interval": 60, "description": "line 1\n\tline 2"})).unwrap();
+        assert_eq!(m.description, "line 1\n\tline 2");
     }
 
     #[test]

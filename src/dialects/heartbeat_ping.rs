@@ -9,7 +9,7 @@ use super::ping_meta::ping_input;
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::FieldError;
+use crate::core::validation::{check_text, FieldError, TextRule};
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
 
@@ -45,6 +45,9 @@ pub async fn heartbeat_ping(req: &mut Request, env: &Env, token: &str) -> ApiRes
             PingKind::from_result(r).ok_or_else(|| FieldError::new("result", "must be tick, success or fail"))?
         }
     };
+    if let Some(m) = &message {
+        check_text("message", TextRule::Free, m)?;
+    }
     let mut input = ping_input(req, PingSource::Heartbeat, kind);
     input.message = message.map(|m| truncate_utf8(&m, MAX_MESSAGE).to_string());
     match record_ping(env, token, &input).await? {
