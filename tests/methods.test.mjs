@@ -2,6 +2,7 @@
 // (PROPFIND, QUERY), is a 405 with `Allow`, and a ping route records nothing for it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
 
 const STRANGE_METHODS = ["PROPFIND", "QUERY", "PATCH", "MKCOL"];
@@ -67,4 +68,28 @@ test("management routes answer other methods with 405 and change nothing", async
     }
   }
   assert.deepEqual(await eb.rows("SELECT * FROM monitors WHERE id = ?", monitor.id), before);
+});
+
+test("answers given without reading the body keep the connection usable", async () => {
+  // One keep-alive connection; each request's body goes unread (405, 401). A body left
+  // pending broke the connection, and the next request on it failed with a 500.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(new URL(path, eb.url), { method, agent, headers: { "content-type": "application/json", authorization: "Bearer nope" } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode));
+      });
+      req.on("error", reject);
+      // Headers first, the body a moment later, as Python's http.client sends them.
+      req.flushHeaders();
+      setTimeout(() => req.end(body), 2);
+    });
+  const statuses = [];
+  for (let i = 0; i < 20; i++) {
+    statuses.push(await send("PATCH", "/v1/channels", JSON.stringify({ kind: "webhook", url: "https://0.com", i })));
+    statuses.push(await send("POST", "/v1/projects", JSON.stringify({ name: i })));
+  }
+  agent.destroy();
+  assert.deepEqual(statuses, Array.from({ length: 20 }, () => [405, 401]).flat());
 });

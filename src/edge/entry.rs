@@ -19,13 +19,38 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.
     let method = req.inner().method();
-    Ok(match match_route(&method, &path) {
+    let response = match match_route(&method, &path) {
         Matched::Found { route, params } => dialects::serve(route, &params, &mut req, &env).await,
         Matched::MethodNotAllowed { allow } => {
             ApiError::MethodNotAllowed(allow.into_iter().map(String::from).collect()).into_response()
         }
         Matched::NotFound => ApiError::NotFound("route").into_response(),
-    })
+    };
+    discard_unread_body(&mut req).await;
+    Ok(response)
+}
+
+/// A body the route answered without reading (a 405, a 401) is read to its end before the
+/// answer goes out: left pending, or cancelled, it breaks the connection it came on, and
+/// workerd answers the next request there with "Network connection lost". Bodies declared
+/// larger than `DRAIN_LIMIT` are cancelled instead; that connection is not worth keeping.
+async fn discard_unread_body(req: &mut Request) {
+    const DRAIN_LIMIT: usize = 1 << 20;
+    let inner = req.inner();
+    if inner.body_used() || inner.body().is_none() {
+        return;
+    }
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > DRAIN_LIMIT)
+    {
+        if let Some(body) = req.inner().body() {
+            let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+        }
+    } else {
+        let _ = req.bytes().await;
+    }
 }
 
 #[event(scheduled)]
