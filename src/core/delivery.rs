@@ -48,7 +48,10 @@ mod tests {
     fn webhook_hosts_limit_destinations_only_when_set() {
         assert!(host_allowed("hooks.example.com", None));
         assert!(host_allowed("127.0.0.1", Some("127.0.0.1")));
-        assert!(host_allowed("Hooks.Example.com", Some(" 127.0.0.1 , hooks.example.com")));
+        assert!(host_allowed(
+            "Hooks.Example.com",
+            Some(" 127.0.0.1 , hooks.example.com")
+        ));
         assert!(!host_allowed("localhost", Some("127.0.0.1")));
         assert!(!host_allowed("10.0.0.1", Some("127.0.0.1,")));
         assert!(!host_allowed("", Some("")));

@@ -3,8 +3,11 @@
 pub mod beacon;
 pub mod credentials;
 pub mod cron;
+pub mod cron_pattern;
 pub mod delivery;
 pub mod monitor;
+#[cfg(test)]
+mod openapi_contract;
 pub mod paging;
 pub mod ping;
 pub mod rate_window;

@@ -81,13 +81,9 @@ fn parse_methods(raw: &Value) -> Checked<Vec<String>> {
     let list = raw.as_array().filter(|l| !l.is_empty()).ok_or_else(invalid)?;
     let mut methods = Vec::new();
     for item in list {
-        let method = item
-            .as_str()
-            .map(str::to_ascii_uppercase)
-            .filter(|m| PING_METHODS.contains(&m.as_str()))
-            .ok_or_else(invalid)?;
-        if !methods.contains(&method) {
-            methods.push(method);
+        let method = item.as_str().filter(|m| PING_METHODS.contains(m)).ok_or_else(invalid)?;
+        if !methods.iter().any(|m| m == method) {
+            methods.push(method.to_string());
         }
     }
     Ok(methods)
@@ -120,13 +116,12 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// The shape of an IANA zone name; whether the zone exists is the runtime's to say.
+/// The IANA time zones a monitor may use: the `tz` list of openapi.json (build.rs), every
+/// name of the IANA database that the runtime's `Intl` knows, sorted.
+pub const ZONES: &[&str] = include!(concat!(env!("OUT_DIR"), "/zones.rs"));
+
 pub fn is_zone_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
-        && !s.starts_with('/')
-        && !s.contains("..")
+    ZONES.binary_search(&s).is_ok()
 }
 
 /// A field that is present, with `null` meaning "clear it".
@@ -134,9 +129,26 @@ fn present<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
     body.get(field)
 }
 
+/// A schedule is removed only with the other one given in the same body (`interval: null`
+/// with a `schedule`, `schedule: null` with an `interval`), so whether a body is valid
+/// never depends on the monitor it changes.
+fn check_schedule_removal(body: &Map<String, Value>) -> Checked<()> {
+    let gives = |field: &str| body.get(field).is_some_and(|v| !v.is_null());
+    for (removed, other) in [("interval", "schedule"), ("schedule", "interval")] {
+        if body.get(removed).is_some_and(Value::is_null) && !gives(other) {
+            return Err(FieldError::new(
+                removed,
+                format!("may be null only when {other} is given"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Applies the fields present in `body` to `spec` (all of them for a create, any subset for
 /// an update), then checks the result as a whole. Unknown fields are ignored.
 pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked<MonitorSpec> {
+    check_schedule_removal(body)?;
     if present(body, "name").is_some() {
         spec.name =
             optional_text(body, "name", MAX_NAME_CHARS)?.ok_or_else(|| FieldError::new("name", "must not be null"))?;
@@ -168,7 +180,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.tz = match raw {
             Value::Null => "UTC".to_string(),
             Value::String(tz) if is_zone_name(tz) => tz.clone(),
-            _ => return Err(FieldError::new("tz", "must be an IANA time zone name")),
+            _ => return Err(FieldError::new("tz", "must be an IANA time zone name the API lists")),
         };
     }
     if present(body, "enabled").is_some() {
@@ -361,7 +373,7 @@ mod tests {
 
     #[test]
     fn methods_tags_and_slug_are_normalised() {
-        let m = parse(json!({"name": "x", "interval": 60, "methods": ["get", "GET", "post"], "tags": ["prod", " prod ", "db"], "slug": "nightly-backup_2"})).unwrap();
+        let m = parse(json!({"name": "x", "interval": 60, "methods": ["GET", "GET", "POST"], "tags": ["prod", " prod ", "db"], "slug": "nightly-backup_2"})).unwrap();
         assert_eq!(m.methods, ["GET", "POST"]);
         assert_eq!(m.tags, ["prod", "db"]);
         assert_eq!(m.slug.as_deref(), Some("nightly-backup_2"));
@@ -385,10 +397,32 @@ mod tests {
         assert!(matches!(cron.schedule(), Schedule::Cron { .. }));
         assert_eq!(
             update(cron.clone(), json!({"schedule": null})).unwrap_err().field,
-            "interval"
+            "schedule"
         );
         let back = update(cron, json!({"schedule": null, "interval": 120})).unwrap();
         assert_eq!(back.schedule(), Schedule::Every { interval_s: 120 });
+    }
+
+    #[test]
+    fn a_schedule_is_removed_only_with_the_other_given() {
+        let m = parse(json!({"name": "x", "interval": 60, "schedule": "0 3 * * *"})).unwrap();
+        // The monitor has both, yet the rule reads the body alone.
+        assert_eq!(
+            update(m.clone(), json!({"interval": null})).unwrap_err().field,
+            "interval"
+        );
+        assert_eq!(
+            update(m.clone(), json!({"schedule": null})).unwrap_err().field,
+            "schedule"
+        );
+        assert!(update(m.clone(), json!({"interval": null, "schedule": "*/5 * * * *"})).is_ok());
+        assert!(update(m, json!({"schedule": null, "interval": 120})).is_ok());
+    }
+
+    #[test]
+    fn methods_are_spelled_as_in_http() {
+        let body = json!({"name": "x", "interval": 60, "methods": ["get"]});
+        assert_eq!(parse(body).unwrap_err().field, "methods");
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub fn optional_bool(obj: &Map<String, Value>, field: &str) -> Checked<Option<bo
 /// An absolute http(s) URL a webhook can be sent to.
 pub fn is_webhook_url(s: &str) -> bool {
     let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    s.len() <= 2_000
+    s.chars().count() <= 2_000
         && !s.chars().any(|c| c.is_whitespace() || !allows(TextRule::Line, c))
         && rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.starts_with('?'))
 }

@@ -7,9 +7,9 @@ use worker::{Env, Method, Request};
 use super::http::{json, query_param, ApiError, ApiResult, MAX_JSON_BODY};
 use super::ping_meta::ping_input;
 use crate::core::credentials::is_ping_token;
-use crate::core::ping::{truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
+use crate::core::ping::{heartbeat_query_fields, truncate_utf8, PingKind, PingSource, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{check_text, FieldError, TextRule};
+use crate::core::validation::{self, check_text, FieldError, TextRule};
 use crate::edge::ping_gate::record_ping;
 use crate::edge::ping_token::RecordOutcome;
 
@@ -20,14 +20,14 @@ pub async fn heartbeat_ping(req: &mut Request, env: &Env, token: &str) -> ApiRes
     // Query parameters first (seed 001's axios example), then a JSON body for POST.
     let mut result = query_param(req, "result");
     let mut message = query_param(req, "message");
+    heartbeat_query_fields(result.as_deref(), message.as_deref())?;
     if req.method() == Method::Post {
         let bytes = req.bytes().await.unwrap_or_default();
         if bytes.len() > MAX_JSON_BODY {
             return Err(ApiError::PayloadTooLarge);
         }
         if !bytes.is_empty() {
-            let body: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|_| FieldError::new("body", "must be valid JSON"))?;
+            let body = validation::object(&bytes)?;
             let text = |field: &str| -> Result<Option<String>, ApiError> {
                 match body.get(field) {
                     None | Some(serde_json::Value::Null) => Ok(None),
