@@ -70,6 +70,16 @@ test("seed 001: bad results and bodies are 400, unknown tokens 404, and nothing 
   assert.equal((await events(m.id)).items.length, 0);
 });
 
+test("with a key, GET holds the ping's query fields to their rules too", async () => {
+  const m = await monitor();
+  for (const q of ["?result=bogus", "?message=a%00b", `?message=${"x".repeat(2_001)}`]) {
+    const res = await eb.api("GET", `/v1/heartbeat/${m.id}${q}`, { auth: tenant.key });
+    assert.equal(res.status, 400, q.slice(0, 20));
+  }
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}?result=fail&message=ok`, { auth: tenant.key })).status, 200);
+  assert.equal((await events(m.id)).items.length, 0, "a read records nothing");
+});
+
 test("seed 001: only the monitor's allowed methods are accepted", async () => {
   const m = await monitor({ methods: ["GET"] });
   assert.deepEqual(m.methods, ["GET"]);

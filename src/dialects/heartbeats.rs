@@ -10,7 +10,7 @@ use crate::core::credentials::is_ping_token;
 use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
-use crate::core::ping::PingKind;
+use crate::core::ping::{heartbeat_query_fields, PingKind};
 use crate::core::statistic::{answered_range, bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_TICKS};
 use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
@@ -104,6 +104,11 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
     let id = monitor_id(raw_id)?;
+    // The route's ping fields mean nothing with a key, but are held to the same rules.
+    heartbeat_query_fields(
+        query_param(req, "result").as_deref(),
+        query_param(req, "message").as_deref(),
+    )?;
     let monitor = monitors::find_monitor(&database(env)?, &project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
