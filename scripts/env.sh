@@ -5,6 +5,9 @@ export EDGEBEAT_ROOT
 export EDGEBEAT_TOOLS="${EDGEBEAT_TOOLS:-$HOME/.cache/edgebeat/tools}"
 export WORKER_BUILD_VERSION=0.8.7
 export BINARYEN_VERSION=132.0.0
+# schemathesis (PyPI) checks openapi.json against the running worker (tests/openapi.test.mjs).
+export SCHEMATHESIS_VERSION=4.32.5
+export EDGEBEAT_SCHEMATHESIS="${EDGEBEAT_SCHEMATHESIS:-$HOME/.cache/edgebeat/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"
 export PATH="$EDGEBEAT_TOOLS/bin:$EDGEBEAT_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told where they are.
 export WASM_BINDGEN_BIN="$EDGEBEAT_TOOLS/bin/wasm-bindgen"

@@ -34,6 +34,20 @@ if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$EDGEBEAT_TOOLS" >&2
 fi
 
+# schemathesis in a venv of its own, pinned; only a missing python3 skips it (and the spec
+# says so when it runs).
+if command -v python3 > /dev/null; then
+  if ! "$EDGEBEAT_SCHEMATHESIS" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    venv="$(dirname "$(dirname "$EDGEBEAT_SCHEMATHESIS")")"
+    say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (once per machine)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
+else
+  say "python3 is missing: the OpenAPI conformance spec (schemathesis) will be skipped"
+fi
+
 if [ ! -f .dev.vars ]; then
   say "creating .dev.vars from .dev.vars.example (local ADMIN_TOKEN)"
   cp .dev.vars.example .dev.vars

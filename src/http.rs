@@ -228,3 +228,26 @@ pub fn openapi() -> ApiResult {
 pub fn has_credentials(req: &Request) -> bool {
     req.headers().has("authorization").unwrap_or(false)
 }
+
+/// A body the route answered without reading (a 405, a 401) is read to its end before the
+/// answer goes out: left pending, or cancelled, it breaks the connection it came on, and
+/// workerd answers the next request there with "Network connection lost". Bodies declared
+/// larger than `DRAIN_LIMIT` are cancelled instead; that connection is not worth keeping.
+pub async fn discard_unread_body(req: &mut Request) {
+    const DRAIN_LIMIT: usize = 1 << 20;
+    let inner = req.inner();
+    if inner.body_used() || inner.body().is_none() {
+        return;
+    }
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > DRAIN_LIMIT)
+    {
+        if let Some(body) = req.inner().body() {
+            let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+        }
+    } else {
+        let _ = req.bytes().await;
+    }
+}

@@ -41,14 +41,18 @@ fn start() {
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     edge::faults::inject(&path, &env);
-    let method = req.method().to_string();
-    Ok(match match_route(&method, &path) {
+    // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
+    // GET, which would serve them as reads and record them as pings.
+    let method = req.inner().method();
+    let response = match match_route(&method, &path) {
         Matched::Found { route, params } => dispatch(route, &params, &mut req, &env).await,
         Matched::MethodNotAllowed { allow } => {
             http::ApiError::MethodNotAllowed(allow.into_iter().map(String::from).collect()).into_response()
         }
         Matched::NotFound => http::ApiError::NotFound("route").into_response(),
-    })
+    };
+    http::discard_unread_body(&mut req).await;
+    Ok(response)
 }
 
 /// Runs the handler of a matched route.

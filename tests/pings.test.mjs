@@ -70,6 +70,16 @@ test("seed 001: bad results and bodies are 400, unknown tokens 404, and nothing 
   assert.equal((await events(m.id)).items.length, 0);
 });
 
+test("with a key, GET holds the ping's query fields to their rules too", async () => {
+  const m = await monitor();
+  for (const q of ["?result=bogus", "?message=a%00b", `?message=${"x".repeat(2_001)}`]) {
+    const res = await eb.api("GET", `/v1/heartbeat/${m.id}${q}`, { auth: tenant.key });
+    assert.equal(res.status, 400, q.slice(0, 20));
+  }
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}?result=fail&message=ok`, { auth: tenant.key })).status, 200);
+  assert.equal((await events(m.id)).items.length, 0, "a read records nothing");
+});
+
 test("seed 001: only the monitor's allowed methods are accepted", async () => {
   const m = await monitor({ methods: ["GET"] });
   assert.deepEqual(m.methods, ["GET"]);
@@ -109,11 +119,13 @@ test("cron pings: success, start, fail, log and exit statuses answer OK as text"
   assert.ok(items.every((e) => e.source === "ping"));
 });
 
-test("cron pings: bad actions and exit statuses are 400, unknown tokens 404", async () => {
+test("cron pings: what is not a ping action after a token is not found; a bad rid is 400", async () => {
   const m = await monitor();
-  for (const path of ["/256", "/-1", "/abc", "/1.5"]) {
-    assert.equal((await text(`/ping/${m.token}${path}`)).status, 400, path);
+  // After a ping key the same segment is a slug, so these name no ping URL at all.
+  for (const path of ["/256", "/-1", "/abc", "/1.5", "/0001"]) {
+    assert.equal((await text(`/ping/${m.token}${path}`)).status, 404, path);
   }
+  assert.equal((await text(`/ping/${m.token}?create=yes`)).status, 400);
   assert.equal((await text(`/ping/${m.token}?rid=not-a-uuid`)).status, 400);
   assert.deepEqual(await text("/ping/hb_0000000000000000000000"), { ...(await text("/ping/hb_0000000000000000000000")), status: 404, body: "not found" });
   assert.equal((await text("/ping/nonsense/start")).status, 404);
@@ -237,7 +249,7 @@ test("slug pings: ?create=1 makes the monitor once, with a 1-day interval and 1-
   assert.equal(listed.body.total, 1, "concurrent first pings created one monitor");
   const [created] = listed.body.items;
   assert.deepEqual([created.slug, created.name, created.interval, created.grace], ["fresh-job", "fresh-job", 86400, 3600]);
-  assert.equal((await text(`/ping/${pingKey}/Bad%20Slug?create=1`)).status, 400);
+  assert.equal((await text(`/ping/${pingKey}/Bad%20Slug?create=1`)).status, 404, "no monitor can have that slug");
   assert.equal((await text(`/ping/${pingKey}/never-created`)).status, 404, "no create without ?create=1");
 });
 

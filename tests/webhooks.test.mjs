@@ -99,6 +99,17 @@ test("a test delivery is sent now, signed", async () => {
   assert.ok(!verified("whsec_wrong", got));
 });
 
+test("webhooks go only to the hosts WEBHOOK_HOSTS names", async () => {
+  // The specs' edgebeat allows 127.0.0.1 only; localhost is the same receiver by another name.
+  const url = receiver.url("/not-allowed").replace("127.0.0.1", "localhost");
+  const ch = (await eb.api("POST", "/v1/channels", { auth: tenant.key, body: { kind: "webhook", url } })).body;
+  const res = await eb.api("POST", `/v1/channels/${ch.id}/test`, { auth: tenant.key });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.delivery.status, "pending");
+  assert.equal(res.body.delivery.last_error, "destination host is not in WEBHOOK_HOSTS");
+  assert.equal(receiver.received["/not-allowed"], undefined);
+});
+
 test("down, then up: exactly one signed webhook each, that a receiver can verify", async () => {
   const { key, ch, m, deadline } = await watchedMonitor("/down-up");
   await sweep(deadline + MIN);

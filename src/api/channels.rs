@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{is_webhook_url, optional_text, required_text, FieldError};
+use crate::core::validation::{is_webhook_url, optional_text, FieldError};
 use crate::edge::channels::{self, Channel, DeliveryRow};
 use crate::edge::db::{database, now_ms};
 use crate::edge::notifier::deliver_due;
@@ -36,14 +36,23 @@ fn channel_id(raw: &str) -> Result<&str, ApiError> {
 pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let body = json_body(req).await?;
-    let kind = required_text(&body, "kind", 20)?;
-    if kind != "webhook" {
-        return Err(FieldError::new("kind", "must be webhook").into());
-    }
-    let url = required_text(&body, "url", 2_000)?;
-    if !is_webhook_url(&url) {
-        return Err(FieldError::new("url", "must be an absolute http or https URL").into());
-    }
+    let kind = match body.get("kind") {
+        Some(Value::String(k)) if k == "webhook" => k.clone(),
+        None => return Err(FieldError::new("kind", "is required").into()),
+        Some(_) => return Err(FieldError::new("kind", "must be webhook").into()),
+    };
+    // Taken as sent: a URL with white space around it is refused, not trimmed.
+    let url = match body.get("url") {
+        Some(Value::String(u)) if is_webhook_url(u) => u.clone(),
+        None => return Err(FieldError::new("url", "is required").into()),
+        Some(_) => {
+            return Err(FieldError::new(
+                "url",
+                "must be an absolute http or https URL without white space or control characters",
+            )
+            .into())
+        }
+    };
     let name = optional_text(&body, "name", 100)?.unwrap_or_else(|| "webhook".into());
     let (id, secret, now) = (random::uuid(), random::webhook_secret(), now_ms());
     channels::insert_channel(&database(env)?, &id, &project_id, &name, &url, &secret, now).await?;

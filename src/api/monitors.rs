@@ -3,14 +3,15 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
+use crate::core::credentials::is_ping_token;
 use crate::core::cron::CronExpr;
-use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec};
+use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
-use crate::core::ping::PingKind;
-use crate::core::statistic::{bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_BUCKETS, MAX_TICKS};
+use crate::core::ping::{heartbeat_query_fields, PingKind};
+use crate::core::statistic::{answered_range, bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_TICKS};
 use crate::core::status::State;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
-use crate::core::validation::FieldError;
+use crate::core::validation::{line_text, FieldError};
 use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
@@ -64,6 +65,11 @@ fn ping_urls(base: &str, token: &str) -> Value {
 }
 
 fn monitor_id(raw: &str) -> Result<&str, ApiError> {
+    // `/v1/heartbeat/{id}` takes ping tokens too (the credential-less ping), so a token here
+    // is a monitor that does not exist rather than a malformed id.
+    if is_ping_token(raw) {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
     uuid_param("id", raw)
 }
 
@@ -74,8 +80,9 @@ async fn check_edge_fields(db: &worker::D1Database, project_id: &str, spec: &Mon
         return Err(FieldError::new("tz", "is not a known IANA time zone").into());
     }
     if let Some(ids) = &spec.channels {
+        // Like any id of another project's: not found, rather than a malformed request.
         if count_own_channels(db, project_id, ids).await? != ids.len() {
-            return Err(FieldError::new("channels", "names a channel this project does not have").into());
+            return Err(ApiError::NotFound("channel"));
         }
     }
     Ok(())
@@ -97,6 +104,11 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
     let id = monitor_id(raw_id)?;
+    // The route's ping fields mean nothing with a key, but are held to the same rules.
+    heartbeat_query_fields(
+        query_param(req, "result").as_deref(),
+        query_param(req, "message").as_deref(),
+    )?;
     let monitor = monitors::find_monitor(&database(env)?, &project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))?;
@@ -159,7 +171,15 @@ pub async fn resume(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     set_paused(req, env, raw_id, false).await
 }
 
-async fn list_page(req: &Request, env: &Env, project_id: &str, filter: ListFilter) -> ApiResult {
+/// A page of the project's monitors that match `filter`; with `none_is`, a filter that
+/// matches no monitor at all names something that does not exist (404).
+async fn list_page(
+    req: &Request,
+    env: &Env,
+    project_id: &str,
+    filter: ListFilter,
+    none_is: Option<&'static str>,
+) -> ApiResult {
     let page = parse_page(
         query_param(req, "page").as_deref(),
         query_param(req, "limit").as_deref(),
@@ -168,6 +188,9 @@ async fn list_page(req: &Request, env: &Env, project_id: &str, filter: ListFilte
     )?;
     let (items, total) =
         monitors::list_monitors(&database(env)?, project_id, &filter, page.limit, page.offset()).await?;
+    if let (0, Some(what)) = (total, none_is) {
+        return Err(ApiError::NotFound(what));
+    }
     let base = public_url(env);
     json(
         200,
@@ -187,15 +210,20 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(FieldError::new("status", "must be one of new, up, grace, down, started, paused").into());
     }
+    let tag = match query_param(req, "tag") {
+        Some(raw) => Some(line_text("tag", &raw, MAX_TAG_CHARS)?),
+        None => None,
+    };
     let filter = ListFilter {
         service_id: None,
         status,
-        tag: query_param(req, "tag"),
+        tag,
     };
-    list_page(req, env, &project_id, filter).await
+    list_page(req, env, &project_id, filter, None).await
 }
 
-/// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (seed 001).
+/// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (seed 001). A service exists in a
+/// project while one of its monitors names it, so another project's is not found.
 pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
     let service_id = uuid_param("service_id", raw_service_id)?.to_ascii_lowercase();
@@ -203,11 +231,12 @@ pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str
         service_id: Some(service_id),
         ..ListFilter::default()
     };
-    list_page(req, env, &project_id, filter).await
+    list_page(req, env, &project_id, filter, Some("service")).await
 }
 
 /// `DELETE /v1/heartbeat?id=..&id=..`: deletes those of the project's monitors named; other
-/// projects' ids are neither touched nor revealed (they simply do not count).
+/// projects' ids are neither touched nor revealed (they simply do not count, and when none
+/// counts, nothing was found).
 pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let ids = query_params(req, "id");
@@ -219,6 +248,9 @@ pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
         .map(|id| monitor_id(id).map(str::to_ascii_lowercase))
         .collect::<Result<Vec<_>, _>>()?;
     let tokens = monitors::delete_monitors(&database(env)?, &project_id, &ids).await?;
+    if tokens.is_empty() {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
     for token in &tokens {
         retire_token(env, token).await?;
     }
@@ -315,16 +347,7 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let now = now_ms();
     let end = date_param(req, "end_date")?.unwrap_or(now);
     let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
-    if start >= end {
-        return Err(FieldError::new("start_date", "must be before end_date").into());
-    }
-    if (end - start) / bucket_ms >= MAX_BUCKETS {
-        return Err(FieldError::new(
-            "interval",
-            format!("gives more than {MAX_BUCKETS} buckets for this range"),
-        )
-        .into());
-    }
+    let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
     let m = monitors::find_monitor(&db, &project_id, id)
         .await?

@@ -38,13 +38,29 @@ pub struct CronExpr {
     dow_restricted: bool,
 }
 
-const MONTH_NAMES: [&str; 12] = [
+pub(crate) const MONTH_NAMES: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
-const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+pub(crate) const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 fn invalid(message: impl Into<String>) -> FieldError {
     FieldError::new("schedule", message)
+}
+
+/// One or two ASCII digits: the only numbers the grammar has (no sign, no long zero runs),
+/// so that `core::cron_pattern` can spell it as a regular expression.
+fn number(s: &str) -> Option<u32> {
+    ((1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+}
+
+/// The values from `lo` to `hi`, every `step`, in a field of `min..=max`: past `max` a
+/// range goes on from `min` (`22-2` is 22, 23, 0, 1, 2), and the step counts across.
+pub(crate) fn range_values(min: u32, max: u32, lo: u32, hi: u32, step: u32) -> impl Iterator<Item = u32> {
+    let span = max - min + 1;
+    let length = if lo <= hi { hi - lo } else { max - lo + 1 + hi - min };
+    (0..=length)
+        .step_by(step as usize)
+        .map(move |d| min + (lo - min + d) % span)
 }
 
 /// Parses one field into a bit set of the values in `min..=max`.
@@ -54,16 +70,16 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
         if let Some(i) = names.iter().position(|n| *n == upper) {
             return Ok(i as u32 + name_base);
         }
-        match s.parse::<u32>() {
-            Ok(v) if (min..=max).contains(&v) => Ok(v),
+        match number(s) {
+            Some(v) if (min..=max).contains(&v) => Ok(v),
             _ => Err(invalid(format!("{what} value {s:?} is not in {min}-{max}"))),
         }
     };
     let mut bits = 0u64;
     for item in text.split(',') {
         let (range, step) = match item.split_once('/') {
-            Some((r, s)) => match s.parse::<u32>() {
-                Ok(step) if step > 0 && step <= max => (r, step),
+            Some((r, s)) => match number(s) {
+                Some(step) if step > 0 && step <= max => (r, step),
                 _ => return Err(invalid(format!("{what} step {s:?} is not a positive number"))),
             },
             None => (item, 1),
@@ -71,11 +87,8 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
         let (lo, hi) = if range == "*" {
             (min, max)
         } else if let Some((a, b)) = range.split_once('-') {
-            let (a, b) = (value(a)?, value(b)?);
-            if a > b {
-                return Err(invalid(format!("{what} range {range:?} runs backwards")));
-            }
-            (a, b)
+            // `22-2` (hours) and `FRI-MON` wrap around the field's end.
+            (value(a)?, value(b)?)
         } else if range.is_empty() {
             return Err(invalid(format!("{what} has an empty item")));
         } else {
@@ -83,7 +96,7 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
             // `5/15` means from 5 to the end, every 15.
             (v, if item.contains('/') { max } else { v })
         };
-        for v in (lo..=hi).step_by(step as usize) {
+        for v in range_values(min, max, lo, hi, step) {
             bits |= 1 << v;
         }
     }
@@ -92,7 +105,8 @@ fn parse_field(text: &str, what: &str, min: u32, max: u32, names: &[&str], name_
 
 impl CronExpr {
     pub fn parse(text: &str) -> Result<CronExpr, FieldError> {
-        let text = text.trim();
+        // Fields are separated by spaces; tabs and other white space are not part of it.
+        let text = text.trim_matches(' ');
         let expanded = match text.to_ascii_lowercase().as_str() {
             "@yearly" | "@annually" => "0 0 1 1 *".to_string(),
             "@monthly" => "0 0 1 * *".to_string(),
@@ -101,7 +115,7 @@ impl CronExpr {
             "@hourly" => "0 * * * *".to_string(),
             _ => text.to_string(),
         };
-        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        let fields: Vec<&str> = expanded.split(' ').filter(|f| !f.is_empty()).collect();
         let [minute, hour, dom, month, dow] = fields[..] else {
             return Err(invalid(
                 "must have five fields: minute hour day-of-month month day-of-week",
@@ -277,6 +291,23 @@ mod tests {
     }
 
     #[test]
+    fn ranges_wrap_around_the_field_s_end() {
+        assert_eq!(
+            next("0 22-2 * * *", "2026-01-01T03:00:00Z", &UTC),
+            "2026-01-01T22:00:00.000Z"
+        );
+        assert_eq!(
+            next("0 22-2/2 * * *", "2026-01-01T22:30:00Z", &UTC),
+            "2026-01-02T00:00:00.000Z"
+        );
+        // 2026-01-02 is a Friday: FRI-MON skips to Friday, then the weekend.
+        assert_eq!(
+            next("0 6 * * fri-mon", "2026-01-01T07:00:00Z", &UTC),
+            "2026-01-02T06:00:00.000Z"
+        );
+    }
+
+    #[test]
     fn month_and_weekday_names() {
         // 2026-01-01 is a Thursday.
         assert_eq!(
@@ -398,7 +429,6 @@ mod tests {
             "* * * 13 *",
             "* * * * 8",
             "*/0 * * * *",
-            "5-1 * * * *",
             "a * * * *",
             "* * * foo *",
             "1,,2 * * * *",
@@ -605,7 +635,8 @@ mod properties {
 
         #[test]
         fn spacing_and_letter_case_do_not_change_an_expression(text in expression()) {
-            let spaced = format!("  {}\t", text.split(' ').collect::<Vec<_>>().join("  "));
+            // Fields are separated by spaces only (tabs are not part of the grammar).
+            let spaced = format!("  {}  ", text.split(' ').collect::<Vec<_>>().join("  "));
             prop_assert_eq!(CronExpr::parse(&text), CronExpr::parse(&spaced));
             // Error messages quote the text as written; the schedule itself is the same.
             prop_assert_eq!(CronExpr::parse(&text).ok(), CronExpr::parse(&text.to_ascii_uppercase()).ok());

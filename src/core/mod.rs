@@ -3,12 +3,15 @@
 pub mod beacon;
 pub mod credentials;
 pub mod cron;
+pub mod cron_pattern;
 pub mod delivery;
 pub mod event;
 pub mod event_clock;
 pub mod event_dedup;
 pub mod event_rate;
 pub mod monitor;
+#[cfg(test)]
+mod openapi_contract;
 pub mod paging;
 pub mod ping;
 pub mod rate_window;

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::cron::{CronExpr, Zone};
-use super::validation::{is_uuid, optional_bool, optional_integer, optional_text, Checked, FieldError};
+use super::validation::{
+    is_uuid, line_text, optional_bool, optional_free_text, optional_integer, optional_text, Checked, FieldError,
+};
 
 pub const MIN_INTERVAL_S: i64 = 60;
 pub const MAX_INTERVAL_S: i64 = 365 * 86_400;
@@ -79,35 +81,29 @@ fn parse_methods(raw: &Value) -> Checked<Vec<String>> {
     let list = raw.as_array().filter(|l| !l.is_empty()).ok_or_else(invalid)?;
     let mut methods = Vec::new();
     for item in list {
-        let method = item
-            .as_str()
-            .map(str::to_ascii_uppercase)
-            .filter(|m| PING_METHODS.contains(&m.as_str()))
-            .ok_or_else(invalid)?;
-        if !methods.contains(&method) {
-            methods.push(method);
+        let method = item.as_str().filter(|m| PING_METHODS.contains(m)).ok_or_else(invalid)?;
+        if !methods.iter().any(|m| m == method) {
+            methods.push(method.to_string());
         }
     }
     Ok(methods)
 }
 
 fn parse_tags(raw: &Value) -> Checked<Vec<String>> {
-    let invalid = || {
+    let list = raw.as_array().filter(|l| l.len() <= MAX_TAGS).ok_or_else(|| {
         FieldError::new(
             "tags",
             format!("must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG_CHARS} characters"),
         )
-    };
-    let list = raw.as_array().filter(|l| l.len() <= MAX_TAGS).ok_or_else(invalid)?;
+    })?;
     let mut tags = Vec::new();
     for item in list {
-        let tag = item
-            .as_str()
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS)
-            .ok_or_else(invalid)?;
-        if !tags.iter().any(|t| t == tag) {
-            tags.push(tag.to_string());
+        let tag = match item {
+            Value::String(s) => line_text("tags", s, MAX_TAG_CHARS)?,
+            _ => return Err(FieldError::new("tags", "must be a list of strings")),
+        };
+        if !tags.contains(&tag) {
+            tags.push(tag);
         }
     }
     Ok(tags)
@@ -120,13 +116,12 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// The shape of an IANA zone name; whether the zone exists is the runtime's to say.
+/// The IANA time zones a monitor may use: the `tz` list of openapi.json (build.rs), every
+/// name of the IANA database that the runtime's `Intl` knows, sorted.
+pub const ZONES: &[&str] = include!(concat!(env!("OUT_DIR"), "/zones.rs"));
+
 pub fn is_zone_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
-        && !s.starts_with('/')
-        && !s.contains("..")
+    ZONES.binary_search(&s).is_ok()
 }
 
 /// A field that is present, with `null` meaning "clear it".
@@ -134,9 +129,26 @@ fn present<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
     body.get(field)
 }
 
+/// A schedule is removed only with the other one given in the same body (`interval: null`
+/// with a `schedule`, `schedule: null` with an `interval`), so whether a body is valid
+/// never depends on the monitor it changes.
+fn check_schedule_removal(body: &Map<String, Value>) -> Checked<()> {
+    let gives = |field: &str| body.get(field).is_some_and(|v| !v.is_null());
+    for (removed, other) in [("interval", "schedule"), ("schedule", "interval")] {
+        if body.get(removed).is_some_and(Value::is_null) && !gives(other) {
+            return Err(FieldError::new(
+                removed,
+                format!("may be null only when {other} is given"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Applies the fields present in `body` to `spec` (all of them for a create, any subset for
 /// an update), then checks the result as a whole. Unknown fields are ignored.
 pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked<MonitorSpec> {
+    check_schedule_removal(body)?;
     if present(body, "name").is_some() {
         spec.name =
             optional_text(body, "name", MAX_NAME_CHARS)?.ok_or_else(|| FieldError::new("name", "must not be null"))?;
@@ -168,7 +180,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.tz = match raw {
             Value::Null => "UTC".to_string(),
             Value::String(tz) if is_zone_name(tz) => tz.clone(),
-            _ => return Err(FieldError::new("tz", "must be an IANA time zone name")),
+            _ => return Err(FieldError::new("tz", "must be an IANA time zone name the API lists")),
         };
     }
     if present(body, "enabled").is_some() {
@@ -197,16 +209,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.tags = if raw.is_null() { Vec::new() } else { parse_tags(raw)? };
     }
     if present(body, "description").is_some() {
-        spec.description = match body.get("description") {
-            Some(Value::String(s)) if s.chars().count() <= MAX_DESCRIPTION_CHARS => s.clone(),
-            Some(Value::Null) => String::new(),
-            _ => {
-                return Err(FieldError::new(
-                    "description",
-                    format!("must be a string of at most {MAX_DESCRIPTION_CHARS} characters"),
-                ))
-            }
-        };
+        spec.description = optional_free_text(body, "description", MAX_DESCRIPTION_CHARS)?.unwrap_or_default();
     }
     if let Some(raw) = present(body, "channels") {
         spec.channels = match raw {
@@ -348,8 +351,29 @@ mod tests {
     }
 
     #[test]
+    fn text_fields_follow_the_text_rule() {
+        let cases = [
+            (json!({"name": "backup\u{202E}"}), "name"),
+            (json!({"name": "back\u{0}up"}), "name"),
+            (json!({"tags": ["prod\u{0}"]}), "tags"),
+            (json!({"tags": ["\u{1b}[31m"]}), "tags"),
+            (json!({"tags": ["a\u{2066}"]}), "tags"),
+            (json!({"description": "a\u{0}b"}), "description"),
+            (json!({"description": "a\u{1b}b"}), "description"),
+            (json!({"slug": "a\u{202E}b"}), "slug"),
+        ];
+        for (extra, field) in cases {
+            let mut body = json!({"name": "x", "interval": 60});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(parse(body.clone()).unwrap_err().field, field, "{body}");
+        }
+        let m = parse(json!({"name": "x", "interval": 60, "description": "line 1\n\tline 2"})).unwrap();
+        assert_eq!(m.description, "line 1\n\tline 2");
+    }
+
+    #[test]
     fn methods_tags_and_slug_are_normalised() {
-        let m = parse(json!({"name": "x", "interval": 60, "methods": ["get", "GET", "post"], "tags": ["prod", " prod ", "db"], "slug": "nightly-backup_2"})).unwrap();
+        let m = parse(json!({"name": "x", "interval": 60, "methods": ["GET", "GET", "POST"], "tags": ["prod", " prod ", "db"], "slug": "nightly-backup_2"})).unwrap();
         assert_eq!(m.methods, ["GET", "POST"]);
         assert_eq!(m.tags, ["prod", "db"]);
         assert_eq!(m.slug.as_deref(), Some("nightly-backup_2"));
@@ -373,10 +397,32 @@ mod tests {
         assert!(matches!(cron.schedule(), Schedule::Cron { .. }));
         assert_eq!(
             update(cron.clone(), json!({"schedule": null})).unwrap_err().field,
-            "interval"
+            "schedule"
         );
         let back = update(cron, json!({"schedule": null, "interval": 120})).unwrap();
         assert_eq!(back.schedule(), Schedule::Every { interval_s: 120 });
+    }
+
+    #[test]
+    fn a_schedule_is_removed_only_with_the_other_given() {
+        let m = parse(json!({"name": "x", "interval": 60, "schedule": "0 3 * * *"})).unwrap();
+        // The monitor has both, yet the rule reads the body alone.
+        assert_eq!(
+            update(m.clone(), json!({"interval": null})).unwrap_err().field,
+            "interval"
+        );
+        assert_eq!(
+            update(m.clone(), json!({"schedule": null})).unwrap_err().field,
+            "schedule"
+        );
+        assert!(update(m.clone(), json!({"interval": null, "schedule": "*/5 * * * *"})).is_ok());
+        assert!(update(m, json!({"schedule": null, "interval": 120})).is_ok());
+    }
+
+    #[test]
+    fn methods_are_spelled_as_in_http() {
+        let body = json!({"name": "x", "interval": 60, "methods": ["get"]});
+        assert_eq!(parse(body).unwrap_err().field, "methods");
     }
 
     #[test]
@@ -417,7 +463,8 @@ mod tests {
             full,
             json!({
                 "service_id": null, "grace": null, "tz": null, "enabled": null, "methods": null,
-                "slug": null, "tags": null, "description": null, "channels": null, "schedule": null
+                "slug": null, "tags": null, "description": null, "channels": null, "schedule": null,
+                "interval": 600
             }),
         )
         .unwrap();
@@ -436,7 +483,7 @@ mod tests {
         let channels: Vec<String> = (0..20).map(|i| format!("{}{i:02}", &CHANNEL[..34])).collect();
         let at_limit = json!({
             "name": "x", "interval": 60, "tags": tags, "channels": channels,
-            "description": "d".repeat(MAX_DESCRIPTION_CHARS), "slug": "s".repeat(100), "tz": "A".repeat(64)
+            "description": "d".repeat(MAX_DESCRIPTION_CHARS), "slug": "s".repeat(100), "tz": "America/Argentina/ComodRivadavia"
         });
         let m = parse(at_limit).unwrap();
         assert_eq!((m.tags.len(), m.channels.map(|c| c.len())), (MAX_TAGS, Some(20)));

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::validation::{check_text, Checked, FieldError, TextRule};
+
 /// What a ping says about the job it reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,6 +49,24 @@ pub enum RecordOutcome {
 pub const MAX_USER_AGENT: usize = 256;
 /// The first this many bytes of a ping's body or message are kept.
 pub const MAX_MESSAGE: usize = 10_000;
+/// A message in a query string is bounded by the URL; longer ones go in a JSON body.
+pub const MAX_QUERY_MESSAGE: usize = 2_000;
+
+/// Seed 001's ping fields as the query gives them: `result` (default tick) and `message`.
+pub fn heartbeat_query_fields(result: Option<&str>, message: Option<&str>) -> Checked<PingKind> {
+    if let Some(m) = message {
+        if m.chars().count() > MAX_QUERY_MESSAGE {
+            return Err(FieldError::new(
+                "message",
+                format!("must be at most {MAX_QUERY_MESSAGE} characters in the query; send longer ones in a JSON body"),
+            ));
+        }
+        check_text("message", TextRule::Free, m)?;
+    }
+    result.map_or(Ok(PingKind::Tick), |r| {
+        PingKind::from_result(r).ok_or_else(|| FieldError::new("result", "must be tick, success or fail"))
+    })
+}
 
 impl PingKind {
     /// Whether the ping ends a run started by a `start` ping.

@@ -194,6 +194,19 @@ mod tests {
     }
 
     #[test]
+    fn methods_match_exactly_as_sent() {
+        for method in ["PROPFIND", "QUERY", "PATCH", "get", "TRACE"] {
+            assert_eq!(
+                match_route(method, "/ping/hb_x"),
+                Matched::MethodNotAllowed {
+                    allow: vec!["GET", "POST", "HEAD"]
+                },
+                "{method}"
+            );
+        }
+    }
+
+    #[test]
     fn empty_parameters_and_extra_segments_do_not_match() {
         assert_eq!(match_route("GET", "/api/v1/beet/"), Matched::NotFound);
         assert_eq!(match_route("GET", "/api/v1/beet/a/b"), Matched::NotFound);

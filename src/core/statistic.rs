@@ -30,13 +30,27 @@ pub fn parse_bucket(text: &str) -> Checked<i64> {
         Some('d') => 86_400_000,
         _ => return Err(invalid()),
     };
-    let n: i64 = chars
-        .as_str()
+    let digits = chars.as_str();
+    // Plain digits without a leading zero, as openapi.json's pattern says.
+    if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let n: i64 = digits
         .parse()
         .ok()
         .filter(|n| *n >= 1 && *n <= 100_000)
         .ok_or_else(invalid)?;
     Ok(n * unit_ms)
+}
+
+/// The range a statistic answers for: at most `MAX_BUCKETS` buckets, the ones ending at
+/// `end` when more were asked for, and nothing when the range does not end after it starts.
+/// Cut rather than refused: the answer's dates say which range it covers.
+pub fn answered_range(start: i64, end: i64, bucket_ms: i64) -> (i64, i64) {
+    if start >= end {
+        return (end, end);
+    }
+    (start.max(end - MAX_BUCKETS * bucket_ms), end)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Result};
 
 use super::channels::{claim, due_deliveries, flip_payload, record_attempt, DueDelivery};
 use super::db::{database, now_ms};
-use crate::core::delivery::{after_attempt, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
+use crate::core::delivery::{after_attempt, host_allowed, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
 use crate::core::signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Deliveries attempted per cron run.
@@ -44,7 +44,17 @@ async fn body_of(db: &worker::D1Database, d: &DueDelivery) -> Result<String> {
     Ok(body.to_string())
 }
 
-async fn send(d: &DueDelivery, body: &str) -> std::result::Result<u16, String> {
+/// The var `WEBHOOK_HOSTS`, when set: the only hosts webhooks may go to.
+fn allowed_hosts(env: &Env) -> Option<String> {
+    env.var("WEBHOOK_HOSTS").ok().map(|v| v.to_string())
+}
+
+async fn send(d: &DueDelivery, body: &str, allowed: Option<&str>) -> std::result::Result<u16, String> {
+    // The host as fetch will read the URL, not as a hand-written parser would.
+    let host = web_sys::Url::new(&d.url).map(|u| u.hostname()).unwrap_or_default();
+    if !host_allowed(&host, allowed) {
+        return Err("destination host is not in WEBHOOK_HOSTS".into());
+    }
     let timestamp = now_ms() / 1_000;
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
@@ -71,6 +81,7 @@ async fn send(d: &DueDelivery, body: &str) -> std::result::Result<u16, String> {
 pub async fn deliver_due(env: &Env, at: i64) -> Result<NotifyReport> {
     let db = database(env)?;
     let max = max_attempts(env);
+    let allowed = allowed_hosts(env);
     let mut report = NotifyReport::default();
     for d in due_deliveries(&db, at, BATCH).await? {
         let body = body_of(&db, &d).await?;
@@ -79,7 +90,7 @@ pub async fn deliver_due(env: &Env, at: i64) -> Result<NotifyReport> {
             continue; // another sweep is sending it
         }
         report.attempted += 1;
-        let outcome = send(&d, &body).await;
+        let outcome = send(&d, &body, allowed.as_deref()).await;
         let (http_status, error) = match &outcome {
             Ok(status) => (
                 Some(*status),

@@ -34,11 +34,12 @@ fn kind_of(action: Option<&str>) -> Result<(PingKind, Option<i64>), &'static str
         Some("start") => Ok((PingKind::Start, None)),
         Some("fail") => Ok((PingKind::Fail, None)),
         Some("log") => Ok((PingKind::Log, None)),
-        Some(code) => {
+        Some(code) if (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) => {
             let status = code.parse::<i64>().map_err(|_| "unknown ping action")?;
             let kind = PingKind::from_exit_status(status).ok_or("exit status must be 0..255")?;
             Ok((kind, Some(status)))
         }
+        Some(_) => Err("unknown ping action"),
     }
 }
 
@@ -47,7 +48,6 @@ enum Target {
     Token(String),
     NotFound,
     Ambiguous,
-    BadSlug,
 }
 
 /// `/ping/{token}[/{action}]` or `/ping/{ping_key}/{slug}[/{action}]`, answered in plain text.
@@ -59,12 +59,19 @@ impl PingFormat for CronPing {
 
     async fn parse(req: &mut Request, env: &Env, segments: &[&str]) -> Result<(Ping, ()), Rejection> {
         let answer = |status, body| Rejection::Answer(text(status, body));
+        let create = match query_param(req, "create").as_deref() {
+            None => false,
+            Some("1") => true,
+            Some(_) => return Err(answer(400, "create must be 1")),
+        };
         let (target, action) = match segments {
+            // After a token, a second segment that is no action names nothing: after a ping
+            // key the same place holds a slug, so the URL is unknown rather than malformed.
+            [token, action] if is_ping_token(token) && kind_of(Some(action)).is_err() => (Target::NotFound, None),
             [token, rest @ ..] if is_ping_token(token) && rest.len() <= 1 => {
                 (Target::Token(token.to_string()), rest.first())
             }
             [key, slug, rest @ ..] if is_ping_key(key) && rest.len() <= 1 => {
-                let create = query_param(req, "create").as_deref() == Some("1");
                 (resolve_slug(env, key, slug, create).await?, rest.first())
             }
             _ => (Target::NotFound, None),
@@ -78,7 +85,6 @@ impl PingFormat for CronPing {
             Target::Token(token) => token,
             Target::NotFound => return Err(answer(404, "not found")),
             Target::Ambiguous => return Err(answer(409, "ambiguous slug: several monitors have it")),
-            Target::BadSlug => return Err(answer(400, "slug must be 1-100 lower-case letters, digits, - or _")),
         };
         let mut input = ping_input(req, PingSource::Ping, kind);
         input.exit_status = exit_status;
@@ -111,8 +117,9 @@ async fn resolve_slug(env: &Env, ping_key: &str, slug: &str, create: bool) -> wo
     let Some(project_id) = project_for_ping_key(&db, ping_key).await? else {
         return Ok(Target::NotFound);
     };
+    // No monitor has, or can be given, a slug of another shape.
     if !is_slug(slug) {
-        return Ok(if create { Target::BadSlug } else { Target::NotFound });
+        return Ok(Target::NotFound);
     }
     let mut tokens = tokens_for_slug(&db, &project_id, slug).await?;
     if tokens.is_empty() && create {

@@ -9,9 +9,9 @@ use worker::{Env, Method, Request, Response};
 use super::ping_meta::ping_input;
 use super::{Ping, PingFormat, Rejection};
 use crate::core::credentials::is_ping_token;
-use crate::core::ping::{truncate_utf8, PingKind, PingSource, RecordOutcome, MAX_MESSAGE};
+use crate::core::ping::{heartbeat_query_fields, truncate_utf8, PingKind, PingSource, RecordOutcome, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{parse_uuid, FieldError};
+use crate::core::validation::{self, check_text, parse_uuid, FieldError, TextRule};
 use crate::edge::db::database;
 use crate::edge::monitors::token_for_pingable_id;
 use crate::http::{json, query_param, ApiError, MAX_JSON_BODY};
@@ -66,14 +66,14 @@ impl PingFormat for HeartbeatPing {
 async fn read_result(req: &mut Request) -> Result<(PingKind, Option<String>, Option<String>), ApiError> {
     let mut result = query_param(req, "result");
     let mut message = query_param(req, "message");
+    heartbeat_query_fields(result.as_deref(), message.as_deref())?;
     if req.method() == Method::Post {
         let bytes = req.bytes().await.unwrap_or_default();
         if bytes.len() > MAX_JSON_BODY {
             return Err(ApiError::PayloadTooLarge);
         }
         if !bytes.is_empty() {
-            let body: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|_| FieldError::new("body", "must be valid JSON"))?;
+            let body = validation::object(&bytes)?;
             let text = |field: &str| -> Result<Option<String>, ApiError> {
                 match body.get(field) {
                     None | Some(serde_json::Value::Null) => Ok(None),
@@ -91,5 +91,8 @@ async fn read_result(req: &mut Request) -> Result<(PingKind, Option<String>, Opt
             PingKind::from_result(r).ok_or_else(|| FieldError::new("result", "must be tick, success or fail"))?
         }
     };
+    if let Some(m) = &message {
+        check_text("message", TextRule::Free, m)?;
+    }
     Ok((kind, result, message))
 }

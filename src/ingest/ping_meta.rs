@@ -3,6 +3,7 @@
 use worker::Request;
 
 use crate::core::ping::{truncate_utf8, PingInput, PingKind, PingSource, MAX_MESSAGE, MAX_USER_AGENT};
+use crate::core::validation::{scrub, TextRule};
 
 pub fn ping_input(req: &Request, source: PingSource, kind: PingKind) -> PingInput {
     let header = |name: &str| req.headers().get(name).ok().flatten();
@@ -15,7 +16,7 @@ pub fn ping_input(req: &Request, source: PingSource, kind: PingKind) -> PingInpu
         exit_status: None,
         run_id: None,
         client_ip: header("cf-connecting-ip"),
-        user_agent: header("user-agent").map(|ua| truncate_utf8(&ua, MAX_USER_AGENT).to_string()),
+        user_agent: header("user-agent").map(|ua| scrub(TextRule::Line, truncate_utf8(&ua, MAX_USER_AGENT))),
     }
 }
 
@@ -25,5 +26,5 @@ pub fn message_from(bytes: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(cut);
     // A multi-byte character split by the cut shows as U+FFFD; drop it.
     let text = text.trim_end_matches('\u{FFFD}');
-    (!text.is_empty()).then(|| text.to_string())
+    (!text.is_empty()).then(|| scrub(TextRule::Free, text))
 }

@@ -10,6 +10,9 @@ const ROOT = new URL("../../", import.meta.url);
 
 /** Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step. */
 export async function startEdgebeat({ vars } = {}) {
+  // Webhooks from specs go to receivers on this machine only, whatever a spec (or a fuzzer)
+  // stores as a channel URL.
+  vars = { WEBHOOK_HOSTS: "127.0.0.1", PUBLIC_URL, ...vars };
   const server = createTestHarness({
     root: ROOT.pathname,
     workers: [
@@ -17,7 +20,7 @@ export async function startEdgebeat({ vars } = {}) {
         configPath: "./wrangler.toml",
         prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
         secrets: { ADMIN_TOKEN },
-        vars: { PUBLIC_URL, ...vars },
+        vars,
       },
     ],
   });
