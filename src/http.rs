@@ -200,12 +200,10 @@ pub fn query_params(req: &Request, name: &str) -> Vec<String> {
 }
 
 /// A path parameter that must be a UUID; a 400 naming `field` otherwise.
-pub fn uuid_param<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
-    if validation::is_uuid(raw) {
-        Ok(raw)
-    } else {
-        Err(FieldError::new(field, "must be a UUID").into())
-    }
+/// Parsed with the `uuid` crate, as its canonical lower-case text: the same id in any letter
+/// case finds the same object.
+pub fn uuid_param(field: &str, raw: &str) -> Result<String, ApiError> {
+    validation::parse_uuid(raw).ok_or_else(|| FieldError::new(field, "must be a UUID").into())
 }
 
 /// A query parameter's first value.

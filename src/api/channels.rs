@@ -29,7 +29,7 @@ fn delivery_view(d: &DeliveryRow) -> Value {
     })
 }
 
-fn channel_id(raw: &str) -> Result<&str, ApiError> {
+fn channel_id(raw: &str) -> Result<String, ApiError> {
     uuid_param("id", raw)
 }
 
@@ -80,7 +80,7 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
 
 pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    if !channels::delete_channel(&database(env)?, &project_id, channel_id(raw_id)?).await? {
+    if !channels::delete_channel(&database(env)?, &project_id, &channel_id(raw_id)?).await? {
         return Err(ApiError::NotFound("channel"));
     }
     json(200, &json!({"deleted": 1}))
@@ -90,7 +90,7 @@ pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
 pub async fn test(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let db = database(env)?;
-    let channel = channels::find_channel(&db, &project_id, channel_id(raw_id)?)
+    let channel = channels::find_channel(&db, &project_id, &channel_id(raw_id)?)
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     let now = now_ms();
@@ -103,7 +103,7 @@ pub async fn test(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
 pub async fn deliveries(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
     let db = database(env)?;
-    let channel = channels::find_channel(&db, &project_id, channel_id(raw_id)?)
+    let channel = channels::find_channel(&db, &project_id, &channel_id(raw_id)?)
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     let items: Vec<Value> = channels::deliveries_of(&db, &channel.id, 100)

@@ -1,7 +1,7 @@
 //! Heartbeat monitor management (seed 001's shapes), with a project API key.
 
 use serde_json::{json, Value};
-use worker::{Env, Request};
+use worker::{D1Database, Env, Request};
 
 use crate::core::credentials::is_ping_token;
 use crate::core::cron::CronExpr;
@@ -64,7 +64,7 @@ fn ping_urls(base: &str, token: &str) -> Value {
     })
 }
 
-fn monitor_id(raw: &str) -> Result<&str, ApiError> {
+fn monitor_id(raw: &str) -> Result<String, ApiError> {
     // `/v1/heartbeat/{id}` takes ping tokens too (the credential-less ping), so a token here
     // is a monitor that does not exist rather than a malformed id.
     if is_ping_token(raw) {
@@ -73,9 +73,16 @@ fn monitor_id(raw: &str) -> Result<&str, ApiError> {
     uuid_param("id", raw)
 }
 
+/// The project's monitor with this id; another project's looks exactly like a missing one.
+async fn own_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Monitor, ApiError> {
+    monitors::find_monitor(db, project_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("heartbeat"))
+}
+
 /// What only the edge can check: the zone is one the runtime knows, and the channels are
 /// the project's own.
-async fn check_edge_fields(db: &worker::D1Database, project_id: &str, spec: &MonitorSpec) -> Result<(), ApiError> {
+async fn check_edge_fields(db: &D1Database, project_id: &str, spec: &MonitorSpec) -> Result<(), ApiError> {
     if !zone_exists(&spec.tz) {
         return Err(FieldError::new("tz", "is not a known IANA time zone").into());
     }
@@ -103,27 +110,23 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
 
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     // The route's ping fields mean nothing with a key, but are held to the same rules.
     heartbeat_query_fields(
         query_param(req, "result").as_deref(),
         query_param(req, "message").as_deref(),
     )?;
-    let monitor = monitors::find_monitor(&database(env)?, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let monitor = own_monitor(&database(env)?, &project_id, id).await?;
     json(200, &view(&monitor, &public_url(env)))
 }
 
 /// `PUT /v1/heartbeat/{id}`: changes the fields the body names.
 pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let body = json_body(req).await?;
     let db = database(env)?;
-    let current = monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let current = own_monitor(&db, &project_id, id).await?;
     let spec = apply_fields(current.spec(), &body)?;
     check_edge_fields(&db, &project_id, &spec).await?;
     // A new schedule moves the due time of the last ping, and so when the sweep looks next.
@@ -144,22 +147,18 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     }
     // The token's object caches the allowed methods.
     refresh_token(env, &current.ping_token).await?;
-    let updated = monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let updated = own_monitor(&db, &project_id, id).await?;
     json(200, &view(&updated, &public_url(env)))
 }
 
 async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let db = database(env)?;
     if !monitors::set_paused(&db, &project_id, id, paused, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
-    let monitor = monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let monitor = own_monitor(&db, &project_id, id).await?;
     json(200, &view(&monitor, &public_url(env)))
 }
 
@@ -226,7 +225,7 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
 /// project while one of its monitors names it, so another project's is not found.
 pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let service_id = uuid_param("service_id", raw_service_id)?.to_ascii_lowercase();
+    let service_id = uuid_param("service_id", raw_service_id)?;
     let filter = ListFilter {
         service_id: Some(service_id),
         ..ListFilter::default()
@@ -243,10 +242,7 @@ pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
     if ids.is_empty() || ids.len() > 100 {
         return Err(FieldError::new("id", "give 1 to 100 ids as ?id=..&id=..").into());
     }
-    let ids = ids
-        .iter()
-        .map(|id| monitor_id(id).map(str::to_ascii_lowercase))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = ids.iter().map(|id| monitor_id(id)).collect::<Result<Vec<_>, _>>()?;
     let tokens = monitors::delete_monitors(&database(env)?, &project_id, &ids).await?;
     if tokens.is_empty() {
         return Err(ApiError::NotFound("heartbeat"));
@@ -259,7 +255,7 @@ pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
 
 pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let tokens = monitors::delete_monitors(&database(env)?, &project_id, &[id.to_string()]).await?;
     let token = tokens.first().ok_or(ApiError::NotFound("heartbeat"))?;
     retire_token(env, token).await?;
@@ -268,11 +264,9 @@ pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
 
 pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let db = database(env)?;
-    let monitor = monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let monitor = own_monitor(&db, &project_id, id).await?;
     let token = random::ping_token();
     if !monitors::replace_token(&db, id, &monitor.ping_token, &token, now_ms()).await? {
         return Err(ApiError::Conflict("the token changed concurrently; retry"));
@@ -289,7 +283,7 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
 /// The monitor's pings received strictly after `last_received_at`, oldest first.
 pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let limit = match query_param(req, "limit") {
         None => 100,
         Some(raw) => match raw.trim().parse::<i64>() {
@@ -304,9 +298,7 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         }
     };
     let db = database(env)?;
-    monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    own_monitor(&db, &project_id, id).await?;
     let pings = pings_after(&db, id, after, limit).await?;
     let items: Vec<Value> = pings
         .iter()
@@ -341,7 +333,7 @@ fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
 /// on read from the schedule and the pings of the range (one indexed range scan).
 pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let interval_text = query_param(req, "interval").unwrap_or_else(|| "1h".into());
     let bucket_ms = parse_bucket(&interval_text)?;
     let now = now_ms();
@@ -349,9 +341,7 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
-    let m = monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    let m = own_monitor(&db, &project_id, id).await?;
     // Nothing was expected before the monitor existed.
     let from = start.max(m.created_at);
     let grace_ms = m.grace_s * 1_000;
@@ -398,11 +388,9 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
 /// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.
 pub async fn flips(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = monitor_id(raw_id)?;
+    let id = &monitor_id(raw_id)?;
     let db = database(env)?;
-    monitors::find_monitor(&db, &project_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))?;
+    own_monitor(&db, &project_id, id).await?;
     let items: Vec<Value> = flips_of(&db, id, 1_000)
         .await?
         .iter()

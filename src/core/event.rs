@@ -1292,7 +1292,10 @@ mod tests {
                 .as_ref()
                 .is_none_or(|m| m.chars().count() <= MAX_MESSAGE_CHARS));
             prop_assert!(event.value.is_none_or(f64::is_finite));
-            prop_assert!(event.id.as_deref().is_none_or(crate::core::validation::is_uuid));
+            prop_assert!(event
+                .id
+                .as_deref()
+                .is_none_or(|id| crate::core::validation::parse_uuid(id).as_deref() == Some(id)));
             prop_assert!(json_len(&event.document) <= MAX_EVENT_BYTES);
             Ok(())
         }

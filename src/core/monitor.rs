@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::cron::{CronExpr, Zone};
 use super::validation::{
-    is_uuid, line_text, optional_bool, optional_free_text, optional_integer, optional_text, Checked, FieldError,
+    line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
 };
 
 pub const MIN_INTERVAL_S: i64 = 60;
@@ -156,7 +156,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
     if let Some(raw) = present(body, "service_id") {
         spec.service_id = match raw {
             Value::Null => None,
-            Value::String(s) if is_uuid(&s.to_ascii_lowercase()) => Some(s.to_ascii_lowercase()),
+            Value::String(s) => Some(parse_uuid(s).ok_or_else(|| FieldError::new("service_id", "must be a UUID"))?),
             _ => return Err(FieldError::new("service_id", "must be a UUID")),
         };
     }
@@ -215,14 +215,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.channels = match raw {
             Value::Null => None,
             Value::Array(items) if items.len() <= 20 => {
-                let ids: Option<Vec<String>> = items
-                    .iter()
-                    .map(|v| {
-                        v.as_str()
-                            .filter(|s| is_uuid(&s.to_ascii_lowercase()))
-                            .map(str::to_ascii_lowercase)
-                    })
-                    .collect();
+                let ids: Option<Vec<String>> = items.iter().map(|v| v.as_str().and_then(parse_uuid)).collect();
                 Some(ids.ok_or_else(|| FieldError::new("channels", "must be a list of channel ids"))?)
             }
             _ => {
@@ -612,7 +605,7 @@ mod properties {
                     prop_assert!(!m.methods.is_empty() && m.methods.iter().all(|x| PING_METHODS.contains(&x.as_str())));
                     prop_assert!(m.slug.as_deref().is_none_or(is_slug));
                     prop_assert!(m.tags.len() <= MAX_TAGS && m.description.chars().count() <= MAX_DESCRIPTION_CHARS);
-                    prop_assert!(m.channels.is_none_or(|c| c.len() <= 20 && c.iter().all(|id| is_uuid(id))));
+                    prop_assert!(m.channels.is_none_or(|c| c.len() <= 20 && c.iter().all(|id| parse_uuid(id).as_deref() == Some(id.as_str()))));
                 }
                 Err(e) => prop_assert!(FIELDS.contains(&e.field.as_str()), "{e:?}"),
             }

@@ -172,16 +172,6 @@ pub fn is_webhook_url(s: &str) -> bool {
         && rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.starts_with('?'))
 }
 
-/// A canonical lower-case hyphenated UUID.
-pub fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 /// A hyphenated UUID in any case, as its canonical lower-case text (so `ABC...` and `abc...`
 /// name the same object); `None` for anything else.
 pub fn parse_uuid(s: &str) -> Option<String> {
@@ -363,9 +353,9 @@ mod tests {
 
     #[test]
     fn uuids_are_canonical() {
-        assert!(is_uuid("6766163a-568d-47b4-a1fa-91a0957e06d4"));
-        assert!(!is_uuid("6766163a568d47b4a1fa91a0957e06d4"));
-        assert!(!is_uuid("6766163a-568d-47b4-a1fa-91a0957e06dz"));
+        assert!(parse_uuid("6766163a-568d-47b4-a1fa-91a0957e06d4").is_some());
+        assert!(!parse_uuid("6766163a568d47b4a1fa91a0957e06d4").is_some());
+        assert!(!parse_uuid("6766163a-568d-47b4-a1fa-91a0957e06dz").is_some());
     }
 
     #[test]
@@ -475,7 +465,7 @@ pub(crate) mod properties {
 
         #[test]
         fn any_text_is_or_is_not_a_uuid_or_webhook_url(text in any::<String>()) {
-            if is_uuid(&text) {
+            if parse_uuid(&text).is_some() {
                 prop_assert_eq!(text.len(), 36);
             }
             if is_webhook_url(&text) {
@@ -487,8 +477,8 @@ pub(crate) mod properties {
         fn formatted_uuids_are_uuids(bytes in any::<[u8; 16]>()) {
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let uuid = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
-            prop_assert!(is_uuid(&uuid));
-            prop_assert!(!is_uuid(&uuid.replace('-', "")));
+            prop_assert!(parse_uuid(&uuid).is_some());
+            prop_assert!(!parse_uuid(&uuid.replace('-', "")).is_some());
         }
 
         #[test]

@@ -10,7 +10,7 @@ use super::{Ping, PingFormat, Rejection};
 use crate::core::credentials::{is_ping_key, is_ping_token};
 use crate::core::monitor::is_slug;
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
-use crate::core::validation::is_uuid;
+use crate::core::validation::parse_uuid;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitors::{create_slug_monitor, tokens_for_slug};
 use crate::edge::projects::project_for_ping_key;
@@ -77,10 +77,10 @@ impl PingFormat for CronPing {
             _ => (Target::NotFound, None),
         };
         let (kind, exit_status) = kind_of(action.copied()).map_err(|why| answer(400, why))?;
-        let run_id = query_param(req, "rid");
-        if run_id.as_deref().is_some_and(|rid| !is_uuid(&rid.to_ascii_lowercase())) {
-            return Err(answer(400, "rid must be a UUID"));
-        }
+        let run_id = match query_param(req, "rid") {
+            None => None,
+            Some(rid) => Some(parse_uuid(&rid).ok_or_else(|| answer(400, "rid must be a UUID"))?),
+        };
         let token = match target {
             Target::Token(token) => token,
             Target::NotFound => return Err(answer(404, "not found")),
@@ -88,7 +88,7 @@ impl PingFormat for CronPing {
         };
         let mut input = ping_input(req, PingSource::Ping, kind);
         input.exit_status = exit_status;
-        input.run_id = run_id.map(|r| r.to_ascii_lowercase());
+        input.run_id = run_id;
         if req.method() == Method::Post {
             input.message = message_from(&req.bytes().await.unwrap_or_default());
         }

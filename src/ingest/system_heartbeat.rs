@@ -9,7 +9,7 @@ use super::ping_meta::ping_input;
 use super::{Ping, PingFormat, Rejection};
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::is_uuid;
+use crate::core::validation::parse_uuid;
 use crate::edge::auth::{authenticate, basic_password, Principal};
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitors::system_monitor_token;
@@ -59,8 +59,10 @@ impl PingFormat for SystemHeartbeat {
         };
         let system_id = match body.get("system_id") {
             None | Some(Value::Null) => return Err(answer(validation_failed("system_id", "required", ""))),
-            Some(Value::String(s)) if is_uuid(&s.to_ascii_lowercase()) => s.to_ascii_lowercase(),
-            Some(Value::String(s)) => return Err(answer(validation_failed("system_id", "must be a UUID", s))),
+            Some(Value::String(s)) => match parse_uuid(s) {
+                Some(id) => id,
+                None => return Err(answer(validation_failed("system_id", "must be a UUID", s))),
+            },
             Some(other) => {
                 return Err(answer(validation_failed(
                     "system_id",
