@@ -342,3 +342,16 @@ test("a project that turns ping-by-id off accepts only the token there", async (
   assert.equal(on.body.ping_by_id, true);
   assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}`)).status, 200);
 });
+
+test("ping_by_id: null puts the setting back to its default, other types are refused", async () => {
+  const other = await eb.tenant("ids-default");
+  assert.equal((await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: false } })).body.ping_by_id, false);
+  const reset = await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: null } });
+  assert.equal(reset.status, 200, reset.text);
+  assert.equal(reset.body.ping_by_id, true);
+  for (const bad of [1, "true", [], {}]) {
+    const res = await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: bad } });
+    assert.equal(res.status, 400, JSON.stringify(bad));
+    assert.equal(res.body.field, "ping_by_id");
+  }
+});

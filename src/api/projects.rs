@@ -98,7 +98,13 @@ pub async fn own_project(req: &mut Request, env: &Env) -> ApiResult {
 pub async fn update_project(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let body = json_body(req).await?;
-    if let Some(on) = optional_bool(&body, "ping_by_id")? {
+    // Like a monitor's fields, `null` puts the setting back to its default (on).
+    let ping_by_id = match body.get("ping_by_id") {
+        None => None,
+        Some(serde_json::Value::Null) => Some(true),
+        Some(_) => optional_bool(&body, "ping_by_id")?,
+    };
+    if let Some(on) = ping_by_id {
         projects::set_ping_by_id(&database(env)?, &project_id, on).await?;
     }
     project_view(env, &project_id).await
