@@ -4,18 +4,17 @@ use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
 use crate::core::credentials::is_ping_token;
-use crate::core::cron::CronExpr;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
 use crate::core::ping::{heartbeat_query_fields, PingKind};
-use crate::core::statistic::{answered_range, bucketize, firing_ticks, interval_ticks, parse_bucket, MAX_TICKS};
-use crate::core::status::State;
+use crate::core::statistic::{answered_range, bucketize, expected_ticks, parse_bucket};
+use crate::core::status::is_watched;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{line_text, FieldError};
 use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
-use crate::edge::monitors::{self, ListFilter, Monitor};
+use crate::edge::monitors::{self, schedule_of, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
 use crate::edge::pings::{last_check_in_before, ping_kinds_between, pings_after};
 use crate::edge::random;
@@ -134,14 +133,12 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let next_due_at = current
         .last_ping_at
         .and_then(|last| spec.schedule().next_due_after(last, &zone));
-    let check_at = match read_state(&db, id).await? {
-        Some(stored) if spec.enabled && stored.paused == 0 && stored.next_due_at.is_some() => State {
-            next_due_at,
-            ..stored.state()
-        }
-        .check_at(spec.grace_s * 1_000),
-        _ => None,
-    };
+    let check_at = read_state(&db, id).await?.and_then(|stored| {
+        let watched = is_watched(spec.enabled, stored.paused != 0);
+        stored
+            .state()
+            .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched)
+    });
     if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
@@ -349,18 +346,8 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let anchor = last_check_in_before(&db, id, start).await?;
     let mut pings: Vec<(i64, PingKind)> = anchor.into_iter().map(|t| (t, PingKind::Tick)).collect();
     pings.extend(ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?);
-    let ticks = match &m.schedule {
-        Some(expr) => {
-            let firings = CronExpr::parse(expr)
-                .map(|c| c.firings(from - 1, end - 1, &IntlZone::new(&m.tz), MAX_TICKS))
-                .unwrap_or_default();
-            firing_ticks(&firings)
-        }
-        None => {
-            let check_ins: Vec<i64> = pings.iter().filter(|(_, k)| k.is_check_in()).map(|(t, _)| *t).collect();
-            interval_ticks(&check_ins, m.interval_s.max(60) * 1_000, grace_ms, from, end)
-        }
-    };
+    let schedule = schedule_of(m.interval_s, m.schedule.clone(), m.tz.clone());
+    let ticks = expected_ticks(&schedule, &pings, grace_ms, from, end, &IntlZone::new(&m.tz));
     let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
     let items: Vec<Value> = buckets
         .iter()

@@ -6,6 +6,8 @@
 //! An expected check-in at `T` is met by a success or tick ping in `(previous T, T + grace]`.
 //! One whose deadline `T + grace` has not passed yet is neither met nor missed.
 
+use super::cron::{CronExpr, Zone};
+use super::monitor::Schedule;
 use super::ping::PingKind;
 use super::validation::{Checked, FieldError};
 
@@ -166,8 +168,80 @@ pub fn firing_ticks(firings: &[i64]) -> Vec<ExpectedTick> {
         .collect()
 }
 
+/// The check-ins a schedule expected in `[from, to)`: a cron schedule's firings, or a simple
+/// schedule's ticks by the status machine's rule over the check-ins among `pings` (sorted).
+pub fn expected_ticks(
+    schedule: &Schedule,
+    pings: &[(i64, PingKind)],
+    grace_ms: i64,
+    from: i64,
+    to: i64,
+    zone: &dyn Zone,
+) -> Vec<ExpectedTick> {
+    match schedule {
+        Schedule::Cron { expr, .. } => {
+            let firings = CronExpr::parse(expr)
+                .map(|c| c.firings(from - 1, to - 1, zone, MAX_TICKS))
+                .unwrap_or_default();
+            firing_ticks(&firings)
+        }
+        Schedule::Every { interval_s } => {
+            let check_ins: Vec<i64> = pings.iter().filter(|(_, k)| k.is_check_in()).map(|(t, _)| *t).collect();
+            interval_ticks(&check_ins, (*interval_s).max(60) * 1_000, grace_ms, from, to)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::core::cron::FixedZone;
+
+    #[test]
+    fn expected_ticks_of_a_cron_schedule_are_its_firings_in_the_range() {
+        let daily_3am = Schedule::Cron {
+            expr: "0 3 * * *".into(),
+            tz: "UTC".into(),
+        };
+        let day = 86_400_000;
+        let ticks = expected_ticks(&daily_3am, &[], 0, day, 3 * day, &FixedZone(0));
+        let at: Vec<i64> = ticks.iter().map(|t| t.at).collect();
+        assert_eq!(at, vec![day + 3 * 3_600_000, 2 * day + 3 * 3_600_000]);
+        // In a zone two hours east, 03:00 local is 01:00 UTC.
+        let east = expected_ticks(&daily_3am, &[], 0, day, 2 * day, &FixedZone(7_200));
+        assert_eq!(east[0].at, day + 3_600_000);
+    }
+
+    #[test]
+    fn expected_ticks_of_a_simple_schedule_follow_the_check_ins_and_ignore_other_pings() {
+        let every_10_min = Schedule::Every { interval_s: 600 };
+        let min = 60_000;
+        let pings = [
+            (0, PingKind::Tick),
+            (5 * min, PingKind::Start),
+            (7 * min, PingKind::Log),
+        ];
+        let ticks = expected_ticks(&every_10_min, &pings, 0, 0, 35 * min, &FixedZone(0));
+        let at: Vec<i64> = ticks.iter().map(|t| t.at).collect();
+        assert_eq!(
+            at,
+            vec![10 * min, 20 * min, 30 * min],
+            "start and log pings are no check-ins"
+        );
+        let after_success = [(0, PingKind::Tick), (12 * min, PingKind::Success)];
+        let at: Vec<i64> = expected_ticks(&every_10_min, &after_success, 0, 0, 35 * min, &FixedZone(0))
+            .iter()
+            .map(|t| t.at)
+            .collect();
+        assert_eq!(at, vec![10 * min, 20 * min, 22 * min, 32 * min]);
+    }
+
+    #[test]
+    fn expected_ticks_never_come_faster_than_a_minute() {
+        let too_fast = Schedule::Every { interval_s: 1 };
+        let ticks = expected_ticks(&too_fast, &[(0, PingKind::Tick)], 0, 0, 180_000, &FixedZone(0));
+        assert_eq!(ticks.iter().map(|t| t.at).collect::<Vec<_>>(), vec![60_000, 120_000]);
+    }
+
     use super::*;
 
     const MIN: i64 = 60_000;

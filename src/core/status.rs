@@ -163,6 +163,15 @@ impl State {
         flips
     }
 
+    /// When the sweep looks next after the monitor's schedule changed and its next check-in is
+    /// now due at `next_due_at`: only a watched monitor that was waiting for one is looked at.
+    pub fn check_at_rescheduled(&self, next_due_at: Option<i64>, grace_ms: i64, watched: bool) -> Option<i64> {
+        if !watched || self.next_due_at.is_none() {
+            return None;
+        }
+        State { next_due_at, ..*self }.check_at(grace_ms)
+    }
+
     /// When the clock can next move this state (the sweep's index), if ever.
     pub fn check_at(&self, grace_ms: i64) -> Option<i64> {
         match (self.status, self.started_at, self.next_due_at) {
@@ -174,9 +183,64 @@ impl State {
     }
 }
 
+/// Paused or disabled monitors are not watched by the clock and never alert.
+pub fn is_watched(enabled: bool, paused: bool) -> bool {
+    enabled && !paused
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rescheduled_monitor_is_looked_at_when_its_new_deadline_passes() {
+        let waiting = State {
+            status: Status::Up,
+            next_due_at: Some(1_000),
+            started_at: None,
+            last_signal_at: Some(0),
+        };
+        assert_eq!(waiting.check_at_rescheduled(Some(5_000), 200, true), Some(5_001));
+        let late = State {
+            status: Status::Grace,
+            ..waiting
+        };
+        assert_eq!(late.check_at_rescheduled(Some(5_000), 200, true), Some(5_201));
+    }
+
+    #[test]
+    fn a_rescheduled_monitor_that_is_not_watched_or_not_waiting_is_not_looked_at() {
+        let waiting = State {
+            status: Status::Up,
+            next_due_at: Some(1_000),
+            started_at: None,
+            last_signal_at: Some(0),
+        };
+        assert_eq!(
+            waiting.check_at_rescheduled(Some(5_000), 200, false),
+            None,
+            "paused or disabled"
+        );
+        let never_pinged = State::new_monitor();
+        assert_eq!(never_pinged.check_at_rescheduled(Some(5_000), 200, true), None);
+        let down = State {
+            status: Status::Down,
+            ..waiting
+        };
+        assert_eq!(
+            down.check_at_rescheduled(Some(5_000), 200, true),
+            None,
+            "only a ping moves a down monitor"
+        );
+    }
+
+    #[test]
+    fn only_enabled_unpaused_monitors_are_watched() {
+        assert!(is_watched(true, false));
+        assert!(!is_watched(false, false));
+        assert!(!is_watched(true, true));
+        assert!(!is_watched(false, true));
+    }
     use crate::core::cron::FixedZone;
 
     const MIN: i64 = 60_000;

@@ -11,7 +11,7 @@ use super::monitors::schedule_of;
 use super::zone::IntlZone;
 use crate::core::monitor::Schedule;
 use crate::core::ping::PingKind;
-use crate::core::status::{State, Status, Transition};
+use crate::core::status::{is_watched, State, Status, Transition};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at";
@@ -48,9 +48,8 @@ impl StoredState {
         self.grace_s * 1_000
     }
 
-    /// Paused or disabled monitors are not watched by the clock and never alert.
     pub fn watched(&self) -> bool {
-        self.paused == 0 && self.enabled != 0
+        is_watched(self.enabled != 0, self.paused != 0)
     }
 
     pub fn schedule(&self) -> Schedule {
