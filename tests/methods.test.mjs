@@ -53,7 +53,7 @@ test("management routes answer other methods with 405 and change nothing", async
   const auth = { authorization: `Bearer ${tenant.key}` };
   const before = await eb.rows("SELECT * FROM monitors WHERE id = ?", monitor.id);
   const routes = [
-    ["/v1/project", "GET"],
+    ["/v1/project", "GET, PATCH"],
     ["/v1/heartbeats", "GET"],
     ["/v1/heartbeat", "POST, DELETE"],
     [`/v1/heartbeat/${monitor.id}`, "GET, POST, HEAD, PUT, DELETE"],
@@ -61,7 +61,7 @@ test("management routes answer other methods with 405 and change nothing", async
     ["/v1/channels", "POST, GET"],
   ];
   for (const [path, allow] of routes) {
-    for (const method of STRANGE_METHODS) {
+    for (const method of STRANGE_METHODS.filter((m) => !allow.split(", ").includes(m))) {
       const res = await send(method, path, auth);
       assert.equal(res.status, 405, `${method} ${path}`);
       assert.equal(res.allow, allow, `${method} ${path}`);
