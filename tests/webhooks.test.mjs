@@ -202,3 +202,20 @@ test("a fail ping's webhook goes out right after its flush, once", async () => {
   assert.equal(receiver.received["/fail-now"].length, 1);
   assert.deepEqual((await deliveries(key, ch)).map((d) => [d.event, d.status]), [["down", "delivered"]]);
 });
+
+test("a channel test sends that delivery alone, however many others are due", async () => {
+  const other = await eb.tenant("backlog");
+  const backlogged = await channel("/backlog", other.key);
+  // Another project's delivery, due a minute ago: the cron's work, not the test's.
+  await eb.env.DB.prepare(
+    "INSERT INTO deliveries (channel_id, event, next_attempt_at, created_at) VALUES (?1, 'test', ?2, ?2)",
+  ).bind(backlogged.id, Date.now() - MIN).run();
+  const ch = await channel("/alone");
+  const res = await eb.api("POST", `/v1/channels/${ch.id}/test`, { auth: tenant.key });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.delivery.status, "delivered");
+  assert.equal(receiver.received["/alone"].length, 1);
+  assert.equal(receiver.received["/backlog"], undefined, "the backlog was not sent by the test");
+  const [row] = await eb.rows("SELECT status, attempts FROM deliveries WHERE channel_id = ?", backlogged.id);
+  assert.deepEqual({ ...row }, { status: "pending", attempts: 0 });
+});

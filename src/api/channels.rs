@@ -5,9 +5,10 @@ use worker::{Env, Request};
 
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{is_webhook_url, optional_text, FieldError};
-use crate::edge::channels::{self, Channel, DeliveryRow};
+use crate::edge::channels::{self, Channel};
 use crate::edge::db::{database, now_ms};
-use crate::edge::notifier::deliver_due;
+use crate::edge::notifier::deliver_one;
+use crate::edge::outbox::{self, DeliveryRow};
 use crate::edge::random;
 use crate::http::{json, json_body, project_key, uuid_param, ApiError, ApiResult, Need};
 
@@ -94,9 +95,9 @@ pub async fn test(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     let now = now_ms();
-    let delivery_id = channels::enqueue_test(&db, &channel.id, now).await?;
-    deliver_due(env, now).await?;
-    let delivery = channels::delivery(&db, delivery_id).await?.ok_or(ApiError::Internal)?;
+    let delivery_id = outbox::enqueue_test(&db, &channel.id, now).await?;
+    deliver_one(env, delivery_id, now).await?;
+    let delivery = outbox::delivery(&db, delivery_id).await?.ok_or(ApiError::Internal)?;
     json(200, &json!({"delivery": delivery_view(&delivery)}))
 }
 
@@ -106,7 +107,7 @@ pub async fn deliveries(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult
     let channel = channels::find_channel(&db, &project_id, &channel_id(raw_id)?)
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
-    let items: Vec<Value> = channels::deliveries_of(&db, &channel.id, 100)
+    let items: Vec<Value> = outbox::deliveries_of(&db, &channel.id, 100)
         .await?
         .iter()
         .map(delivery_view)

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod monitor_state;
 pub mod monitors;
 pub mod notifier;
+pub mod outbox;
 pub mod ping_gate;
 pub mod ping_token;
 pub mod pings;

@@ -5,9 +5,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::channels::enqueue_flip;
 use super::db::{changed_one, int, text};
 use super::monitors::schedule_of;
+use super::outbox::enqueue_flip;
 use super::zone::IntlZone;
 use crate::core::monitor::Schedule;
 use crate::core::ping::PingKind;

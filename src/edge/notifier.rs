@@ -3,10 +3,10 @@
 //! after the last attempt the delivery is recorded as failed.
 
 use serde_json::{json, Value};
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Result};
+use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, Result};
 
-use super::channels::{claim, due_deliveries, flip_payload, record_attempt, DueDelivery};
 use super::db::{database, now_ms};
+use super::outbox::{claim, due_deliveries, flip_payload, pending_delivery, record_attempt, DueDelivery};
 use crate::core::delivery::{after_attempt, host_allowed, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
 use crate::core::signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -29,7 +29,7 @@ fn max_attempts(env: &Env) -> i64 {
 }
 
 /// The JSON body: `{"event", "monitor", "flip", "last_ping"}`, or a test message.
-async fn body_of(db: &worker::D1Database, d: &DueDelivery) -> Result<String> {
+async fn body_of(db: &D1Database, d: &DueDelivery) -> Result<String> {
     if let Some(frozen) = &d.payload {
         return Ok(frozen.clone());
     }
@@ -77,41 +77,67 @@ async fn send(d: &DueDelivery, body: &str, allowed: Option<&str>) -> std::result
     Ok(response.status_code())
 }
 
+/// What one attempt came to.
+enum Attempted {
+    /// Another sweep claimed it first.
+    Skipped,
+    Delivered,
+    Retrying,
+    Failed,
+}
+
+/// Claims the delivery for one attempt, sends it, and records the outcome.
+async fn attempt(db: &D1Database, d: &DueDelivery, max: i64, allowed: Option<&str>, at: i64) -> Result<Attempted> {
+    let body = body_of(db, d).await?;
+    let attempt = d.attempts + 1;
+    if !claim(db, d, &body, at + retry_delay_ms(attempt)).await? {
+        return Ok(Attempted::Skipped);
+    }
+    let outcome = send(d, &body, allowed).await;
+    let (http_status, error) = match &outcome {
+        Ok(status) => (
+            Some(*status),
+            (!(200..300).contains(status)).then(|| format!("HTTP {status}")),
+        ),
+        Err(e) => (None, Some(e.chars().take(200).collect::<String>())),
+    };
+    let now = now_ms();
+    Ok(match after_attempt(error.is_none(), attempt, max, at) {
+        AfterAttempt::Delivered => {
+            record_attempt(db, d.id, "delivered", at, http_status, None, now).await?;
+            Attempted::Delivered
+        }
+        AfterAttempt::RetryAt(next) => {
+            record_attempt(db, d.id, "pending", next, http_status, error.as_deref(), now).await?;
+            Attempted::Retrying
+        }
+        AfterAttempt::Failed => {
+            record_attempt(db, d.id, "failed", at, http_status, error.as_deref(), now).await?;
+            Attempted::Failed
+        }
+    })
+}
+
 /// Attempts every delivery due by `at` (the trigger's scheduled time), up to a batch.
 pub async fn deliver_due(env: &Env, at: i64) -> Result<NotifyReport> {
     let db = database(env)?;
-    let max = max_attempts(env);
-    let allowed = allowed_hosts(env);
+    let (max, allowed) = (max_attempts(env), allowed_hosts(env));
     let mut report = NotifyReport::default();
     for d in due_deliveries(&db, at, BATCH).await? {
-        let body = body_of(&db, &d).await?;
-        let attempt = d.attempts + 1;
-        if !claim(&db, &d, &body, at + retry_delay_ms(attempt)).await? {
-            continue; // another sweep is sending it
-        }
-        report.attempted += 1;
-        let outcome = send(&d, &body, allowed.as_deref()).await;
-        let (http_status, error) = match &outcome {
-            Ok(status) => (
-                Some(*status),
-                (!(200..300).contains(status)).then(|| format!("HTTP {status}")),
-            ),
-            Err(e) => (None, Some(e.chars().take(200).collect::<String>())),
-        };
-        let now = now_ms();
-        match after_attempt(error.is_none(), attempt, max, at) {
-            AfterAttempt::Delivered => {
-                report.delivered += 1;
-                record_attempt(&db, d.id, "delivered", at, http_status, None, now).await?;
-            }
-            AfterAttempt::RetryAt(next) => {
-                record_attempt(&db, d.id, "pending", next, http_status, error.as_deref(), now).await?
-            }
-            AfterAttempt::Failed => {
-                report.failed += 1;
-                record_attempt(&db, d.id, "failed", at, http_status, error.as_deref(), now).await?;
-            }
-        }
+        let outcome = attempt(&db, &d, max, allowed.as_deref(), at).await?;
+        report.attempted += i64::from(!matches!(outcome, Attempted::Skipped));
+        report.delivered += i64::from(matches!(outcome, Attempted::Delivered));
+        report.failed += i64::from(matches!(outcome, Attempted::Failed));
     }
     Ok(report)
+}
+
+/// Attempts one delivery now, and nothing else (a channel test: a backlog of other
+/// deliveries neither delays it nor is sent with it).
+pub async fn deliver_one(env: &Env, id: i64, at: i64) -> Result<()> {
+    let db = database(env)?;
+    if let Some(d) = pending_delivery(&db, id).await? {
+        attempt(&db, &d, max_attempts(env), allowed_hosts(env).as_deref(), at).await?;
+    }
+    Ok(())
 }
