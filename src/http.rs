@@ -222,7 +222,7 @@ pub fn openapi() -> ApiResult {
     Ok(Response::ok(include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json")))?.with_headers(headers))
 }
 
-/// Whether the request carries an `Authorization` header (seed 001's GET is a ping without one).
+/// Whether the request carries an `Authorization` header (the heartbeat API's GET is a ping without one).
 pub fn has_credentials(req: &Request) -> bool {
     req.headers().has("authorization").unwrap_or(false)
 }

@@ -63,7 +63,7 @@ test("bad bodies still record the ping, without a value, and still answer the GI
   for (const body of bodies) {
     assertGif(await eb.beacon(m.token, { method: "POST", headers: { "content-type": "application/json" }, body }));
   }
-  await eventually(async () => (await eb.storedPings(m.id)).length === bodies.length, { what: "all pings stored" });
+  await eb.storedPingsEventually(m.id, bodies.length, { what: "all pings stored" });
   const stored = await eb.storedPings(m.id);
   assert.ok(stored.every((p) => p.value === null));
   assert.equal((await eb.monitor(tenant.key, m.id)).last_value, null);
@@ -75,7 +75,7 @@ test("sendBeacon's text/plain body and fetch keepalive's empty POST are both rec
   assertGif(await eb.beacon(m.token, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body: '{"value": 7}' }));
   // fetch(url, {method: 'POST', keepalive: true}) sends no body.
   assertGif(await eb.beacon(m.token, { method: "POST" }));
-  await eventually(async () => (await eb.storedPings(m.id)).length === 2);
+  await eb.storedPingsEventually(m.id, 2);
   const values = (await eb.storedPings(m.id)).map((p) => p.value);
   assert.ok(values.includes(7) && values.includes(null));
 });
@@ -115,13 +115,13 @@ test("a limited token stays limited while the window is full, across further bur
   await Promise.all(Array.from({ length: 60 }, () => eb.beacon(m.token)));
   const again = await Promise.all(Array.from({ length: 30 }, () => eb.beacon(m.token)));
   assert.ok(again.every((r) => r.status === 429));
-  await eventually(async () => (await eb.storedPings(m.id)).length === 60);
+  await eb.storedPingsEventually(m.id, 60);
 });
 
 test("rotation: the old token stops recording on the very next request, the new one works at once", async () => {
   const m = await freshMonitor();
   assertGif(await eb.beacon(m.token)); // the old token's object now knows the token
-  await eventually(async () => (await eb.storedPings(m.id)).length === 1);
+  await eb.storedPingsEventually(m.id, 1);
   const rotated = await eb.api("POST", `/v1/heartbeat/${m.id}/rotate-token`, { auth: tenant.key });
   assert.equal(rotated.status, 200, rotated.text);
   assert.notEqual(rotated.body.token, m.token);

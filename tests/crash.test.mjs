@@ -106,7 +106,7 @@ test("the sweep defers a down while the object holds an in-time ping, however ol
     assert.equal(run.deferred, 1);
     assert.equal(run.flips, 0);
     // Asking also started the flush, long before the 60 s delay.
-    await eventually(async () => (await slow.storedPings(m.id)).length === 1, { timeoutMs: 15_000, what: "flushed" });
+    await slow.storedPingsEventually(m.id, 1, { timeoutMs: 15_000, what: "flushed" });
     const flips = (await slow.api("GET", `/v1/heartbeat/${m.id}/flips`, { auth: t.key })).body.items;
     assert.deepEqual(flips, [], "an in-time ping never makes a down");
   } finally {

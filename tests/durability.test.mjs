@@ -22,7 +22,7 @@ test("pings acknowledged before a Durable Object restart are flushed after it", 
 
   await eb.worker.evictDurableObject("PING_TOKEN", { name: m.token });
 
-  await eventually(async () => (await eb.storedPings(m.id)).length === 20, { what: "20 pings after restart" });
+  await eb.storedPingsEventually(m.id, 20, { what: "20 pings after restart" });
   assert.equal((await eb.monitor(tenant.key, m.id)).n_pings, 20);
   // The restarted object kept its window: 40 more fit, the 41st does not.
   const more = await Promise.all(Array.from({ length: 41 }, () => eb.beacon(m.token)));
@@ -34,7 +34,7 @@ test("while D1 refuses the flush, pings stay pending and are stored once it reco
   const m = await eb.createMonitor(tenant.key, { name: "d1 outage", interval: 60 });
   // Warm the token (its object resolves the token while D1 still works), then break writes.
   assert.equal((await eb.beacon(m.token)).status, 200);
-  await eventually(async () => (await eb.storedPings(m.id)).length === 1);
+  await eb.storedPingsEventually(m.id, 1);
   await eb.env.DB.exec("ALTER TABLE pings RENAME TO pings_offline");
   try {
     const answers = await Promise.all(Array.from({ length: 10 }, () => eb.beacon(m.token, { method: "POST", body: '{"value": 5}' })));
@@ -47,7 +47,7 @@ test("while D1 refuses the flush, pings stay pending and are stored once it reco
   } finally {
     await eb.env.DB.exec("ALTER TABLE pings_offline RENAME TO pings");
   }
-  await eventually(async () => (await eb.storedPings(m.id)).length === 11, { timeoutMs: 20_000, what: "retried flush" });
+  await eb.storedPingsEventually(m.id, 11, { timeoutMs: 20_000, what: "retried flush" });
   const mon = await eb.monitor(tenant.key, m.id);
   assert.equal(mon.n_pings, 11, "counted once each, despite the retries");
   assert.equal(mon.last_value, 5);

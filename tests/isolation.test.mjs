@@ -25,7 +25,7 @@ async function fixtures(name) {
   const monitor = await eb.createMonitor(manage, { name: `${name} job`, interval: 3600, service_id: crypto.randomUUID(), slug: `${name}-job` });
   const channel = (await eb.api("POST", "/v1/channels", { auth: manage, body: { kind: "webhook", url: "http://127.0.0.1:9/hook" } })).body;
   await eb.fetch(`/ping/${monitor.token}/fail`);
-  await eventually(async () => (await eb.storedPings(monitor.id)).length === 1, { what: `${name}'s ping in D1` });
+  await eb.storedPingsEventually(monitor.id, 1, { what: `${name}'s ping in D1` });
   return {
     project,
     keys: { manage, read: read.key, ingest: ingest.key },

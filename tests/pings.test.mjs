@@ -336,7 +336,7 @@ test("a project that turns ping-by-id off accepts only the token there", async (
   assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}`)).status, 404);
   assert.equal((await eb.api("POST", `/v1/heartbeat/${m.id}`)).status, 404);
   assert.equal((await eb.api("GET", `/v1/heartbeat/${m.token}`)).status, 200);
-  await eventually(async () => (await eb.storedPings(m.id)).length === 1, { what: "the token ping stored" });
+  await eb.storedPingsEventually(m.id, 1, { what: "the token ping stored" });
   assert.equal((await eb.storedPings(m.id)).length, 1);
   const on = await eb.api("PATCH", "/v1/project", { auth: other.key, body: { ping_by_id: true } });
   assert.equal(on.body.ping_by_id, true);

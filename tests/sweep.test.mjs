@@ -17,15 +17,7 @@ const sweep = (at) => eb.sweep(at);
 const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
 const status = async (id) => (await eb.monitor(tenant.key, id)).status;
 
-/** A monitor that has pinged once; answers it as shown after the flush. */
-async function pingedMonitor(body) {
-  const m = await eb.createMonitor(tenant.key, body);
-  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.token}`)).status, 200);
-  return eventually(async () => {
-    const mon = await eb.monitor(tenant.key, m.id);
-    return mon.status !== "new" && mon;
-  }, { what: "the first ping applied" });
-}
+const pingedMonitor = (body) => eb.pingedMonitor(tenant.key, body);
 
 test("up -> grace -> down -> up, with exactly the two flips", async () => {
   const m = await pingedMonitor({ name: "classic", interval: 3600, grace: 600 });

@@ -42,7 +42,7 @@ test("the seed's curl call is acknowledged, and the system becomes a 10-minute m
   const [monitor] = await systemMonitors(systemId);
   assert.equal(monitor.interval_s, 600);
   assert.equal(monitor.project_id, tenant.project.id);
-  await eventually(async () => (await eb.storedPings(monitor.id)).length === 1);
+  await eb.storedPingsEventually(monitor.id, 1);
   const [ping] = await eb.storedPings(monitor.id);
   assert.equal(ping.source, "system");
 });
@@ -53,7 +53,7 @@ test("repeated and concurrent heartbeats of one system share one monitor", async
   assert.ok(answers.every((a) => a.status === 200));
   const monitors = await systemMonitors(systemId);
   assert.equal(monitors.length, 1);
-  await eventually(async () => (await eb.storedPings(monitors[0].id)).length === 5);
+  await eb.storedPingsEventually(monitors[0].id, 5);
 });
 
 test("a manage key works too; the same system id in another project is another monitor", async () => {
@@ -129,7 +129,7 @@ test("the path seed 002's heading names answers like the one its curl uses", asy
   assert.equal(body.code, 200);
   assert.equal(body.data.system_id, systemId);
   const [monitor] = await systemMonitors(systemId);
-  await eventually(async () => (await eb.storedPings(monitor.id)).length === 1, { what: "the ping stored" });
+  await eb.storedPingsEventually(monitor.id, 1, { what: "the ping stored" });
   const anonymous = await eb.fetch("/systems/heartbeat", { method: "POST", body: JSON.stringify({ system_id: systemId }) });
   assert.equal(anonymous.status, 401);
 });

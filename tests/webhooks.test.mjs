@@ -60,12 +60,8 @@ async function channel(path, key = tenant.key) {
 async function watchedMonitor(path) {
   const t = await eb.tenant(path);
   const ch = await channel(path, t.key);
-  const m = await eb.createMonitor(t.key, { name: `watched ${path}`, interval: 3600, grace: 600 });
-  await eb.api("GET", `/v1/heartbeat/${m.token}`);
-  const shown = await eventually(async () => {
-    const mon = await eb.monitor(t.key, m.id);
-    return mon.status === "up" && mon;
-  });
+  const shown = await eb.pingedMonitor(t.key, { name: `watched ${path}`, interval: 3600, grace: 600 });
+  assert.equal(shown.status, "up");
   return { key: t.key, ch, m: shown, deadline: Date.parse(shown.next_due_at) + 10 * MIN };
 }
 

@@ -1,4 +1,4 @@
-//! Heartbeat monitor management (seed 001's shapes), with a project API key.
+//! Heartbeat monitor management (the heartbeat API's shapes), with a project API key.
 
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
@@ -218,7 +218,7 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
     list_page(req, env, &project_id, filter, None).await
 }
 
-/// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (seed 001). A service exists in a
+/// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (the heartbeat API). A service exists in a
 /// project while one of its monitors names it, so another project's is not found.
 pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
@@ -326,7 +326,7 @@ fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
     }
 }
 
-/// `GET /v1/heartbeat/{id}/statistic?interval=&start_date=&end_date=` (seed 001): computed
+/// `GET /v1/heartbeat/{id}/statistic?interval=&start_date=&end_date=` (the heartbeat API): computed
 /// on read from the schedule and the pings of the range (one indexed range scan).
 pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;

@@ -1,4 +1,4 @@
-//! Seed 000's beacon answer and body: a transparent 1x1 GIF, and an optional numeric value.
+//! The beacon API's beacon answer and body: a transparent 1x1 GIF, and an optional numeric value.
 
 /// The 43-byte transparent 1x1 GIF89a every beacon request gets back.
 pub const TRANSPARENT_GIF: [u8; 43] = [

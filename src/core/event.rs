@@ -1,6 +1,6 @@
 //! An ingested analytics or business event, and the validation of the two batch formats that
-//! carry events: the events API (seed 003, `POST /api/v1/events`, at most 100 per batch, one
-//! bad event refuses the batch) and the ingest API (seed 004, `POST /v1/ingest/events`, at
+//! carry events: the events API (`POST /api/v1/events`, at most 100 per batch, one
+//! bad event refuses the batch) and the ingest API (`POST /v1/ingest/events`, at
 //! most 500 per batch, bad events rejected one by one).
 //!
 //! Why: both formats store the same thing, so one `Event` is stored, deduplicated, rate
@@ -16,28 +16,28 @@ use super::event_clock::BatchClock;
 use super::time::parse_rfc3339;
 use super::validation::{parse_uuid, Checked, FieldError};
 
-/// Seed 003: at most 100 events per batch.
+/// The events API: at most 100 events per batch.
 pub const MAX_EVENTS_PER_BATCH: usize = 100;
-/// Seed 004: at most 500 events per batch.
+/// The ingest API: at most 500 events per batch.
 pub const MAX_INGEST_EVENTS_PER_BATCH: usize = 500;
-/// An event's name (seed 003 `name`, seed 004 `event_type`), in characters.
+/// An event's name (the events API `name`, the ingest API `event_type`), in characters.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Seed 003's `message`, in characters.
+/// The events API's `message`, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
-/// Seed 003's `meta`, serialized as compact JSON.
+/// The events API's `meta`, serialized as compact JSON.
 pub const MAX_META_BYTES: usize = 4_096;
-/// Seed 004's ids (`anonymous_id`, `user_id`, `session_id`, `content_id`, `content_type`),
+/// The ingest API's ids (`anonymous_id`, `user_id`, `session_id`, `content_id`, `content_type`),
 /// in characters: room for any UUID, hash or URN a client uses as an id.
 pub const MAX_ID_CHARS: usize = 256;
-/// Seed 004's `content_title`, in characters.
+/// The ingest API's `content_title`, in characters.
 pub const MAX_TITLE_CHARS: usize = 1_000;
-/// Seed 004's `properties` and `context`, each serialized as compact JSON.
+/// The ingest API's `properties` and `context`, each serialized as compact JSON.
 pub const MAX_SECTION_BYTES: usize = 8_192;
 /// A whole event as sent, unknown fields included, serialized as compact JSON: what one
 /// event may cost in the buffer and in D1.
 pub const MAX_EVENT_BYTES: usize = 32_768;
 
-/// Seed 004's string fields besides `event_type`, each with its cap in characters.
+/// The ingest API's string fields besides `event_type`, each with its cap in characters.
 const INGEST_TEXT_FIELDS: [(&str, usize); 6] = [
     ("anonymous_id", MAX_ID_CHARS),
     ("user_id", MAX_ID_CHARS),
@@ -50,7 +50,7 @@ const INGEST_TEXT_FIELDS: [(&str, usize); 6] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
-    /// A business event (every seed 004 event is one).
+    /// A business event (every the ingest API event is one).
     Event,
     /// A problem to be routed louder.
     Error,
@@ -71,7 +71,7 @@ pub struct Event {
     /// The client's `event_id`, as a canonical lower-case UUID.
     pub id: Option<String>,
     pub kind: EventKind,
-    /// Seed 003's `name`, seed 004's `event_type`, trimmed.
+    /// The events API's `name`, the ingest API's `event_type`, trimmed.
     pub name: String,
     pub message: Option<String>,
     pub value: Option<f64>,
@@ -117,7 +117,7 @@ impl fmt::Display for BatchError {
     }
 }
 
-/// A seed 004 batch: each event accepted or rejected on its own, by its index in the batch.
+/// A the ingest API batch: each event accepted or rejected on its own, by its index in the batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestBatch {
     pub accepted: Vec<(usize, Event)>,
@@ -125,7 +125,7 @@ pub struct IngestBatch {
     pub rejected: Vec<(usize, String)>,
 }
 
-/// Seed 003's batch: every event valid, or the batch refused with its first problem.
+/// The events API's batch: every event valid, or the batch refused with its first problem.
 pub fn parse_events_batch(body: &[u8], arrival_ms: i64, server_ts: bool) -> Result<Vec<Event>, BatchError> {
     let (events, clock) = envelope(body, arrival_ms, server_ts, MAX_EVENTS_PER_BATCH)?;
     events
@@ -135,7 +135,7 @@ pub fn parse_events_batch(body: &[u8], arrival_ms: i64, server_ts: bool) -> Resu
         .collect()
 }
 
-/// Seed 004's batch: refused whole only when its shape is wrong or no event is valid.
+/// The ingest API's batch: refused whole only when its shape is wrong or no event is valid.
 pub fn parse_ingest_batch(body: &[u8], arrival_ms: i64, server_ts: bool) -> Result<IngestBatch, BatchError> {
     let (events, clock) = envelope(body, arrival_ms, server_ts, MAX_INGEST_EVENTS_PER_BATCH)?;
     let mut batch = IngestBatch {
@@ -186,7 +186,7 @@ fn envelope(body: &[u8], arrival_ms: i64, server_ts: bool, max: usize) -> Result
     Ok((events, clock))
 }
 
-/// One seed 003 event: `type`, `name`, `message`, `value`, `meta`, `ts`, `event_id`.
+/// One the events API event: `type`, `name`, `message`, `value`, `meta`, `ts`, `event_id`.
 fn reported_event(event: Value, clock: &BatchClock) -> Checked<Event> {
     let Value::Object(doc) = event else {
         return Err(FieldError::new("", "must be an object"));
@@ -219,7 +219,7 @@ fn reported_event(event: Value, clock: &BatchClock) -> Checked<Event> {
     })
 }
 
-/// One seed 004 event: `event_type`, `ts`, `event_id`, the ids and content fields,
+/// One the ingest API event: `event_type`, `ts`, `event_id`, the ids and content fields,
 /// `position_sec`, `bitrate_kbps`, `properties`, `context`; anything else is kept unchecked.
 fn ingested_event(event: Value, clock: &BatchClock) -> Checked<Event> {
     let Value::Object(doc) = event else {
@@ -411,7 +411,7 @@ mod tests {
         parse_events_batch(json!({ "events": events }).to_string().as_bytes(), ARRIVAL, false)
     }
 
-    /// The batch error of one seed 003 event.
+    /// The batch error of one the events API event.
     fn reported_error(event: Value) -> String {
         events_batch(json!([event])).unwrap_err().to_string()
     }
@@ -424,7 +424,7 @@ mod tests {
         parse_ingest_batch(json!({ "events": events }).to_string().as_bytes(), ARRIVAL, false)
     }
 
-    /// The rejection reason of one seed 004 event, sent beside a valid one.
+    /// The rejection reason of one the ingest API event, sent beside a valid one.
     fn ingest_rejection(event: Value) -> String {
         let batch = ingest_batch(json!([{"event_type": "ok"}, event])).unwrap();
         assert_eq!(batch.accepted.len(), 1, "{batch:?}");
@@ -573,7 +573,7 @@ mod tests {
         assert_eq!(batch.unwrap().accepted[0].1.ts_ms, ARRIVAL);
     }
 
-    // Seed 003: the events API.
+    // The events API: the events API.
 
     #[test]
     fn the_events_api_example_is_accepted() {
@@ -939,7 +939,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&EventKind::Error).unwrap(), r#""error""#);
     }
 
-    // Seed 004: the ingest API.
+    // The ingest API: the ingest API.
 
     #[test]
     fn the_ingest_api_example_is_accepted_whole() {

@@ -1,7 +1,7 @@
 //! The time an ingested event is stored at: the client's `ts`, corrected for a skewed client
 //! clock, or the arrival time.
 //!
-//! Why: seed 004 promises that clocks off by more than ±30 s are corrected server-side and
+//! Why: the ingest API promises that clocks off by more than ±30 s are corrected server-side and
 //! that `?server_ts=1` orders events by the server's clock; one small type keeps that rule
 //! the same for every ingestion format.
 

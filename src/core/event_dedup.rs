@@ -1,6 +1,6 @@
 //! De-duplication of events by `event_id` for 24 hours after an id is first seen.
 //!
-//! Why: seed 004 promises that a retried event carrying the same `event_id` within 24 hours
+//! Why: the ingest API promises that a retried event carrying the same `event_id` within 24 hours
 //! is stored once; the project's Durable Object keeps one storage key per id, and these
 //! helpers are the arithmetic it applies to them.
 

@@ -1,7 +1,7 @@
 //! A project's event budgets: a rate (events per minute) and a monthly quota, both charged
 //! per event and all-or-nothing per batch.
 //!
-//! Why: seed 004 limits a tenant to 120,000 events a minute by default and to a monthly
+//! Why: the ingest API limits a tenant to 120,000 events a minute by default and to a monthly
 //! quota per plan, and a batch that would cross either limit is refused whole, so a client's
 //! retry never double-counts the part that got in.
 //!
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::time::{civil_from_days, days_from_civil};
 pub use super::token_bucket::Refusal;
 
-/// Seed 004's default rate per project.
+/// The ingest API's default rate per project.
 pub const DEFAULT_EVENTS_PER_MINUTE: u64 = 120_000;
 
 const WINDOW_SECONDS: i64 = 60;

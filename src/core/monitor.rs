@@ -53,7 +53,7 @@ pub struct MonitorSpec {
     /// IANA time zone of the cron expression.
     pub tz: String,
     pub enabled: bool,
-    /// Methods the heartbeat ping route accepts (seed 001's `methods`).
+    /// Methods the heartbeat ping route accepts (the heartbeat API's `methods`).
     pub methods: Vec<String>,
     pub slug: Option<String>,
     pub tags: Vec<String>,

@@ -9,7 +9,7 @@ use super::validation::{check_text, Checked, FieldError, TextRule};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PingKind {
-    /// "I am alive", no outcome (beacons, seed 001's default result).
+    /// "I am alive", no outcome (beacons, the heartbeat API's default result).
     Tick,
     Success,
     Start,
@@ -52,7 +52,7 @@ pub const MAX_MESSAGE: usize = 10_000;
 /// A message in a query string is bounded by the URL; longer ones go in a JSON body.
 pub const MAX_QUERY_MESSAGE: usize = 2_000;
 
-/// Seed 001's ping fields as the query gives them: `result` (default tick) and `message`.
+/// The heartbeat API's ping fields as the query gives them: `result` (default tick) and `message`.
 pub fn heartbeat_query_fields(result: Option<&str>, message: Option<&str>) -> Checked<PingKind> {
     if let Some(m) = message {
         if m.chars().count() > MAX_QUERY_MESSAGE {
@@ -79,7 +79,7 @@ impl PingKind {
         matches!(self, PingKind::Tick | PingKind::Success | PingKind::Fail)
     }
 
-    /// The heartbeat ping route's `result` values (seed 001).
+    /// The heartbeat ping route's `result` values (the heartbeat API).
     pub fn from_result(result: &str) -> Option<PingKind> {
         match result {
             "tick" => Some(PingKind::Tick),

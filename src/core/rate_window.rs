@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-/// The beacon/ping limit of seed 000: 60 per 10 seconds per token.
+/// The beacon/ping limit of the beacon API: 60 per 10 seconds per token.
 pub const PING_LIMIT: usize = 60;
 pub const PING_WINDOW_MS: i64 = 10_000;
 

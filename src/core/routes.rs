@@ -15,7 +15,7 @@ pub enum Route {
     DeleteHeartbeat,
     RotateHeartbeatToken,
     HeartbeatEvents,
-    /// Seed 001's credential-less ping on the monitor's token.
+    /// The heartbeat API's credential-less ping on the monitor's token.
     HeartbeatPing,
     /// healthchecks.io-style `/ping/{token}[/{action}]`.
     CronPing,
@@ -35,7 +35,7 @@ pub enum Route {
     TestChannel,
     ChannelDeliveries,
     RotatePingKey,
-    /// Seed 002's system heartbeat.
+    /// The systems API's system heartbeat.
     SystemHeartbeat,
 }
 
@@ -72,7 +72,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "/v1/service/{service_id}/heartbeats",
         Route::ListServiceHeartbeats,
     ),
-    // Without an Authorization header, GET here is seed 001's ping on a token.
+    // Without an Authorization header, GET here is the heartbeat API's ping on a token.
     at("GET", "/v1/heartbeat/{id}", Route::GetHeartbeat),
     at("POST", "/v1/heartbeat/{id}", Route::HeartbeatPing),
     at("HEAD", "/v1/heartbeat/{id}", Route::HeartbeatPing),
@@ -90,7 +90,7 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/channels/{id}/test", Route::TestChannel),
     at("GET", "/v1/channels/{id}/deliveries", Route::ChannelDeliveries),
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
-    // Seed 002's heading names this path; its curl example uses the one above.
+    // The systems API's heading names this path; its curl example uses the one above.
     at("POST", "/systems/heartbeat", Route::SystemHeartbeat),
     at("GET", "/ping/{token}", Route::CronPing),
     at("POST", "/ping/{token}", Route::CronPing),

@@ -1,4 +1,4 @@
-//! Seed 001's statistic: per bucket of time, the check-ins the schedule expected
+//! The heartbeat API's statistic: per bucket of time, the check-ins the schedule expected
 //! (`tick_count`), the pings that came (`run_count`), the expected check-ins met by a timely
 //! success (`complete_count`), and the failures (`fail_count`: expected check-ins missed,
 //! plus pings reporting failure).

@@ -1,7 +1,7 @@
 //! One API key's token bucket: a burst of `capacity` events, refilled continuously at
 //! `per_minute` events a minute, charged per event and all-or-nothing per request.
 //!
-//! Why: seed 003 gives each key 60 events/minute with a burst of 120 and stores none of the
+//! Why: the events API gives each key 60 events/minute with a burst of 120 and stores none of the
 //! events of a refused request, so a request is paid in full or not at all.
 //!
 //! Tokens are counted in units of 1/60,000 of a token, so a refill of `per_minute` tokens a
@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Seed 003's per-key budget.
+/// The events API's per-key budget.
 pub const KEY_BURST: u64 = 120;
 pub const KEY_REFILL_PER_MINUTE: u64 = 60;
 
@@ -45,7 +45,7 @@ impl TokenBucket {
         }
     }
 
-    /// Seed 003's bucket for one key: a burst of 120, refilled at 60 a minute.
+    /// The events API's bucket for one key: a burst of 120, refilled at 60 a minute.
     pub fn for_key(now_ms: i64) -> Self {
         Self::new(KEY_BURST, KEY_REFILL_PER_MINUTE, now_ms)
     }

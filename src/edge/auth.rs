@@ -22,7 +22,7 @@ pub fn bearer(req: &Request) -> Option<String> {
         .then(|| credential.trim().to_string())
 }
 
-/// The password of an `Authorization: Basic` header (seed 002 sends an API key there).
+/// The password of an `Authorization: Basic` header (the systems API sends an API key there).
 pub fn basic_password(req: &Request) -> Option<String> {
     parse_basic(&req.headers().get("Authorization").ok()??).map(|(_, password)| password)
 }

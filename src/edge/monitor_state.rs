@@ -52,7 +52,8 @@ impl StoredState {
         is_watched(self.enabled != 0, self.paused != 0)
     }
 
-    pub fn schedule(&self) -> Schedule {
+    /// The schedule the interval, cron expression (the `schedule` column) and zone make.
+    pub fn due_rule(&self) -> Schedule {
         schedule_of(self.interval_s, self.schedule.clone(), self.tz.clone())
     }
 }
@@ -145,7 +146,7 @@ pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingK
             return Ok(false); // deleted meanwhile
         };
         let mut state = stored.state();
-        let schedule = stored.schedule();
+        let schedule = stored.due_rule();
         let zone = IntlZone::new(&stored.tz);
         let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
         if state == stored.state() {

@@ -46,7 +46,7 @@ pub async fn ping_key(db: &D1Database, project_id: &str) -> Result<Option<String
         .await
 }
 
-/// Whether the project's monitors can be pinged by their id (seed 001), `None` if no project.
+/// Whether the project's monitors can be pinged by their id (the heartbeat API), `None` if no project.
 pub async fn ping_by_id(db: &D1Database, project_id: &str) -> Result<Option<bool>> {
     let on: Option<i64> = db
         .prepare("SELECT ping_by_id FROM projects WHERE id = ?1")

@@ -1,4 +1,4 @@
-//! Seed 000: `GET|POST|HEAD /api/v1/beet/{token}` always answers the 1x1 GIF (429 + GIF when
+//! The beacon API: `GET|POST|HEAD /api/v1/beet/{token}` always answers the 1x1 GIF (429 + GIF when
 //! rate limited). Nothing here may surface as an error: a beacon must never break a page.
 
 use worker::{Env, Headers, Method, Request, Response};

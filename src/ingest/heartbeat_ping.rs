@@ -1,4 +1,4 @@
-//! Seed 001's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{heartbeat_id}` without
+//! The heartbeat API's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{heartbeat_id}` without
 //! credentials, with an optional `result` (tick, success, fail) and `message`, answered in
 //! JSON. The path names the monitor by its ping token, or by its id as the seed documents
 //! (unless the project turned ping-by-id off).
@@ -27,7 +27,7 @@ async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
         .ok_or(ApiError::NotFound("heartbeat"))
 }
 
-/// Seed 001's ping, answered in the management API's JSON shapes.
+/// The heartbeat API's ping, answered in the management API's JSON shapes.
 pub struct HeartbeatPing;
 
 impl PingFormat for HeartbeatPing {
@@ -61,7 +61,7 @@ impl PingFormat for HeartbeatPing {
     }
 }
 
-/// `result` and `message`: query parameters first (seed 001's axios example), then a JSON
+/// `result` and `message`: query parameters first (the heartbeat API's axios example), then a JSON
 /// body for POST.
 async fn read_result(req: &mut Request) -> Result<(PingKind, Option<String>, Option<String>), ApiError> {
     let mut result = query_param(req, "result");

@@ -1,4 +1,4 @@
-//! Seed 002: `POST /api/systems/heartbeat` `{"system_id": "<uuid>"}` with HTTP Basic
+//! The systems API: `POST /api/systems/heartbeat` `{"system_id": "<uuid>"}` with HTTP Basic
 //! credentials whose password is an `ingest` or `manage` key. Every answer, success or
 //! error, is the seed's `{"code", "message", "data"}` envelope, built only here.
 
@@ -33,7 +33,7 @@ fn validation_failed(key: &str, message: &str, value: &str) -> Response {
     )
 }
 
-/// Seed 002's system heartbeat, answered in its `{code, message, data}` envelope.
+/// The systems API's system heartbeat, answered in its `{code, message, data}` envelope.
 pub struct SystemHeartbeat;
 
 impl PingFormat for SystemHeartbeat {

@@ -152,3 +152,22 @@ Edgebeat.prototype.sweep = async function (at) {
   const result = await this.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(at) });
   assert.equal(result.outcome, "ok");
 };
+
+/** Waits until D1 holds exactly `count` pings of the monitor (the flush is asynchronous). */
+Edgebeat.prototype.storedPingsEventually = async function (monitorId, count, options = {}) {
+  return eventually(async () => {
+    const pings = await this.storedPings(monitorId);
+    return pings.length === count && pings;
+  }, { what: `${count} stored pings`, ...options });
+};
+
+/** A monitor that has pinged once, as shown once that ping is applied (its status is no longer new). */
+Edgebeat.prototype.pingedMonitor = async function (key, body) {
+  const m = await this.createMonitor(key, body);
+  const ping = await this.api("GET", `/v1/heartbeat/${m.token}`);
+  assert.equal(ping.status, 200, ping.text);
+  return eventually(async () => {
+    const shown = await this.monitor(key, m.id);
+    return shown.status !== "new" && shown;
+  }, { what: "the first ping applied" });
+};
