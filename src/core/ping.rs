@@ -146,6 +146,18 @@ pub fn latest_value(batch: &[PendingPing]) -> Option<(f64, i64)> {
         .max_by_key(|&(_, at)| at)
 }
 
+/// Any ping kind, for the property tests of the modules that read pings.
+#[cfg(test)]
+pub(crate) fn any_kind() -> impl proptest::strategy::Strategy<Value = PingKind> {
+    proptest::sample::select(vec![
+        PingKind::Tick,
+        PingKind::Success,
+        PingKind::Fail,
+        PingKind::Start,
+        PingKind::Log,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

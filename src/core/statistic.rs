@@ -511,16 +511,6 @@ mod properties {
 
     const UNITS: [(char, i64); 3] = [('m', 60_000), ('h', 3_600_000), ('d', 86_400_000)];
 
-    fn check_in_kind() -> impl Strategy<Value = PingKind> {
-        prop::sample::select(vec![
-            PingKind::Tick,
-            PingKind::Success,
-            PingKind::Fail,
-            PingKind::Start,
-            PingKind::Log,
-        ])
-    }
-
     proptest! {
         #[test]
         fn any_interval_text_is_a_bucket_or_an_interval_error(text in any::<String>()) {
@@ -552,7 +542,7 @@ mod properties {
             buckets_wanted in 1i64..=20,
             interval_min in 1i64..=120,
             grace_min in 0i64..=120,
-            pings in prop::collection::vec((0i64..=1_000, check_in_kind()), 0..40),
+            pings in prop::collection::vec((0i64..=1_000, crate::core::ping::any_kind()), 0..40),
             now_per_mille in 0i64..=1_200,
         ) {
             let bucket_ms = n * unit.1;

@@ -501,18 +501,8 @@ mod properties {
     use crate::core::cron::FixedZone;
     use proptest::prelude::*;
 
-    fn kind() -> impl Strategy<Value = PingKind> {
-        prop::sample::select(vec![
-            PingKind::Tick,
-            PingKind::Success,
-            PingKind::Fail,
-            PingKind::Start,
-            PingKind::Log,
-        ])
-    }
-
     fn pings() -> impl Strategy<Value = Vec<(i64, PingKind)>> {
-        prop::collection::vec((0i64..3_600_000, kind()), 0..12)
+        prop::collection::vec((0i64..3_600_000, crate::core::ping::any_kind()), 0..12)
     }
 
     proptest! {
