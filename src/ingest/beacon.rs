@@ -4,7 +4,7 @@
 use worker::{Env, Headers, Method, Request, Response};
 
 use super::ping_meta::ping_input;
-use super::{Ping, PingFormat, Rejection};
+use super::{Format, Ping, Rejection};
 use crate::core::beacon::{beacon_value, MAX_BEACON_BODY, TRANSPARENT_GIF};
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
@@ -30,8 +30,9 @@ fn gif(status: u16) -> Response {
 /// The beacon: every answer is the GIF, whatever happened.
 pub struct Beacon;
 
-impl PingFormat for Beacon {
+impl Format for Beacon {
     const NAME: &'static str = "beacon";
+    type Item = Ping;
     type Context = ();
 
     async fn parse(req: &mut Request, _env: &Env, params: &[&str]) -> Result<(Ping, ()), Rejection> {

@@ -6,7 +6,7 @@
 use worker::{Env, Headers, Method, Request, Response};
 
 use super::ping_meta::{message_from, ping_input};
-use super::{Ping, PingFormat, Rejection};
+use super::{Format, Ping, Rejection};
 use crate::core::credentials::{is_ping_key, is_ping_token};
 use crate::core::monitor::is_slug;
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
@@ -53,8 +53,9 @@ enum Target {
 /// `/ping/{token}[/{action}]` or `/ping/{ping_key}/{slug}[/{action}]`, answered in plain text.
 pub struct CronPing;
 
-impl PingFormat for CronPing {
+impl Format for CronPing {
     const NAME: &'static str = "cron ping";
+    type Item = Ping;
     type Context = ();
 
     async fn parse(req: &mut Request, env: &Env, segments: &[&str]) -> Result<(Ping, ()), Rejection> {

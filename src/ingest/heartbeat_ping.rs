@@ -7,7 +7,7 @@ use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
 use super::ping_meta::ping_input;
-use super::{Ping, PingFormat, Rejection};
+use super::{Format, Ping, Rejection};
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{heartbeat_query_fields, truncate_utf8, PingKind, PingSource, RecordOutcome, MAX_MESSAGE};
 use crate::core::time::format_rfc3339;
@@ -30,8 +30,9 @@ async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
 /// The heartbeat API's ping, answered in the management API's JSON shapes.
 pub struct HeartbeatPing;
 
-impl PingFormat for HeartbeatPing {
+impl Format for HeartbeatPing {
     const NAME: &'static str = "heartbeat ping";
+    type Item = Ping;
     /// The `result` the ping named, echoed in the answer.
     type Context = String;
 

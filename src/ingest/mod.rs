@@ -1,7 +1,7 @@
-//! Ingestion formats: one module per way a ping arrives, all behind one seam. A format only
-//! parses its request into the ping to record and renders the outcome in its own shape;
-//! [`ingest`] owns recording, logging and the answer when storage fails. A new format is one
-//! module here plus a line in the route table and in the dispatch.
+//! Ingestion formats: one module per way a ping or event arrives, all behind one seam. A
+//! format only parses its request into what to record and renders the outcome in its own
+//! shape; [`ingest`] owns recording, logging and the answer when storage fails. A new format
+//! is one module here plus a line in the route table and in the dispatch.
 
 use worker::{Env, Request, Response};
 
@@ -14,10 +14,25 @@ pub mod heartbeat_ping;
 pub mod ping_meta;
 pub mod system_heartbeat;
 
-/// What a format parsed: which token's object records the ping, and the ping.
+/// What a format parsed and wants recorded: a ping here; a batch of events for the event
+/// formats. Recording decides an outcome the format then renders.
+pub trait Record {
+    type Outcome;
+    async fn record(self, env: &Env) -> worker::Result<Self::Outcome>;
+}
+
+/// A ping for the token's Durable Object to record.
 pub struct Ping {
     pub token: String,
     pub input: PingInput,
+}
+
+impl Record for Ping {
+    type Outcome = RecordOutcome;
+
+    async fn record(self, env: &Env) -> worker::Result<RecordOutcome> {
+        record_ping(env, &self.token, &self.input).await
+    }
 }
 
 /// Why a format records nothing.
@@ -41,32 +56,34 @@ impl From<crate::http::ApiError> for Rejection {
 }
 
 /// One ingestion format.
-pub trait PingFormat {
+pub trait Format {
     /// Named in logs.
     const NAME: &'static str;
+    /// What the format records.
+    type Item: Record;
     /// What the format keeps from its request to shape the answer.
     type Context;
 
-    async fn parse(req: &mut Request, env: &Env, params: &[&str]) -> Result<(Ping, Self::Context), Rejection>;
+    async fn parse(req: &mut Request, env: &Env, params: &[&str]) -> Result<(Self::Item, Self::Context), Rejection>;
 
-    fn render(outcome: RecordOutcome, context: Self::Context) -> Response;
+    fn render(outcome: <Self::Item as Record>::Outcome, context: Self::Context) -> Response;
 
-    /// The answer when the ping could not be recorded; nothing internal in it.
+    /// The answer when nothing could be recorded; nothing internal in it.
     fn unavailable() -> Response;
 }
 
-/// The one path every ping takes: parse, record in the token's object, render.
-pub async fn ingest<F: PingFormat>(req: &mut Request, env: &Env, params: &[&str]) -> Response {
+/// The one path every ingested request takes: parse, record, render.
+pub async fn ingest<F: Format>(req: &mut Request, env: &Env, params: &[&str]) -> Response {
     let failed = |e: worker::Error| {
-        worker::console_error!("{}: could not record a ping: {e}", F::NAME);
+        worker::console_error!("{}: could not record: {e}", F::NAME);
         F::unavailable()
     };
-    let (ping, context) = match F::parse(req, env, params).await {
+    let (item, context) = match F::parse(req, env, params).await {
         Ok(parsed) => parsed,
         Err(Rejection::Answer(answer)) => return answer,
         Err(Rejection::Failed(e)) => return failed(e),
     };
-    match record_ping(env, &ping.token, &ping.input).await {
+    match item.record(env).await {
         Ok(outcome) => F::render(outcome, context),
         Err(e) => failed(e),
     }

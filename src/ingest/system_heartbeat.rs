@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
 use super::ping_meta::ping_input;
-use super::{Ping, PingFormat, Rejection};
+use super::{Format, Ping, Rejection};
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
 use crate::core::time::format_rfc3339;
 use crate::core::validation::parse_uuid;
@@ -36,8 +36,9 @@ fn validation_failed(key: &str, message: &str, value: &str) -> Response {
 /// The systems API's system heartbeat, answered in its `{code, message, data}` envelope.
 pub struct SystemHeartbeat;
 
-impl PingFormat for SystemHeartbeat {
+impl Format for SystemHeartbeat {
     const NAME: &'static str = "system heartbeat";
+    type Item = Ping;
     /// The system id, echoed in the answer.
     type Context = String;
 
