@@ -24,6 +24,8 @@ pub enum PingSource {
     Heartbeat,
     Ping,
     System,
+    /// An event whose name a monitor's `event_name` names.
+    Event,
 }
 
 /// Headers kept with a ping are capped so one request cannot bloat storage.
