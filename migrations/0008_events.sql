@@ -24,8 +24,8 @@ CREATE TABLE events (
 CREATE INDEX events_by_project_ts ON events (project_id, ts, id);
 CREATE INDEX events_by_project_name_ts ON events (project_id, name, ts, id);
 CREATE INDEX events_by_project_kind_ts ON events (project_id, kind, ts, id);
--- Retention prunes the oldest rows first.
-CREATE INDEX events_by_ts ON events (ts);
+-- Retention prunes by arrival (a client's ts may be anything), oldest first, in chunks.
+CREATE INDEX events_by_received_at ON events (received_at);
 
 -- Count, sum, min and max of value per name, kind, hour and day: maintained by each flush,
 -- kept after raw events are pruned.
@@ -81,6 +81,8 @@ CREATE TABLE error_digests (
   notified_at   INTEGER,
   PRIMARY KEY (project_id, name)
 ) WITHOUT ROWID;
+-- The cron finds digests with errors waiting whose quiet period is over.
+CREATE INDEX error_digests_waiting ON error_digests (notified_at) WHERE pending > 0;
 
 -- The browser scope (send events only, from web pages) and its allowed origins: SQLite
 -- cannot change a CHECK constraint in place, so the table is rebuilt.

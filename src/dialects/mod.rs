@@ -4,10 +4,15 @@ pub mod admin;
 pub mod beacon;
 pub mod channels;
 pub mod cron_ping;
+pub mod event_intake;
+pub mod event_queries;
+pub mod events_api;
 pub mod heartbeat_ping;
 pub mod heartbeats;
 pub mod http;
+pub mod ingest_api;
 pub mod ping_meta;
+pub mod project_limits;
 pub mod system_heartbeat;
 
 use worker::{Env, Request, Response};
@@ -50,6 +55,14 @@ pub async fn serve(route: Route, params: &[&str], req: &mut Request, env: &Env) 
         Route::SystemHeartbeat => return system_heartbeat::system_heartbeat(req, env).await,
         Route::DeleteHeartbeat => heartbeats::delete(req, env, param(0)).await,
         Route::RotateHeartbeatToken => heartbeats::rotate_token(req, env, param(0)).await,
+        Route::PostEvents => return events_api::post_events(req, env).await,
+        Route::IngestEvents => return ingest_api::post_events(req, env).await,
+        Route::IngestBeacon => return ingest_api::post_beacon(req, env).await,
+        Route::IngestPreflight => return ingest_api::preflight(req),
+        Route::ListEvents => event_queries::list(req, env).await,
+        Route::EventNames => event_queries::names(req, env).await,
+        Route::EventRollup => event_queries::rollup(req, env).await,
+        Route::UpdateProjectLimits => project_limits::update_limits(req, env, param(0)).await,
     };
     answer.unwrap_or_else(http::ApiError::into_response)
 }

@@ -41,6 +41,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
     }
+    match super::events::maintain_events(&env, scheduled_at).await {
+        Ok(r) if r.pruned > 0 || r.digests_queued > 0 => {
+            worker::console_log!("events: {} pruned, {} error digests queued", r.pruned, r.digests_queued)
+        }
+        Ok(_) => {}
+        Err(e) => worker::console_error!("event maintenance at {scheduled_at} failed: {e}"),
+    }
     // After the status updates are committed: a slow receiver never holds up a flip.
     match deliver_due(&env, scheduled_at).await {
         Ok(r) if r.attempted > 0 => {
