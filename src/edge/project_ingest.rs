@@ -385,7 +385,9 @@ impl ProjectIngest {
         }
         let seen: Row = sql.exec("SELECT COUNT(*) AS n FROM seen", None)?.one()?;
         let hot = self.hot.borrow();
+        let stored_this_month = hot.meters.as_ref().map_or(0, |m| m.quota.used_at(now_ms()));
         Response::from_json(&serde_json::json!({
+            "stored_this_month": stored_this_month,
             "pending_batches": batches,
             "pending_events": events,
             "seen_ids": seen.n,
