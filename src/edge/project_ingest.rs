@@ -385,7 +385,11 @@ impl ProjectIngest {
         }
         let seen: Row = sql.exec("SELECT COUNT(*) AS n FROM seen", None)?.one()?;
         let hot = self.hot.borrow();
-        let stored_this_month = hot.meters.as_ref().map_or(0, |m| m.quota.used_at(now_ms()));
+        let meters = match &hot.meters {
+            Some(meters) => Some(meters.clone()),
+            None => read_meter::<ProjectMeters>(&sql, METER_PROJECT)?,
+        };
+        let stored_this_month = meters.map_or(0, |m| m.quota.used_at(now_ms()));
         Response::from_json(&serde_json::json!({
             "stored_this_month": stored_this_month,
             "pending_batches": batches,
