@@ -111,13 +111,13 @@ pub struct FlushCost {
     pub rows_written: u64,
 }
 
-/// Guard of every increment: it applies only while the flush is not recorded.
+/// Guard of every write of a flush: it applies only while the flush is not recorded.
 const NOT_FLUSHED: &str = "NOT EXISTS (SELECT 1 FROM event_flushes WHERE id = ?3)";
 
 /// Stores a flush's events and applies its increments in one D1 batch (one transaction),
 /// then answers which monitors its names feed. Safe to repeat with the same `flush_id` and
-/// events: events are keyed by their id, and the increments apply only while the flush id
-/// is not yet recorded, which the same batch records.
+/// events: every write applies only while the flush id is not yet recorded, which the same
+/// batch records.
 pub async fn store_flush(
     db: &D1Database,
     project_id: &str,
@@ -131,15 +131,16 @@ pub async fn store_flush(
         db.prepare(sql).bind(&[p.clone(), rows, f.clone()])
     };
     let mut statements = vec![
-        db.prepare(
-            "INSERT OR IGNORE INTO events (id, project_id, event_id, kind, name, message, value, ts, client_ts, \
-               received_at, source, document) \
-             SELECT j.value ->> 'id', ?1, j.value ->> 'event_id', j.value ->> 'kind', j.value ->> 'name', \
-               j.value ->> 'message', j.value ->> 'value', j.value ->> 'ts', j.value ->> 'client_ts', \
-               j.value ->> 'received_at', j.value ->> 'source', j.value -> 'document' \
-             FROM json_each(?2) AS j",
-        )
-        .bind(&[p.clone(), text(events_json)])?,
+        increment(
+            format!(
+                "INSERT INTO events (id, project_id, event_id, kind, name, message, value, ts, client_ts, \
+                   received_at, source, document) \
+                 SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, \
+                   j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value -> 10 \
+                 FROM json_each(?2) AS j WHERE {NOT_FLUSHED}"
+            ),
+            text(events_json),
+        )?,
         increment(
             format!(
                 "INSERT INTO event_rollups AS r (project_id, name, kind, bucket, start_ms, count, sum, min, max) \

@@ -121,8 +121,9 @@ impl Batch {
             event_ids: Vec::new(),
             names: Vec::new(),
         };
-        for event in events {
-            batch.lines.push(pending_line(event, &random::uuid(), source));
+        let events: Vec<&Event> = events.into_iter().collect();
+        for (event, id) in events.iter().zip(random::uuids(events.len())) {
+            batch.lines.push(pending_line(event, &id, source));
             batch.event_ids.push(event.id.clone());
             if !batch.names.contains(&event.name) {
                 batch.names.push(event.name.clone());
