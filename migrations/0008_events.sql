@@ -1,10 +1,14 @@
 -- Events (the events API and the ingest API): one table for both, the rollups kept as they
 -- are stored, and what the per-project ingest object needs from D1.
 
+-- The hot table: every stored event is one row here, written in flushes of thousands. Each
+-- index and constraint is paid per event, so there are only the ones a query needs: no
+-- primary key on id (ids are random UUIDs assigned at acceptance, and a repeated flush is
+-- skipped whole by its flush id, see event_flushes) and no foreign key (projects are never
+-- deleted; a check would be a lookup per event).
 CREATE TABLE events (
-  -- Assigned when the event is accepted, so a repeated flush stores it once.
-  id          TEXT PRIMARY KEY,
-  project_id  TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  id          TEXT NOT NULL,
+  project_id  TEXT NOT NULL,
   -- The client's idempotency id (event_id), when it sent one.
   event_id    TEXT,
   kind        TEXT NOT NULL CHECK (kind IN ('event', 'error')),
@@ -20,12 +24,12 @@ CREATE TABLE events (
   -- The event as sent, unknown fields included.
   document    TEXT NOT NULL
 );
--- Listing newest first, with or without a type or name (the cursor is (ts, id)).
+-- Listing newest first, all events or those of a type (read in this order, filtered), or of
+-- one name; the cursor is (ts, id).
 CREATE INDEX events_by_project_ts ON events (project_id, ts, id);
 CREATE INDEX events_by_project_name_ts ON events (project_id, name, ts, id);
-CREATE INDEX events_by_project_kind_ts ON events (project_id, kind, ts, id);
--- Retention prunes the oldest rows first.
-CREATE INDEX events_by_ts ON events (ts);
+-- Retention prunes by arrival (a client's ts may be anything), oldest first, in chunks.
+CREATE INDEX events_by_received_at ON events (received_at);
 
 -- Count, sum, min and max of value per name, kind, hour and day: maintained by each flush,
 -- kept after raw events are pruned.
@@ -42,8 +46,8 @@ CREATE TABLE event_rollups (
   PRIMARY KEY (project_id, name, bucket, start_ms, kind)
 ) WITHOUT ROWID;
 
--- A flush's rollup increments are applied once: the flush id is recorded in the same
--- transaction, and a repeated flush skips the increments.
+-- A flush is applied once: its id is recorded in the same transaction as its events and
+-- increments, and a repeated flush (the same id, after a crash or a lost answer) skips them.
 CREATE TABLE event_flushes (
   id TEXT PRIMARY KEY,
   at INTEGER NOT NULL
@@ -81,6 +85,8 @@ CREATE TABLE error_digests (
   notified_at   INTEGER,
   PRIMARY KEY (project_id, name)
 ) WITHOUT ROWID;
+-- The cron finds digests with errors waiting whose quiet period is over.
+CREATE INDEX error_digests_waiting ON error_digests (notified_at) WHERE pending > 0;
 
 -- The browser scope (send events only, from web pages) and its allowed origins: SQLite
 -- cannot change a CHECK constraint in place, so the table is rebuilt.

@@ -177,6 +177,7 @@ fn forbidden_for(scope: Scope) -> &'static str {
     match scope {
         Scope::Read => "this key is read-only",
         Scope::Ingest => "this key may only send events and system heartbeats",
+        Scope::Browser => "this key may only send events",
         Scope::Manage => "this key may not do that",
     }
 }

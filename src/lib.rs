@@ -69,6 +69,10 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
         Route::HeartbeatPing => return ingest::ingest::<HeartbeatPing>(req, env, params).await,
         Route::CronPing => return ingest::ingest::<CronPing>(req, env, params).await,
         Route::SystemHeartbeat => return ingest::ingest::<SystemHeartbeat>(req, env, params).await,
+        Route::PostEvents => return ingest::events_api::post_events(req, env).await,
+        Route::IngestEvents => return ingest::ingest_api::post_events(req, env).await,
+        Route::IngestBeacon => return ingest::ingest_api::post_beacon(req, env).await,
+        Route::IngestPreflight => return ingest::ingest_api::preflight(req),
         // The management API: JSON answers, errors through `http::ApiError`.
         Route::Health => http::json(200, &serde_json::json!({"ok": true})),
         Route::OpenApi => http::openapi(),
@@ -96,6 +100,10 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
         Route::DeleteChannel => api::channels::delete(req, env, param(0)).await,
         Route::TestChannel => api::channels::test(req, env, param(0)).await,
         Route::ChannelDeliveries => api::channels::deliveries(req, env, param(0)).await,
+        Route::ListEvents => api::event_queries::list(req, env).await,
+        Route::EventNames => api::event_queries::names(req, env).await,
+        Route::EventRollup => api::event_queries::rollup(req, env).await,
+        Route::UpdateProjectLimits => api::project_limits::update_limits(req, env, param(0)).await,
     };
     answer.unwrap_or_else(http::ApiError::into_response)
 }
@@ -114,6 +122,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             r.rows_written
         ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
+    }
+    match edge::events::maintain_events(&env, scheduled_at).await {
+        Ok(r) if r.pruned > 0 || r.digests_queued > 0 => {
+            worker::console_log!("events: {} pruned, {} error digests queued", r.pruned, r.digests_queued)
+        }
+        Ok(_) => {}
+        Err(e) => worker::console_error!("event maintenance at {scheduled_at} failed: {e}"),
     }
     // After the status updates are committed: a slow receiver never holds up a flip.
     match edge::notifier::deliver_due(&env, scheduled_at).await {

@@ -2,5 +2,7 @@
 //! handler parses, authorizes, calls the edge or core, and shapes the answer.
 
 pub mod channels;
+pub mod event_queries;
 pub mod monitors;
+pub mod project_limits;
 pub mod projects;

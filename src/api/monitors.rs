@@ -34,6 +34,7 @@ fn view(m: &Monitor, base: &str) -> Value {
         "slug": m.slug,
         "description": m.description,
         "channels": m.channels.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
+        "event_name": m.event_name,
         "tags": serde_json::from_str::<Value>(&m.tags).unwrap_or(Value::Null),
         "interval": (m.interval_s > 0).then_some(m.interval_s),
         "grace": m.grace_s,

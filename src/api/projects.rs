@@ -3,12 +3,14 @@
 use serde_json::json;
 use worker::{Env, Request};
 
+use crate::core::allowed_origins::parse_allowed_origins;
 use crate::core::scope::Scope;
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{optional_bool, optional_text, required_text, FieldError};
 use crate::edge::api_keys::{insert_key, revoke_key as revoke, StoredKey};
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
+use crate::edge::ingest_gate::forget_key;
 use crate::edge::{projects, random};
 use crate::http::{json, json_body, principal, project_key, public_url, ApiError, ApiResult, Need};
 
@@ -46,8 +48,18 @@ pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiRe
     let body = json_body(req).await?;
     let name = optional_text(&body, "name", MAX_NAME)?.unwrap_or_else(|| "default".into());
     let scope_text = required_text(&body, "scope", 16)?;
-    let scope =
-        Scope::parse(&scope_text).ok_or_else(|| FieldError::new("scope", "must be one of manage, read, ingest"))?;
+    let scope = Scope::parse(&scope_text)
+        .ok_or_else(|| FieldError::new("scope", "must be one of manage, read, ingest, browser"))?;
+    let allowed_origins = match body.get("allowed_origins") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) if scope != Scope::Browser => {
+            return Err(FieldError::new("allowed_origins", "is only for browser keys").into())
+        }
+        Some(raw) => Some(parse_allowed_origins(raw)?),
+    };
+    let origins_json = allowed_origins
+        .as_ref()
+        .map(|o| serde_json::to_string(o).unwrap_or_default());
     let key = random::api_key();
     let now = now_ms();
     insert_key(
@@ -59,6 +71,7 @@ pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiRe
             scope,
             secret_hash: &key.secret_hash,
             created_at: now,
+            allowed_origins: origins_json.as_deref(),
         },
     )
     .await?;
@@ -69,6 +82,7 @@ pub async fn create_key(req: &mut Request, env: &Env, project_id: &str) -> ApiRe
             "project_id": project_id,
             "name": name,
             "scope": scope.as_str(),
+            "allowed_origins": allowed_origins,
             "key": key.key,
             "created_at": format_rfc3339(now),
             "note": "store this key now: it is shown only once",
@@ -82,9 +96,11 @@ pub async fn revoke_key(req: &mut Request, env: &Env, key_id: &str) -> ApiResult
         Principal::Key { project_id, scope } if scope.can_manage() => Some(project_id),
         Principal::Key { .. } => return Err(ApiError::Forbidden("only a manage key revokes keys")),
     };
-    if !revoke(&database(env)?, key_id, project.as_deref(), now_ms()).await? {
+    let Some(key_project) = revoke(&database(env)?, key_id, project.as_deref(), now_ms()).await? else {
         return Err(ApiError::NotFound("key"));
-    }
+    };
+    // D1 first, then the project's ingest object: the very next batch with the key is refused.
+    forget_key(env, &key_project, key_id).await?;
     json(200, &json!({"id": key_id, "revoked": true}))
 }
 
@@ -117,15 +133,14 @@ async fn project_view(env: &Env, project_id: &str) -> ApiResult {
         .ok_or(ApiError::NotFound("project"))?;
     let ping_by_id = projects::ping_by_id(&db, project_id).await?.unwrap_or(false);
     let base = public_url(env);
-    json(
-        200,
-        &json!({
-            "id": project_id,
-            "ping_key": ping_key,
-            "slug_ping_url": format!("{base}/ping/{ping_key}/{{slug}}"),
-            "ping_by_id": ping_by_id,
-        }),
-    )
+    let mut body = json!({
+        "id": project_id,
+        "ping_key": ping_key,
+        "slug_ping_url": format!("{base}/ping/{ping_key}/{{slug}}"),
+        "ping_by_id": ping_by_id,
+    });
+    super::project_limits::extend(&mut body, super::project_limits::limits_view(env, project_id).await?);
+    json(200, &body)
 }
 
 /// `POST /v1/project/rotate-ping-key`: slug URLs with the old key stop working at once.

@@ -258,6 +258,11 @@ fn ingested_event(event: Value, clock: &BatchClock) -> Checked<Event> {
 /// An event's name: 1..=200 characters as sent, one line, not blank; stored trimmed.
 fn event_name(doc: &Map<String, Value>, field: &str) -> Checked<String> {
     let name = optional_string(doc, field)?.ok_or_else(|| FieldError::new(field, "is required"))?;
+    parse_event_name(field, name)
+}
+
+/// `name` checked as an event's name (also what a monitor's `event_name` must be), trimmed.
+pub fn parse_event_name(field: &str, name: &str) -> Checked<String> {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(FieldError::new(
             field,

@@ -39,6 +39,15 @@ impl ProjectRate {
         }
     }
 
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// A new limit from now on; what was admitted still counts against it.
+    pub fn set_limit(&mut self, limit_per_minute: u64) {
+        self.limit = limit_per_minute;
+    }
+
     /// Events admitted in the minute ending with the second of `now_ms`.
     pub fn used(&self, now_ms: i64) -> u64 {
         let now = self.second_of(now_ms);
@@ -147,6 +156,11 @@ impl MonthlyQuota {
         }
     }
 
+    /// Events used in the month of `now_ms` (0 in a month not counted yet).
+    pub fn used_at(&self, now_ms: i64) -> u64 {
+        self.at(now_ms).1
+    }
+
     /// Uses `n` events of the month of `now_ms`, or none of them.
     pub fn try_use(&mut self, n: u64, limit: u64, now_ms: i64) -> Result<(), QuotaExceeded> {
         self.check_use(n, limit, now_ms)?;
@@ -178,6 +192,24 @@ mod tests {
 
     fn at(s: &str) -> i64 {
         parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_lowered_limit_counts_what_was_already_admitted() {
+        let mut r = ProjectRate::new(100);
+        r.try_admit(80, T0).unwrap();
+        r.set_limit(90);
+        assert_eq!(r.limit(), 90);
+        assert_eq!(r.try_admit(11, T0), Err(Refusal::RetryAt(T0 + 60_000)));
+        assert_eq!(r.try_admit(10, T0), Ok(()));
+    }
+
+    #[test]
+    fn a_raised_limit_admits_more_at_once() {
+        let mut r = ProjectRate::new(10);
+        r.try_admit(10, T0).unwrap();
+        r.set_limit(1_000);
+        assert_eq!(r.try_admit(990, T0), Ok(()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The pure core: no `worker` types, so all of it builds and tests natively.
 
+pub mod allowed_origins;
 pub mod beacon;
 pub mod credentials;
 pub mod cron;
@@ -8,12 +9,16 @@ pub mod delivery;
 pub mod event;
 pub mod event_clock;
 pub mod event_dedup;
+pub mod event_query;
 pub mod event_rate;
+pub mod event_store;
+pub mod ingest_admission;
 pub mod monitor;
 #[cfg(test)]
 mod openapi_contract;
 pub mod paging;
 pub mod ping;
+pub mod project_limits;
 pub mod rate_window;
 pub mod rollup;
 pub mod routes;

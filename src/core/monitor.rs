@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::cron::{CronExpr, Zone};
+use super::event::parse_event_name;
 use super::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
 };
@@ -60,6 +61,8 @@ pub struct MonitorSpec {
     pub description: String,
     /// Channel ids to notify; `None` means every channel of the project.
     pub channels: Option<Vec<String>>,
+    /// Events of this name in the project count as pings (an `error` event as a fail).
+    pub event_name: Option<String>,
 }
 
 impl MonitorSpec {
@@ -226,6 +229,13 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
             }
         };
     }
+    if let Some(raw) = present(body, "event_name") {
+        spec.event_name = match raw {
+            Value::Null => None,
+            Value::String(name) => Some(parse_event_name("event_name", name)?),
+            _ => return Err(FieldError::new("event_name", "must be a string or null")),
+        };
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -250,6 +260,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         tags: Vec::new(),
         description: String::new(),
         channels: None,
+        event_name: None,
     };
     apply_fields(blank, body)
 }
@@ -335,6 +346,9 @@ mod tests {
             (json!({"tags": [""]}), "tags"),
             (json!({"description": ["x"]}), "description"),
             (json!({"name": null}), "name"),
+            (json!({"event_name": 7}), "event_name"),
+            (json!({"event_name": ""}), "event_name"),
+            (json!({"event_name": "a\nb"}), "event_name"),
         ];
         for (extra, field) in cases {
             let mut body = json!({"name": "x", "interval": 60});
@@ -362,6 +376,14 @@ mod tests {
         }
         let m = parse(json!({"name": "x", "interval": 60, "description": "line 1\n\tline 2"})).unwrap();
         assert_eq!(m.description, "line 1\n\tline 2");
+    }
+
+    #[test]
+    fn an_event_name_is_trimmed_and_null_clears_it() {
+        let m = parse(json!({"name": "x", "interval": 60, "event_name": " backup-completed "})).unwrap();
+        assert_eq!(m.event_name.as_deref(), Some("backup-completed"));
+        let cleared = update(m, json!({"event_name": null})).unwrap();
+        assert_eq!(cleared.event_name, None);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum PingSource {
     Heartbeat,
     Ping,
     System,
+    /// An event whose name a monitor's `event_name` names.
+    Event,
 }
 
 /// What recording a ping came to: the token's object decides, every format renders it.

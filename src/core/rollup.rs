@@ -92,16 +92,16 @@ pub struct RollupRow {
 /// The hourly and daily increments of a batch of events, one row per (name, kind, bucket,
 /// start), in a stable order (bucket, name, kind, start).
 pub fn rollup_rows(events: &[Event]) -> Vec<RollupRow> {
+    rollup_rows_of(events.iter().map(|e| (e.name.as_str(), e.kind, e.ts_ms, e.value)))
+}
+
+/// The same increments from each event's (name, kind, ts, value): what a flush has at hand.
+pub fn rollup_rows_of<'a>(events: impl IntoIterator<Item = (&'a str, EventKind, i64, Option<f64>)>) -> Vec<RollupRow> {
     let mut rows: BTreeMap<(Bucket, &str, EventKind, i64), Rollup> = BTreeMap::new();
-    for event in events {
+    for (name, kind, ts_ms, value) in events {
         for bucket in [Bucket::Hour, Bucket::Day] {
-            let key = (
-                bucket,
-                event.name.as_str(),
-                event.kind,
-                bucket_start(event.ts_ms, bucket),
-            );
-            rows.entry(key).or_default().add(event.value);
+            let key = (bucket, name, kind, bucket_start(ts_ms, bucket));
+            rows.entry(key).or_default().add(value);
         }
     }
     rows.into_iter()

@@ -37,6 +37,16 @@ pub enum Route {
     RotatePingKey,
     /// The systems API's system heartbeat.
     SystemHeartbeat,
+    /// Seed 003's batch of events.
+    PostEvents,
+    /// Seed 004's batch of events, and its beacon.
+    IngestEvents,
+    IngestBeacon,
+    IngestPreflight,
+    ListEvents,
+    EventNames,
+    EventRollup,
+    UpdateProjectLimits,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +70,7 @@ pub const ROUTES: &[RouteSpec] = &[
     at("OPTIONS", "/api/v1/beet/{token}", Route::BeaconPreflight),
     at("POST", "/v1/projects", Route::CreateProject),
     at("POST", "/v1/projects/{project_id}/keys", Route::CreateKey),
+    at("PATCH", "/v1/projects/{project_id}", Route::UpdateProjectLimits),
     at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
     at("GET", "/v1/project", Route::GetProject),
     at("PATCH", "/v1/project", Route::UpdateProject),
@@ -92,6 +103,14 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
     // The systems API's heading names this path; its curl example uses the one above.
     at("POST", "/systems/heartbeat", Route::SystemHeartbeat),
+    at("POST", "/api/v1/events", Route::PostEvents),
+    at("POST", "/v1/ingest/events", Route::IngestEvents),
+    at("OPTIONS", "/v1/ingest/events", Route::IngestPreflight),
+    at("POST", "/v1/ingest/beacon", Route::IngestBeacon),
+    at("OPTIONS", "/v1/ingest/beacon", Route::IngestPreflight),
+    at("GET", "/v1/events", Route::ListEvents),
+    at("GET", "/v1/events/names", Route::EventNames),
+    at("GET", "/v1/events/rollup", Route::EventRollup),
     at("GET", "/ping/{token}", Route::CronPing),
     at("POST", "/ping/{token}", Route::CronPing),
     at("HEAD", "/ping/{token}", Route::CronPing),

@@ -8,6 +8,8 @@ pub enum Scope {
     Read,
     /// Send events and system heartbeats.
     Ingest,
+    /// Send events only: the key a web page may carry, optionally limited to some origins.
+    Browser,
 }
 
 impl Scope {
@@ -16,6 +18,7 @@ impl Scope {
             "manage" => Some(Self::Manage),
             "read" => Some(Self::Read),
             "ingest" => Some(Self::Ingest),
+            "browser" => Some(Self::Browser),
             _ => None,
         }
     }
@@ -25,6 +28,7 @@ impl Scope {
             Self::Manage => "manage",
             Self::Read => "read",
             Self::Ingest => "ingest",
+            Self::Browser => "browser",
         }
     }
 
@@ -36,8 +40,14 @@ impl Scope {
         self == Self::Manage
     }
 
+    /// System heartbeats (and events).
     pub fn can_ingest(self) -> bool {
         matches!(self, Self::Manage | Self::Ingest)
+    }
+
+    /// The events APIs (seed 003's batch, seed 004's ingest and beacon).
+    pub fn can_send_events(self) -> bool {
+        matches!(self, Self::Manage | Self::Ingest | Self::Browser)
     }
 }
 
@@ -47,7 +57,7 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in [Scope::Manage, Scope::Read, Scope::Ingest] {
+        for s in [Scope::Manage, Scope::Read, Scope::Ingest, Scope::Browser] {
             assert_eq!(Scope::parse(s.as_str()), Some(s));
         }
         assert_eq!(Scope::parse("admin"), None);
@@ -59,6 +69,14 @@ mod tests {
         assert!(!Scope::Ingest.can_read() && !Scope::Ingest.can_manage() && Scope::Ingest.can_ingest());
         assert!(Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest());
     }
+
+    #[test]
+    fn browser_keys_only_send_events() {
+        let b = Scope::Browser;
+        assert!(b.can_send_events() && !b.can_read() && !b.can_manage() && !b.can_ingest());
+        assert!(Scope::Manage.can_send_events() && Scope::Ingest.can_send_events());
+        assert!(!Scope::Read.can_send_events());
+    }
 }
 
 #[cfg(test)]
@@ -68,7 +86,7 @@ mod properties {
 
     proptest! {
         #[test]
-        fn only_a_scope_name_parses_and_it_writes_back(text in prop_oneof![any::<String>(), "(manage|read|ingest|Read| read)"]) {
+        fn only_a_scope_name_parses_and_it_writes_back(text in prop_oneof![any::<String>(), "(manage|read|ingest|browser|Read| read)"]) {
             if let Some(scope) = Scope::parse(&text) {
                 prop_assert_eq!(scope.as_str(), text.as_str());
             }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use worker::{D1Database, Result};
 
-use super::db::{changed_rows, int, text};
+use super::db::{int, text};
 use crate::core::scope::Scope;
 
 pub struct StoredKey<'a> {
@@ -13,12 +13,14 @@ pub struct StoredKey<'a> {
     pub scope: Scope,
     pub secret_hash: &'a str,
     pub created_at: i64,
+    /// JSON array of the origins a browser key may be used from; `None`: any.
+    pub allowed_origins: Option<&'a str>,
 }
 
 pub async fn insert_key(db: &D1Database, key: &StoredKey<'_>) -> Result<()> {
     db.prepare(
-        "INSERT INTO api_keys (id, project_id, name, scope, secret_hash, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO api_keys (id, project_id, name, scope, secret_hash, created_at, allowed_origins) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .bind(&[
         text(key.id),
@@ -27,6 +29,7 @@ pub async fn insert_key(db: &D1Database, key: &StoredKey<'_>) -> Result<()> {
         text(key.scope.as_str()),
         text(key.secret_hash),
         int(key.created_at),
+        super::db::opt_text(key.allowed_origins),
     ])?
     .run()
     .await?;
@@ -53,15 +56,14 @@ pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAut
     .await
 }
 
-/// Revokes a live key; `project_id` limits it to one project. Returns whether one was revoked.
-pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now: i64) -> Result<bool> {
-    let result = db
-        .prepare(
-            "UPDATE api_keys SET revoked_at = ?2 \
-             WHERE id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR project_id = ?3)",
-        )
-        .bind(&[text(id), int(now), super::db::opt_text(project_id)])?
-        .run()
-        .await?;
-    Ok(changed_rows(&result)? > 0)
+/// Revokes a live key; `project_id` limits it to one project. Returns the key's project when
+/// one was revoked (its ingest object is told next).
+pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now: i64) -> Result<Option<String>> {
+    db.prepare(
+        "UPDATE api_keys SET revoked_at = ?2 \
+         WHERE id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR project_id = ?3) RETURNING project_id",
+    )
+    .bind(&[text(id), int(now), super::db::opt_text(project_id)])?
+    .first(Some("project_id"))
+    .await
 }

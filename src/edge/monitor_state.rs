@@ -14,7 +14,7 @@ use crate::core::ping::PingKind;
 use crate::core::status::{is_watched, State, Status, Transition};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
-    grace_s, paused, enabled, interval_s, schedule, tz, check_at";
+    grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct StoredState {
@@ -32,6 +32,9 @@ pub struct StoredState {
     pub schedule: Option<String>,
     pub tz: String,
     pub check_at: Option<i64>,
+    pub project_id: String,
+    /// Events of this name feed the monitor (they wait in the project's object, not the token's).
+    pub event_name: Option<String>,
 }
 
 impl StoredState {

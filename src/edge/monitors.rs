@@ -8,7 +8,8 @@ use super::db::{changed_one, int, opt_text, text};
 use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
-    interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at";
+    interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
+    event_name";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -38,6 +39,7 @@ pub struct Monitor {
     pub last_value: Option<f64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub event_name: Option<String>,
 }
 
 impl Monitor {
@@ -56,12 +58,13 @@ impl Monitor {
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             description: self.description.clone(),
             channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            event_name: self.event_name.clone(),
         }
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 12] = [
+const SPEC_COLUMNS: [&str; 13] = [
     "name",
     "service_id",
     "interval_s",
@@ -74,6 +77,7 @@ const SPEC_COLUMNS: [&str; 12] = [
     "tags",
     "description",
     "channels",
+    "event_name",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -92,6 +96,7 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         spec.channels.as_ref().map_or(wasm_bindgen::JsValue::NULL, |c| {
             text(&serde_json::to_string(c).unwrap_or_default())
         }),
+        opt_text(spec.event_name.as_deref()),
     ]
 }
 

@@ -11,6 +11,20 @@ pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// `n` v4 UUIDs from one call to the CSPRNG: a batch of events gets its ids at once.
+pub fn uuids(n: usize) -> Vec<String> {
+    let mut bytes = vec![0u8; 16 * n];
+    fill(&mut bytes);
+    bytes
+        .chunks_exact(16)
+        .map(|chunk| {
+            let mut random = [0u8; 16];
+            random.copy_from_slice(chunk);
+            uuid::Builder::from_random_bytes(random).into_uuid().to_string()
+        })
+        .collect()
+}
+
 pub fn ping_token() -> String {
     credentials::new_ping_token(&mut fill)
 }

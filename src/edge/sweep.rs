@@ -6,6 +6,7 @@ use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
+use super::ingest_gate::hurry_pending_events;
 use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
 use super::ping_gate::hurry_pending_pings;
 use crate::core::status::Status;
@@ -80,9 +81,12 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
         // also wakes an object whose flush stalled: it re-arms its alarm as it starts.
         let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
             if state.status == Status::Down && !flips.is_empty() {
-                hurry_pending_pings(env, &stored.ping_token)
-                    .await
-                    .map(|pending| pending > 0)
+                let pings = hurry_pending_pings(env, &stored.ping_token).await?;
+                let events = match &stored.event_name {
+                    Some(name) => hurry_pending_events(env, &stored.project_id, name).await?,
+                    None => 0,
+                };
+                Ok::<bool, worker::Error>(pings > 0 || events > 0)
             } else {
                 Ok(false)
             }

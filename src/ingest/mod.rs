@@ -10,7 +10,10 @@ use crate::edge::ping_gate::record_ping;
 
 pub mod beacon;
 pub mod cron_ping;
+pub mod event_intake;
+pub mod events_api;
 pub mod heartbeat_ping;
+pub mod ingest_api;
 pub mod ping_meta;
 pub mod system_heartbeat;
 

@@ -1,0 +1,176 @@
+//! What the three event routes share: the body within its limit, the clock flag, the key
+//! check, the hand-over to the project's object, and the one error envelope both event
+//! seeds use (`{"error": "..."}`, with `Retry-After` where waiting helps).
+
+use serde_json::json;
+use worker::{Env, Headers, Request, Response};
+
+use crate::core::event_clock::server_ts_flag;
+use crate::core::ingest_admission::Forbidden;
+use crate::core::time::format_rfc3339;
+use crate::core::url_parts;
+use crate::edge::db::now_ms;
+use crate::edge::ingest_gate::{check_key, send_batch, Batch, KeyCheck, Sender};
+use crate::edge::project_ingest::{AcceptOutcome, LimitedBy};
+
+/// Seconds a client is asked to wait when storage did not answer.
+const UNAVAILABLE_RETRY_S: i64 = 2;
+
+/// Why a batch was not accepted.
+#[derive(Debug)]
+pub enum Refused {
+    /// 400: the first problem, named by its path in the body (`events[3].name: is required`).
+    Invalid(String),
+    Unauthorized,
+    Forbidden(Forbidden),
+    PayloadTooLarge(usize),
+    QuotaExceeded {
+        limit: u64,
+        resets_at: i64,
+    },
+    Limited {
+        by: LimitedBy,
+        retry_after_s: i64,
+    },
+    /// 503: nothing was stored; retry.
+    Unavailable,
+}
+
+impl From<worker::Error> for Refused {
+    /// Internals are logged, never sent.
+    fn from(e: worker::Error) -> Self {
+        worker::console_error!("event intake failed: {e}");
+        Refused::Unavailable
+    }
+}
+
+impl Refused {
+    pub fn status(&self) -> u16 {
+        match self {
+            Refused::Invalid(_) => 400,
+            Refused::Unauthorized => 401,
+            Refused::Forbidden(_) | Refused::QuotaExceeded { .. } => 403,
+            Refused::PayloadTooLarge(_) => 413,
+            Refused::Limited { .. } => 429,
+            Refused::Unavailable => 503,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Refused::Invalid(problem) => problem.clone(),
+            Refused::Unauthorized => "missing, unknown or revoked API key".into(),
+            Refused::Forbidden(Forbidden::Scope) => "this key may not send events".into(),
+            Refused::Forbidden(Forbidden::Origin) => "this key may not be used from this origin".into(),
+            Refused::Forbidden(Forbidden::Inactive) => "the project is inactive".into(),
+            Refused::PayloadTooLarge(max) => format!("body must be at most {max} bytes"),
+            Refused::QuotaExceeded { limit, resets_at } => format!(
+                "the project's monthly quota of {limit} events is used up until {}",
+                format_rfc3339(*resets_at)
+            ),
+            Refused::Limited { by: LimitedBy::Key, .. } => {
+                "rate limit exceeded: this key's budget is 60 events a minute, burst 120".into()
+            }
+            Refused::Limited {
+                by: LimitedBy::Project, ..
+            } => "rate limit exceeded: over the project's events per minute".into(),
+            Refused::Unavailable => "ingest is degraded; nothing was stored, retry later".into(),
+        }
+    }
+
+    fn retry_after_s(&self) -> Option<i64> {
+        match self {
+            Refused::Limited { retry_after_s, .. } => Some(*retry_after_s),
+            Refused::Unavailable => Some(UNAVAILABLE_RETRY_S),
+            _ => None,
+        }
+    }
+
+    /// `{"error": "..."}` with this refusal's status and headers.
+    pub fn into_response(self) -> Response {
+        self.into_response_with(Headers::new())
+    }
+
+    /// The same, adding to `headers` (CORS).
+    pub fn into_response_with(self, headers: Headers) -> Response {
+        if let Some(seconds) = self.retry_after_s() {
+            let _ = headers.set("Retry-After", &seconds.to_string());
+        }
+        if matches!(self, Refused::Unauthorized) {
+            let _ = headers.set("WWW-Authenticate", "Bearer");
+        }
+        answer(self.status(), &json!({"error": self.message()}), headers)
+    }
+}
+
+/// A JSON answer with the given headers.
+pub fn answer(status: u16, body: &serde_json::Value, headers: Headers) -> Response {
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("cache-control", "no-store");
+    Response::ok(body.to_string())
+        .map(|r| r.with_status(status).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().expect("an empty response builds").with_status(500))
+}
+
+/// The request body, refused unread when it says it is larger than `max`.
+pub async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Refused> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(Refused::PayloadTooLarge(max));
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| Refused::Invalid("body: could not be read".into()))?;
+    if bytes.len() > max {
+        return Err(Refused::PayloadTooLarge(max));
+    }
+    Ok(bytes)
+}
+
+/// A query parameter's first value.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    url_parts::query_pairs(&req.inner().url())
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// `?server_ts=1`: every event at its arrival time.
+pub fn server_ts(req: &Request) -> bool {
+    query(req, "server_ts").is_some_and(|v| server_ts_flag(&v))
+}
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The credential's sender, or why it may not send events (before the body is read).
+pub async fn sender(env: &Env, credential: Option<&str>) -> Result<Sender, Refused> {
+    match check_key(env, credential).await? {
+        KeyCheck::Sender(sender) => Ok(sender),
+        KeyCheck::Unknown => Err(Refused::Unauthorized),
+        KeyCheck::Forbidden(reason) => Err(Refused::Forbidden(reason)),
+    }
+}
+
+/// Hands the batch to the project's object: `(accepted, stored)`, or why not.
+pub async fn submit(env: &Env, sender: &Sender, batch: Batch) -> Result<(u64, u64), Refused> {
+    match send_batch(env, sender, batch).await? {
+        AcceptOutcome::Accepted { accepted, stored } => Ok((accepted, stored)),
+        AcceptOutcome::UnknownKey => Err(Refused::Unauthorized),
+        AcceptOutcome::Forbidden { reason } => Err(Refused::Forbidden(reason)),
+        AcceptOutcome::QuotaExceeded { limit, resets_at } => Err(Refused::QuotaExceeded { limit, resets_at }),
+        AcceptOutcome::Limited { by, retry_after_s } => Err(Refused::Limited { by, retry_after_s }),
+    }
+}
+
+/// The arrival time of a request.
+pub fn arrival() -> i64 {
+    now_ms()
+}

@@ -1,0 +1,32 @@
+//! Seed 003: `POST /api/v1/events` with `Authorization: Bearer <key>` and a batch of 1..100
+//! events, all valid or none stored. 202 `{"accepted": n}` is the only success; 400 names the
+//! first problem; 401, 403, 413 (over 512 KB, before parsing), 429 with `Retry-After` when
+//! the key's token bucket cannot pay for the whole batch (a 429'd batch costs nothing).
+
+use serde_json::json;
+use worker::{Env, Headers, Request, Response};
+
+use super::event_intake::{answer, arrival, header, read_body, sender, server_ts, submit, Refused};
+use crate::core::event::parse_events_batch;
+use crate::core::event_store::EventSource;
+use crate::edge::auth::bearer;
+use crate::edge::ingest_gate::Batch;
+
+/// Seed 003's body limit: 512 KB.
+pub const MAX_EVENTS_BODY: usize = 512 * 1024;
+
+pub async fn post_events(req: &mut Request, env: &Env) -> Response {
+    match accept(req, env).await {
+        Ok(accepted) => answer(202, &json!({ "accepted": accepted }), Headers::new()),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn accept(req: &mut Request, env: &Env) -> Result<u64, Refused> {
+    let sender = sender(env, bearer(req).as_deref()).await?;
+    let body = read_body(req, MAX_EVENTS_BODY).await?;
+    let events = parse_events_batch(&body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
+    let batch = Batch::of(&events, EventSource::Events, header(req, "origin"));
+    let (accepted, _stored) = submit(env, &sender, batch).await?;
+    Ok(accepted)
+}

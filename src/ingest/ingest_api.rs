@@ -1,0 +1,113 @@
+//! Seed 004: `POST /v1/ingest/events` with `X-API-Key` (batches of up to 500 events, each
+//! accepted or rejected on its own) and `POST /v1/ingest/beacon?api_key=...` for
+//! `navigator.sendBeacon`, which always answers 200, also on error, with CORS headers that
+//! let any page send it (the key's own allowed origins still apply).
+
+use serde_json::{json, Value};
+use worker::{Env, Headers, Request, Response};
+
+use super::event_intake::{answer, arrival, header, query, read_body, sender, server_ts, submit, Refused};
+use crate::core::event::{parse_ingest_batch, IngestBatch};
+use crate::core::event_store::EventSource;
+use crate::edge::auth::bearer;
+use crate::edge::ingest_gate::{Batch, Sender};
+
+/// A batch of 500 rich events fits easily; a larger body is refused unread (413).
+pub const MAX_INGEST_BODY: usize = 1024 * 1024;
+/// What browsers let `sendBeacon` queue at once.
+pub const MAX_BEACON_BODY: usize = 64 * 1024;
+
+/// Lets any page send events (`fetch` with credentials or `sendBeacon`, whose JSON Blob needs
+/// a preflight): the caller's origin is echoed, as credentialed CORS requires.
+fn cors_headers(req: &Request) -> Headers {
+    let headers = Headers::new();
+    match header(req, "origin") {
+        Some(origin) => {
+            let _ = headers.set("access-control-allow-origin", &origin);
+            let _ = headers.set("access-control-allow-credentials", "true");
+            let _ = headers.set("vary", "Origin");
+        }
+        None => {
+            let _ = headers.set("access-control-allow-origin", "*");
+        }
+    }
+    headers
+}
+
+/// CORS preflight of both ingest routes.
+pub fn preflight(req: &Request) -> Response {
+    let headers = cors_headers(req);
+    let requested = header(req, "access-control-request-headers");
+    let _ = headers.set("access-control-allow-methods", "POST, OPTIONS");
+    let _ = headers.set(
+        "access-control-allow-headers",
+        requested.as_deref().unwrap_or("content-type, x-api-key"),
+    );
+    let _ = headers.set("access-control-max-age", "86400");
+    Response::empty()
+        .expect("an empty response builds")
+        .with_status(204)
+        .with_headers(headers)
+}
+
+/// The seed's success answer, with the reason of each rejected event.
+fn accepted_answer(accepted: u64, batch: &IngestBatch) -> Value {
+    let mut body = json!({"accepted": accepted, "rejected": batch.rejected.len(), "queued": true});
+    if !batch.rejected.is_empty() {
+        body["errors"] = batch
+            .rejected
+            .iter()
+            .map(|(index, reason)| json!({"index": index, "reason": reason}))
+            .collect();
+    }
+    body
+}
+
+/// `X-API-Key` (the seed's header), or a bearer key.
+fn presented_key(req: &Request) -> Option<String> {
+    header(req, "x-api-key")
+        .map(|k| k.trim().to_string())
+        .or_else(|| bearer(req))
+}
+
+pub async fn post_events(req: &mut Request, env: &Env) -> Response {
+    let cors = cors_headers(req);
+    let outcome = async {
+        let sender = sender(env, presented_key(req).as_deref()).await?;
+        let body = read_body(req, MAX_INGEST_BODY).await?;
+        ingest(env, req, &sender, &body, EventSource::Ingest).await
+    }
+    .await;
+    match outcome {
+        Ok(body) => answer(200, &body, cors),
+        Err(refused) => refused.into_response_with(cors),
+    }
+}
+
+async fn ingest(env: &Env, req: &Request, sender: &Sender, body: &[u8], source: EventSource) -> Result<Value, Refused> {
+    let batch = parse_ingest_batch(body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
+    let events = Batch::of(batch.accepted.iter().map(|(_, e)| e), source, header(req, "origin"));
+    let (accepted, _stored) = submit(env, sender, events).await?;
+    Ok(accepted_answer(accepted, &batch))
+}
+
+/// `POST /v1/ingest/beacon?api_key=...`: the body (any content type) or the `data` query
+/// parameter is the batch. Always 200: a page's unload must never see an error.
+pub async fn post_beacon(req: &mut Request, env: &Env) -> Response {
+    let cors = cors_headers(req);
+    let outcome = async {
+        let key = query(req, "api_key").or_else(|| presented_key(req));
+        let sender = sender(env, key.as_deref()).await?;
+        let body = match query(req, "data") {
+            Some(data) if data.len() > MAX_BEACON_BODY => return Err(Refused::PayloadTooLarge(MAX_BEACON_BODY)),
+            Some(data) => data.into_bytes(),
+            None => read_body(req, MAX_BEACON_BODY).await?,
+        };
+        ingest(env, req, &sender, &body, EventSource::Beacon).await
+    }
+    .await;
+    let body = outcome.unwrap_or_else(
+        |refused| json!({"accepted": 0, "queued": false, "status": refused.status(), "error": refused.message()}),
+    );
+    answer(200, &body, cors)
+}
