@@ -27,7 +27,12 @@ use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, Sc
 use crate::core::routes::{match_route, Matched, Route};
 #[cfg(target_arch = "wasm32")]
 use crate::ingest::{
-    beacon::Beacon, cron_ping::CronPing, heartbeat_ping::HeartbeatPing, system_heartbeat::SystemHeartbeat,
+    beacon::Beacon,
+    cron_ping::CronPing,
+    events_api::EventsApi,
+    heartbeat_ping::HeartbeatPing,
+    ingest_api::{IngestBeacon, IngestEvents},
+    system_heartbeat::SystemHeartbeat,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -69,9 +74,9 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
         Route::HeartbeatPing => return ingest::ingest::<HeartbeatPing>(req, env, params).await,
         Route::CronPing => return ingest::ingest::<CronPing>(req, env, params).await,
         Route::SystemHeartbeat => return ingest::ingest::<SystemHeartbeat>(req, env, params).await,
-        Route::PostEvents => return ingest::events_api::post_events(req, env).await,
-        Route::IngestEvents => return ingest::ingest_api::post_events(req, env).await,
-        Route::IngestBeacon => return ingest::ingest_api::post_beacon(req, env).await,
+        Route::PostEvents => return ingest::ingest::<EventsApi>(req, env, params).await,
+        Route::IngestEvents => return ingest::ingest::<IngestEvents>(req, env, params).await,
+        Route::IngestBeacon => return ingest::ingest::<IngestBeacon>(req, env, params).await,
         Route::IngestPreflight => return ingest::ingest_api::preflight(req),
         // The management API: JSON answers, errors through `http::ApiError`.
         Route::Health => http::json(200, &serde_json::json!({"ok": true})),

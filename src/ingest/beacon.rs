@@ -60,7 +60,7 @@ impl Format for Beacon {
         }
     }
 
-    fn unavailable() -> Response {
+    fn unavailable(_req: &Request) -> Response {
         gif(200)
     }
 }

@@ -106,7 +106,7 @@ impl Format for CronPing {
         }
     }
 
-    fn unavailable() -> Response {
+    fn unavailable(_req: &Request) -> Response {
         text(503, "could not record the ping; retry")
     }
 }

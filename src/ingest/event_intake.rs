@@ -5,6 +5,7 @@
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};
 
+use super::{Record, Rejection};
 use crate::core::event_clock::server_ts_flag;
 use crate::core::ingest_admission::Forbidden;
 use crate::core::time::format_rfc3339;
@@ -159,14 +160,30 @@ pub async fn sender(env: &Env, credential: Option<&str>) -> Result<Sender, Refus
     }
 }
 
-/// Hands the batch to the project's object: `(accepted, stored)`, or why not.
-pub async fn submit(env: &Env, sender: &Sender, batch: Batch) -> Result<(u64, u64), Refused> {
-    match send_batch(env, sender, batch).await? {
-        AcceptOutcome::Accepted { accepted, stored } => Ok((accepted, stored)),
-        AcceptOutcome::UnknownKey => Err(Refused::Unauthorized),
-        AcceptOutcome::Forbidden { reason } => Err(Refused::Forbidden(reason)),
-        AcceptOutcome::QuotaExceeded { limit, resets_at } => Err(Refused::QuotaExceeded { limit, resets_at }),
-        AcceptOutcome::Limited { by, retry_after_s } => Err(Refused::Limited { by, retry_after_s }),
+/// A batch of events for the project's object to admit and hold: what the event formats record.
+pub struct EventBatch {
+    pub sender: Sender,
+    pub batch: Batch,
+}
+
+impl Record for EventBatch {
+    /// How many events were accepted, or why none were.
+    type Outcome = Result<u64, Refused>;
+
+    async fn record(self, env: &Env) -> worker::Result<Result<u64, Refused>> {
+        Ok(match send_batch(env, &self.sender, self.batch).await? {
+            AcceptOutcome::Accepted { accepted, .. } => Ok(accepted),
+            AcceptOutcome::UnknownKey => Err(Refused::Unauthorized),
+            AcceptOutcome::Forbidden { reason } => Err(Refused::Forbidden(reason)),
+            AcceptOutcome::QuotaExceeded { limit, resets_at } => Err(Refused::QuotaExceeded { limit, resets_at }),
+            AcceptOutcome::Limited { by, retry_after_s } => Err(Refused::Limited { by, retry_after_s }),
+        })
+    }
+}
+
+impl From<Refused> for Rejection {
+    fn from(refused: Refused) -> Self {
+        Rejection::Answer(refused.into_response())
     }
 }
 

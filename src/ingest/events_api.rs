@@ -6,7 +6,8 @@
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};
 
-use super::event_intake::{answer, arrival, header, read_body, sender, server_ts, submit, Refused};
+use super::event_intake::{answer, arrival, header, read_body, sender, server_ts, EventBatch, Refused};
+use super::{Format, Rejection};
 use crate::core::event::parse_events_batch;
 use crate::core::event_store::EventSource;
 use crate::edge::auth::bearer;
@@ -15,18 +16,31 @@ use crate::edge::ingest_gate::Batch;
 /// Seed 003's body limit: 512 KB.
 pub const MAX_EVENTS_BODY: usize = 512 * 1024;
 
-pub async fn post_events(req: &mut Request, env: &Env) -> Response {
-    match accept(req, env).await {
-        Ok(accepted) => answer(202, &json!({ "accepted": accepted }), Headers::new()),
-        Err(refused) => refused.into_response(),
-    }
-}
+/// The events API's batch: all valid or none stored, answered 202 `{"accepted": n}`.
+pub struct EventsApi;
 
-async fn accept(req: &mut Request, env: &Env) -> Result<u64, Refused> {
-    let sender = sender(env, bearer(req).as_deref()).await?;
-    let body = read_body(req, MAX_EVENTS_BODY).await?;
-    let events = parse_events_batch(&body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
-    let batch = Batch::of(&events, EventSource::Events, header(req, "origin"));
-    let (accepted, _stored) = submit(env, &sender, batch).await?;
-    Ok(accepted)
+impl Format for EventsApi {
+    const NAME: &'static str = "events API";
+    type Item = EventBatch;
+    type Context = ();
+
+    async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, ()), Rejection> {
+        let sender = sender(env, bearer(req).as_deref()).await?;
+        let body = read_body(req, MAX_EVENTS_BODY).await?;
+        let events =
+            parse_events_batch(&body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
+        let batch = Batch::of(&events, EventSource::Events, header(req, "origin"));
+        Ok((EventBatch { sender, batch }, ()))
+    }
+
+    fn render(outcome: Result<u64, Refused>, _: ()) -> Response {
+        match outcome {
+            Ok(accepted) => answer(202, &json!({ "accepted": accepted }), Headers::new()),
+            Err(refused) => refused.into_response(),
+        }
+    }
+
+    fn unavailable(_req: &Request) -> Response {
+        Refused::Unavailable.into_response()
+    }
 }

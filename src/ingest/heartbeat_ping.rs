@@ -57,7 +57,7 @@ impl Format for HeartbeatPing {
         answer.unwrap_or_else(ApiError::into_response)
     }
 
-    fn unavailable() -> Response {
+    fn unavailable(_req: &Request) -> Response {
         ApiError::Internal.into_response()
     }
 }

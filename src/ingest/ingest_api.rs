@@ -6,7 +6,8 @@
 use serde_json::{json, Value};
 use worker::{Env, Headers, Request, Response};
 
-use super::event_intake::{answer, arrival, header, query, read_body, sender, server_ts, submit, Refused};
+use super::event_intake::{answer, arrival, header, query, read_body, sender, server_ts, EventBatch, Refused};
+use super::{Format, Rejection};
 use crate::core::event::{parse_ingest_batch, IngestBatch};
 use crate::core::event_store::EventSource;
 use crate::edge::auth::bearer;
@@ -70,44 +71,94 @@ fn presented_key(req: &Request) -> Option<String> {
         .or_else(|| bearer(req))
 }
 
-pub async fn post_events(req: &mut Request, env: &Env) -> Response {
-    let cors = cors_headers(req);
-    let outcome = async {
-        let sender = sender(env, presented_key(req).as_deref()).await?;
-        let body = read_body(req, MAX_INGEST_BODY).await?;
-        ingest(env, req, &sender, &body, EventSource::Ingest).await
-    }
-    .await;
-    match outcome {
-        Ok(body) => answer(200, &body, cors),
-        Err(refused) => refused.into_response_with(cors),
-    }
+/// The batch the ingest routes parsed: its events to record, and the rejected ones to report.
+fn parse_batch(
+    req: &Request,
+    sender: Sender,
+    body: &[u8],
+    source: EventSource,
+) -> Result<(EventBatch, IngestBatch), Refused> {
+    let parsed = parse_ingest_batch(body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
+    let batch = Batch::of(parsed.accepted.iter().map(|(_, e)| e), source, header(req, "origin"));
+    Ok((EventBatch { sender, batch }, parsed))
 }
 
-async fn ingest(env: &Env, req: &Request, sender: &Sender, body: &[u8], source: EventSource) -> Result<Value, Refused> {
-    let batch = parse_ingest_batch(body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
-    let events = Batch::of(batch.accepted.iter().map(|(_, e)| e), source, header(req, "origin"));
-    let (accepted, _stored) = submit(env, sender, events).await?;
-    Ok(accepted_answer(accepted, &batch))
+/// `POST /v1/ingest/events`: each event accepted or rejected on its own.
+pub struct IngestEvents;
+
+impl Format for IngestEvents {
+    const NAME: &'static str = "ingest API";
+    type Item = EventBatch;
+    /// The batch's rejected events, and the CORS headers of the answer.
+    type Context = (IngestBatch, Headers);
+
+    async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, Self::Context), Rejection> {
+        let cors = cors_headers(req);
+        let parsed = async {
+            let sender = sender(env, presented_key(req).as_deref()).await?;
+            let body = read_body(req, MAX_INGEST_BODY).await?;
+            parse_batch(req, sender, &body, EventSource::Ingest)
+        }
+        .await;
+        match parsed {
+            Ok((batch, ingest)) => Ok((batch, (ingest, cors))),
+            Err(refused) => Err(Rejection::Answer(refused.into_response_with(cors))),
+        }
+    }
+
+    fn render(outcome: Result<u64, Refused>, (batch, cors): Self::Context) -> Response {
+        match outcome {
+            Ok(accepted) => answer(200, &accepted_answer(accepted, &batch), cors),
+            Err(refused) => refused.into_response_with(cors),
+        }
+    }
+
+    fn unavailable(req: &Request) -> Response {
+        Refused::Unavailable.into_response_with(cors_headers(req))
+    }
 }
 
 /// `POST /v1/ingest/beacon?api_key=...`: the body (any content type) or the `data` query
-/// parameter is the batch. Always 200: a page's unload must never see an error.
-pub async fn post_beacon(req: &mut Request, env: &Env) -> Response {
-    let cors = cors_headers(req);
-    let outcome = async {
-        let key = query(req, "api_key").or_else(|| presented_key(req));
-        let sender = sender(env, key.as_deref()).await?;
-        let body = match query(req, "data") {
-            Some(data) if data.len() > MAX_BEACON_BODY => return Err(Refused::PayloadTooLarge(MAX_BEACON_BODY)),
-            Some(data) => data.into_bytes(),
-            None => read_body(req, MAX_BEACON_BODY).await?,
-        };
-        ingest(env, req, &sender, &body, EventSource::Beacon).await
-    }
-    .await;
+/// parameter is the batch. Always 200, with CORS headers: a page's unload must never see an
+/// error, so what went wrong is in the body.
+pub struct IngestBeacon;
+
+fn beacon_answer(outcome: Result<Value, Refused>, cors: Headers) -> Response {
     let body = outcome.unwrap_or_else(
         |refused| json!({"accepted": 0, "queued": false, "status": refused.status(), "error": refused.message()}),
     );
     answer(200, &body, cors)
+}
+
+impl Format for IngestBeacon {
+    const NAME: &'static str = "ingest beacon";
+    type Item = EventBatch;
+    type Context = (IngestBatch, Headers);
+
+    async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, Self::Context), Rejection> {
+        let cors = cors_headers(req);
+        let parsed = async {
+            let key = query(req, "api_key").or_else(|| presented_key(req));
+            let sender = sender(env, key.as_deref()).await?;
+            let body = match query(req, "data") {
+                Some(data) if data.len() > MAX_BEACON_BODY => return Err(Refused::PayloadTooLarge(MAX_BEACON_BODY)),
+                Some(data) => data.into_bytes(),
+                None => read_body(req, MAX_BEACON_BODY).await?,
+            };
+            parse_batch(req, sender, &body, EventSource::Beacon)
+        }
+        .await;
+        match parsed {
+            Ok((batch, ingest)) => Ok((batch, (ingest, cors))),
+            Err(refused) => Err(Rejection::Answer(beacon_answer(Err(refused), cors))),
+        }
+    }
+
+    fn render(outcome: Result<u64, Refused>, (batch, cors): Self::Context) -> Response {
+        beacon_answer(outcome.map(|accepted| accepted_answer(accepted, &batch)), cors)
+    }
+
+    fn unavailable(req: &Request) -> Response {
+        beacon_answer(Err(Refused::Unavailable), cors_headers(req))
+    }
 }

@@ -71,23 +71,24 @@ pub trait Format {
 
     fn render(outcome: <Self::Item as Record>::Outcome, context: Self::Context) -> Response;
 
-    /// The answer when nothing could be recorded; nothing internal in it.
-    fn unavailable() -> Response;
+    /// The answer when nothing could be recorded; nothing internal in it. It sees the request
+    /// (a browser route answers with its CORS headers).
+    fn unavailable(req: &Request) -> Response;
 }
 
 /// The one path every ingested request takes: parse, record, render.
 pub async fn ingest<F: Format>(req: &mut Request, env: &Env, params: &[&str]) -> Response {
-    let failed = |e: worker::Error| {
+    let failed = |req: &Request, e: worker::Error| {
         worker::console_error!("{}: could not record: {e}", F::NAME);
-        F::unavailable()
+        F::unavailable(req)
     };
     let (item, context) = match F::parse(req, env, params).await {
         Ok(parsed) => parsed,
         Err(Rejection::Answer(answer)) => return answer,
-        Err(Rejection::Failed(e)) => return failed(e),
+        Err(Rejection::Failed(e)) => return failed(req, e),
     };
     match item.record(env).await {
         Ok(outcome) => F::render(outcome, context),
-        Err(e) => failed(e),
+        Err(e) => failed(req, e),
     }
 }

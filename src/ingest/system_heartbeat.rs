@@ -87,12 +87,12 @@ impl Format for SystemHeartbeat {
             RecordOutcome::Limited { .. } => envelope(429, "rate limited", json!({})),
             RecordOutcome::UnknownToken | RecordOutcome::MethodNotAllowed { .. } => {
                 worker::console_error!("system heartbeat: the system's monitor token was not recognised");
-                Self::unavailable()
+                envelope(500, "internal server error", json!({}))
             }
         }
     }
 
-    fn unavailable() -> Response {
+    fn unavailable(_req: &Request) -> Response {
         envelope(500, "internal server error", json!({}))
     }
 }
