@@ -143,7 +143,9 @@ impl RollupRange {
 
 /// A query's `bucket`, `from` and `to` (RFC 3339). Without `bucket`, hours; without `to`,
 /// now; without `from`, the 24 hours or 30 days before `to`. `from` is moved back to the start
-/// of its bucket; the range must cover at least one and at most `MAX_BUCKETS` buckets.
+/// of its bucket. A range that does not end after it starts has no bucket; a longer one than
+/// `MAX_BUCKETS` is answered for the `MAX_BUCKETS` buckets that end at `to` (as the statistic
+/// does: the document cannot relate two query parameters, so neither is an error).
 pub fn parse_rollup_range(
     bucket: Option<&str>,
     from: Option<&str>,
@@ -161,20 +163,15 @@ pub fn parse_rollup_range(
     };
     let from_ms = from.map_or(Ok(to_ms.saturating_sub(default_span)), |f| time("from", f))?;
     if from_ms >= to_ms {
-        return Err(FieldError::new("from", "must be before to"));
+        return Ok(RollupRange { bucket, from_ms: to_ms, to_ms });
     }
-    let range = RollupRange {
+    // The bucket holding the range's last instant, and the MAX_BUCKETS - 1 before it.
+    let earliest = bucket_start(to_ms.saturating_sub(1 + (MAX_BUCKETS - 1) * bucket.len_ms()), bucket);
+    Ok(RollupRange {
         bucket,
-        from_ms: bucket_start(from_ms, bucket),
+        from_ms: bucket_start(from_ms, bucket).max(earliest),
         to_ms,
-    };
-    if range.bucket_count() > MAX_BUCKETS {
-        return Err(FieldError::new(
-            "from",
-            format!("must be at most {MAX_BUCKETS} {}s before to", bucket.as_str()),
-        ));
-    }
-    Ok(range)
+    })
 }
 
 #[cfg(test)]
@@ -465,10 +462,13 @@ mod tests {
     }
 
     #[test]
-    fn a_range_must_not_end_before_it_starts() {
-        let err = parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap_err();
-        assert_eq!(err, FieldError::new("from", "must be before to"));
-        assert!(parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00.001Z"), 0).is_ok());
+    fn a_range_that_does_not_end_after_it_starts_has_no_bucket() {
+        let empty = parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap();
+        assert_eq!(empty.bucket_count(), 0);
+        let backwards = parse_rollup_range(None, Some("2026-07-02T11:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap();
+        assert_eq!(backwards.bucket_count(), 0);
+        let one = parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00.001Z"), 0).unwrap();
+        assert_eq!(one.bucket_count(), 1);
     }
 
     #[test]
@@ -480,11 +480,14 @@ mod tests {
     }
 
     #[test]
-    fn a_range_of_1001_buckets_is_refused() {
+    fn a_longer_range_is_cut_to_the_1000_buckets_that_end_at_to() {
         let from = at("2026-01-01T00:00:00Z");
-        let to = crate::core::time::format_rfc3339(from + 1_000 * 86_400_000 + 1);
-        let err = parse_rollup_range(Some("day"), Some("2026-01-01T00:00:00Z"), Some(&to), 0).unwrap_err();
-        assert_eq!(err, FieldError::new("from", "must be at most 1000 days before to"));
+        let to_ms = from + 1_000 * 86_400_000 + 1;
+        let to = crate::core::time::format_rfc3339(to_ms);
+        let range = parse_rollup_range(Some("day"), Some("2026-01-01T00:00:00Z"), Some(&to), 0).unwrap();
+        assert_eq!(range.bucket_count(), 1_000);
+        assert_eq!(range.to_ms, to_ms);
+        assert_eq!(range.from_ms, from + 86_400_000, "the first day is cut");
     }
 
     #[test]
