@@ -40,7 +40,7 @@ function trackingPage(origin, key) {
     headers: { "content-type": "application/json", "x-api-key": ${JSON.stringify(key)} },
     body: JSON.stringify({ events: [{ event_type: "play_start", content_id: "aashiqana_s04e12" }] }),
   })
-    .then(async (r) => { results.fetchStatus = r.status; results.fetchBody = await r.json(); })
+    .then(async (r) => { results.fetchBody = await r.json(); results.fetchStatus = r.status; })
     .catch((e) => { results.fetchError = String(e); });
 </script></body></html>`;
 }
