@@ -76,9 +76,7 @@ pub fn normalize_origin(text: &str) -> Option<String> {
 pub fn origin_allowed(allowed: Option<&[String]>, origin: Option<&str>) -> bool {
     match allowed {
         None => true,
-        Some(list) => origin
-            .and_then(normalize_origin)
-            .is_some_and(|o| list.iter().any(|a| *a == o)),
+        Some(list) => origin.and_then(normalize_origin).is_some_and(|o| list.contains(&o)),
     }
 }
 

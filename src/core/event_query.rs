@@ -41,7 +41,7 @@ pub fn encode_cursor(ts_ms: i64, id: &str) -> String {
 }
 
 pub fn decode_cursor(text: &str) -> Option<Cursor> {
-    if text.len() % 2 != 0 || text.len() > 400 {
+    if !text.len().is_multiple_of(2) || text.len() > 400 {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
