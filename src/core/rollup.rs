@@ -163,7 +163,11 @@ pub fn parse_rollup_range(
     };
     let from_ms = from.map_or(Ok(to_ms.saturating_sub(default_span)), |f| time("from", f))?;
     if from_ms >= to_ms {
-        return Ok(RollupRange { bucket, from_ms: to_ms, to_ms });
+        return Ok(RollupRange {
+            bucket,
+            from_ms: to_ms,
+            to_ms,
+        });
     }
     // The bucket holding the range's last instant, and the MAX_BUCKETS - 1 before it.
     let earliest = bucket_start(to_ms.saturating_sub(1 + (MAX_BUCKETS - 1) * bucket.len_ms()), bucket);
@@ -465,7 +469,8 @@ mod tests {
     fn a_range_that_does_not_end_after_it_starts_has_no_bucket() {
         let empty = parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap();
         assert_eq!(empty.bucket_count(), 0);
-        let backwards = parse_rollup_range(None, Some("2026-07-02T11:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap();
+        let backwards =
+            parse_rollup_range(None, Some("2026-07-02T11:00:00Z"), Some("2026-07-02T10:00:00Z"), 0).unwrap();
         assert_eq!(backwards.bucket_count(), 0);
         let one = parse_rollup_range(None, Some("2026-07-02T10:00:00Z"), Some("2026-07-02T10:00:00.001Z"), 0).unwrap();
         assert_eq!(one.bucket_count(), 1);
