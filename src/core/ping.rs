@@ -1,4 +1,4 @@
-//! A ping as the dialects hand it to the core, and as it waits in a token's Durable Object
+//! A ping as the ingestion formats hand it to the core, and as it waits in a token's Durable Object
 //! until it is flushed to D1.
 
 use serde::{Deserialize, Serialize};
