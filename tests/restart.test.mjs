@@ -2,71 +2,16 @@
 // state, send nothing more: every ping it acknowledged before dying reaches D1, once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { once } from "node:events";
 import { ADMIN_TOKEN, eventually } from "./support/edgebeat.mjs";
+import { DevRuntime } from "./support/wrangler-dev.mjs";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const PORT = 18_000 + (process.pid % 1_000);
-const BASE = `http://127.0.0.1:${PORT}`;
-
-/** `wrangler dev` on the persisted state in `dir`, as its own process group (killable whole). */
-function runtime(dir) {
-  const child = spawn(
-    "bash",
-    ["scripts/wrangler.sh", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", dir,
-      "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `PUBLIC_URL:${BASE}`, "--show-interactive-dev-session=false"],
-    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  child.output = () => output;
-  return child;
-}
-
-async function ready() {
-  await eventually(
-    async () => {
-      try {
-        return (await fetch(`${BASE}/healthz`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs: 180_000, intervalMs: 250, what: "wrangler dev to answer" },
-  );
-}
-
-async function api(method, path, key, body) {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-function kill(child) {
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {}
-  return once(child, "exit");
-}
 
 test("pings acknowledged before the runtime is killed are stored after it restarts, without another ping", { timeout: 600_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "edgebeat-restart-"));
-  const migrate = spawn("bash", ["scripts/wrangler.sh", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
-    cwd: ROOT,
-    stdio: "ignore",
-  });
-  assert.equal((await once(migrate, "exit"))[0], 0, "migrations applied");
-  let child = runtime(dir);
+  const rt = await DevRuntime.create("restart", 18_000 + (process.pid % 1_000));
+  const api = rt.api.bind(rt);
+  const BASE = rt.base;
   try {
-    await ready();
+    await rt.start();
     const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name: "restart" });
     const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
     const monitors = [];
@@ -87,14 +32,13 @@ test("pings acknowledged before the runtime is killed are stored after it restar
     };
     const load = Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
     await new Promise((r) => setTimeout(r, 3_000));
-    await kill(child); // mid-load: answers in flight are lost, acknowledged ones must not be
+    await rt.kill(); // mid-load: answers in flight are lost, acknowledged ones must not be
     stop = true;
     await load;
     const total = [...acknowledged.values()].reduce((a, b) => a + b, 0);
     assert.ok(total > 0, "pings were acknowledged before the kill");
 
-    child = runtime(dir);
-    await ready();
+    await rt.start();
     // Nothing is sent to the ping routes from here on.
     const stored = async () => {
       const counts = new Map();
@@ -109,10 +53,9 @@ test("pings acknowledged before the runtime is killed are stored after it restar
     const excess = monitors.reduce((sum, m) => sum + counts.get(m.id) - acknowledged.get(m.id), 0);
     assert.ok(excess <= 8, `${excess} stored pings were never acknowledged`);
   } catch (e) {
-    console.error(child.output().slice(-4000));
+    console.error(rt.output?.().slice(-4000));
     throw e;
   } finally {
-    await kill(child);
-    rmSync(dir, { recursive: true, force: true });
+    await rt.dispose();
   }
 });
