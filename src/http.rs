@@ -122,12 +122,7 @@ pub fn json(status: u16, body: &impl Serialize) -> ApiResult {
 
 /// The request body as a JSON object, within the size limit.
 pub async fn json_body(req: &mut Request) -> Result<Map<String, Value>, ApiError> {
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > MAX_JSON_BODY {
+    if declares_more_than(req, MAX_JSON_BODY) {
         return Err(ApiError::PayloadTooLarge);
     }
     let bytes = req
@@ -238,15 +233,22 @@ pub async fn discard_unread_body(req: &mut Request) {
     if inner.body_used() || inner.body().is_none() {
         return;
     }
-    let declared = req.headers().get("content-length").ok().flatten();
-    if declared
-        .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|l| l > DRAIN_LIMIT)
-    {
+    if declares_more_than(req, DRAIN_LIMIT) {
         if let Some(body) = req.inner().body() {
             let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
         }
     } else {
         let _ = req.bytes().await;
     }
+}
+
+/// Whether the request's `Content-Length` says its body is larger than `max` bytes (so it can
+/// be refused unread). A missing or malformed length says nothing; the read still checks.
+pub fn declares_more_than(req: &Request, max: usize) -> bool {
+    req.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|len| len > max)
 }

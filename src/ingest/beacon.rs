@@ -8,6 +8,7 @@ use super::{Format, Ping, Rejection};
 use crate::core::beacon::{beacon_value, MAX_BEACON_BODY, TRANSPARENT_GIF};
 use crate::core::credentials::is_ping_token;
 use crate::core::ping::{PingKind, PingSource, RecordOutcome};
+use crate::http::declares_more_than;
 
 const ALLOW_METHODS: &str = "GET, POST, HEAD, OPTIONS";
 
@@ -67,13 +68,7 @@ impl Format for Beacon {
 
 /// The optional `{"value": n}`; a body that is too big, unreadable or not that shape has none.
 async fn read_value(req: &mut Request) -> Option<f64> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BEACON_BODY) {
+    if declares_more_than(req, MAX_BEACON_BODY) {
         return None;
     }
     beacon_value(&req.bytes().await.ok()?)

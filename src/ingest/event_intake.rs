@@ -13,6 +13,7 @@ use crate::core::url_parts;
 use crate::edge::db::now_ms;
 use crate::edge::ingest_gate::{check_key, send_batch, Batch, KeyCheck, Sender};
 use crate::edge::project_ingest::{AcceptOutcome, LimitedBy};
+use crate::http::declares_more_than;
 
 /// Seconds a client is asked to wait when storage did not answer.
 const UNAVAILABLE_RETRY_S: i64 = 2;
@@ -115,13 +116,7 @@ pub fn answer(status: u16, body: &serde_json::Value, headers: Headers) -> Respon
 
 /// The request body, refused unread when it says it is larger than `max`.
 pub async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Refused> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > max) {
+    if declares_more_than(req, max) {
         return Err(Refused::PayloadTooLarge(max));
     }
     let bytes = req
