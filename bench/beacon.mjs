@@ -1,6 +1,9 @@
 // npm run bench: in one run, drives the beacon route and a no-op route of the real built
 // worker with autocannon (16 connections, 10 s each) and reports req/s, p50/p99, the ratio
-// beacon/no-op, workerd CPU µs per request, and the .wasm size raw and gzip.
+// beacon/no-op, workerd CPU µs per request, the billable work per accepted ping (Durable
+// Object requests and rows written, D1 statements and rows, from the worker's own meter),
+// where the CPU goes (a no-op, a bare round trip to the token's object, accepting without
+// flushing, the whole path), and the .wasm size raw and gzip.
 import autocannon from "autocannon";
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -63,17 +66,22 @@ async function waitForPings(db, atLeast, timeoutMs = 180_000) {
   return n;
 }
 
-const { mf, url, db, adminToken } = await startBenchServer();
-try {
-  const origin = url.origin;
-  const project = await api(origin, "/v1/projects", adminToken, { name: "bench" });
-  const { key } = await api(origin, `/v1/projects/${project.id}/keys`, adminToken, { scope: "manage" });
+
+const meter = async (origin) => (await fetch(`${origin}/__meter`)).json();
+const perPing = (after, before, n) =>
+  Object.fromEntries(Object.keys(after).map((k) => [k, n ? (after[k] - before[k]) / n : null]));
+
+/** A server with 500 warm beacon tokens (one stored ping each). */
+async function prepared(vars = {}) {
+  const server = await startBenchServer({ vars: { EDGEBEAT_METER: "1", ...vars } });
+  const origin = server.url.origin;
+  const project = await api(origin, "/v1/projects", server.adminToken, { name: "bench" });
+  const { key } = await api(origin, `/v1/projects/${project.id}/keys`, server.adminToken, { scope: "manage" });
   const tokens = [];
   for (let k = 0; k < TOKENS; k += 50) {
     const batch = Array.from({ length: Math.min(50, TOKENS - k) }, (_, j) => api(origin, "/v1/heartbeat", key, { name: `bench ${k + j}`, interval: 60 }));
     tokens.push(...(await Promise.all(batch)).map((m) => m.token));
   }
-
   // Warm-up: the isolate, and each token's object (a page's beacon token is hit again and
   // again; its object's first start is a one-off). One warm-up ping per token leaves ample
   // room in each 60-per-10-s window.
@@ -81,44 +89,79 @@ try {
   for (let k = 0; k < tokens.length; k += 50) {
     await Promise.all(tokens.slice(k, k + 50).map(async (t) => (await fetch(`${origin}/api/v1/beet/${t}`)).arrayBuffer()));
   }
+  return { ...server, origin, tokens };
+}
+
+const beetPaths = (tokens) => tokens.map((t) => `/api/v1/beet/${t}`);
+let summary;
+
+// Part switched off: the flush to D1 (held for an hour), so the CPU is the accept path alone.
+{
+  const { mf, origin, tokens } = await prepared({ PING_FLUSH_DELAY_MS: "3600000" });
+  try {
+    var echo = await load("worker -> token object round trip (records nothing)", origin, tokens.map((t) => `/__meter/echo/${t}`));
+    var held = await load("beacon ping accepted, flush to D1 switched off", origin, beetPaths(tokens));
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const { mf, db, origin, tokens } = await prepared();
+try {
   const warm = await waitForPings(db, tokens.length);
-
   const noop = await load("GET /healthz (no-op)", origin, ["/healthz"]);
-  const beacon = await load(`GET /api/v1/beet/{token}, ${TOKENS} tokens, all accepted`, origin, tokens.map((t) => `/api/v1/beet/${t}`));
-  const hot = await load("GET /api/v1/beet/{token}, 1 hot token, rate limited", origin, [`/api/v1/beet/${tokens[0]}`]);
-
+  const before = await meter(origin);
+  const beacon = await load(`GET /api/v1/beet/{token}, ${TOKENS} tokens, all accepted`, origin, beetPaths(tokens));
   // Every acknowledged ping must reach D1. Requests in flight when the load generator stops
   // are served and stored but not counted by it, so stored >= acknowledged.
-  const acknowledged = (beacon.statuses["200"] ?? 0) + (hot.statuses["200"] ?? 0);
+  const accepted = beacon.statuses["200"] ?? 0;
+  const storedAfterBeacon = await waitForPings(db, warm + accepted);
+  await new Promise((r) => setTimeout(r, 2_000)); // the last flushes' alarm bookkeeping
+  const billed = perPing(await meter(origin), before, storedAfterBeacon - warm);
+  const hot = await load("GET /api/v1/beet/{token}, 1 hot token, rate limited", origin, [`/api/v1/beet/${tokens[0]}`]);
+  const acknowledged = accepted + (hot.statuses["200"] ?? 0);
   const stored = (await waitForPings(db, warm + acknowledged)) - warm;
 
   const wasm = readFileSync("build/index_bg.wasm");
-  const summary = {
+  summary = {
     date: new Date().toISOString(),
     command: "npm run bench",
     duration_s: DURATION,
     connections: CONNECTIONS,
-    runs: [noop, beacon, hot],
+    runs: [noop, echo, held, beacon, hot],
     ratio_beacon_over_noop: beacon.rps / noop.rps,
     ratio_hot_token_over_noop: hot.rps / noop.rps,
+    per_accepted_ping: billed,
+    cpu_breakdown_us: {
+      noop_request: noop.cpu_us_per_req,
+      object_round_trip: echo.cpu_us_per_req - noop.cpu_us_per_req,
+      accept_in_object: held.cpu_us_per_req - echo.cpu_us_per_req,
+      flush_to_d1: beacon.cpu_us_per_req - held.cpu_us_per_req,
+      total: beacon.cpu_us_per_req,
+    },
     acknowledged_pings: acknowledged,
     stored_pings: stored,
     wasm_bytes: wasm.length,
     wasm_gzip_bytes: gzipSync(wasm, { level: 9 }).length,
   };
-
-  console.log(`\nautocannon, ${CONNECTIONS} connections, ${DURATION} s per route, loopback, one run\n`);
-  console.log("| route | req/s | p50 ms | p99 ms | workerd CPU µs/req | statuses |");
-  console.log("|---|---:|---:|---:|---:|---|");
-  for (const r of summary.runs) {
-    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_req?.toFixed(0)} | ${JSON.stringify(r.statuses)} |`);
-  }
-  console.log(`\nbeacon/no-op req/s: ${summary.ratio_beacon_over_noop.toFixed(2)}; hot limited token/no-op: ${summary.ratio_hot_token_over_noop.toFixed(2)}`);
-  console.log(`acknowledged pings: ${acknowledged}; stored in D1 after the run: ${stored}${stored >= acknowledged ? " (none lost)" : " (LOST PINGS)"}`);
-  console.log(`wasm: ${summary.wasm_bytes} bytes raw, ${summary.wasm_gzip_bytes} bytes gzip`);
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/beacon.json", JSON.stringify(summary, null, 2));
   if (stored < acknowledged) process.exitCode = 1;
 } finally {
   await mf.dispose();
 }
+
+console.log(`\nautocannon, ${CONNECTIONS} connections, ${DURATION} s per route, loopback, one run\n`);
+console.log("| route | req/s | x no-op | p50 ms | p99 ms | workerd CPU µs/req | statuses |");
+console.log("|---|---:|---:|---:|---:|---:|---|");
+const noopRps = summary.runs[0].rps;
+for (const r of summary.runs) {
+  console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${(r.rps / noopRps).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_req?.toFixed(0)} | ${JSON.stringify(r.statuses)} |`);
+}
+const b = summary.cpu_breakdown_us;
+console.log(`\nCPU per accepted ping, µs: no-op request ${b.noop_request.toFixed(0)} + round trip to the token object ${b.object_round_trip.toFixed(0)} + accepting in the object ${b.accept_in_object.toFixed(0)} + flush to D1 ${b.flush_to_d1.toFixed(0)} = ${b.total.toFixed(0)}`);
+const m = summary.per_accepted_ping;
+console.log(`per accepted ping (beacon run): ${m.worker_requests.toFixed(2)} worker requests, ${m.do_requests.toFixed(3)} DO requests (${m.do_alarms.toFixed(3)} alarms), ${m.do_rows_written.toFixed(3)} DO rows written, ${m.d1_statements.toFixed(3)} D1 statements, ${m.d1_rows_written.toFixed(3)} D1 rows written, ${m.d1_rows_read.toFixed(3)} D1 rows read`);
+console.log(`beacon/no-op req/s: ${summary.ratio_beacon_over_noop.toFixed(2)}; hot limited token/no-op: ${summary.ratio_hot_token_over_noop.toFixed(2)}`);
+console.log(`acknowledged pings: ${summary.acknowledged_pings}; stored in D1 after the run: ${summary.stored_pings}${summary.stored_pings >= summary.acknowledged_pings ? " (none lost)" : " (LOST PINGS)"}`);
+console.log(`wasm: ${summary.wasm_bytes} bytes raw, ${summary.wasm_gzip_bytes} bytes gzip`);
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/beacon.json", JSON.stringify(summary, null, 2));

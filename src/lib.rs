@@ -46,6 +46,10 @@ fn start() {
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     edge::faults::inject(&path, &env);
+    edge::meter::worker_request();
+    if path.starts_with(edge::meter::METER_PATH) && edge::meter::enabled(&env) {
+        return edge::ping_gate::meter_answer(&env, &path).await;
+    }
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.
     let method = req.inner().method();

@@ -7,6 +7,7 @@ pub mod db;
 pub mod events;
 pub mod faults;
 pub mod ingest_gate;
+pub mod meter;
 pub mod monitor_state;
 pub mod monitors;
 pub mod notifier;

@@ -145,6 +145,7 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
 /// recorded a flip that alerts (so its webhooks can go out now).
 pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<bool> {
     for _ in 0..5 {
+        super::meter::d1_statements(1);
         let Some(stored) = read_state(db, monitor_id).await? else {
             return Ok(false); // deleted meanwhile
         };
@@ -156,6 +157,7 @@ pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingK
             return Ok(false);
         }
         let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
+        super::meter::d1_results(&results);
         if changed_one(&results[0])? {
             return Ok(stored.watched() && !flips.is_empty());
         }

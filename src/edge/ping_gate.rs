@@ -126,3 +126,20 @@ async fn tell(env: &Env, token: &str, url: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The benchmark's probes (only where `EDGEBEAT_METER` is "1"): `/__meter` answers this
+/// isolate's counts; `/__meter/echo/{token}` asks the token's object for its state and
+/// records nothing, the round trip every ping pays.
+pub async fn meter_answer(env: &Env, path: &str) -> Result<worker::Response> {
+    match path.strip_prefix(super::meter::ECHO_PREFIX) {
+        Some(token) => {
+            let state = token_object(env, token)?
+                .fetch_with_str("https://ping-token/state")
+                .await?
+                .text()
+                .await?;
+            worker::Response::ok(state)
+        }
+        None => worker::Response::from_json(&super::meter::snapshot()),
+    }
+}

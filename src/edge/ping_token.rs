@@ -13,6 +13,7 @@ use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
 use super::db::{database, now_ms};
+use super::meter;
 use super::monitor_state::apply_pings;
 use super::monitors::monitor_for_token;
 use super::notifier::deliver_due;
@@ -141,6 +142,7 @@ impl DurableObject for PingToken {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        meter::object_request();
         match req.path().as_str() {
             "/record" => {
                 let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
@@ -176,6 +178,8 @@ impl DurableObject for PingToken {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        meter::object_alarm();
+        meter::object_rows(1);
         // The flush decides the next alarm; this one only stands if the flush never finishes.
         self.state.storage().set_alarm(SAFETY_REARM_MS).await?;
         self.flush().await;
@@ -213,6 +217,7 @@ impl PingToken {
                 if let Some(answer) = hot.borrow().binding.fresh(now) {
                     return Ok(answer);
                 }
+                meter::d1_statements(1);
                 let found = monitor_for_token(&database(&env)?, &token).await?.map(|row| Owner {
                     monitor_id: row.id,
                     methods: serde_json::from_str(&row.methods).unwrap_or_default(),
@@ -285,6 +290,7 @@ impl PingToken {
             put(RUNS_KEY, to_js(&runs)?)?;
         }
         let storage = self.state.storage();
+        meter::object_rows(js_sys::Object::keys(&batch).length() as usize);
         if let Err(e) = storage.put_multiple_raw(batch).await {
             self.hot.borrow_mut().window.forget_last();
             return Err(e);
@@ -295,6 +301,7 @@ impl PingToken {
             !std::mem::replace(&mut hot.flush_armed, true)
         };
         if arm {
+            meter::object_rows(1);
             storage.set_alarm(self.flush_delay_ms()).await?;
         }
         Ok(RecordOutcome::Accepted { received_at: now })
@@ -328,6 +335,7 @@ impl PingToken {
                 let signals: Vec<(i64, PingKind)> = group.iter().map(|p| (p.received_at, p.input.kind)).collect();
                 flipped |= apply_pings(&db, monitor_id, &signals, now_ms()).await?;
             }
+            meter::object_rows(keys.len());
             storage.delete_multiple(keys).await?;
             if flipped {
                 // A fail or a recovery is news now, not at the next cron run. Claims keep a
@@ -364,6 +372,7 @@ impl PingToken {
             let delay = if hot.flush_failures > 0 { backoff } else { 0 };
             (hot.flush_armed.then_some(delay), hot.flush_failures)
         };
+        meter::object_rows(1);
         let rearmed = match rearm_in {
             Some(delay) => storage.set_alarm(delay).await,
             None => storage.delete_alarm().await,

@@ -44,7 +44,7 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
             .bind(&[text(monitor_id), wasm_bindgen::JsValue::from_f64(value), int(at)])?,
         );
     }
-    db.batch(statements).await?;
+    super::meter::d1_results(&db.batch(statements).await?);
     Ok(())
 }
 
