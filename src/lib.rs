@@ -139,6 +139,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(_) => {}
         Err(e) => worker::console_error!("event maintenance at {scheduled_at} failed: {e}"),
     }
+    match edge::ping_pruning::prune_pings(&env, scheduled_at).await {
+        Ok(r) if r.pruned > 0 => worker::console_log!("pings: {} pruned from {} monitors", r.pruned, r.monitors),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("ping pruning at {scheduled_at} failed: {e}"),
+    }
     // After the status updates are committed: a slow receiver never holds up a flip.
     match edge::notifier::deliver_due(&env, scheduled_at).await {
         Ok(r) if r.attempted > 0 => {

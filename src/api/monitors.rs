@@ -7,7 +7,7 @@ use crate::core::credentials::is_ping_token;
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
 use crate::core::ping::{heartbeat_query_fields, PingKind};
-use crate::core::statistic::{answered_range, bucketize, expected_ticks, parse_bucket};
+use crate::core::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
 use crate::core::status::is_watched;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{line_text, FieldError};
@@ -16,7 +16,7 @@ use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
 use crate::edge::monitors::{self, schedule_of, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
-use crate::edge::pings::{last_check_in_before, ping_kinds_between, pings_after};
+use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between};
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
 use crate::http::{
@@ -340,8 +340,15 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
     let m = own_monitor(&db, &project_id, id).await?;
+    // Hours whose pings were pruned count from their hourly figures; the pings still stored
+    // (from the oldest one on) count as always.
+    let pruned = pruned_hours_between(&db, id, start, end).await?;
+    let kept_from = match pruned.is_empty() {
+        true => i64::MIN,
+        false => oldest_ping_at(&db, id).await?.unwrap_or(end),
+    };
     // Nothing was expected before the monitor existed.
-    let from = start.max(m.created_at);
+    let from = start.max(m.created_at).max(kept_from);
     let grace_ms = m.grace_s * 1_000;
     // The check-in before the range anchors what was expected at its start.
     let anchor = last_check_in_before(&db, id, start).await?;
@@ -349,7 +356,8 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     pings.extend(ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?);
     let schedule = schedule_of(m.interval_s, m.schedule.clone(), m.tz.clone());
     let ticks = expected_ticks(&schedule, &pings, grace_ms, from, end, &IntlZone::new(&m.tz));
-    let buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
+    let mut buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
+    add_pruned_hours(&mut buckets, start, bucket_ms, &pruned);
     let items: Vec<Value> = buckets
         .iter()
         .map(|b| {

@@ -29,5 +29,6 @@ pub mod statistic;
 pub mod status;
 pub mod time;
 pub mod token_bucket;
+pub mod token_ledger;
 pub mod url_parts;
 pub mod validation;

@@ -192,6 +192,104 @@ pub fn expected_ticks(
     }
 }
 
+/// What a pruned hour's pings said (the raw pings are gone; see `ping_hours`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrunedHour {
+    pub hour: i64,
+    pub check_ins: u32,
+    pub fails: u32,
+}
+
+/// Adds pruned hours to the buckets computed from the pings still stored. Without the pings'
+/// times nothing can say which expected check-ins were met, so a pruned hour counts what
+/// its pings said: each check-in one expected and run, met unless it reported failure.
+pub fn add_pruned_hours(buckets: &mut [Bucket], start: i64, bucket_ms: i64, hours: &[PrunedHour]) {
+    for h in hours.iter().filter(|h| h.hour >= start) {
+        let Some(b) = buckets.get_mut(((h.hour - start) / bucket_ms) as usize) else {
+            continue;
+        };
+        b.tick_count += h.check_ins;
+        b.run_count += h.check_ins;
+        b.fail_count += h.fails;
+        b.complete_count += h.check_ins.saturating_sub(h.fails);
+    }
+}
+
+#[cfg(test)]
+mod pruned_hours_tests {
+    use super::*;
+
+    fn empty(start: i64, n: usize, bucket_ms: i64) -> Vec<Bucket> {
+        (0..n)
+            .map(|i| Bucket {
+                start: start + i as i64 * bucket_ms,
+                tick_count: 0,
+                run_count: 0,
+                fail_count: 0,
+                complete_count: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pruned_hours_land_in_their_buckets() {
+        let day = 86_400_000;
+        let mut buckets = empty(0, 2, day);
+        let hours = [
+            PrunedHour {
+                hour: 3_600_000,
+                check_ins: 4,
+                fails: 1,
+            },
+            PrunedHour {
+                hour: day + 7_200_000,
+                check_ins: 2,
+                fails: 0,
+            },
+            PrunedHour {
+                hour: 2 * day,
+                check_ins: 9,
+                fails: 9,
+            }, // after the range
+        ];
+        add_pruned_hours(&mut buckets, 0, day, &hours);
+        assert_eq!(
+            (
+                buckets[0].tick_count,
+                buckets[0].run_count,
+                buckets[0].fail_count,
+                buckets[0].complete_count
+            ),
+            (4, 4, 1, 3)
+        );
+        assert_eq!(
+            (
+                buckets[1].tick_count,
+                buckets[1].run_count,
+                buckets[1].fail_count,
+                buckets[1].complete_count
+            ),
+            (2, 2, 0, 2)
+        );
+    }
+
+    #[test]
+    fn hours_before_the_range_are_left_out() {
+        let mut buckets = empty(7_200_000, 1, 3_600_000);
+        add_pruned_hours(
+            &mut buckets,
+            7_200_000,
+            3_600_000,
+            &[PrunedHour {
+                hour: 3_600_000,
+                check_ins: 5,
+                fails: 0,
+            }],
+        );
+        assert_eq!(buckets[0].run_count, 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::core::cron::FixedZone;

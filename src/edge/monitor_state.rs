@@ -16,7 +16,7 @@ use crate::core::status::{is_watched, State, Status, Transition};
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
     pub id: String,
     pub ping_token: String,
@@ -100,6 +100,19 @@ pub fn write_state(
             opt(state.last_signal_at),
             opt(check_at),
         ])?];
+    statements.extend(flip_statements(db, stored, flips, now)?);
+    Ok(statements)
+}
+
+/// The statements recording `flips`, which take effect only if the write of the state over
+/// version `stored.state_version` won (the row's version is then one more).
+pub fn flip_statements(
+    db: &D1Database,
+    stored: &StoredState,
+    flips: &[Transition],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::new();
     // Unwatched monitors change status but record no flips: they never alert.
     for f in flips.iter().filter(|_| stored.watched()) {
         statements.push(
@@ -144,10 +157,27 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
 /// Idempotent: pings at or before `last_signal_at` were applied already. Answers whether it
 /// recorded a flip that alerts (so its webhooks can go out now).
 pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<bool> {
+    apply_pings_over(db, monitor_id, None, pings, now).await
+}
+
+/// `apply_pings`, starting from `known` (a state just read back from D1) instead of reading it.
+pub async fn apply_pings_over(
+    db: &D1Database,
+    monitor_id: &str,
+    mut known: Option<StoredState>,
+    pings: &[(i64, PingKind)],
+    now: i64,
+) -> Result<bool> {
     for _ in 0..5 {
-        super::meter::d1_statements(1);
-        let Some(stored) = read_state(db, monitor_id).await? else {
-            return Ok(false); // deleted meanwhile
+        let stored = match known.take() {
+            Some(stored) => stored,
+            None => {
+                super::meter::d1_statements(1);
+                match read_state(db, monitor_id).await? {
+                    Some(stored) => stored,
+                    None => return Ok(false), // deleted meanwhile
+                }
+            }
         };
         let mut state = stored.state();
         let schedule = stored.due_rule();

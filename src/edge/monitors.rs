@@ -5,6 +5,7 @@ use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use super::db::{changed_one, int, opt_text, text};
+use super::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
@@ -287,20 +288,41 @@ pub fn schedule_of(interval_s: i64, cron: Option<String>, tz: String) -> Schedul
 }
 
 /// What a token's object needs to know about its monitor.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TokenOwner {
-    pub id: String,
     /// JSON array of the methods the heartbeat ping route accepts.
     pub methods: String,
     pub last_ping_at: Option<i64>,
+    /// Its status, which the object's flushes then carry forward.
+    pub state: StoredState,
 }
 
 /// The monitor a ping token belongs to (unique index on ping_token).
 pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
-    db.prepare("SELECT id, methods, last_ping_at FROM monitors WHERE ping_token = ?1")
+    #[derive(Deserialize)]
+    struct Extra {
+        methods: String,
+        last_ping_at: Option<i64>,
+    }
+    let result = db
+        .prepare(format!(
+            "SELECT methods, last_ping_at, {STATE_COLUMNS} FROM monitors WHERE ping_token = ?1"
+        ))
         .bind(&[text(token)])?
-        .first(None)
-        .await
+        .all()
+        .await?;
+    super::meter::d1_results(std::slice::from_ref(&result));
+    let (Some(extra), Some(state)) = (
+        result.results::<Extra>()?.into_iter().next(),
+        result.results::<StoredState>()?.into_iter().next(),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(TokenOwner {
+        methods: extra.methods,
+        last_ping_at: extra.last_ping_at,
+        state,
+    }))
 }
 
 /// The ping token of the monitor with this id, when its project lets monitors be pinged by id

@@ -1,31 +1,37 @@
 //! One Durable Object per ping token. It serialises that token's pings, keeps the exact
 //! rate window, and holds every accepted ping durably until D1 has it.
 //!
-//! Accepting a ping costs one local storage write (awaited, so an acknowledged ping
-//! survives a restart) and never waits on D1: an alarm flushes pending pings to D1 in
-//! batches shortly after, and keeps retrying with backoff until D1 takes them.
+//! Accepting a ping costs one row in the object's SQLite storage (committed before the answer
+//! leaves, so an acknowledged ping survives a restart) and never waits on D1: an alarm, armed
+//! once per flush window, moves pending pings to D1 in one batch (a second or so after a quiet
+//! token's ping, a few seconds for a busy token) and keeps retrying with backoff until D1
+//! takes them. The rate window, sequence and open runs are not written per ping: a checkpoint
+//! of them is written once per flush, and a restart replays the pending rows over it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::Serialize;
-use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, SqlStorage, State};
 
 use super::db::{database, now_ms};
 use super::meter;
-use super::monitor_state::apply_pings;
+use super::monitor_state::{read_state, StoredState};
 use super::monitors::monitor_for_token;
 use super::notifier::deliver_due;
-use super::pings::store_pings;
+use super::ping_flush::flush_pings;
 use super::random;
-use crate::core::ping::{PendingPing, PingInput, PingKind, PingSource, RecordOutcome};
-use crate::core::rate_window::{Decision, RateWindow};
-use crate::core::run::OpenRuns;
+use crate::core::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
+use crate::core::rate_window::RateWindow;
+use crate::core::token_ledger::{flush_delay, Ledger};
 
-/// Accepted pings wait this long so bursts reach D1 as one batch (var PING_FLUSH_DELAY_MS).
+/// A quiet token's first ping waits this long before its flush (var PING_FLUSH_DELAY_MS).
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
-const FLUSH_BATCH: usize = 500;
+/// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
+const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
+/// Stored pings kept per monitor unless the var PING_LOG_LIMIT says otherwise (0: no limit).
+pub const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
+const FLUSH_BATCH: i64 = 500;
 const MAX_RETRY_DELAY_MS: i64 = 60_000;
 /// Set before each flush starts, so a flush that dies with its isolate (a reset after a
 /// panic, an eviction) is tried again this soon even if the runtime's own alarm retries give up.
@@ -36,10 +42,15 @@ const RECHECK_KNOWN_MS: i64 = 300_000;
 /// An unknown token is re-checked this often (tokens are random, so this is rare).
 const RECHECK_UNKNOWN_MS: i64 = 60_000;
 
-const WINDOW_KEY: &str = "window";
-const SEQ_KEY: &str = "seq";
-const RUNS_KEY: &str = "runs";
-const PENDING_PREFIX: &str = "p:";
+const SCHEMA: &str = "\
+    CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, ping TEXT NOT NULL); \
+    CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);";
+
+/// Keys of the key-value layout objects used before the SQL tables (read once, moved over).
+const LEGACY_WINDOW_KEY: &str = "window";
+const LEGACY_SEQ_KEY: &str = "seq";
+const LEGACY_RUNS_KEY: &str = "runs";
+const LEGACY_PENDING_PREFIX: &str = "p:";
 
 /// The monitor behind the token, as far as this object knows.
 #[derive(Debug, Clone)]
@@ -67,12 +78,13 @@ enum Binding {
 
 struct Hot {
     binding: Binding,
-    window: RateWindow,
-    runs: OpenRuns,
-    next_seq: u64,
+    ledger: Ledger,
+    /// The monitor's status as the last flush (or lookup) left it in D1.
+    monitor: Option<StoredState>,
     pending: usize,
     flush_armed: bool,
     flush_failures: u32,
+    last_flush_at: Option<i64>,
 }
 
 #[durable_object]
@@ -97,45 +109,112 @@ impl Binding {
 /// The worker names the token in this header; the object's own id is a hash of it.
 pub const TOKEN_HEADER: &str = "x-edgebeat-token";
 
-/// Plain JS objects (not `Map`s), which is what Durable Object storage persists.
-fn to_js(value: &impl Serialize) -> Result<JsValue> {
-    Ok(value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+#[derive(Deserialize)]
+struct PendingRow {
+    seq: i64,
+    ping: String,
 }
 
-fn pending_key(seq: u64) -> String {
-    format!("{PENDING_PREFIX}{seq:016x}")
+fn internal(e: impl std::fmt::Display) -> worker::Error {
+    worker::Error::RustError(e.to_string())
+}
+
+fn pending_rows(sql: &SqlStorage, limit: i64) -> Result<Vec<(u64, PendingPing)>> {
+    let rows: Vec<PendingRow> = sql
+        .exec("SELECT seq, ping FROM pending ORDER BY seq LIMIT ?", vec![limit.into()])?
+        .to_array()?;
+    rows.into_iter()
+        .map(|r| Ok((r.seq as u64, serde_json::from_str(&r.ping).map_err(internal)?)))
+        .collect()
+}
+
+fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger) -> Result<()> {
+    let state = serde_json::to_string(ledger).map_err(internal)?;
+    sql.exec(
+        "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+        vec![state.into()],
+    )?;
+    meter::object_rows(1);
+    Ok(())
+}
+
+/// Objects written before the SQL tables kept the ledger and pending pings as keys: move
+/// them into the tables once, in one transaction with their deletion.
+async fn adopt_legacy_keys(storage: &worker::Storage, sql: &SqlStorage) -> Result<()> {
+    let Some(next_seq) = storage.get::<u64>(LEGACY_SEQ_KEY).await? else {
+        return Ok(());
+    };
+    let ledger = Ledger {
+        window: storage
+            .get(LEGACY_WINDOW_KEY)
+            .await?
+            .unwrap_or_else(RateWindow::for_pings),
+        runs: storage.get(LEGACY_RUNS_KEY).await?.unwrap_or_default(),
+        next_seq,
+    };
+    let listed = storage
+        .list_with_options(ListOptions::new().prefix(LEGACY_PENDING_PREFIX))
+        .await?;
+    let mut keys = vec![
+        LEGACY_SEQ_KEY.to_string(),
+        LEGACY_WINDOW_KEY.into(),
+        LEGACY_RUNS_KEY.into(),
+    ];
+    for entry in listed.entries() {
+        let pair: js_sys::Array = entry?.into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let ping: PendingPing = serde_wasm_bindgen::from_value(pair.get(1))?;
+        let seq = i64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
+        let json = serde_json::to_string(&ping).map_err(internal)?;
+        sql.exec(
+            "INSERT OR IGNORE INTO pending (seq, ping) VALUES (?, ?)",
+            vec![seq.into(), json.into()],
+        )?;
+        keys.push(key);
+    }
+    write_checkpoint(sql, &ledger)?;
+    storage.delete_multiple(keys).await?;
+    Ok(())
 }
 
 impl DurableObject for PingToken {
     fn new(state: State, env: Env) -> Self {
         let hot = Rc::new(RefCell::new(Hot {
             binding: Binding::Unresolved,
-            window: RateWindow::for_pings(),
-            runs: OpenRuns::default(),
-            next_seq: 0,
+            ledger: Ledger::default(),
+            monitor: None,
             pending: 0,
             flush_armed: false,
             flush_failures: 0,
+            last_flush_at: None,
         }));
-        // Restore the window and the pending pings before any event is delivered.
+        // Rebuild the ledger (checkpoint + pings written since) before any event is delivered.
         let (loading, storage) = (hot.clone(), state.storage());
         let _init = state.block_concurrency_while(async move {
-            let window: Option<RateWindow> = storage.get(WINDOW_KEY).await?;
-            let seq: Option<u64> = storage.get(SEQ_KEY).await?;
-            let runs: Option<OpenRuns> = storage.get(RUNS_KEY).await?;
-            let pending = storage
-                .list_with_options(ListOptions::new().prefix(PENDING_PREFIX))
-                .await?
-                .size() as usize;
-            if pending > 0 && storage.get_alarm().await?.is_none() {
+            let sql = storage.sql();
+            sql.exec(SCHEMA, None)?;
+            adopt_legacy_keys(&storage, &sql).await?;
+            #[derive(Deserialize)]
+            struct Row {
+                state: String,
+            }
+            let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
+            let mut ledger = match checkpoint.first() {
+                Some(row) => serde_json::from_str(&row.state).map_err(internal)?,
+                None => Ledger::default(),
+            };
+            let pending = pending_rows(&sql, -1)?; // LIMIT -1: all
+            for (seq, ping) in &pending {
+                ledger.replay(*seq, ping.received_at, ping.input.kind, ping.input.run_id.as_deref());
+            }
+            if !pending.is_empty() && storage.get_alarm().await?.is_none() {
                 storage.set_alarm(0i64).await?;
+                meter::object_rows(1);
             }
             let mut hot = loading.borrow_mut();
-            hot.window = window.unwrap_or_else(RateWindow::for_pings);
-            hot.next_seq = seq.unwrap_or(0);
-            hot.runs = runs.unwrap_or_default();
-            hot.pending = pending;
-            hot.flush_armed = pending > 0;
+            hot.ledger = ledger;
+            hot.pending = pending.len();
+            hot.flush_armed = !pending.is_empty();
             Ok(())
         });
         Self { state, env, hot }
@@ -150,19 +229,22 @@ impl DurableObject for PingToken {
                 Response::from_json(&self.record(&token, input).await?)
             }
             "/state" => self.state_answer(),
-            // The sweep, about to call the monitor down, wants held pings in D1 now; this also
-            // restarts a flush whose alarm was lost.
+            // The sweep, about to call the monitor late or down, wants held pings in D1 now;
+            // this also restarts a flush whose alarm was lost.
             "/hurry" => {
                 let storage = self.state.storage();
                 let soon = now_ms() + 1_000;
                 if self.hot.borrow().pending > 0 && storage.get_alarm().await?.is_none_or(|at| at > soon) {
                     storage.set_alarm(0i64).await?;
+                    meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
                 self.state_answer()
             }
             "/retire" => {
-                self.hot.borrow_mut().binding = Binding::Retired;
+                let mut hot = self.hot.borrow_mut();
+                hot.binding = Binding::Retired;
+                hot.monitor = None;
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
@@ -171,6 +253,7 @@ impl DurableObject for PingToken {
                 if !matches!(hot.binding, Binding::Retired) {
                     hot.binding = Binding::Unresolved;
                 }
+                hot.monitor = None;
                 Response::empty()
             }
             _ => Response::error("not found", 404),
@@ -179,9 +262,9 @@ impl DurableObject for PingToken {
 
     async fn alarm(&self) -> Result<Response> {
         meter::object_alarm();
-        meter::object_rows(1);
         // The flush decides the next alarm; this one only stands if the flush never finishes.
         self.state.storage().set_alarm(SAFETY_REARM_MS).await?;
+        meter::object_rows(1);
         self.flush().await;
         Response::empty()
     }
@@ -192,16 +275,16 @@ impl PingToken {
         let hot = self.hot.borrow();
         Response::from_json(&serde_json::json!({
             "pending": hot.pending,
-            "in_window": hot.window.in_window(now_ms()),
+            "in_window": hot.ledger.window.in_window(now_ms()),
         }))
     }
 
-    fn flush_delay_ms(&self) -> i64 {
+    fn var_ms(&self, name: &str, default: i64) -> i64 {
         self.env
-            .var("PING_FLUSH_DELAY_MS")
+            .var(name)
             .ok()
             .and_then(|v| v.to_string().parse().ok())
-            .unwrap_or(DEFAULT_FLUSH_DELAY_MS)
+            .unwrap_or(default)
     }
 
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
@@ -217,20 +300,27 @@ impl PingToken {
                 if let Some(answer) = hot.borrow().binding.fresh(now) {
                     return Ok(answer);
                 }
-                meter::d1_statements(1);
-                let found = monitor_for_token(&database(&env)?, &token).await?.map(|row| Owner {
-                    monitor_id: row.id,
-                    methods: serde_json::from_str(&row.methods).unwrap_or_default(),
-                    last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
-                });
-                hot.borrow_mut().binding = match &found {
-                    Some(owner) => Binding::Known {
-                        owner: owner.clone(),
-                        checked_at: now,
-                    },
-                    None => Binding::Unknown { checked_at: now },
-                };
-                Ok(found)
+                let found = monitor_for_token(&database(&env)?, &token).await?;
+                let mut hot = hot.borrow_mut();
+                Ok(match found {
+                    Some(row) => {
+                        let owner = Owner {
+                            monitor_id: row.state.id.clone(),
+                            methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                            last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
+                        };
+                        hot.binding = Binding::Known {
+                            owner: owner.clone(),
+                            checked_at: now,
+                        };
+                        hot.monitor = Some(row.state);
+                        Some(owner)
+                    }
+                    None => {
+                        hot.binding = Binding::Unknown { checked_at: now };
+                        None
+                    }
+                })
             })
             .await
     }
@@ -243,100 +333,97 @@ impl PingToken {
         if input.source == PingSource::Heartbeat && !owner.methods.iter().any(|m| *m == input.method) {
             return Ok(RecordOutcome::MethodNotAllowed { allow: owner.methods });
         }
-        // Decide synchronously: no await between the check and the reservation.
-        let (now, seq, window, duration_ms, runs) = {
+        let sql = self.state.storage().sql();
+        // Decide and write with no await in between: one row, the ledger changes in memory only.
+        let (at, arm_in) = {
             let mut hot = self.hot.borrow_mut();
-            // One token's pings get distinct, increasing times, so paging by time sees each once.
-            let now = hot.window.next_instant(now).max(owner.last_ping_at.saturating_add(1));
-            if let Decision::Limited { retry_at } = hot.window.try_accept(now) {
-                return Ok(RecordOutcome::Limited { retry_at });
-            }
-            let seq = hot.next_seq;
-            hot.next_seq += 1;
-            let rid = input.run_id.as_deref();
-            let (duration_ms, runs_changed) = match input.kind {
-                PingKind::Start => {
-                    hot.runs.start(rid, now);
-                    (None, true)
-                }
-                kind if kind.ends_run() => {
-                    let duration = hot.runs.finish(rid, now);
-                    (duration, duration.is_some())
-                }
-                _ => (None, false),
+            let before = hot.ledger.clone();
+            let admitted = match hot
+                .ledger
+                .admit(now, owner.last_ping_at, input.kind, input.run_id.as_deref())
+            {
+                Ok(admitted) => admitted,
+                Err(retry_at) => return Ok(RecordOutcome::Limited { retry_at }),
             };
+            let ping = PendingPing {
+                id: random::uuid(),
+                monitor_id: owner.monitor_id,
+                received_at: admitted.at,
+                duration_ms: admitted.duration_ms,
+                input,
+            };
+            let written = serde_json::to_string(&ping).map_err(internal).and_then(|json| {
+                sql.exec(
+                    "INSERT INTO pending (seq, ping) VALUES (?, ?)",
+                    vec![(admitted.seq as i64).into(), json.into()],
+                )
+            });
+            if let Err(e) = written {
+                hot.ledger = before;
+                return Err(e);
+            }
+            meter::object_rows(1);
+            hot.pending += 1;
+            let arm = !std::mem::replace(&mut hot.flush_armed, true);
+            let quick = self.var_ms("PING_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS);
+            let busy = self.var_ms("PING_BUSY_FLUSH_DELAY_MS", DEFAULT_BUSY_FLUSH_DELAY_MS);
             (
-                now,
-                seq,
-                hot.window.clone(),
-                duration_ms,
-                runs_changed.then(|| hot.runs.clone()),
+                admitted.at,
+                arm.then(|| flush_delay(hot.last_flush_at, now, quick, busy)),
             )
         };
-        let ping = PendingPing {
-            id: random::uuid(),
-            monitor_id: owner.monitor_id,
-            received_at: now,
-            duration_ms,
-            input,
-        };
-        // One atomic write: the window, the sequence and the ping land together or not at all.
-        let batch = js_sys::Object::new();
-        let put = |key: &str, value: JsValue| js_sys::Reflect::set(&batch, &JsValue::from_str(key), &value).map(|_| ());
-        put(WINDOW_KEY, to_js(&window)?)?;
-        put(SEQ_KEY, JsValue::from_f64((seq + 1) as f64))?;
-        put(&pending_key(seq), to_js(&ping)?)?;
-        if let Some(runs) = runs {
-            put(RUNS_KEY, to_js(&runs)?)?;
-        }
-        let storage = self.state.storage();
-        meter::object_rows(js_sys::Object::keys(&batch).length() as usize);
-        if let Err(e) = storage.put_multiple_raw(batch).await {
-            self.hot.borrow_mut().window.forget_last();
-            return Err(e);
-        }
-        let arm = {
-            let mut hot = self.hot.borrow_mut();
-            hot.pending += 1;
-            !std::mem::replace(&mut hot.flush_armed, true)
-        };
-        if arm {
+        if let Some(delay) = arm_in {
+            self.state.storage().set_alarm(delay).await?;
             meter::object_rows(1);
-            storage.set_alarm(self.flush_delay_ms()).await?;
         }
-        Ok(RecordOutcome::Accepted { received_at: now })
+        Ok(RecordOutcome::Accepted { received_at: at })
+    }
+
+    /// The monitor's state for a flush: the one the last flush left, or read from D1.
+    async fn known_state(&self, db: &worker::D1Database, monitor_id: &str) -> Result<Option<StoredState>> {
+        let cached = self.hot.borrow().monitor.clone();
+        if let Some(state) = cached.filter(|s| s.id == monitor_id) {
+            return Ok(Some(state));
+        }
+        meter::d1_statements(1);
+        read_state(db, monitor_id).await
     }
 
     /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
     async fn flush(&self) {
         let storage = self.state.storage();
+        let log_limit = match self.var_ms("PING_LOG_LIMIT", DEFAULT_PING_LOG_LIMIT) {
+            limit if limit > 0 => limit,
+            _ => i64::MAX,
+        };
         let result: Result<usize> = async {
-            let listed = storage
-                .list_with_options(ListOptions::new().prefix(PENDING_PREFIX).limit(FLUSH_BATCH))
-                .await?;
-            let mut keys = Vec::new();
-            let mut pings: Vec<PendingPing> = Vec::new();
-            for entry in listed.entries() {
-                let pair: js_sys::Array = entry?.into();
-                keys.push(pair.get(0).as_string().unwrap_or_default());
-                pings.push(serde_wasm_bindgen::from_value(pair.get(1))?);
-            }
-            let mut by_monitor: Vec<(&str, Vec<PendingPing>)> = Vec::new();
-            for ping in &pings {
+            let sql = storage.sql();
+            let pending = pending_rows(&sql, FLUSH_BATCH)?;
+            let Some(upto) = pending.last().map(|(seq, _)| *seq) else {
+                return Ok(0);
+            };
+            let mut by_monitor: Vec<(String, Vec<PendingPing>)> = Vec::new();
+            for (_, ping) in pending.iter() {
                 match by_monitor.iter_mut().find(|(m, _)| *m == ping.monitor_id) {
                     Some((_, group)) => group.push(ping.clone()),
-                    None => by_monitor.push((&ping.monitor_id, vec![ping.clone()])),
+                    None => by_monitor.push((ping.monitor_id.clone(), vec![ping.clone()])),
                 }
             }
             let db = database(&self.env)?;
             let mut flipped = false;
             for (monitor_id, group) in &by_monitor {
-                store_pings(&db, monitor_id, group).await?;
-                let signals: Vec<(i64, PingKind)> = group.iter().map(|p| (p.received_at, p.input.kind)).collect();
-                flipped |= apply_pings(&db, monitor_id, &signals, now_ms()).await?;
+                // A monitor deleted meanwhile takes its pings with it.
+                let Some(known) = self.known_state(&db, monitor_id).await? else {
+                    continue;
+                };
+                let flushed = flush_pings(&db, &known, group, log_limit, now_ms()).await?;
+                self.hot.borrow_mut().monitor = flushed.state;
+                flipped |= flushed.flipped;
             }
-            meter::object_rows(keys.len());
-            storage.delete_multiple(keys).await?;
+            // D1 has them: forget them and checkpoint the ledger, in one transaction.
+            let deleted = sql.exec("DELETE FROM pending WHERE seq <= ?", vec![(upto as i64).into()])?;
+            meter::object_rows(deleted.rows_written());
+            write_checkpoint(&sql, &self.hot.borrow().ledger)?;
             if flipped {
                 // A fail or a recovery is news now, not at the next cron run. Claims keep a
                 // concurrent sweep from sending the same delivery twice.
@@ -347,7 +434,7 @@ impl PingToken {
                     }
                 });
             }
-            Ok(pings.len())
+            Ok(pending.len())
         }
         .await;
         let (rearm_in, failures) = {
@@ -361,6 +448,7 @@ impl PingToken {
                         hot.pending.saturating_sub(flushed)
                     };
                     hot.flush_failures = 0;
+                    hot.last_flush_at = Some(now_ms());
                 }
                 Err(ref e) => {
                     hot.flush_failures += 1;

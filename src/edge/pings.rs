@@ -1,9 +1,10 @@
 //! Writing accepted pings to D1, in batches, idempotently.
 
-use worker::{D1Database, Result};
+use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::db::{int, text};
 use crate::core::ping::{latest_value, PendingPing, PingKind};
+use crate::core::statistic::PrunedHour;
 
 /// Stores a batch of one monitor's pings in one D1 transaction. Safe to repeat: a ping
 /// already stored is ignored (primary key) and `changes()` counts only new rows, so
@@ -12,21 +13,6 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
     let Some(newest) = batch.iter().map(|p| p.received_at).max() else {
         return Ok(());
     };
-    let rows = serde_json::to_string(batch).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let insert = db
-        .prepare(
-            "INSERT OR IGNORE INTO pings (id, monitor_id, received_at, kind, source, method, value, message, \
-               exit_status, run_id, duration_ms, client_ip, user_agent) \
-             SELECT json_extract(j.value, '$.id'), ?1, json_extract(j.value, '$.received_at'), \
-               json_extract(j.value, '$.kind'), json_extract(j.value, '$.source'), json_extract(j.value, '$.method'), \
-               json_extract(j.value, '$.value'), json_extract(j.value, '$.message'), \
-               json_extract(j.value, '$.exit_status'), json_extract(j.value, '$.run_id'), \
-               json_extract(j.value, '$.duration_ms'), \
-               json_extract(j.value, '$.client_ip'), json_extract(j.value, '$.user_agent') \
-             FROM json_each(?2) AS j \
-             WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1)",
-        )
-        .bind(&[text(monitor_id), text(&rows)])?;
     let count = db
         .prepare(
             "UPDATE monitors SET n_pings = n_pings + changes(), \
@@ -34,7 +20,7 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
              WHERE id = ?1",
         )
         .bind(&[text(monitor_id), int(newest)])?;
-    let mut statements = vec![insert, count];
+    let mut statements = vec![insert_pings(db, monitor_id, batch)?, count];
     if let Some((value, at)) = latest_value(batch) {
         statements.push(
             db.prepare(
@@ -46,6 +32,25 @@ pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing
     }
     super::meter::d1_results(&db.batch(statements).await?);
     Ok(())
+}
+
+/// The statement inserting a batch of one monitor's pings (each once, by id; none for a
+/// monitor deleted meanwhile). The next statement's `changes()` counts the new rows.
+pub fn insert_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) -> Result<D1PreparedStatement> {
+    let rows = serde_json::to_string(batch).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db.prepare(
+        "INSERT OR IGNORE INTO pings (id, monitor_id, received_at, kind, source, method, value, message, \
+           exit_status, run_id, duration_ms, client_ip, user_agent) \
+         SELECT json_extract(j.value, '$.id'), ?1, json_extract(j.value, '$.received_at'), \
+           json_extract(j.value, '$.kind'), json_extract(j.value, '$.source'), json_extract(j.value, '$.method'), \
+           json_extract(j.value, '$.value'), json_extract(j.value, '$.message'), \
+           json_extract(j.value, '$.exit_status'), json_extract(j.value, '$.run_id'), \
+           json_extract(j.value, '$.duration_ms'), \
+           json_extract(j.value, '$.client_ip'), json_extract(j.value, '$.user_agent') \
+         FROM json_each(?2) AS j \
+         WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1)",
+    )
+    .bind(&[text(monitor_id), text(&rows)])
 }
 
 /// A ping as the events endpoint shows it.
@@ -108,4 +113,36 @@ pub async fn last_check_in_before(db: &D1Database, monitor_id: &str, before_ms: 
     .bind(&[text(monitor_id), int(before_ms)])?
     .first(Some("received_at"))
     .await
+}
+
+/// The hourly figures of a monitor's pruned pings in `[start, end)`.
+pub async fn pruned_hours_between(db: &D1Database, monitor_id: &str, start: i64, end: i64) -> Result<Vec<PrunedHour>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        hour: i64,
+        check_ins: u32,
+        fails: u32,
+    }
+    let rows = db
+        .prepare("SELECT hour, check_ins, fails FROM ping_hours WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour")
+        .bind(&[text(monitor_id), int(start), int(end)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PrunedHour {
+            hour: r.hour,
+            check_ins: r.check_ins,
+            fails: r.fails,
+        })
+        .collect())
+}
+
+/// When the monitor's oldest stored ping came (everything before it was pruned, if anything).
+pub async fn oldest_ping_at(db: &D1Database, monitor_id: &str) -> Result<Option<i64>> {
+    db.prepare("SELECT received_at FROM pings WHERE monitor_id = ?1 ORDER BY received_at LIMIT 1")
+        .bind(&[text(monitor_id)])?
+        .first(Some("received_at"))
+        .await
 }

@@ -75,10 +75,11 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
                 (stored, state, flips)
             })
             .collect();
-        // A ping acknowledged in time may still be on its way to D1: before calling a monitor
-        // down, ask its token's object (the page's at once), however old the deadline, since
-        // a flush can be held up for long (D1 failing, the object's isolate reset). Asking
-        // also wakes an object whose flush stalled: it re-arms its alarm as it starts.
+        // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait
+        // a few seconds to go as one batch): before calling a monitor down, ask its
+        // token's object (the page's at once), however old the deadline, since a flush can be
+        // held up for long (D1 failing, the object's isolate reset). Asking also wakes an
+        // object whose flush stalled: it re-arms its alarm as it starts.
         let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
             if state.status == Status::Down && !flips.is_empty() {
                 let pings = hurry_pending_pings(env, &stored.ping_token).await?;
