@@ -110,6 +110,8 @@ const { mf, db, origin, tokens } = await prepared();
 try {
   const warm = await waitForPings(db, tokens.length);
   const noop = await load("GET /healthz (no-op)", origin, ["/healthz"]);
+  const d1Size = async () => (await db.prepare("SELECT 1").run()).meta.size_after;
+  const sizeBefore = await d1Size();
   const before = await meter(origin);
   const beacon = await load(`GET /api/v1/beet/{token}, ${TOKENS} tokens, all accepted`, origin, beetPaths(tokens));
   // Every acknowledged ping must reach D1. Requests in flight when the load generator stops
@@ -118,6 +120,7 @@ try {
   const storedAfterBeacon = await waitForPings(db, warm + accepted);
   await new Promise((r) => setTimeout(r, 2_000)); // the last flushes' alarm bookkeeping
   const billed = perPing(await meter(origin), before, storedAfterBeacon - warm);
+  const d1BytesPerPing = ((await d1Size()) - sizeBefore) / (storedAfterBeacon - warm);
   const hot = await load("GET /api/v1/beet/{token}, 1 hot token, rate limited", origin, [`/api/v1/beet/${tokens[0]}`]);
   const acknowledged = accepted + (hot.statuses["200"] ?? 0);
   const stored = (await waitForPings(db, warm + acknowledged)) - warm;
@@ -131,7 +134,7 @@ try {
     runs: [noop, echo, held, beacon, hot],
     ratio_beacon_over_noop: beacon.rps / noop.rps,
     ratio_hot_token_over_noop: hot.rps / noop.rps,
-    per_accepted_ping: billed,
+    per_accepted_ping: { ...billed, d1_bytes: d1BytesPerPing },
     cpu_breakdown_us: {
       noop_request: noop.cpu_us_per_req,
       object_round_trip: echo.cpu_us_per_req - noop.cpu_us_per_req,
@@ -160,6 +163,7 @@ const b = summary.cpu_breakdown_us;
 console.log(`\nCPU per accepted ping, µs: no-op request ${b.noop_request.toFixed(0)} + round trip to the token object ${b.object_round_trip.toFixed(0)} + accepting in the object ${b.accept_in_object.toFixed(0)} + flush to D1 ${b.flush_to_d1.toFixed(0)} = ${b.total.toFixed(0)}`);
 const m = summary.per_accepted_ping;
 console.log(`per accepted ping (beacon run): ${m.worker_requests.toFixed(2)} worker requests, ${m.do_requests.toFixed(3)} DO requests (${m.do_alarms.toFixed(3)} alarms), ${m.do_rows_written.toFixed(3)} DO rows written, ${m.d1_statements.toFixed(3)} D1 statements, ${m.d1_rows_written.toFixed(3)} D1 rows written, ${m.d1_rows_read.toFixed(3)} D1 rows read`);
+console.log(`D1 database growth per stored ping: ${m.d1_bytes.toFixed(0)} bytes (row and indexes)`);
 console.log(`beacon/no-op req/s: ${summary.ratio_beacon_over_noop.toFixed(2)}; hot limited token/no-op: ${summary.ratio_hot_token_over_noop.toFixed(2)}`);
 console.log(`acknowledged pings: ${summary.acknowledged_pings}; stored in D1 after the run: ${summary.stored_pings}${summary.stored_pings >= summary.acknowledged_pings ? " (none lost)" : " (LOST PINGS)"}`);
 console.log(`wasm: ${summary.wasm_bytes} bytes raw, ${summary.wasm_gzip_bytes} bytes gzip`);

@@ -20,6 +20,7 @@ pub mod paging;
 pub mod ping;
 pub mod project_limits;
 pub mod rate_window;
+pub mod retention;
 pub mod rollup;
 pub mod routes;
 pub mod run;

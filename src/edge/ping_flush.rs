@@ -12,6 +12,7 @@ use super::monitor_state::{apply_pings_over, flip_statements, StoredState, STATE
 use super::pings::insert_pings;
 use super::zone::IntlZone;
 use crate::core::ping::{latest_value, PendingPing, PingKind};
+use crate::core::retention::mark_above;
 
 /// After a flush: the monitor's state as D1 now has it (`None`: the monitor is gone, or
 /// the object should read it afresh next time), and whether a flip that alerts was recorded.
@@ -21,7 +22,7 @@ pub struct Flushed {
 }
 
 /// Stores one monitor's pending pings and applies them to its status.
-/// `log_limit`: past this many stored pings the monitor is marked for pruning.
+/// `log_limit`: the pings a monitor keeps; a tenth past it, the monitor is marked for pruning.
 pub async fn flush_pings(
     db: &D1Database,
     known: &StoredState,
@@ -111,6 +112,6 @@ fn update_monitor(
         opt(state.last_signal_at),
         opt(check_at),
         int(i64::from(changed)),
-        int(log_limit),
+        int(mark_above(log_limit)),
     ])
 }

@@ -1,17 +1,18 @@
 //! One Durable Object per ping token. It serialises that token's pings, keeps the exact
 //! rate window, and holds every accepted ping durably until D1 has it.
 //!
-//! Accepting a ping costs one row in the object's SQLite storage (committed before the answer
-//! leaves, so an acknowledged ping survives a restart) and never waits on D1: an alarm, armed
-//! once per flush window, moves pending pings to D1 in one batch (a second or so after a quiet
-//! token's ping, a few seconds for a busy token) and keeps retrying with backoff until D1
-//! takes them. The rate window, sequence and open runs are not written per ping: a checkpoint
-//! of them is written once per flush, and a restart replays the pending rows over it.
+//! Accepting a ping writes one row in the object's SQLite storage (committed before the answer
+//! leaves, so an acknowledged ping survives a restart) and never waits on D1: the pings of one
+//! flush window share a row (the first inserts it, the others append to it), and an alarm,
+//! armed once per window, moves them to D1 in one batch (a second or so after a quiet token's
+//! ping, a few seconds for a busy token), retrying with backoff until D1 takes them. The rate
+//! window, sequence and open runs are not written per ping: a checkpoint of them is written
+//! once per flush, and a restart replays the held pings over it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, SqlStorage, State};
 
 use super::db::{database, now_ms};
@@ -31,7 +32,10 @@ const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
 /// Stored pings kept per monitor unless the var PING_LOG_LIMIT says otherwise (0: no limit).
 pub const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
-const FLUSH_BATCH: i64 = 500;
+/// At most this many pings go to D1 in one flush...
+const FLUSH_BATCH: usize = 500;
+/// ...and at most this many share one held row, so appending stays cheap.
+const ROW_PINGS: u32 = 64;
 const MAX_RETRY_DELAY_MS: i64 = 60_000;
 /// Set before each flush starts, so a flush that dies with its isolate (a reset after a
 /// panic, an eviction) is tried again this soon even if the runtime's own alarm retries give up.
@@ -43,7 +47,7 @@ const RECHECK_KNOWN_MS: i64 = 300_000;
 const RECHECK_UNKNOWN_MS: i64 = 60_000;
 
 const SCHEMA: &str = "\
-    CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, ping TEXT NOT NULL); \
+    CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
     CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);";
 
 /// Keys of the key-value layout objects used before the SQL tables (read once, moved over).
@@ -82,6 +86,9 @@ struct Hot {
     /// The monitor's status as the last flush (or lookup) left it in D1.
     monitor: Option<StoredState>,
     pending: usize,
+    /// The held row new pings append to (its batch number and ping count), until a flush starts.
+    open_row: Option<(i64, u32)>,
+    next_row: i64,
     flush_armed: bool,
     flush_failures: u32,
     last_flush_at: Option<i64>,
@@ -109,23 +116,45 @@ impl Binding {
 /// The worker names the token in this header; the object's own id is a hash of it.
 pub const TOKEN_HEADER: &str = "x-edgebeat-token";
 
-#[derive(Deserialize)]
-struct PendingRow {
-    seq: i64,
-    ping: String,
+/// A held ping with its place in the ledger (the extra field is ignored by D1's insert).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct HeldPing {
+    seq: u64,
+    #[serde(flatten)]
+    ping: PendingPing,
 }
 
 fn internal(e: impl std::fmt::Display) -> worker::Error {
     worker::Error::RustError(e.to_string())
 }
 
-fn pending_rows(sql: &SqlStorage, limit: i64) -> Result<Vec<(u64, PendingPing)>> {
-    let rows: Vec<PendingRow> = sql
-        .exec("SELECT seq, ping FROM pending ORDER BY seq LIMIT ?", vec![limit.into()])?
-        .to_array()?;
-    rows.into_iter()
-        .map(|r| Ok((r.seq as u64, serde_json::from_str(&r.ping).map_err(internal)?)))
-        .collect()
+/// Held rows, oldest first: (batch number, its pings), as many rows as hold at most
+/// `max_pings` pings (at least one row).
+fn held_rows(sql: &SqlStorage, max_pings: usize) -> Result<Vec<(i64, Vec<HeldPing>)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        batch: i64,
+        n: i64,
+        pings: String,
+    }
+    // Every row holds at least one ping; LIMIT -1 is no limit.
+    let row_limit = i64::try_from(max_pings).unwrap_or(-1);
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for row in sql
+        .exec(
+            "SELECT batch, n, pings FROM held ORDER BY batch LIMIT ?",
+            vec![row_limit.into()],
+        )?
+        .to_array::<Row>()?
+    {
+        if !rows.is_empty() && total + row.n as usize > max_pings {
+            break;
+        }
+        total += row.n as usize;
+        rows.push((row.batch, serde_json::from_str(&row.pings).map_err(internal)?));
+    }
+    Ok(rows)
 }
 
 fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger) -> Result<()> {
@@ -160,17 +189,22 @@ async fn adopt_legacy_keys(storage: &worker::Storage, sql: &SqlStorage) -> Resul
         LEGACY_WINDOW_KEY.into(),
         LEGACY_RUNS_KEY.into(),
     ];
+    let mut held = Vec::new();
     for entry in listed.entries() {
         let pair: js_sys::Array = entry?.into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let ping: PendingPing = serde_wasm_bindgen::from_value(pair.get(1))?;
-        let seq = i64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
-        let json = serde_json::to_string(&ping).map_err(internal)?;
-        sql.exec(
-            "INSERT OR IGNORE INTO pending (seq, ping) VALUES (?, ?)",
-            vec![seq.into(), json.into()],
-        )?;
+        let seq = u64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
+        held.push(HeldPing { seq, ping });
         keys.push(key);
+    }
+    if !held.is_empty() {
+        let n = held.len() as i64;
+        let json = serde_json::to_string(&held).map_err(internal)?;
+        sql.exec(
+            "INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)",
+            vec![n.into(), json.into()],
+        )?;
     }
     write_checkpoint(sql, &ledger)?;
     storage.delete_multiple(keys).await?;
@@ -184,6 +218,8 @@ impl DurableObject for PingToken {
             ledger: Ledger::default(),
             monitor: None,
             pending: 0,
+            open_row: None,
+            next_row: 0,
             flush_armed: false,
             flush_failures: 0,
             last_flush_at: None,
@@ -203,18 +239,27 @@ impl DurableObject for PingToken {
                 Some(row) => serde_json::from_str(&row.state).map_err(internal)?,
                 None => Ledger::default(),
             };
-            let pending = pending_rows(&sql, -1)?; // LIMIT -1: all
-            for (seq, ping) in &pending {
-                ledger.replay(*seq, ping.received_at, ping.input.kind, ping.input.run_id.as_deref());
+            let rows = held_rows(&sql, usize::MAX)?;
+            let mut pending = 0;
+            for held in rows.iter().flat_map(|(_, pings)| pings) {
+                let ping = &held.ping;
+                ledger.replay(
+                    held.seq,
+                    ping.received_at,
+                    ping.input.kind,
+                    ping.input.run_id.as_deref(),
+                );
+                pending += 1;
             }
-            if !pending.is_empty() && storage.get_alarm().await?.is_none() {
+            if pending > 0 && storage.get_alarm().await?.is_none() {
                 storage.set_alarm(0i64).await?;
                 meter::object_rows(1);
             }
             let mut hot = loading.borrow_mut();
             hot.ledger = ledger;
-            hot.pending = pending.len();
-            hot.flush_armed = !pending.is_empty();
+            hot.pending = pending;
+            hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
+            hot.flush_armed = pending > 0;
             Ok(())
         });
         Self { state, env, hot }
@@ -345,23 +390,39 @@ impl PingToken {
                 Ok(admitted) => admitted,
                 Err(retry_at) => return Ok(RecordOutcome::Limited { retry_at }),
             };
-            let ping = PendingPing {
-                id: random::uuid(),
-                monitor_id: owner.monitor_id,
-                received_at: admitted.at,
-                duration_ms: admitted.duration_ms,
-                input,
+            let held = HeldPing {
+                seq: admitted.seq,
+                ping: PendingPing {
+                    id: random::uuid(),
+                    monitor_id: owner.monitor_id,
+                    received_at: admitted.at,
+                    duration_ms: admitted.duration_ms,
+                    input,
+                },
             };
-            let written = serde_json::to_string(&ping).map_err(internal).and_then(|json| {
-                sql.exec(
-                    "INSERT INTO pending (seq, ping) VALUES (?, ?)",
-                    vec![(admitted.seq as i64).into(), json.into()],
-                )
+            let (row, n) = match hot.open_row {
+                Some((row, n)) if n < ROW_PINGS => (row, n + 1),
+                _ => (hot.next_row, 1),
+            };
+            let written = serde_json::to_string(&held).map_err(internal).and_then(|json| {
+                if n == 1 {
+                    sql.exec(
+                        "INSERT INTO held (batch, n, pings) VALUES (?, 1, json_array(json(?)))",
+                        vec![row.into(), json.into()],
+                    )
+                } else {
+                    sql.exec(
+                        "UPDATE held SET n = n + 1, pings = json_insert(pings, '$[#]', json(?)) WHERE batch = ?",
+                        vec![json.into(), row.into()],
+                    )
+                }
             });
             if let Err(e) = written {
                 hot.ledger = before;
                 return Err(e);
             }
+            hot.open_row = Some((row, n));
+            hot.next_row = hot.next_row.max(row + 1);
             meter::object_rows(1);
             hot.pending += 1;
             let arm = !std::mem::replace(&mut hot.flush_armed, true);
@@ -398,12 +459,18 @@ impl PingToken {
         };
         let result: Result<usize> = async {
             let sql = storage.sql();
-            let pending = pending_rows(&sql, FLUSH_BATCH)?;
-            let Some(upto) = pending.last().map(|(seq, _)| *seq) else {
+            // Pings from now on go to a new row, which a later flush takes.
+            self.hot.borrow_mut().open_row = None;
+            let rows = held_rows(&sql, FLUSH_BATCH)?;
+            let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
                 return Ok(0);
             };
+            let pending: Vec<&PendingPing> = rows
+                .iter()
+                .flat_map(|(_, pings)| pings.iter().map(|h| &h.ping))
+                .collect();
             let mut by_monitor: Vec<(String, Vec<PendingPing>)> = Vec::new();
-            for (_, ping) in pending.iter() {
+            for ping in pending.iter().copied() {
                 match by_monitor.iter_mut().find(|(m, _)| *m == ping.monitor_id) {
                     Some((_, group)) => group.push(ping.clone()),
                     None => by_monitor.push((ping.monitor_id.clone(), vec![ping.clone()])),
@@ -421,7 +488,7 @@ impl PingToken {
                 flipped |= flushed.flipped;
             }
             // D1 has them: forget them and checkpoint the ledger, in one transaction.
-            let deleted = sql.exec("DELETE FROM pending WHERE seq <= ?", vec![(upto as i64).into()])?;
+            let deleted = sql.exec("DELETE FROM held WHERE batch <= ?", vec![upto.into()])?;
             meter::object_rows(deleted.rows_written());
             write_checkpoint(&sql, &self.hot.borrow().ledger)?;
             if flipped {

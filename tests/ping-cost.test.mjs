@@ -1,0 +1,60 @@
+// The billable work behind accepted pings, read from the worker's own meter (EDGEBEAT_METER=1):
+// one storage row per ping (a flush window's pings share a row), one alarm per flush window,
+// and one D1 batch of two statements per flush once the object knows its monitor.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+
+let eb;
+let tenant;
+before(async () => {
+  eb = await startEdgebeat({ vars: { EDGEBEAT_METER: "1", PING_BUSY_FLUSH_DELAY_MS: "3000" } });
+  tenant = await eb.tenant();
+});
+after(() => eb?.close());
+
+const meter = async () => (await eb.fetch("/__meter")).json();
+const since = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+
+test("the meter exists only where EDGEBEAT_METER is 1", async () => {
+  const off = await startEdgebeat();
+  try {
+    assert.equal((await off.fetch("/__meter")).status, 404);
+  } finally {
+    await off.close();
+  }
+  assert.equal((await eb.fetch("/__meter")).status, 200);
+});
+
+test("a quiet token's first ping: one row, one alarm, the lookup and one D1 batch of two statements", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "quiet", interval: 3600 });
+  const start = await meter();
+  assert.equal((await eb.beacon(m.token)).status, 200);
+  await eb.storedPingsEventually(m.id, 1);
+  await eventually(async () => (await meter()).do_alarms > start.do_alarms, { what: "the flush alarm" });
+  await new Promise((r) => setTimeout(r, 300));
+  const used = since(await meter(), start);
+  assert.equal(used.do_alarms, 1);
+  assert.equal(used.d1_statements, 3, "the token's lookup, then insert the pings + update the monitor");
+  // The held row, the alarm, the safety alarm, the row's deletion, the checkpoint, the alarm's deletion.
+  assert.equal(used.do_rows_written, 6);
+});
+
+test("a busy token's burst shares one row, one alarm and one D1 batch", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "busy", interval: 60 });
+  assert.equal((await eb.beacon(m.token)).status, 200);
+  await eb.storedPingsEventually(m.id, 1);
+  await new Promise((r) => setTimeout(r, 300));
+  // Right after a flush the token counts as busy: the next pings wait 3 s and go together.
+  const start = await meter();
+  for (let i = 0; i < 10; i++) assert.equal((await eb.beacon(m.token)).status, 200);
+  await eb.storedPingsEventually(m.id, 11, { timeoutMs: 15_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const used = since(await meter(), start);
+  assert.equal(used.do_alarms, 1, "one flush for the burst");
+  assert.equal(used.d1_statements, 2);
+  // Ten appends to one row, plus the alarm, the safety alarm, the row's deletion, the
+  // checkpoint and the alarm's deletion.
+  assert.equal(used.do_rows_written, 15);
+  assert.equal(used.do_requests, 11, "ten pings and one alarm");
+});
