@@ -24,6 +24,7 @@ pub mod rollup;
 pub mod routes;
 pub mod run;
 pub mod scope;
+pub mod session;
 pub mod signature;
 pub mod statistic;
 pub mod status;
