@@ -15,6 +15,7 @@ pub mod event_rate;
 pub mod event_store;
 pub mod health;
 pub mod ingest_admission;
+pub mod key_use;
 pub mod metrics;
 pub mod monitor;
 #[cfg(test)]
