@@ -3,6 +3,7 @@
 // of another project's monitors.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
 import { signIn, withSession } from "./support/sessions.mjs";
 
@@ -223,6 +224,19 @@ test("metrics escape a hostile monitor name and tags so they parse back exactly"
     assert.equal(s.labels.name, name);
     assert.equal(s.labels.tags, tags.join(","));
   }
+});
+
+// Debian's prometheus package ships promtool; `npm test` installs it when it runs as root.
+const PROMTOOL = process.env.PROMTOOL_PATH ?? "/usr/bin/promtool";
+const noPromtool = spawnSync(PROMTOOL, ["--version"]).error ? `${PROMTOOL} is missing (apt-get install prometheus)` : false;
+
+test("promtool check metrics finds nothing to say about the exposition, hostile names included", { skip: noPromtool }, async () => {
+  const { key, read } = await project("promtool", [{ name: "pinged", tags: ["a", "b"], ping: "success" }]);
+  await eb.createMonitor(key, { name: `quote" back\\slash`, interval: 3600, tags: [`t"1`] });
+  const text = await (await eb.fetch("/v1/metrics", { headers: { authorization: `Bearer ${read}` } })).text();
+  const check = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+  assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}\n${text}`);
+  assert.equal(`${check.stdout}${check.stderr}`.trim(), "", "no lint findings");
 });
 
 test("metrics: a session works, an ingest key is 403, no credential 401", async () => {
