@@ -4,10 +4,10 @@ import { h, short } from "./ui.js";
 
 const W = 720;
 const H = 180;
-const PAD = { l: 40, r: 8, t: 10, b: 22 };
+const PAD = { l: 60, r: 8, t: 10, b: 22 };
 
 function svg(label, height = H) {
-  return h("svg:svg", { viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": label, class: "chart", preserveAspectRatio: "none" });
+  return h("svg:svg", { viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": label, class: "chart" });
 }
 
 function niceMax(v) {
@@ -30,10 +30,12 @@ function axes(el, max, x0, x1, format = String) {
 /**
  * Stacked bars per bucket: `series` = [{ key, label, cls }], `items` = [{ start: Date, [key]: n }].
  */
-export function barChart({ label, items, series, end, format }) {
+export function barChart({ label, items, series, end, format, integer = false }) {
   const el = svg(label);
   if (!items.length) return el;
-  const max = niceMax(Math.max(...items.map((it) => series.reduce((s, { key }) => s + (it[key] ?? 0), 0))));
+  const top = Math.max(...items.map((it) => series.reduce((s, { key }) => s + (it[key] ?? 0), 0)));
+  // Counts keep whole-number gridlines: 0, 1, 2 at least.
+  const max = niceMax(integer ? Math.max(2, top + (top % 2)) : top);
   const y = axes(el, max, items[0].start, end ?? items.at(-1).start, format);
   const bw = (W - PAD.l - PAD.r) / items.length;
   items.forEach((it, i) => {

@@ -29,7 +29,7 @@ replace(
     : h("p", { class: "muted" }, "No events yet. Send some with POST /api/v1/events or /v1/ingest/events (see docs/events.md)."),
 );
 
-async function showName(name) {
+async function showName(name, focus = true) {
   try {
     const to = new Date();
     const from = new Date(to.getTime() - 30 * 86400_000);
@@ -41,11 +41,11 @@ async function showName(name) {
       chartBox,
       h("h2", { id: "chart-title", tabindex: "-1" }, `"${name}" per day, last 30 days`),
       h("h3", {}, `Count (${total.toLocaleString()})`),
-      barChart({ label: `${name}: ${total} events over 30 days`, items, end: to, series: [{ key: "count", label: "events", cls: "runs" }], format: (v) => String(Math.round(v)) }),
+      barChart({ label: `${name}: ${total} events over 30 days`, items, end: to, series: [{ key: "count", label: "events", cls: "runs" }], integer: true, format: String }),
       h("h3", {}, `Sum of values (${sum.toLocaleString()})`),
       barChart({ label: `${name}: values summing to ${sum} over 30 days`, items, end: to, series: [{ key: "sum", label: "value sum", cls: "sums" }], format: (v) => v.toLocaleString() }),
     );
-    $("#chart-title").focus();
+    if (focus) $("#chart-title").focus();
   } catch (e) {
     notice(`Could not load "${name}": ${errorText(e)}`, "error");
   }
@@ -68,4 +68,4 @@ replace(
       )
     : h("p", { class: "muted" }, "No errors recorded."),
 );
-if (names.length) await showName(names[0].name);
+if (names.length) await showName(names[0].name, false);

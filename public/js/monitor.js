@@ -151,7 +151,7 @@ function renderUrls(newToken) {
       "div",
       { role: "tabpanel", id: `snip-${key}`, "aria-labelledby": `tab-${key}`, hidden: i !== 0, class: "snippet", tabindex: "0" },
       h("pre", {}, h("code", {}, code)),
-      copyButton(code, `Copy ${label} snippet`),
+      copyButton(code, `${label} snippet`),
     ),
   );
   const tabButtons = tabs.map(([key, label], i) =>
@@ -271,7 +271,8 @@ async function renderCharts() {
         { key: "runs", label: "runs", cls: "runs" },
         { key: "fails", label: "failures", cls: "fails" },
       ],
-      format: (v) => String(Math.round(v)),
+      integer: true,
+      format: String,
     }),
     h("h3", {}, "Run durations"),
     durations.length

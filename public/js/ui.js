@@ -98,18 +98,20 @@ export function errorText(e) {
   return e?.field ? `${e.message} (${e.field})` : e?.message ?? String(e);
 }
 
-/** Copy button for a value (an input or text). */
-export function copyButton(getText, label = "Copy") {
-  const btn = h("button", { type: "button", class: "copy" }, label);
+/** Copy button for a value; `what` names it for screen readers ("Copy" + " cron ping URL"). */
+export function copyButton(getText, what = "") {
+  const label = "Copy";
+  const text = h("span", {}, label);
+  const btn = h("button", { type: "button", class: "copy" }, text, what && h("span", { class: "visually-hidden" }, ` ${what}`));
   btn.addEventListener("click", async () => {
     const text = typeof getText === "function" ? getText() : getText;
     try {
       await navigator.clipboard.writeText(text);
-      btn.textContent = "Copied";
+      text.textContent = "Copied";
     } catch {
-      btn.textContent = "Select and copy";
+      text.textContent = "Select and copy";
     }
-    setTimeout(() => (btn.textContent = label), 1500);
+    setTimeout(() => (text.textContent = label), 1500);
   });
   return btn;
 }
@@ -117,7 +119,7 @@ export function copyButton(getText, label = "Copy") {
 /** A read-only field with a copy button; `id` labels it. */
 export function copyField(id, label, value) {
   const input = h("input", { id, type: "text", readonly: true, value, class: "mono", spellcheck: "false" });
-  return h("div", { class: "copy-field" }, h("label", { for: id }, label), h("div", { class: "row" }, input, copyButton(() => input.value, `Copy ${label.toLowerCase()}`)));
+  return h("div", { class: "copy-field" }, h("label", { for: id }, label), h("div", { class: "row" }, input, copyButton(() => input.value, label)));
 }
 
 /** Modal confirmation; resolves true when confirmed. */
