@@ -16,9 +16,9 @@ function niceMax(v) {
   return [1, 2, 5, 10].map((m) => m * p).find((n) => n >= v);
 }
 
-function axes(el, max, x0, x1, format = String) {
+function axes(el, max, x0, x1, format = String, integer = false) {
   const y = (v) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / max);
-  for (const v of [0, max / 2, max]) {
+  for (const v of [0, max / 2, max].filter((v) => !integer || Number.isInteger(v))) {
     el.append(h("svg:line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }));
     el.append(h("svg:text", { x: PAD.l - 4, y: y(v) + 4, class: "tick", "text-anchor": "end" }, format(v)));
   }
@@ -36,7 +36,7 @@ export function barChart({ label, items, series, end, format, integer = false })
   const top = Math.max(...items.map((it) => series.reduce((s, { key }) => s + (it[key] ?? 0), 0)));
   // Counts keep whole-number gridlines: 0, 1, 2 at least.
   const max = niceMax(integer ? Math.max(2, top + (top % 2)) : top);
-  const y = axes(el, max, items[0].start, end ?? items.at(-1).start, format);
+  const y = axes(el, max, items[0].start, end ?? items.at(-1).start, format, integer);
   const bw = (W - PAD.l - PAD.r) / items.length;
   items.forEach((it, i) => {
     let base = 0;
