@@ -50,9 +50,14 @@ fi
 
 if [ ! -f .dev.vars ]; then
   say "creating .dev.vars from .dev.vars.example (local ADMIN_TOKEN)"
-  cp .dev.vars.example .dev.vars
+  # Everything but the example's session secret: this machine gets its own, below.
+  grep -v '^SESSION_SECRET=' .dev.vars.example > .dev.vars
 fi
 if ! grep -q '^PUBLIC_URL=' .dev.vars; then
   say "adding PUBLIC_URL to .dev.vars (the base of ping URLs in answers)"
   grep '^PUBLIC_URL=' .dev.vars.example >> .dev.vars
+fi
+if ! grep -q '^SESSION_SECRET=' .dev.vars; then
+  say "adding a random SESSION_SECRET to .dev.vars (it signs dashboard session cookies)"
+  echo "SESSION_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >> .dev.vars
 fi

@@ -5,9 +5,12 @@ use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Request, Response};
 
 use crate::core::scope::Scope;
+use crate::core::session::{csrf_header_ok, session_cookie, verify, write_needs_csrf_header, Session, CSRF_HEADER};
 use crate::core::url_parts;
 use crate::core::validation::{self, FieldError};
 use crate::edge::auth::{authenticate, bearer, Principal};
+use crate::edge::db::now_ms;
+use crate::edge::session::{live_session, session_secret};
 
 /// Request bodies of the management API are small; larger ones are refused unread.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -25,6 +28,8 @@ pub enum ApiError {
     },
     Conflict(&'static str),
     PayloadTooLarge,
+    /// Something the deployment lacks (a secret), named for its operator.
+    Unavailable(&'static str),
     Internal,
 }
 
@@ -75,6 +80,7 @@ impl ApiError {
                 format!("body must be at most {MAX_JSON_BODY} bytes"),
                 None,
             ),
+            ApiError::Unavailable(why) => (503, "unavailable", (*why).into(), None),
             ApiError::Internal => (500, "internal", "internal error".into(), None),
         };
         let mut body = json!({"error": message, "code": code});
@@ -135,10 +141,54 @@ pub async fn json_body(req: &mut Request) -> Result<Map<String, Value>, ApiError
     Ok(validation::object(&bytes)?)
 }
 
-/// The authenticated caller, or 401.
+/// The authenticated caller, or 401: a Bearer credential when there is one, else the
+/// dashboard's session cookie (as its key), which writes only with the CSRF header.
 pub async fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> {
-    let credential = bearer(req).ok_or(ApiError::Unauthorized)?;
-    authenticate(env, &credential).await?.ok_or(ApiError::Unauthorized)
+    if let Some(credential) = bearer(req) {
+        return authenticate(env, &credential).await?.ok_or(ApiError::Unauthorized);
+    }
+    let session = signed_session(req)?;
+    let session = session.verify(env)?;
+    if write_needs_csrf_header(&req.inner().method()) {
+        let header = req.headers().get(CSRF_HEADER).ok().flatten();
+        if !csrf_header_ok(header.as_deref()) {
+            return Err(ApiError::Forbidden(
+                "a write with the session cookie needs the header X-Edgebeat-CSRF: 1",
+            ));
+        }
+    }
+    let session = live(env, session).await?;
+    Ok(Principal::Key {
+        project_id: session.project_id,
+        scope: session.scope,
+    })
+}
+
+/// The session cookie a request carries, not yet checked.
+pub struct PresentedSession(String);
+
+/// The request's session cookie, or 401.
+pub fn signed_session(req: &Request) -> Result<PresentedSession, ApiError> {
+    let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
+    session_cookie(&header)
+        .map(|value| PresentedSession(value.to_string()))
+        .ok_or(ApiError::Unauthorized)
+}
+
+impl PresentedSession {
+    /// Checks the signature and expiry (no lookup): 401 when they fail, 503 without a secret.
+    pub fn verify(&self, env: &Env) -> Result<Session, ApiError> {
+        let secret = session_secret(env).ok_or(SESSIONS_UNCONFIGURED)?;
+        verify(&self.0, secret.as_bytes(), now_ms()).map_err(|_| ApiError::Unauthorized)
+    }
+}
+
+pub const SESSIONS_UNCONFIGURED: ApiError =
+    ApiError::Unavailable("sessions are not configured on this deployment: set the SESSION_SECRET secret");
+
+/// The session, when its key is still live; 401 once the key is revoked.
+pub async fn live(env: &Env, session: Session) -> Result<Session, ApiError> {
+    live_session(env, session).await?.ok_or(ApiError::Unauthorized)
 }
 
 /// What a route needs from a project key.
@@ -218,9 +268,16 @@ pub fn openapi() -> ApiResult {
     Ok(Response::ok(include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json")))?.with_headers(headers))
 }
 
-/// Whether the request carries an `Authorization` header (the heartbeat API's GET is a ping without one).
+/// Whether the request carries an `Authorization` header or the dashboard's session cookie
+/// (the heartbeat API's GET is a ping without either).
 pub fn has_credentials(req: &Request) -> bool {
-    req.headers().has("authorization").unwrap_or(false)
+    let headers = req.headers();
+    headers.has("authorization").unwrap_or(false)
+        || headers
+            .get("cookie")
+            .ok()
+            .flatten()
+            .is_some_and(|c| session_cookie(&c).is_some())
 }
 
 /// A body the route answered without reading (a 405, a 401) is read to its end before the

@@ -24,6 +24,8 @@ mod ingest;
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[cfg(target_arch = "wasm32")]
+use crate::api::badges::BadgeFormat;
+#[cfg(target_arch = "wasm32")]
 use crate::core::routes::{match_route, Matched, Route};
 #[cfg(target_arch = "wasm32")]
 use crate::ingest::{
@@ -43,7 +45,7 @@ fn start() {
 
 #[cfg(target_arch = "wasm32")]
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     edge::faults::inject(&path, &env);
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
@@ -57,6 +59,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Matched::NotFound => http::ApiError::NotFound("route").into_response(),
     };
     http::discard_unread_body(&mut req).await;
+    // Key uses worth storing (at most one write per key an hour), after the answer.
+    let used = edge::key_use::take_noted();
+    if !used.is_empty() {
+        ctx.wait_until(edge::key_use::record(env.clone(), used));
+    }
     Ok(response)
 }
 
@@ -109,6 +116,14 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
         Route::EventNames => api::event_queries::names(req, env).await,
         Route::EventRollup => api::event_queries::rollup(req, env).await,
         Route::UpdateProjectLimits => api::project_limits::update_limits(req, env, param(0)).await,
+        Route::CreateSession => api::sessions::create(req, env).await,
+        Route::GetSession => api::sessions::get(req, env).await,
+        Route::DeleteSession => api::sessions::delete(req, env).await,
+        Route::ListKeys => api::projects::list_keys(req, env).await,
+        Route::RotateBadgeKey => api::projects::rotate_badge_key(req, env).await,
+        Route::BadgeSvg => api::badges::badge(req, env, param(0), param(1), BadgeFormat::Svg).await,
+        Route::BadgeJson => api::badges::badge(req, env, param(0), param(1), BadgeFormat::Json).await,
+        Route::Metrics => api::metrics::metrics(req, env).await,
     };
     answer.unwrap_or_else(http::ApiError::into_response)
 }

@@ -7,7 +7,7 @@ use crate::core::allowed_origins::parse_allowed_origins;
 use crate::core::scope::Scope;
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{optional_bool, optional_text, required_text, FieldError};
-use crate::edge::api_keys::{insert_key, revoke_key as revoke, StoredKey};
+use crate::edge::api_keys::{insert_key, list_keys as keys_of, revoke_key as revoke, StoredKey};
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
 use crate::edge::ingest_gate::forget_key;
@@ -104,6 +104,29 @@ pub async fn revoke_key(req: &mut Request, env: &Env, key_id: &str) -> ApiResult
     json(200, &json!({"id": key_id, "revoked": true}))
 }
 
+/// `GET /v1/keys`: the caller's project's keys, newest first, without secrets.
+pub async fn list_keys(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let keys: Vec<_> = keys_of(&database(env)?, &project_id)
+        .await?
+        .into_iter()
+        .map(|k| {
+            let origins: Option<serde_json::Value> =
+                k.allowed_origins.as_deref().and_then(|o| serde_json::from_str(o).ok());
+            json!({
+                "id": k.id,
+                "name": k.name,
+                "scope": k.scope,
+                "created_at": format_rfc3339(k.created_at),
+                "last_used_at": k.last_used_at.map(format_rfc3339),
+                "revoked_at": k.revoked_at.map(format_rfc3339),
+                "allowed_origins": origins,
+            })
+        })
+        .collect();
+    json(200, &json!({"keys": keys}))
+}
+
 /// `GET /v1/project`: the key's project, with its ping key for slug ping URLs.
 pub async fn own_project(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
@@ -132,10 +155,14 @@ async fn project_view(env: &Env, project_id: &str) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("project"))?;
     let ping_by_id = projects::ping_by_id(&db, project_id).await?.unwrap_or(false);
+    let badge_key = projects::badge_key(&db, project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
     let base = public_url(env);
     let mut body = json!({
         "id": project_id,
         "ping_key": ping_key,
+        "badge_key": badge_key,
         "slug_ping_url": format!("{base}/ping/{ping_key}/{{slug}}"),
         "ping_by_id": ping_by_id,
     });
@@ -150,4 +177,13 @@ pub async fn rotate_ping_key(req: &mut Request, env: &Env) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("project"))?;
     json(200, &json!({"id": project_id, "ping_key": ping_key}))
+}
+
+/// `POST /v1/project/badge-key`: badges with the old key stop working at once.
+pub async fn rotate_badge_key(req: &mut Request, env: &Env) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let badge_key = projects::rotate_badge_key(&database(env)?, &project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
+    json(200, &json!({"id": project_id, "badge_key": badge_key}))
 }

@@ -13,6 +13,7 @@ pub const PING_TOKEN_PREFIX: &str = "hb_";
 pub const PING_TOKEN_CHARS: usize = 22;
 pub const API_KEY_PREFIX: &str = "ebk_";
 pub const PING_KEY_PREFIX: &str = "pk_";
+pub const BADGE_KEY_PREFIX: &str = "bk_";
 pub const API_KEY_ID_CHARS: usize = 12;
 pub const API_KEY_SECRET_CHARS: usize = 32;
 
@@ -48,6 +49,17 @@ pub fn new_ping_key(fill: &mut dyn FnMut(&mut [u8])) -> String {
 
 pub fn is_ping_key(s: &str) -> bool {
     s.strip_prefix(PING_KEY_PREFIX)
+        .is_some_and(|rest| rest.len() == PING_TOKEN_CHARS && is_base62(rest))
+}
+
+/// A project's badge key (`bk_` + 22 base62 chars, ~131 bits), which badge URLs carry: public
+/// in READMEs, so it only shows status, and is rotatable.
+pub fn new_badge_key(fill: &mut dyn FnMut(&mut [u8])) -> String {
+    format!("{BADGE_KEY_PREFIX}{}", random_base62(PING_TOKEN_CHARS, fill))
+}
+
+pub fn is_badge_key(s: &str) -> bool {
+    s.strip_prefix(BADGE_KEY_PREFIX)
         .is_some_and(|rest| rest.len() == PING_TOKEN_CHARS && is_base62(rest))
 }
 
@@ -168,6 +180,22 @@ mod tests {
         assert!(token.starts_with("hb_"));
         assert_eq!(token.len(), 3 + 22);
         assert!(is_ping_token(&token));
+    }
+
+    #[test]
+    fn badge_keys_have_their_own_format() {
+        let key = new_badge_key(&mut counter_rng());
+        assert!(key.starts_with("bk_") && key.len() == 25);
+        assert!(is_badge_key(&key) && !is_ping_key(&key) && !is_ping_token(&key));
+        for bad in [
+            "",
+            "bk_",
+            "bk_short",
+            "pk_0123456789abcdefghijkl",
+            "bk_012345678901234567890!",
+        ] {
+            assert!(!is_badge_key(bad), "{bad:?}");
+        }
     }
 
     #[test]

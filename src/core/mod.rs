@@ -1,6 +1,7 @@
 //! The pure core: no `worker` types, so all of it builds and tests natively.
 
 pub mod allowed_origins;
+pub mod badge;
 pub mod beacon;
 pub mod credentials;
 pub mod cron;
@@ -12,7 +13,10 @@ pub mod event_dedup;
 pub mod event_query;
 pub mod event_rate;
 pub mod event_store;
+pub mod health;
 pub mod ingest_admission;
+pub mod key_use;
+pub mod metrics;
 pub mod monitor;
 #[cfg(test)]
 mod openapi_contract;
@@ -24,6 +28,7 @@ pub mod rollup;
 pub mod routes;
 pub mod run;
 pub mod scope;
+pub mod session;
 pub mod signature;
 pub mod statistic;
 pub mod status;

@@ -47,6 +47,16 @@ pub enum Route {
     EventNames,
     EventRollup,
     UpdateProjectLimits,
+    /// Dashboard sessions: sign in with a key, who am I, sign out.
+    CreateSession,
+    GetSession,
+    DeleteSession,
+    ListKeys,
+    RotateBadgeKey,
+    /// Status badges, by the project's badge key and a tag or monitor slug.
+    BadgeSvg,
+    BadgeJson,
+    Metrics,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -72,9 +82,17 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/projects/{project_id}/keys", Route::CreateKey),
     at("PATCH", "/v1/projects/{project_id}", Route::UpdateProjectLimits),
     at("DELETE", "/v1/keys/{key_id}", Route::RevokeKey),
+    at("GET", "/v1/keys", Route::ListKeys),
+    at("POST", "/v1/session", Route::CreateSession),
+    at("GET", "/v1/session", Route::GetSession),
+    at("DELETE", "/v1/session", Route::DeleteSession),
     at("GET", "/v1/project", Route::GetProject),
     at("PATCH", "/v1/project", Route::UpdateProject),
     at("POST", "/v1/project/rotate-ping-key", Route::RotatePingKey),
+    at("POST", "/v1/project/badge-key", Route::RotateBadgeKey),
+    at("GET", "/v1/metrics", Route::Metrics),
+    at("GET", "/badge/{badge_key}/{selector}.svg", Route::BadgeSvg),
+    at("GET", "/badge/{badge_key}/{selector}.json", Route::BadgeJson),
     at("POST", "/v1/heartbeat", Route::CreateHeartbeat),
     at("DELETE", "/v1/heartbeat", Route::DeleteHeartbeats),
     at("GET", "/v1/heartbeats", Route::ListHeartbeats),
@@ -129,7 +147,8 @@ pub enum Matched<'a> {
     NotFound,
 }
 
-/// Captured parameters of `template` for `path`, in order, when the two line up.
+/// Captured parameters of `template` for `path`, in order, when the two line up. A
+/// parameter segment may end in a literal suffix (`{selector}.svg`), which is not captured.
 fn capture<'a>(template: &str, path: &'a str) -> Option<Vec<&'a str>> {
     let mut params = Vec::new();
     let mut want = template.split('/');
@@ -138,6 +157,8 @@ fn capture<'a>(template: &str, path: &'a str) -> Option<Vec<&'a str>> {
         match (want.next(), got.next()) {
             (None, None) => return Some(params),
             (Some(w), Some(g)) if w.starts_with('{') => {
+                let suffix = w.split_once('}').map_or("", |(_, suffix)| suffix);
+                let g = g.strip_suffix(suffix)?;
                 if g.is_empty() {
                     return None;
                 }
@@ -233,6 +254,26 @@ mod tests {
     }
 
     #[test]
+    fn a_parameter_with_a_suffix_captures_what_comes_before_it() {
+        assert_eq!(
+            match_route("GET", "/badge/bk_x/prod.svg"),
+            Matched::Found {
+                route: Route::BadgeSvg,
+                params: vec!["bk_x", "prod"]
+            }
+        );
+        assert_eq!(
+            match_route("GET", "/badge/bk_x/a.b.json"),
+            Matched::Found {
+                route: Route::BadgeJson,
+                params: vec!["bk_x", "a.b"]
+            }
+        );
+        assert_eq!(match_route("GET", "/badge/bk_x/prod.png"), Matched::NotFound);
+        assert_eq!(match_route("GET", "/badge/bk_x/.svg"), Matched::NotFound);
+    }
+
+    #[test]
     fn every_route_is_in_the_openapi_document() {
         let doc: serde_json::Value =
             serde_json::from_str(include_str!("../../openapi.json")).expect("openapi.json parses");
@@ -272,10 +313,13 @@ mod properties {
         ) {
             let spec = ROUTES[index];
             let mut given = params.iter();
-            let path: Vec<&str> = spec
+            let path: Vec<String> = spec
                 .path
                 .split('/')
-                .map(|segment| if segment.starts_with('{') { given.next().unwrap().as_str() } else { segment })
+                .map(|segment| match segment.strip_prefix('{').and_then(|s| s.split_once('}')) {
+                    Some((_, suffix)) => format!("{}{suffix}", given.next().unwrap()),
+                    None => segment.to_string(),
+                })
                 .collect();
             let path = path.join("/");
             let wanted: Vec<&str> = params.iter().take(spec.path.matches('{').count()).map(String::as_str).collect();

@@ -21,12 +21,21 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decodes `+` and `%XX`; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
 pub fn form_decode(s: &str) -> String {
+    decode(s, true)
+}
+
+/// Decodes `%XX` in a path segment, where `+` is itself; otherwise as `form_decode`.
+pub fn path_decode(s: &str) -> String {
+    decode(s, false)
+}
+
+fn decode(s: &str, plus_is_space: bool) -> String {
     let mut out = Vec::with_capacity(s.len());
     let mut rest = s.as_bytes();
     while let [b, tail @ ..] = rest {
         rest = tail;
         match (b, tail) {
-            (b'+', _) => out.push(b' '),
+            (b'+', _) if plus_is_space => out.push(b' '),
             (b'%', [h, l, after @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
@@ -58,6 +67,13 @@ pub fn query_pairs(url: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_decode_escapes_but_keep_plus() {
+        assert_eq!(path_decode("a+b%20c%2Fd"), "a+b c/d");
+        assert_eq!(path_decode("%zz%"), "%zz%");
+        assert_eq!(form_decode("a+b%20c"), "a b c");
+    }
 
     #[test]
     fn origins() {

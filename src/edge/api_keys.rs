@@ -41,19 +41,64 @@ pub struct KeyForAuth {
     pub project_id: String,
     pub scope: String,
     pub secret_hash: String,
+    pub last_used_at: Option<i64>,
 }
 
 /// The live key with this id, in an active project. Runs on every authenticated request
 /// (primary-key lookup), so revocation takes effect on the very next one.
 pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAuth>> {
     db.prepare(
-        "SELECT k.project_id, k.scope, k.secret_hash FROM api_keys k \
+        "SELECT k.project_id, k.scope, k.secret_hash, k.last_used_at FROM api_keys k \
          JOIN projects p ON p.id = k.project_id \
          WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
     )
     .bind(&[text(id)])?
     .first(None)
     .await
+}
+
+/// A key as its project's owners see it: never its secret or hash.
+#[derive(Debug, Deserialize)]
+pub struct ListedKey {
+    pub id: String,
+    pub name: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// JSON array, or NULL for any origin.
+    pub allowed_origins: Option<String>,
+}
+
+/// Every key of the project, revoked ones included, newest first (api_keys_by_project_created).
+pub async fn list_keys(db: &D1Database, project_id: &str) -> Result<Vec<ListedKey>> {
+    db.prepare(
+        "SELECT id, name, scope, created_at, last_used_at, revoked_at, allowed_origins FROM api_keys \
+         WHERE project_id = ?1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(&[text(project_id)])?
+    .all()
+    .await?
+    .results()
+}
+
+/// Stores that the keys were used at `now`, unless a use within the last hour already is:
+/// concurrent requests that all saw a stale time write once.
+pub async fn record_key_uses(db: &D1Database, ids: &[String], now: i64) -> Result<()> {
+    let stale_before = now - crate::core::key_use::KEY_USE_RESOLUTION_MS;
+    let statements = ids
+        .iter()
+        .map(|id| {
+            db.prepare(
+                "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+            )
+            .bind(&[text(id), int(now), int(stale_before)])
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !statements.is_empty() {
+        db.batch(statements).await?;
+    }
+    Ok(())
 }
 
 /// Revokes a live key; `project_id` limits it to one project. Returns the key's project when

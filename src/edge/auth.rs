@@ -3,7 +3,8 @@
 use worker::{Env, Request, Result};
 
 use super::api_keys::find_live_key;
-use super::db::database;
+use super::db::{database, now_ms};
+use super::key_use::note_use;
 use crate::core::credentials::{is_admin_token, parse_api_key, parse_basic};
 use crate::core::scope::Scope;
 
@@ -42,6 +43,7 @@ pub async fn authenticate(env: &Env, credential: &str) -> Result<Option<Principa
     if !presented.matches(&stored.secret_hash) {
         return Ok(None);
     }
+    note_use(presented.id, stored.last_used_at, now_ms());
     Ok(Scope::parse(&stored.scope).map(|scope| Principal::Key {
         project_id: stored.project_id,
         scope,

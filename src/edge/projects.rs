@@ -72,6 +72,30 @@ pub async fn rotate_ping_key(db: &D1Database, project_id: &str) -> Result<Option
         .await
 }
 
+/// The project's badge key (created on first use: projects made before badges have none).
+pub async fn badge_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
+    db.prepare("UPDATE projects SET badge_key = COALESCE(badge_key, ?2) WHERE id = ?1 RETURNING badge_key")
+        .bind(&[text(project_id), text(&super::random::badge_key())])?
+        .first(Some("badge_key"))
+        .await
+}
+
+/// Replaces the project's badge key; badges with the old one stop at once.
+pub async fn rotate_badge_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
+    db.prepare("UPDATE projects SET badge_key = ?2 WHERE id = ?1 RETURNING badge_key")
+        .bind(&[text(project_id), text(&super::random::badge_key())])?
+        .first(Some("badge_key"))
+        .await
+}
+
+/// The active project a badge key names (projects_by_badge_key).
+pub async fn project_for_badge_key(db: &D1Database, badge_key: &str) -> Result<Option<String>> {
+    db.prepare("SELECT id FROM projects WHERE badge_key = ?1 AND status = 'active'")
+        .bind(&[text(badge_key)])?
+        .first(Some("id"))
+        .await
+}
+
 /// The active project a ping key names.
 pub async fn project_for_ping_key(db: &D1Database, ping_key: &str) -> Result<Option<String>> {
     db.prepare("SELECT id FROM projects WHERE ping_key = ?1 AND status = 'active'")

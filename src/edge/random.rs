@@ -33,6 +33,10 @@ pub fn ping_key() -> String {
     credentials::new_ping_key(&mut fill)
 }
 
+pub fn badge_key() -> String {
+    credentials::new_badge_key(&mut fill)
+}
+
 /// A webhook signing secret.
 pub fn webhook_secret() -> String {
     format!("whsec_{}", credentials::random_base62(32, &mut fill))

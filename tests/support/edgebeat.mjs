@@ -4,12 +4,14 @@ import { createTestHarness } from "wrangler";
 import assert from "node:assert/strict";
 
 export const ADMIN_TOKEN = "test-admin-token";
+/** Signs the dashboard's session cookies in specs. */
+export const SESSION_SECRET = "test-session-secret";
 /** The deployment's configured base URL: the only source of URLs in answers. */
 export const PUBLIC_URL = "https://edgebeat.test";
 const ROOT = new URL("../../", import.meta.url);
 
 /** Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step. */
-export async function startEdgebeat({ vars } = {}) {
+export async function startEdgebeat({ vars, secrets } = {}) {
   // Webhooks from specs go to receivers on this machine only, whatever a spec (or a fuzzer)
   // stores as a channel URL.
   vars = { WEBHOOK_HOSTS: "127.0.0.1", PUBLIC_URL, ...vars };
@@ -19,7 +21,7 @@ export async function startEdgebeat({ vars } = {}) {
       {
         configPath: "./wrangler.toml",
         prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
-        secrets: { ADMIN_TOKEN },
+        secrets: { ADMIN_TOKEN, SESSION_SECRET, ...secrets },
         vars,
       },
     ],

@@ -1,0 +1,85 @@
+//! Dashboard sessions: `POST /v1/session` signs in with a `manage` or `read` key and sets a
+//! signed cookie, `GET /v1/session` says who the cookie is, `DELETE /v1/session` signs out.
+
+use serde_json::json;
+use worker::{Env, Headers, Request, Response};
+
+use crate::core::credentials::parse_api_key;
+use crate::core::session::{clear_cookie, may_open_session, set_cookie, Session};
+use crate::core::time::format_rfc3339;
+use crate::core::validation::{required_text, FieldError};
+use crate::edge::auth::{authenticate, Principal};
+use crate::edge::db::now_ms;
+use crate::edge::session::session_secret;
+use crate::http::{json, json_body, live, signed_session, ApiError, ApiResult, SESSIONS_UNCONFIGURED};
+
+/// Longer than any API key; anything longer is not one.
+const MAX_KEY: usize = 200;
+
+fn view(session: &Session) -> serde_json::Value {
+    json!({
+        "project_id": session.project_id,
+        "scope": session.scope.as_str(),
+        "key_id": session.key_id,
+        "expires_at": format_rfc3339(session.expires_at),
+    })
+}
+
+/// Cookies are marked Secure when the dashboard is reached over HTTPS.
+fn over_https(req: &Request) -> bool {
+    req.inner().url().starts_with("https://")
+}
+
+/// A cross-site form can only send form or text bodies; asking for JSON keeps other sites
+/// from signing a browser in to their own project (login CSRF).
+fn require_json(req: &Request) -> Result<(), ApiError> {
+    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(FieldError::new("content-type", "must be application/json").into())
+    }
+}
+
+/// `POST /v1/session`
+pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
+    let secret = session_secret(env).ok_or(SESSIONS_UNCONFIGURED)?;
+    require_json(req)?;
+    let body = json_body(req).await?;
+    let key = required_text(&body, "key", MAX_KEY)?;
+    let (project_id, scope) = match authenticate(env, &key).await?.ok_or(ApiError::Unauthorized)? {
+        Principal::Admin => {
+            return Err(ApiError::Forbidden(
+                "the admin token does not open dashboard sessions: use a manage or read key",
+            ))
+        }
+        Principal::Key { project_id, scope } => (project_id, scope),
+    };
+    if !may_open_session(scope) {
+        return Err(ApiError::Forbidden("only manage and read keys open dashboard sessions"));
+    }
+    let key_id = parse_api_key(&key).ok_or(ApiError::Unauthorized)?.id;
+    let session = Session::starting(key_id, &project_id, scope, now_ms());
+    let response = json(200, &view(&session))?;
+    response.headers().set(
+        "set-cookie",
+        &set_cookie(&session.sign(secret.as_bytes()), over_https(req)),
+    )?;
+    Ok(response)
+}
+
+/// `GET /v1/session`
+pub async fn get(req: &mut Request, env: &Env) -> ApiResult {
+    let session = signed_session(req)?.verify(env)?;
+    let session = live(env, session).await?;
+    json(200, &view(&session))
+}
+
+/// `DELETE /v1/session`: always 204; the browser forgets the cookie whatever it held.
+pub async fn delete(req: &mut Request, _env: &Env) -> ApiResult {
+    let headers = Headers::new();
+    headers.set("set-cookie", &clear_cookie(over_https(req)))?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
