@@ -77,9 +77,12 @@ test("revoking the key behind a session sends that browser back to sign-in on it
   const key = await eb.createKey(tenant.project.id, "read");
   const page = await newPage(await browser.newContext());
   await signIn(page, eb.url, key.key);
+  await page.locator("#updated", { hasText: "Updated" }).waitFor(); // the page is idle
   const revoked = await eb.api("DELETE", `/v1/keys/${key.id}`, { auth: tenant.key });
   assert.equal(revoked.status, 200, revoked.text);
-  await page.getByRole("link", { name: "Keys" }).click();
+  // The next page the browser opens asks for the session and is sent to sign-in.
+  await page.goto(new URL("/keys", eb.url).href);
   await page.waitForURL(/\/\?next=%2Fkeys/);
+  await page.getByLabel("API key").waitFor();
   assert.equal(await page.evaluate(async () => (await fetch("/v1/session")).status), 401);
 });

@@ -171,6 +171,11 @@ test("the monitor page shows its ping URLs and snippets, and pings arriving whil
   await eb.fetch(`/ping/${state.token}/log`, { method: "POST", body: "disk 81% full" });
   await page.locator("#ping-table", { hasText: "disk 81% full" }).waitFor({ timeout: 40_000 });
   await page.locator("#charts svg.chart").first().waitFor();
+  // A status badge per tag, drawn from this origin under img-src 'self'.
+  const badge = page.locator("#badges img[alt^='prod']");
+  await badge.waitFor();
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await badge.elementHandle());
+  assert.match(await page.locator("#badges input").first().inputValue(), /^!\[(?:prod|backups)\]\(https:\/\/edgebeat\.test\/badge\/bk_/);
 });
 
 test("editing a cron schedule previews the next five due times before saving", { skip }, async () => {
@@ -271,6 +276,7 @@ test("keys page: create a key shown once, then revoke it with immediate effect",
   const row = page.locator("#keys tbody tr", { hasText: "ci deploy" });
   assert.match(await row.innerText(), /read/);
   assert.ok(!(await page.locator("#keys").innerText()).includes(key), "the list never shows a secret");
+  assert.match(await page.locator("#badge-key").inputValue(), /^bk_/);
   await assertAccessible(page, "keys page");
   await screenshot(page, "keys");
   await row.getByRole("button", { name: /Revoke/ }).click();

@@ -47,7 +47,11 @@ export async function currentSession() {
   }
 }
 
+let leaving = false;
 export function signInAgain() {
+  // Several calls may see the 401 at once: navigate once.
+  if (leaving) return;
+  leaving = true;
   const here = location.pathname + location.search;
   location.assign(`/?next=${encodeURIComponent(here)}`);
 }

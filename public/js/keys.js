@@ -6,7 +6,8 @@ const { session, canWrite } = await shell("/keys");
 const page = $("#page");
 const createdBox = h("div", { id: "key-created" });
 const listBox = h("section", { "aria-labelledby": "keys-title" });
-replace(page, canWrite && createForm(), createdBox, listBox);
+const extrasBox = h("section", { id: "project-keys", "aria-labelledby": "extras-title" });
+replace(page, canWrite && createForm(), createdBox, listBox, extrasBox);
 page.removeAttribute("aria-busy");
 
 function createForm() {
@@ -38,7 +39,37 @@ function createForm() {
         createdBox,
         h("div", { class: "secret" }, h("p", {}, h("strong", {}, `Key "${k.name}" (${k.scope}) created.`), " It is shown only now; edgebeat keeps just its hash."), copyField("new-key", "New key", k.key)),
       );
-      await load();
+      /** The badge key (rotatable) and how to scrape Prometheus metrics. */
+async function extras() {
+  const project = await get("/v1/project");
+  const rotate = async () => {
+    const ok = await confirmDialog({ title: "Rotate the badge key?", body: "Every embedded badge URL with the current key stops working at once.", confirm: "Rotate badge key", danger: true });
+    if (!ok) return;
+    try {
+      await api("POST", "/v1/project/badge-key");
+      notice("Badge key rotated: update embedded badges.");
+      await extras();
+    } catch (e) {
+      notice(`Could not rotate the badge key: ${errorText(e)}`, "error");
+    }
+  };
+  replace(
+    extrasBox,
+    h("h2", { id: "extras-title" }, "Badges and metrics"),
+    h(
+      "div",
+      { class: "panel" },
+      copyField("badge-key", "Badge key", project.badge_key ?? ""),
+      h("p", { class: "hint" }, "Badges are public to whoever has this key: ", h("code", {}, "/badge/<badge key>/<slug or tag>.svg"), " (or .json for shields.io)."),
+      canWrite && h("button", { type: "button", id: "rotate-badge-key", onclick: rotate }, "Rotate badge key"),
+      h("h3", {}, "Prometheus"),
+      h("pre", { class: "mono" }, `curl -H "Authorization: Bearer <read key>" ${location.origin}/v1/metrics`),
+    ),
+  );
+}
+
+await load();
+await extras();
       $("#new-key").focus();
     } catch (err) {
       notice(`Could not create the key: ${errorText(err)}`, "error");
@@ -59,7 +90,37 @@ async function revoke(k) {
   try {
     await api("DELETE", `/v1/keys/${k.id}`);
     notice(`Revoked "${k.name}".`);
-    await load();
+    /** The badge key (rotatable) and how to scrape Prometheus metrics. */
+async function extras() {
+  const project = await get("/v1/project");
+  const rotate = async () => {
+    const ok = await confirmDialog({ title: "Rotate the badge key?", body: "Every embedded badge URL with the current key stops working at once.", confirm: "Rotate badge key", danger: true });
+    if (!ok) return;
+    try {
+      await api("POST", "/v1/project/badge-key");
+      notice("Badge key rotated: update embedded badges.");
+      await extras();
+    } catch (e) {
+      notice(`Could not rotate the badge key: ${errorText(e)}`, "error");
+    }
+  };
+  replace(
+    extrasBox,
+    h("h2", { id: "extras-title" }, "Badges and metrics"),
+    h(
+      "div",
+      { class: "panel" },
+      copyField("badge-key", "Badge key", project.badge_key ?? ""),
+      h("p", { class: "hint" }, "Badges are public to whoever has this key: ", h("code", {}, "/badge/<badge key>/<slug or tag>.svg"), " (or .json for shields.io)."),
+      canWrite && h("button", { type: "button", id: "rotate-badge-key", onclick: rotate }, "Rotate badge key"),
+      h("h3", {}, "Prometheus"),
+      h("pre", { class: "mono" }, `curl -H "Authorization: Bearer <read key>" ${location.origin}/v1/metrics`),
+    ),
+  );
+}
+
+await load();
+await extras();
   } catch (e) {
     notice(`Could not revoke: ${errorText(e)}`, "error");
   }
@@ -98,4 +159,34 @@ async function load() {
   );
 }
 
+/** The badge key (rotatable) and how to scrape Prometheus metrics. */
+async function extras() {
+  const project = await get("/v1/project");
+  const rotate = async () => {
+    const ok = await confirmDialog({ title: "Rotate the badge key?", body: "Every embedded badge URL with the current key stops working at once.", confirm: "Rotate badge key", danger: true });
+    if (!ok) return;
+    try {
+      await api("POST", "/v1/project/badge-key");
+      notice("Badge key rotated: update embedded badges.");
+      await extras();
+    } catch (e) {
+      notice(`Could not rotate the badge key: ${errorText(e)}`, "error");
+    }
+  };
+  replace(
+    extrasBox,
+    h("h2", { id: "extras-title" }, "Badges and metrics"),
+    h(
+      "div",
+      { class: "panel" },
+      copyField("badge-key", "Badge key", project.badge_key ?? ""),
+      h("p", { class: "hint" }, "Badges are public to whoever has this key: ", h("code", {}, "/badge/<badge key>/<slug or tag>.svg"), " (or .json for shields.io)."),
+      canWrite && h("button", { type: "button", id: "rotate-badge-key", onclick: rotate }, "Rotate badge key"),
+      h("h3", {}, "Prometheus"),
+      h("pre", { class: "mono" }, `curl -H "Authorization: Bearer <read key>" ${location.origin}/v1/metrics`),
+    ),
+  );
+}
+
 await load();
+await extras();

@@ -24,6 +24,7 @@ let pingPage = 0;
 
 const headBox = h("div", { id: "monitor-head" });
 const urlsBox = h("section", { id: "ping-urls", "aria-labelledby": "urls-title" });
+const badgesBox = h("section", { id: "badges", "aria-labelledby": "badges-title" });
 const editBox = h("section", { id: "edit", "aria-labelledby": "edit-title" });
 const chartsBox = h("section", { id: "charts", "aria-labelledby": "charts-title" });
 const flipsBox = h("section", { id: "flips", "aria-labelledby": "flips-title" });
@@ -36,10 +37,11 @@ try {
   page.removeAttribute("aria-busy");
   throw e;
 }
-replace(page, headBox, urlsBox, editBox, chartsBox, flipsBox, pingsBox);
+replace(page, headBox, urlsBox, badgesBox, editBox, chartsBox, flipsBox, pingsBox);
 page.removeAttribute("aria-busy");
 renderHead();
 renderUrls();
+await renderBadges();
 if (canWrite) await renderEdit();
 await Promise.all([loadPings(), renderFlips()]);
 await renderCharts();
@@ -195,6 +197,33 @@ function renderUrls(newToken) {
   );
 }
 
+// ---- status badges: by slug (this monitor) or by tag (the worst of the tag's monitors)
+
+async function renderBadges() {
+  const { badge_key: badgeKey } = await get("/v1/project");
+  const selectors = [...(m.slug ? [m.slug] : []), ...m.tags];
+  const origin = new URL(m.ping_urls.ping).origin;
+  replace(
+    badgesBox,
+    h("h2", { id: "badges-title" }, "Status badges"),
+    selectors.length && badgeKey
+      ? h(
+          "div",
+          { class: "panel" },
+          selectors.map((sel, i) =>
+            h(
+              "div",
+              { class: "badge-row" },
+              h("img", { src: `/badge/${encodeURIComponent(badgeKey)}/${encodeURIComponent(sel)}.svg`, alt: `${sel}: status badge`, height: "20" }),
+              copyField(`badge-${i}`, `Badge for ${m.slug === sel ? "slug" : "tag"} "${sel}" (Markdown)`, `![${sel}](${origin}/badge/${badgeKey}/${encodeURIComponent(sel)}.svg)`),
+            ),
+          ),
+          h("p", { class: "hint" }, "A tag's badge shows the worst of its monitors. Also as shields.io endpoint JSON: replace .svg with .json. Rotate the badge key on the Keys page."),
+        )
+      : h("p", { class: "muted" }, "Give this monitor a slug or a tag to get a status badge."),
+  );
+}
+
 // ---- edit
 
 async function renderEdit() {
@@ -236,6 +265,7 @@ async function renderEdit() {
       m = await api("PUT", `/v1/heartbeat/${m.id}`, body);
       renderHead();
       renderUrls();
+      await renderBadges();
       await renderEdit();
       notice(`Saved. Next due: ${m.next_due_at ? exact(m.next_due_at) : "after the next ping"}.`);
     } catch (err) {

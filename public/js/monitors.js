@@ -104,6 +104,7 @@ function render() {
     if (canWrite && !createBox.childElementCount) toggleCreate(true);
     return;
   }
+  const focused = document.activeElement?.closest?.("#monitor-list a[data-id]")?.dataset.id;
   const shown = monitors.filter((m) => (!q || m.name.toLowerCase().includes(q)) && (!status || m.status === status) && (!tag || m.tags.includes(tag)));
   replace(
     listBox,
@@ -125,7 +126,7 @@ function render() {
               h("td", {}, statusBadge(m.status)),
               h("td", {}, h("a", { href: `/monitor?id=${m.id}`, "data-id": m.id, class: "monitor-name" }, m.name), h("div", { class: "muted" }, scheduleText(m))),
               h("td", {}, m.tags.map((t) => h("span", { class: "tag" }, t))),
-              h("td", { class: "last-ping" }, when(m.last_ping_at), m.n_pings ? h("div", { class: "muted" }, `${m.n_pings} pings`) : null),
+              h("td", { class: "last-ping" }, when(m.last_ping_at), m.n_pings ? h("div", { class: "muted" }, m.n_pings === 1 ? "1 ping" : `${m.n_pings} pings`) : null),
               h("td", {}, m.paused ? h("span", { class: "muted" }, "paused") : when(m.next_due_at, "after the first ping")),
               h("td", {}, stripFor(m)),
             ),
@@ -135,6 +136,8 @@ function render() {
       !shown.length && h("p", { class: "empty" }, "No monitor matches these filters."),
     ),
   );
+  // The refresh redraws the table: keep keyboard focus on the same monitor.
+  if (focused) $(`#monitor-list a[data-id="${focused}"]`)?.focus();
 }
 
 function stripFor(m) {

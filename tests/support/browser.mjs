@@ -61,5 +61,6 @@ export async function assertAccessible(page, what) {
 
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
+  await page.evaluate(() => document.activeElement?.blur());
   await page.screenshot({ path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname, fullPage: true });
 }
