@@ -26,7 +26,7 @@ after(async () => {
   await eb?.close();
 });
 
-const WRITE_CONTROLS = ["#new-monitor", "#create-form", "#edit-form", "#actions", "#pause", "#resume", "#rotate", "#delete", "#key-form", ".revoke", "#channel-form", ".send-test", "button.danger"];
+const WRITE_CONTROLS = ["#rotate-badge-key", "#new-monitor", "#create-form", "#edit-form", "#actions", "#pause", "#resume", "#rotate", "#delete", "#key-form", ".revoke", "#channel-form", ".send-test", "button.danger"];
 
 async function writeControls(page) {
   const found = [];
@@ -41,9 +41,9 @@ test("a read session sees every page and no write control", { skip }, async () =
   await page.locator(`tr[data-id="${monitor.id}"]`).waitFor();
   assert.deepEqual(await writeControls(page), [], "monitors page");
   for (const [path, ready] of [
-    [`/monitor?id=${monitor.id}`, "#ping-urls"],
+    [`/monitor?id=${monitor.id}`, "#pings-title"],
     ["/channels", "#channels"],
-    ["/keys", "#keys"],
+    ["/keys", "#badge-key"],
     ["/events", "#names-title"],
   ]) {
     await page.goto(new URL(path, eb.url).href);

@@ -229,6 +229,29 @@ test("pause and resume from the monitor page", { skip }, async () => {
   assert.equal((await eb.monitor(tenant.key, state.id)).paused, false);
 });
 
+test("keyboard: the skip link comes first, snippet tabs follow the arrow keys, a dialog closes with Escape", { skip }, async () => {
+  await page.reload();
+  await page.locator("#pings-title").waitFor();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  await page.getByRole("tab", { name: "HTML img" }).focus();
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "fetch keepalive");
+  assert.equal(await page.getByRole("tab", { name: "fetch keepalive" }).getAttribute("aria-selected"), "true");
+  await page.keyboard.press("End");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Python");
+  const before = (await eb.monitor(tenant.key, state.id)).token;
+  await page.locator("#rotate").focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("dialog").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Rotate token", "focus starts on the dialog's action");
+  await page.keyboard.press("Escape");
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+  assert.equal((await eb.monitor(tenant.key, state.id)).token, before, "Escape rotates nothing");
+});
+
 test("events page: names with counts, a per-day chart, recent errors", { skip }, async () => {
   const sent = await eb.api("POST", "/api/v1/events", {
     auth: tenant.key,

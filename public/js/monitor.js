@@ -60,6 +60,8 @@ every(REFRESH_SECONDS, async () => {
 // ---- head: name, status, facts, actions
 
 function renderHead() {
+  // Redrawn every refresh: keep keyboard focus on the same control.
+  const focused = headBox.contains(document.activeElement) ? document.activeElement.id : null;
   document.title = `${m.name} · edgebeat`;
   replace($("h1"), m.name);
   const actions = canWrite
@@ -98,6 +100,7 @@ function renderHead() {
       actions,
     ),
   );
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 async function act(what, message) {
