@@ -12,6 +12,13 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && comma
     || echo "[setup] could not install chromium (see .chromium-install.log): the browser spec will be skipped" >&2
 fi
 
+# The metrics spec checks the exposition with promtool, from Debian's prometheus package.
+if ! command -v promtool > /dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+  echo "[setup] installing Debian's prometheus (for promtool) for the metrics spec" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } > .promtool-install.log 2>&1 \
+    || echo "[setup] could not install prometheus (see .promtool-install.log): the promtool check will be skipped" >&2
+fi
+
 echo "== native core tests (cargo test)"
 cargo test --quiet
 

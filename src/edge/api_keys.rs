@@ -70,11 +70,12 @@ pub struct ListedKey {
     pub allowed_origins: Option<String>,
 }
 
-/// Every key of the project, revoked ones included, newest first (api_keys_by_project_created).
+/// Every key of the project, revoked ones included, newest first (api_keys_by_project_created;
+/// keys made in the same millisecond in the order they were inserted).
 pub async fn list_keys(db: &D1Database, project_id: &str) -> Result<Vec<ListedKey>> {
     db.prepare(
         "SELECT id, name, scope, created_at, last_used_at, revoked_at, allowed_origins FROM api_keys \
-         WHERE project_id = ?1 ORDER BY created_at DESC, id DESC",
+         WHERE project_id = ?1 ORDER BY created_at DESC, rowid DESC",
     )
     .bind(&[text(project_id)])?
     .all()
