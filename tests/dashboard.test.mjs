@@ -52,6 +52,7 @@ test("every page is a static file with the strict CSP and security headers; othe
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, `${path}: no inline script`);
     assert.doesNotMatch(html, /\sstyle=|\son[a-z]+=/i, `${path}: no inline style or handler attributes`);
   }
+  assert.equal((await eb.api("GET", "/_headers")).status, 404, "the headers file is configuration, not content");
   const unknown = await eb.api("GET", "/no-such-page");
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.code, "not_found");
