@@ -145,6 +145,7 @@ test("a beacon sent from another page shows up in the list without a reload", { 
   assert.equal(await page.locator("#monitors tbody tr").count(), 2);
   await page.getByLabel("Search by name").fill("payments");
   assert.equal(await page.locator("#monitors tbody tr").count(), 1);
+  assert.match(page.url(), /\/monitors\?q=payments&tag=prod$/, "filters are kept in the URL");
   await page.getByLabel("Search by name").fill("");
   await page.getByLabel("Tag").selectOption("");
   await page.locator(`tr[data-id="${state.id}"] svg.strip`).waitFor();

@@ -40,7 +40,17 @@ const toolbar = h(
 );
 replace(page, toolbar, filters, createBox, listBox);
 page.removeAttribute("aria-busy");
-for (const el of [search, statusSel, tagSel]) el.addEventListener("input", () => render());
+let wantedTag = params.get("tag") ?? ""; // until the tags are known
+for (const el of [search, statusSel, tagSel]) el.addEventListener("input", () => {
+  wantedTag = tagSel.value;
+  // Filters live in the URL, so a filtered view can be bookmarked or shared.
+  const q = new URLSearchParams();
+  if (search.value.trim()) q.set("q", search.value.trim());
+  if (statusSel.value) q.set("status", statusSel.value);
+  if (tagSel.value) q.set("tag", tagSel.value);
+  history.replaceState(null, "", `/monitors${q.size ? `?${q}` : ""}`);
+  render();
+});
 
 function createForm() {
   const name = h("input", { id: "c-name", type: "text", required: true, maxlength: "200" });
@@ -95,10 +105,9 @@ function emptyState() {
 function render() {
   const q = search.value.trim().toLowerCase();
   const status = statusSel.value;
-  const tag = tagSel.value;
   const allTags = [...new Set(monitors.flatMap((m) => m.tags))].sort();
-  const keep = tagSel.value;
-  replace(tagSel, h("option", { value: "" }, "any tag"), allTags.map((t) => h("option", { value: t, selected: t === (keep || params.get("tag")) }, t)));
+  replace(tagSel, h("option", { value: "" }, "any tag"), allTags.map((t) => h("option", { value: t, selected: t === wantedTag }, t)));
+  const tag = tagSel.value;
   if (!monitors.length) {
     replace(listBox, emptyState());
     if (canWrite && !createBox.childElementCount) toggleCreate(true);
