@@ -9,8 +9,6 @@ const next = () => {
   return n && n.startsWith("/") && !n.startsWith("//") ? n : "/monitors";
 };
 
-if (await currentSession().catch(() => null)) location.replace(next());
-
 $("#signin").addEventListener("submit", async (e) => {
   e.preventDefault();
   const input = $("#key");
@@ -29,3 +27,8 @@ $("#signin").addEventListener("submit", async (e) => {
     button.disabled = false;
   }
 });
+
+// The button stays disabled until the handler above is attached: before that, a click or Enter
+// would submit the form natively and put the key in the URL.
+$("#signin button").disabled = false;
+if (await currentSession().catch(() => null)) location.replace(next());

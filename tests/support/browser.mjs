@@ -38,8 +38,10 @@ export async function signIn(page, base, key) {
   await page.goto(new URL("/", base).href);
   await page.getByLabel("API key").fill(key);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/monitors/);
+  const refused = page.locator("#notice .notice-error");
+  await Promise.race([page.waitForURL(/\/monitors/), refused.waitFor().then(async () => assert.fail(await refused.innerText()))]);
   await page.locator("header.top").waitFor();
+  assert.ok(!page.url().includes(key.slice(4, 16)), "the key never reaches a URL");
 }
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
