@@ -3,6 +3,6 @@
 ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
 CREATE INDEX api_keys_by_project_created ON api_keys (project_id, created_at);
 
--- Created on first use (GET /v1/project) for projects made before badges.
+-- New projects get one at creation; older ones on first use (GET /v1/project).
 ALTER TABLE projects ADD COLUMN badge_key TEXT;
 CREATE UNIQUE INDEX projects_by_badge_key ON projects (badge_key) WHERE badge_key IS NOT NULL;

@@ -147,8 +147,8 @@ pub async fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> 
     if let Some(credential) = bearer(req) {
         return authenticate(env, &credential).await?.ok_or(ApiError::Unauthorized);
     }
-    let session = signed_session(req)?;
-    let session = session.verify(env)?;
+    // The signature first (no lookup), then the CSRF header, then the key's liveness in D1.
+    let session = signed_session(req)?.verify(env)?;
     if write_needs_csrf_header(&req.inner().method()) {
         let header = req.headers().get(CSRF_HEADER).ok().flatten();
         if !csrf_header_ok(header.as_deref()) {

@@ -59,8 +59,19 @@ async function endpoint(badgeKey, selector) {
 test("every project shows a badge key of the documented format", async () => {
   assert.match(ours.badgeKey, /^bk_[0-9A-Za-z]{22}$/);
   assert.notEqual(ours.badgeKey, theirs.badgeKey);
+  assert.equal(ours.project.badge_key, ours.badgeKey, "made with the project, and in its creation answer");
   const again = await eb.api("GET", "/v1/project", { auth: ours.read });
   assert.equal(again.body.badge_key, ours.badgeKey, "stable, and shown to read keys");
+});
+
+test("a project made before badges gets its badge key on first use", async () => {
+  const { project, key } = await eb.tenant("older");
+  await eb.rows("UPDATE projects SET badge_key = NULL WHERE id = ?", project.id);
+  const shown = await eb.api("GET", "/v1/project", { auth: key });
+  assert.equal(shown.status, 200, shown.text);
+  assert.match(shown.body.badge_key, /^bk_[0-9A-Za-z]{22}$/);
+  assert.equal((await eb.api("GET", "/v1/project", { auth: key })).body.badge_key, shown.body.badge_key, "kept");
+  assert.equal((await endpoint(shown.body.badge_key, "anything")).status, 200);
 });
 
 test("an SVG badge names the selector and its status, coloured, cacheable for 60 s", async () => {

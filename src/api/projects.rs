@@ -30,6 +30,7 @@ pub async fn create_project(req: &mut Request, env: &Env) -> ApiResult {
             "name": project.name,
             "status": project.status,
             "ping_key": project.ping_key,
+            "badge_key": project.badge_key,
             "created_at": format_rfc3339(project.created_at),
         }),
     )
@@ -151,19 +152,16 @@ pub async fn update_project(req: &mut Request, env: &Env) -> ApiResult {
 
 async fn project_view(env: &Env, project_id: &str) -> ApiResult {
     let db = database(env)?;
-    let ping_key = projects::ping_key(&db, project_id)
+    let keys = projects::public_keys(&db, project_id)
         .await?
         .ok_or(ApiError::NotFound("project"))?;
     let ping_by_id = projects::ping_by_id(&db, project_id).await?.unwrap_or(false);
-    let badge_key = projects::badge_key(&db, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
     let base = public_url(env);
     let mut body = json!({
         "id": project_id,
-        "ping_key": ping_key,
-        "badge_key": badge_key,
-        "slug_ping_url": format!("{base}/ping/{ping_key}/{{slug}}"),
+        "ping_key": keys.ping_key,
+        "badge_key": keys.badge_key,
+        "slug_ping_url": format!("{base}/ping/{}/{{slug}}", keys.ping_key),
         "ping_by_id": ping_by_id,
     });
     super::project_limits::extend(&mut body, super::project_limits::limits_view(env, project_id).await?);

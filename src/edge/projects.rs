@@ -11,13 +11,17 @@ pub struct Project {
     pub name: String,
     pub status: String,
     pub ping_key: String,
+    pub badge_key: String,
     pub created_at: i64,
 }
 
 pub async fn create_project(db: &D1Database, id: &str, name: &str, now: i64) -> Result<Project> {
     let ping_key = super::random::ping_key();
-    db.prepare("INSERT INTO projects (id, name, status, created_at, ping_key) VALUES (?1, ?2, 'active', ?3, ?4)")
-        .bind(&[text(id), text(name), int(now), text(&ping_key)])?
+    let badge_key = super::random::badge_key();
+    db.prepare(
+        "INSERT INTO projects (id, name, status, created_at, ping_key, badge_key) VALUES (?1, ?2, 'active', ?3, ?4, ?5)",
+    )
+    .bind(&[text(id), text(name), int(now), text(&ping_key), text(&badge_key)])?
         .run()
         .await?;
     Ok(Project {
@@ -25,6 +29,7 @@ pub async fn create_project(db: &D1Database, id: &str, name: &str, now: i64) -> 
         name: name.into(),
         status: "active".into(),
         ping_key,
+        badge_key,
         created_at: now,
     })
 }
@@ -36,14 +41,6 @@ pub async fn project_exists(db: &D1Database, id: &str) -> Result<bool> {
         .first(Some("found"))
         .await?;
     Ok(found.is_some())
-}
-
-/// The project's ping key (created on first use for projects made before ping keys).
-pub async fn ping_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
-    db.prepare("UPDATE projects SET ping_key = COALESCE(ping_key, ?2) WHERE id = ?1 RETURNING ping_key")
-        .bind(&[text(project_id), text(&super::random::ping_key())])?
-        .first(Some("ping_key"))
-        .await
 }
 
 /// Whether the project's monitors can be pinged by their id (the heartbeat API), `None` if no project.
@@ -72,12 +69,26 @@ pub async fn rotate_ping_key(db: &D1Database, project_id: &str) -> Result<Option
         .await
 }
 
-/// The project's badge key (created on first use: projects made before badges have none).
-pub async fn badge_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
-    db.prepare("UPDATE projects SET badge_key = COALESCE(badge_key, ?2) WHERE id = ?1 RETURNING badge_key")
-        .bind(&[text(project_id), text(&super::random::badge_key())])?
-        .first(Some("badge_key"))
-        .await
+/// The project's ping key and badge key, each created on first use for projects made before
+/// it existed: one statement for both.
+pub async fn public_keys(db: &D1Database, project_id: &str) -> Result<Option<PublicKeys>> {
+    db.prepare(
+        "UPDATE projects SET ping_key = COALESCE(ping_key, ?2), badge_key = COALESCE(badge_key, ?3) \
+         WHERE id = ?1 RETURNING ping_key, badge_key",
+    )
+    .bind(&[
+        text(project_id),
+        text(&super::random::ping_key()),
+        text(&super::random::badge_key()),
+    ])?
+    .first(None)
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublicKeys {
+    pub ping_key: String,
+    pub badge_key: String,
 }
 
 /// Replaces the project's badge key; badges with the old one stop at once.

@@ -42,6 +42,8 @@ export async function seedTenant(eb, name = "conformance") {
     monitors: [simple, cron],
     channel: channel.body,
     pingKey: project.ping_key,
+    // The manage run may rotate it (POST /v1/project/badge-key); badges then answer 404.
+    badgeKey: project.badge_key,
   };
 }
 
@@ -64,6 +66,8 @@ key = ${list([tenant.keys.ingestKeyId])}
 service = ${list([tenant.monitors[1].service_id])}
 ping_key = ${list([tenant.pingKey])}
 slug = ${list(["nightly-backup"])}
+badge_key = ${list([tenant.badgeKey])}
+selector = ${list(["nightly-backup", "prod"])}
 
 [[operations]]
 include-path-regex = "^/v1/heartbeat/"
@@ -82,6 +86,8 @@ ${adminForBootstrap ? `[[operations]]\ninclude-path-regex = "^/v1/projects"\nhea
 "path.service_id" = { dictionary = "service", probability = 0.5 }
 "path.ping_key" = { dictionary = "ping_key", probability = 0.5 }
 "path.slug" = { dictionary = "slug", probability = 0.5 }
+"path.badge_key" = { dictionary = "badge_key", probability = 0.5 }
+"path.selector" = { dictionary = "selector", probability = 0.5 }
 `;
   const path = join(dir, "schemathesis.toml");
   writeFileSync(path, text);
