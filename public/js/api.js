@@ -1,0 +1,89 @@
+// The dashboard's only way to the API: same-origin fetch with the session cookie. Every write
+// sends the CSRF header the session requires; a 401 sends the browser back to sign-in.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error ?? `request failed (${status})`);
+    this.status = status;
+    this.field = body?.field;
+  }
+}
+
+/** JSON request; answers the parsed body (undefined for 204), throws ApiError otherwise. */
+export async function api(method, path, body) {
+  const headers = { accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") headers["x-edgebeat-csrf"] = "1";
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.status === 401 && path !== "/v1/session") {
+    signInAgain();
+    throw new ApiError(401, json);
+  }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json;
+}
+
+export const get = (path) => api("GET", path);
+
+/** The session this page runs with, or null when signed out. */
+export async function currentSession() {
+  try {
+    return await api("GET", "/v1/session");
+  } catch (e) {
+    if (e.status === 401) return null;
+    throw e;
+  }
+}
+
+let leaving = false;
+export function signInAgain() {
+  // Several calls may see the 401 at once: navigate once.
+  if (leaving) return;
+  leaving = true;
+  const here = location.pathname + location.search;
+  location.assign(`/?next=${encodeURIComponent(here)}`);
+}
+
+/** Every item of a paged list of monitors (100 at a time). */
+export async function allMonitors() {
+  const items = [];
+  for (let page = 1; page <= 100; page++) {
+    const res = await get(`/v1/heartbeats?limit=100&page=${page}`);
+    items.push(...res.items);
+    if (items.length >= res.total || res.items.length === 0) break;
+  }
+  return items;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimited(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") u.set(k, v);
+  const s = u.toString();
+  return s ? `?${s}` : "";
+}

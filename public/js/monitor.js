@@ -1,0 +1,414 @@
+// One monitor: ping URLs and snippets, rotate, pause/resume, edit (with the schedule preview),
+// charts over 24 h / 7 d / 30 d, flips, and its recent pings, refreshed every 15 s in place.
+import { api, get, qs } from "./api.js";
+import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, every, copyField, copyButton, confirmDialog, scheduleText, ms } from "./ui.js";
+import { barChart, lineChart } from "./charts.js";
+import { scheduleFields, parseTags } from "./schedule-form.js";
+import { snippets } from "./snippets.js";
+
+const REFRESH_SECONDS = 15;
+const RANGES = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 };
+const PINGS_PER_PAGE = 20;
+const MAX_PING_PAGES = 5;
+
+const { canWrite } = await shell("/monitors");
+const id = new URLSearchParams(location.search).get("id");
+const page = $("#page");
+
+let m;
+let range = "24h";
+let pings = []; // oldest first, since the range start
+let pingCursor = null;
+let pingsCapped = false;
+let pingPage = 0;
+
+const headBox = h("div", { id: "monitor-head" });
+const urlsBox = h("section", { id: "ping-urls", "aria-labelledby": "urls-title" });
+const badgesBox = h("section", { id: "badges", "aria-labelledby": "badges-title" });
+const editBox = h("section", { id: "edit", "aria-labelledby": "edit-title" });
+const chartsBox = h("section", { id: "charts", "aria-labelledby": "charts-title" });
+const flipsBox = h("section", { id: "flips", "aria-labelledby": "flips-title" });
+const pingsBox = h("section", { id: "pings", "aria-labelledby": "pings-title" });
+
+try {
+  m = await get(`/v1/heartbeat/${encodeURIComponent(id ?? "")}`);
+} catch (e) {
+  replace(page, h("p", { class: "notice notice-error" }, e.status === 404 || e.status === 400 ? "No such monitor in this project." : errorText(e)), h("p", {}, h("a", { href: "/monitors" }, "Back to monitors")));
+  page.removeAttribute("aria-busy");
+  throw e;
+}
+replace(page, headBox, urlsBox, badgesBox, editBox, chartsBox, flipsBox, pingsBox);
+page.removeAttribute("aria-busy");
+renderHead();
+renderUrls();
+await renderBadges();
+if (canWrite) await renderEdit();
+await Promise.all([loadPings(), renderFlips()]);
+await renderCharts();
+
+every(REFRESH_SECONDS, async () => {
+  m = await get(`/v1/heartbeat/${m.id}`);
+  renderHead();
+  const before = pings.length;
+  await morePings();
+  if (pings.length !== before) {
+    renderPings();
+    await Promise.all([renderCharts(), renderFlips()]);
+  }
+});
+
+// ---- head: name, status, facts, actions
+
+function renderHead() {
+  // Redrawn every refresh: keep keyboard focus on the same control.
+  const focused = headBox.contains(document.activeElement) ? document.activeElement.id : null;
+  document.title = `${m.name} · edgebeat`;
+  replace($("h1"), m.name);
+  const actions = canWrite
+    ? h(
+        "div",
+        { class: "row", id: "actions" },
+        m.paused
+          ? h("button", { type: "button", id: "resume", onclick: () => act("resume", "Resumed: it can go down and alert again.") }, "Resume")
+          : h("button", { type: "button", id: "pause", onclick: () => act("pause", "Paused: pings are recorded, but it never goes down or alerts.") }, "Pause"),
+        h("button", { type: "button", id: "rotate", onclick: rotate }, "Rotate token"),
+        h("button", { type: "button", id: "delete", class: "danger", onclick: remove }, "Delete"),
+      )
+    : null;
+  replace(
+    headBox,
+    h(
+      "div",
+      { class: "panel spread" },
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Status"),
+        h("dd", { id: "status" }, statusBadge(m.status), m.paused && m.status !== "paused" ? " (paused)" : ""),
+        h("dt", {}, "Schedule"),
+        h("dd", {}, scheduleText(m)),
+        h("dt", {}, "Last ping"),
+        h("dd", { id: "last-ping" }, when(m.last_ping_at), m.last_value != null ? ` (value ${m.last_value})` : ""),
+        h("dt", {}, "Next due"),
+        h("dd", { id: "next-due" }, m.paused ? "paused" : when(m.next_due_at, "after the first ping")),
+        h("dt", {}, "Pings"),
+        h("dd", { id: "n-pings" }, String(m.n_pings)),
+        h("dt", {}, "Tags"),
+        h("dd", {}, m.tags.length ? m.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "none")),
+        m.description && [h("dt", {}, "Description"), h("dd", {}, m.description)],
+      ),
+      actions,
+    ),
+  );
+  if (focused) document.getElementById(focused)?.focus();
+}
+
+async function act(what, message) {
+  try {
+    m = await api("POST", `/v1/heartbeat/${m.id}/${what}`);
+    if (!m?.id) m = await get(`/v1/heartbeat/${id}`);
+    renderHead();
+    notice(message);
+    $(what === "pause" ? "#resume" : "#pause")?.focus();
+  } catch (e) {
+    notice(`Could not ${what}: ${errorText(e)}`, "error");
+  }
+}
+
+async function rotate() {
+  const ok = await confirmDialog({
+    title: "Rotate the ping token?",
+    body: "The current token stops recording pings at once. Every job, page and script that pings this monitor must be given the new URL.",
+    confirm: "Rotate token",
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    const { token } = await api("POST", `/v1/heartbeat/${m.id}/rotate-token`);
+    m = await get(`/v1/heartbeat/${m.id}`);
+    renderHead();
+    renderUrls(token);
+    notice("Token rotated: the old one no longer records pings.");
+    $("#new-token")?.focus();
+  } catch (e) {
+    notice(`Could not rotate the token: ${errorText(e)}`, "error");
+  }
+}
+
+async function remove() {
+  const ok = await confirmDialog({ title: `Delete "${m.name}"?`, body: "Its ping URLs stop at once and its pings are deleted.", confirm: "Delete monitor", danger: true });
+  if (!ok) return;
+  try {
+    await api("DELETE", `/v1/heartbeat/${m.id}`);
+    location.assign("/monitors");
+  } catch (e) {
+    notice(`Could not delete: ${errorText(e)}`, "error");
+  }
+}
+
+// ---- ping URLs and snippets
+
+function renderUrls(newToken) {
+  const tabs = snippets(m);
+  const tablist = h("div", { role: "tablist", "aria-label": "Snippets" });
+  const panels = tabs.map(([key, label, code], i) =>
+    h(
+      "div",
+      { role: "tabpanel", id: `snip-${key}`, "aria-labelledby": `tab-${key}`, hidden: i !== 0, class: "snippet", tabindex: "0" },
+      h("pre", {}, h("code", {}, code)),
+      copyButton(code, `${label} snippet`),
+    ),
+  );
+  const tabButtons = tabs.map(([key, label], i) =>
+    h("button", { type: "button", role: "tab", id: `tab-${key}`, "aria-controls": `snip-${key}`, "aria-selected": String(i === 0), tabindex: i === 0 ? "0" : "-1" }, label),
+  );
+  const select = (i) => {
+    tabButtons.forEach((b, j) => {
+      b.setAttribute("aria-selected", String(i === j));
+      b.tabIndex = i === j ? 0 : -1;
+      panels[j].hidden = i !== j;
+    });
+    tabButtons[i].focus();
+  };
+  tabButtons.forEach((b, i) => {
+    b.addEventListener("click", () => select(i));
+    b.addEventListener("keydown", (e) => {
+      const n = tabButtons.length;
+      const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+      if (to !== undefined) {
+        e.preventDefault();
+        select(to);
+      }
+    });
+  });
+  tablist.append(...tabButtons);
+  replace(
+    urlsBox,
+    h("h2", { id: "urls-title" }, "Ping URLs"),
+    newToken &&
+      h("div", { class: "secret", id: "rotated" }, h("p", {}, h("strong", {}, "New token."), " The old one stopped at once; update every job that pings this monitor."), copyField("new-token", "New token", newToken)),
+    h(
+      "div",
+      { class: "panel" },
+      copyField("url-ping", "Cron ping URL", m.ping_urls.ping),
+      copyField("url-heartbeat", "Heartbeat URL", m.ping_urls.heartbeat),
+      copyField("url-beacon", "Beacon URL (web pages)", m.ping_urls.beacon),
+      h("p", { class: "hint" }, "Append ", h("code", {}, "/start"), ", ", h("code", {}, "/fail"), " or an exit status (", h("code", {}, "/0"), ", ", h("code", {}, "/1"), ") to the cron ping URL to time runs and report failures."),
+      h("h3", {}, "Snippets"),
+      h("div", { class: "tabs" }, tablist, panels),
+    ),
+  );
+}
+
+// ---- status badges: by slug (this monitor) or by tag (the worst of the tag's monitors)
+
+async function renderBadges() {
+  const { badge_key: badgeKey } = await get("/v1/project");
+  const selectors = [...(m.slug ? [m.slug] : []), ...m.tags];
+  const origin = new URL(m.ping_urls.ping).origin;
+  replace(
+    badgesBox,
+    h("h2", { id: "badges-title" }, "Status badges"),
+    selectors.length && badgeKey
+      ? h(
+          "div",
+          { class: "panel" },
+          selectors.map((sel, i) =>
+            h(
+              "div",
+              { class: "badge-row" },
+              h("img", { src: `/badge/${encodeURIComponent(badgeKey)}/${encodeURIComponent(sel)}.svg`, alt: `${sel}: status badge`, height: "20" }),
+              copyField(`badge-${i}`, `Badge for ${m.slug === sel ? "slug" : "tag"} "${sel}" (Markdown)`, `![${sel}](${origin}/badge/${badgeKey}/${encodeURIComponent(sel)}.svg)`),
+            ),
+          ),
+          h("p", { class: "hint" }, "A tag's badge shows the worst of its monitors. Also as shields.io endpoint JSON: replace .svg with .json. Rotate the badge key on the Keys page."),
+        )
+      : h("p", { class: "muted" }, "Give this monitor a slug or a tag to get a status badge."),
+  );
+}
+
+// ---- edit
+
+async function renderEdit() {
+  const channels = (await get("/v1/channels").catch(() => ({ items: [] }))).items ?? [];
+  const name = h("input", { id: "e-name", type: "text", value: m.name, required: true, maxlength: "200" });
+  const tags = h("input", { id: "e-tags", type: "text", value: m.tags.join(", "), "aria-describedby": "e-tags-hint" });
+  const sched = scheduleFields("e", m);
+  const methods = ["GET", "POST", "HEAD"].map((v) => h("input", { type: "checkbox", name: "method", value: v, checked: m.methods.includes(v) }));
+  const allChannels = h("input", { type: "radio", name: "e-ch", value: "all", checked: m.channels == null });
+  const someChannels = h("input", { type: "radio", name: "e-ch", value: "some", checked: m.channels != null });
+  const chBoxes = channels.map((c) => h("input", { type: "checkbox", name: "channel", value: c.id, checked: (m.channels ?? []).includes(c.id) }));
+  const form = h(
+    "form",
+    { class: "panel", id: "edit-form" },
+    h("div", { class: "field" }, h("label", { for: "e-name" }, "Name"), name),
+    sched.el,
+    h("div", { class: "field" }, h("label", { for: "e-tags" }, "Tags"), tags, h("p", { class: "hint", id: "e-tags-hint" }, "Comma-separated")),
+    h("fieldset", {}, h("legend", {}, "Methods the heartbeat URL accepts"), methods.map((c) => h("label", { class: "inline" }, c, c.value))),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Alert channels"),
+      h("label", { class: "inline" }, allChannels, "All of the project's channels"),
+      h("label", { class: "inline" }, someChannels, "Only these:"),
+      chBoxes.length ? chBoxes.map((c, i) => h("label", { class: "inline" }, c, channels[i].name)) : h("span", { class: "muted" }, " (no channels yet: add one on the Channels page)"),
+    ),
+    h("button", { type: "submit", class: "primary", id: "save" }, "Save changes"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const body = {
+        name: name.value.trim(),
+        tags: parseTags(tags.value),
+        methods: methods.filter((c) => c.checked).map((c) => c.value),
+        channels: allChannels.checked ? null : chBoxes.filter((c) => c.checked).map((c) => c.value),
+        ...sched.value(),
+      };
+      m = await api("PUT", `/v1/heartbeat/${m.id}`, body);
+      renderHead();
+      renderUrls();
+      await renderBadges();
+      await renderEdit();
+      notice(`Saved. Next due: ${m.next_due_at ? exact(m.next_due_at) : "after the next ping"}.`);
+    } catch (err) {
+      notice(`Could not save: ${errorText(err)}`, "error");
+    }
+  });
+  replace(editBox, h("h2", { id: "edit-title" }, "Settings"), form);
+}
+
+// ---- charts
+
+async function renderCharts() {
+  const hours = RANGES[range];
+  const end = new Date();
+  const start = new Date(end.getTime() - hours * 3600_000);
+  const stat = await get(`/v1/heartbeat/${m.id}/statistic${qs({ interval: "1h", start_date: start.toISOString(), end_date: end.toISOString() })}`);
+  const items = stat.items.map((b) => ({ start: new Date(b.received_at), runs: b.run_count, fails: b.fail_count }));
+  const runs = items.reduce((s, b) => s + b.runs, 0);
+  const fails = items.reduce((s, b) => s + b.fails, 0);
+  const durations = pings.filter((p) => p.duration_ms != null && new Date(p.received_at) >= start).map((p) => ({ at: new Date(p.received_at), value: p.duration_ms }));
+  const rangeButtons = Object.keys(RANGES).map((r) =>
+    h("button", { type: "button", "aria-pressed": String(r === range), onclick: async () => ((range = r), await loadPings(), await renderCharts()) }, r === "24h" ? "24 hours" : r === "7d" ? "7 days" : "30 days"),
+  );
+  replace(
+    chartsBox,
+    h("div", { class: "spread" }, h("h2", { id: "charts-title" }, "Runs and failures per hour"), h("div", { class: "row", role: "group", "aria-label": "Chart range" }, rangeButtons)),
+    h("p", { class: "legend" }, h("span", {}, h("span", { class: "swatch runs", "aria-hidden": "true" }), `runs (${runs})`), h("span", {}, h("span", { class: "swatch fails", "aria-hidden": "true" }), `failures and missed check-ins (${fails})`)),
+    barChart({
+      label: `Runs and failures per hour over the last ${hours} hours: ${runs} runs, ${fails} failures`,
+      items,
+      end,
+      series: [
+        { key: "runs", label: "runs", cls: "runs" },
+        { key: "fails", label: "failures", cls: "fails" },
+      ],
+      integer: true,
+      format: String,
+    }),
+    h("h3", {}, "Run durations"),
+    durations.length
+      ? lineChart({ label: `Run durations over the last ${hours} hours: ${durations.length} runs, longest ${ms(Math.max(...durations.map((d) => d.value)))}`, points: durations, from: start, to: end, format: (v) => ms(Math.round(v)) })
+      : h("p", { class: "muted" }, "No timed runs in this range: send a /start ping before the job and a success or exit-status ping after it."),
+    pingsCapped && h("p", { class: "hint" }, `Durations from the first ${MAX_PING_PAGES * 1000} pings of the range.`),
+  );
+}
+
+// ---- flips
+
+async function renderFlips() {
+  const { items } = await get(`/v1/heartbeat/${m.id}/flips`);
+  replace(
+    flipsBox,
+    h("h2", { id: "flips-title" }, "Flips"),
+    items.length
+      ? h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            {},
+            h("thead", {}, h("tr", {}, ["When", "From", "To", "Why"].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, [...items].reverse().slice(0, 50).map((f) => h("tr", {}, h("td", {}, when(f.at)), h("td", {}, statusBadge(f.from)), h("td", {}, statusBadge(f.to)), h("td", {}, f.reason)))),
+          ),
+        )
+      : h("p", { class: "muted" }, "Never down so far."),
+  );
+}
+
+// ---- pings: paged forward through the events endpoint, shown newest first
+
+async function loadPings() {
+  pings = [];
+  pingsCapped = false;
+  pingPage = 0;
+  pingCursor = new Date(Date.now() - RANGES[range] * 3600_000).toISOString();
+  await morePings(MAX_PING_PAGES);
+  renderPings();
+}
+
+async function morePings(maxPages = 2) {
+  for (let i = 0; i < maxPages; i++) {
+    const res = await get(`/v1/heartbeat/${m.id}/events${qs({ limit: 1000, last_received_at: pingCursor })}`);
+    pings.push(...res.items);
+    if (res.last_received_at) pingCursor = res.last_received_at;
+    if (res.items.length < 1000) return;
+  }
+  pingsCapped = true;
+}
+
+function renderPings() {
+  const newest = [...pings].reverse();
+  const pages = Math.max(1, Math.ceil(newest.length / PINGS_PER_PAGE));
+  pingPage = Math.min(pingPage, pages - 1);
+  const shown = newest.slice(pingPage * PINGS_PER_PAGE, (pingPage + 1) * PINGS_PER_PAGE);
+  const go = (p) => () => {
+    pingPage = p;
+    renderPings();
+    $("#pings-title").focus();
+  };
+  replace(
+    pingsBox,
+    h("h2", { id: "pings-title", tabindex: "-1" }, "Recent pings"),
+    h("p", { class: "muted", id: "ping-count" }, `${newest.length} pings in the last ${range === "24h" ? "24 hours" : range === "7d" ? "7 days" : "30 days"}${pingsCapped ? " (first 5,000 shown)" : ""}, newest first.`),
+    newest.length
+      ? h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { id: "ping-table" },
+            h("thead", {}, h("tr", {}, ["When", "Kind", "Via", "Duration", "Exit status", "Message", "Source address", "User agent"].map((t) => h("th", { scope: "col" }, t)))),
+            h(
+              "tbody",
+              {},
+              shown.map((p) =>
+                h(
+                  "tr",
+                  { class: `ping ping-${p.result}` },
+                  h("td", {}, h("time", { datetime: p.received_at, title: exact(p.received_at) }, exact(p.received_at))),
+                  h("td", {}, p.result),
+                  h("td", {}, `${p.source} ${p.method}`),
+                  h("td", { class: "num" }, ms(p.duration_ms)),
+                  h("td", { class: "num" }, p.exit_status ?? ""),
+                  h("td", {}, p.message ?? (p.value != null ? `value ${p.value}` : "")),
+                  h("td", { class: "mono" }, p.client_ip ?? p.source_ip ?? h("span", { class: "muted" }, "—")),
+                  h("td", {}, p.user_agent ?? h("span", { class: "muted" }, "—")),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted", id: "no-pings" }, "No pings yet. Use one of the URLs above."),
+    pages > 1 &&
+      h(
+        "nav",
+        { class: "row", "aria-label": "Ping pages" },
+        h("button", { type: "button", disabled: pingPage === 0, onclick: go(pingPage - 1) }, "Newer"),
+        h("span", {}, `Page ${pingPage + 1} of ${pages}`),
+        h("button", { type: "button", disabled: pingPage >= pages - 1, onclick: go(pingPage + 1) }, "Older"),
+      ),
+  );
+}
+
