@@ -10,7 +10,7 @@ import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
 let eb;
 let tenant;
 before(async () => {
-  eb = await startEdgebeat({ vars: { EDGEBEAT_FAULTS: "1" }, assets: false });
+  eb = await startEdgebeat({ vars: { EDGEBEAT_FAULTS: "1" } });
   tenant = await eb.tenant();
 });
 after(() => eb?.close());

@@ -90,15 +90,24 @@ struct Hot {
     open_row: Option<(i64, u32)>,
     next_row: i64,
     flush_armed: bool,
+    /// A flush is running (in this instance of the object).
+    flushing: bool,
     flush_failures: u32,
     last_flush_at: Option<i64>,
+    /// The ledger and counts were rebuilt from storage (see `Token::ready`).
+    loaded: bool,
 }
 
 #[durable_object]
 pub struct PingToken {
+    token: Rc<Token>,
+}
+
+/// The object's state and behaviour, shared with a flush that outlives the alarm event.
+struct Token {
     state: State,
     env: Env,
-    hot: Rc<RefCell<Hot>>,
+    hot: RefCell<Hot>,
 }
 
 impl Binding {
@@ -213,7 +222,7 @@ async fn adopt_legacy_keys(storage: &worker::Storage, sql: &SqlStorage) -> Resul
 
 impl DurableObject for PingToken {
     fn new(state: State, env: Env) -> Self {
-        let hot = Rc::new(RefCell::new(Hot {
+        let hot = RefCell::new(Hot {
             binding: Binding::Unresolved,
             ledger: Ledger::default(),
             monitor: None,
@@ -221,52 +230,115 @@ impl DurableObject for PingToken {
             open_row: None,
             next_row: 0,
             flush_armed: false,
+            flushing: false,
             flush_failures: 0,
             last_flush_at: None,
-        }));
-        // Rebuild the ledger (checkpoint + pings written since) before any event is delivered.
-        let (loading, storage) = (hot.clone(), state.storage());
-        let _init = state.block_concurrency_while(async move {
-            let sql = storage.sql();
-            sql.exec(SCHEMA, None)?;
-            adopt_legacy_keys(&storage, &sql).await?;
-            #[derive(Deserialize)]
-            struct Row {
-                state: String,
-            }
-            let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
-            let mut ledger = match checkpoint.first() {
-                Some(row) => serde_json::from_str(&row.state).map_err(internal)?,
-                None => Ledger::default(),
-            };
-            let rows = held_rows(&sql, usize::MAX)?;
-            let mut pending = 0;
-            for held in rows.iter().flat_map(|(_, pings)| pings) {
-                let ping = &held.ping;
-                ledger.replay(
-                    held.seq,
-                    ping.received_at,
-                    ping.input.kind,
-                    ping.input.run_id.as_deref(),
-                );
-                pending += 1;
-            }
-            if pending > 0 && storage.get_alarm().await?.is_none() {
-                storage.set_alarm(0i64).await?;
-                meter::object_rows(1);
-            }
-            let mut hot = loading.borrow_mut();
-            hot.ledger = ledger;
-            hot.pending = pending;
-            hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
-            hot.flush_armed = pending > 0;
-            Ok(())
+            loaded: false,
         });
-        Self { state, env, hot }
+        Self {
+            token: Rc::new(Token { state, env, hot }),
+        }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         meter::object_request();
+        self.token.ready().await?;
+        self.token.answer(req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        meter::object_alarm();
+        self.token.ready().await?;
+        let token = &self.token;
+        // The safety alarm a flush left standing, with nothing held since: nothing to do (an
+        // alarm that fires costs a request; deleting it after every flush would cost a row).
+        let held: Vec<serde_json::Value> = token
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT 1 AS held FROM held LIMIT 1", None)?
+            .to_array()?;
+        if held.is_empty() {
+            token.hot.borrow_mut().pending = 0;
+            return Response::empty();
+        }
+        // The flush decides the next alarm; this one only stands if the flush never finishes.
+        token.state.storage().set_alarm(SAFETY_REARM_MS).await?;
+        meter::object_rows(1);
+        // The alarm event ends now and the flush goes on by itself: a flush cut off by a
+        // reset of the Wasm application (its awaits then never resume) must not hold up the
+        // object's alarms, so the safety alarm can run the flush again.
+        if !std::mem::replace(&mut token.hot.borrow_mut().flushing, true) {
+            let flushing = token.clone();
+            token.state.wait_until(async move {
+                flushing.flush().await;
+                flushing.hot.borrow_mut().flushing = false;
+            });
+        }
+        Response::empty()
+    }
+}
+
+impl Token {
+    /// Rebuilds the ledger (checkpoint + pings written since) before the first event of this
+    /// instance does anything. Done here rather than in the constructor: after a reset of the
+    /// Wasm application the object is rebuilt inside the very event that finds it reset, and
+    /// must not answer from an empty ledger.
+    async fn ready(self: &Rc<Self>) -> Result<()> {
+        if self.hot.borrow().loaded {
+            return Ok(());
+        }
+        let token = self.clone();
+        self.state
+            .block_concurrency_while(async move {
+                if token.hot.borrow().loaded {
+                    return Ok(());
+                }
+                token.restore().await
+            })
+            .await
+    }
+
+    async fn restore(&self) -> Result<()> {
+        let storage = self.state.storage();
+        let sql = storage.sql();
+        sql.exec(SCHEMA, None)?;
+        adopt_legacy_keys(&storage, &sql).await?;
+        #[derive(Deserialize)]
+        struct Row {
+            state: String,
+        }
+        let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
+        let mut ledger = match checkpoint.first() {
+            Some(row) => serde_json::from_str(&row.state).map_err(internal)?,
+            None => Ledger::default(),
+        };
+        let rows = held_rows(&sql, usize::MAX)?;
+        let mut pending = 0;
+        for held in rows.iter().flat_map(|(_, pings)| pings) {
+            let ping = &held.ping;
+            ledger.replay(
+                held.seq,
+                ping.received_at,
+                ping.input.kind,
+                ping.input.run_id.as_deref(),
+            );
+            pending += 1;
+        }
+        if pending > 0 && storage.get_alarm().await?.is_none() {
+            storage.set_alarm(0i64).await?;
+            meter::object_rows(1);
+        }
+        let mut hot = self.hot.borrow_mut();
+        hot.ledger = ledger;
+        hot.pending = pending;
+        hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
+        hot.flush_armed = pending > 0;
+        hot.loaded = true;
+        Ok(())
+    }
+
+    async fn answer(self: &Rc<Self>, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/record" => {
                 let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
@@ -305,29 +377,6 @@ impl DurableObject for PingToken {
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
-        meter::object_alarm();
-        // The safety alarm a flush left standing, with nothing held since: nothing to do (an
-        // alarm that fires costs a request; deleting it after every flush would cost a row).
-        let held: Vec<serde_json::Value> = self
-            .state
-            .storage()
-            .sql()
-            .exec("SELECT 1 AS held FROM held LIMIT 1", None)?
-            .to_array()?;
-        if held.is_empty() {
-            self.hot.borrow_mut().pending = 0;
-            return Response::empty();
-        }
-        // The flush decides the next alarm; this one only stands if the flush never finishes.
-        self.state.storage().set_alarm(SAFETY_REARM_MS).await?;
-        meter::object_rows(1);
-        self.flush().await;
-        Response::empty()
-    }
-}
-
-impl PingToken {
     fn state_answer(&self) -> Result<Response> {
         let hot = self.hot.borrow();
         Response::from_json(&serde_json::json!({
@@ -345,20 +394,20 @@ impl PingToken {
     }
 
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
-    async fn owner(&self, token: &str, now: i64) -> Result<Option<Owner>> {
+    async fn owner(self: &Rc<Self>, token: &str, now: i64) -> Result<Option<Owner>> {
         if let Some(answer) = self.hot.borrow().binding.fresh(now) {
             return Ok(answer);
         }
         // Other events wait while D1 answers, so concurrent first pings look up once and a
         // retirement cannot interleave with a lookup that would undo it.
-        let (hot, env, token) = (self.hot.clone(), self.env.clone(), token.to_string());
+        let (me, token) = (self.clone(), token.to_string());
         self.state
             .block_concurrency_while(async move {
-                if let Some(answer) = hot.borrow().binding.fresh(now) {
+                if let Some(answer) = me.hot.borrow().binding.fresh(now) {
                     return Ok(answer);
                 }
-                let found = monitor_for_token(&database(&env)?, &token).await?;
-                let mut hot = hot.borrow_mut();
+                let found = monitor_for_token(&database(&me.env)?, &token).await?;
+                let mut hot = me.hot.borrow_mut();
                 Ok(match found {
                     Some(row) => {
                         let owner = Owner {
@@ -382,7 +431,7 @@ impl PingToken {
             .await
     }
 
-    async fn record(&self, token: &str, input: PingInput) -> Result<RecordOutcome> {
+    async fn record(self: &Rc<Self>, token: &str, input: PingInput) -> Result<RecordOutcome> {
         let now = now_ms();
         let Some(owner) = self.owner(token, now).await? else {
             return Ok(RecordOutcome::UnknownToken);

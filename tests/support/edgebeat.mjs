@@ -2,7 +2,6 @@
 // through wrangler's test harness, and offers the few helpers every spec uses.
 import { createTestHarness } from "wrangler";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 export const ADMIN_TOKEN = "test-admin-token";
 /** Signs the dashboard's session cookies in specs. */
@@ -12,27 +11,9 @@ export const PUBLIC_URL = "https://edgebeat.test";
 const ROOT = new URL("../../", import.meta.url);
 
 /**
- * wrangler.toml without its [assets] table, written under .wrangler/ (its relative paths moved
- * up one level). For the fault specs only: with the local static-assets router in front of the
- * worker, pings acknowledged while the worker panics were at times never flushed (6 of 11 runs
- * of tests/crash.test.mjs failed, 0 of 8 without [assets]); the spec tests the worker's own recovery.
- */
-function configWithoutAssets() {
-  const text = readFileSync(new URL("wrangler.toml", ROOT), "utf8")
-    .replace(/^\[assets\][^[]*/m, "")
-    .replace(/^main = "/m, 'main = "../')
-    .replace(/^migrations_dir = "/m, 'migrations_dir = "../');
-  assert.doesNotMatch(text, /^\[assets\]/m);
-  mkdirSync(new URL(".wrangler/", ROOT), { recursive: true });
-  writeFileSync(new URL(".wrangler/wrangler.no-assets.toml", ROOT), text);
-  return "./.wrangler/wrangler.no-assets.toml";
-}
-
-/**
  * Starts edgebeat with fresh storage; `prebuiltWorkerDir` comes from `npm test`'s build step.
- * `assets: false` leaves the dashboard's static files out (see configWithoutAssets).
  */
-export async function startEdgebeat({ vars, secrets, assets = true } = {}) {
+export async function startEdgebeat({ vars, secrets } = {}) {
   // Webhooks from specs go to receivers on this machine only, whatever a spec (or a fuzzer)
   // stores as a channel URL.
   vars = { WEBHOOK_HOSTS: "127.0.0.1", PUBLIC_URL, ...vars };
@@ -40,7 +21,7 @@ export async function startEdgebeat({ vars, secrets, assets = true } = {}) {
     root: ROOT.pathname,
     workers: [
       {
-        configPath: assets ? "./wrangler.toml" : configWithoutAssets(),
+        configPath: "./wrangler.toml",
         prebuiltWorkerDir: process.env.EDGEBEAT_PREBUILT ?? "./.wrangler/dist",
         secrets: { ADMIN_TOKEN, SESSION_SECRET, ...secrets },
         vars,
