@@ -39,37 +39,7 @@ function createForm() {
         createdBox,
         h("div", { class: "secret" }, h("p", {}, h("strong", {}, `Key "${k.name}" (${k.scope}) created.`), " It is shown only now; edgebeat keeps just its hash."), copyField("new-key", "New key", k.key)),
       );
-      /** The badge key (rotatable) and how to scrape Prometheus metrics. */
-async function extras() {
-  const project = await get("/v1/project");
-  const rotate = async () => {
-    const ok = await confirmDialog({ title: "Rotate the badge key?", body: "Every embedded badge URL with the current key stops working at once.", confirm: "Rotate badge key", danger: true });
-    if (!ok) return;
-    try {
-      await api("POST", "/v1/project/badge-key");
-      notice("Badge key rotated: update embedded badges.");
-      await extras();
-    } catch (e) {
-      notice(`Could not rotate the badge key: ${errorText(e)}`, "error");
-    }
-  };
-  replace(
-    extrasBox,
-    h("h2", { id: "extras-title" }, "Badges and metrics"),
-    h(
-      "div",
-      { class: "panel" },
-      copyField("badge-key", "Badge key", project.badge_key ?? ""),
-      h("p", { class: "hint" }, "Badges are public to whoever has this key: ", h("code", {}, "/badge/<badge key>/<slug or tag>.svg"), " (or .json for shields.io)."),
-      canWrite && h("button", { type: "button", id: "rotate-badge-key", onclick: rotate }, "Rotate badge key"),
-      h("h3", {}, "Prometheus"),
-      h("pre", { class: "mono" }, `curl -H "Authorization: Bearer <read key>" ${location.origin}/v1/metrics`),
-    ),
-  );
-}
-
-await load();
-await extras();
+      await load();
       $("#new-key").focus();
     } catch (err) {
       notice(`Could not create the key: ${errorText(err)}`, "error");
@@ -90,37 +60,7 @@ async function revoke(k) {
   try {
     await api("DELETE", `/v1/keys/${k.id}`);
     notice(`Revoked "${k.name}".`);
-    /** The badge key (rotatable) and how to scrape Prometheus metrics. */
-async function extras() {
-  const project = await get("/v1/project");
-  const rotate = async () => {
-    const ok = await confirmDialog({ title: "Rotate the badge key?", body: "Every embedded badge URL with the current key stops working at once.", confirm: "Rotate badge key", danger: true });
-    if (!ok) return;
-    try {
-      await api("POST", "/v1/project/badge-key");
-      notice("Badge key rotated: update embedded badges.");
-      await extras();
-    } catch (e) {
-      notice(`Could not rotate the badge key: ${errorText(e)}`, "error");
-    }
-  };
-  replace(
-    extrasBox,
-    h("h2", { id: "extras-title" }, "Badges and metrics"),
-    h(
-      "div",
-      { class: "panel" },
-      copyField("badge-key", "Badge key", project.badge_key ?? ""),
-      h("p", { class: "hint" }, "Badges are public to whoever has this key: ", h("code", {}, "/badge/<badge key>/<slug or tag>.svg"), " (or .json for shields.io)."),
-      canWrite && h("button", { type: "button", id: "rotate-badge-key", onclick: rotate }, "Rotate badge key"),
-      h("h3", {}, "Prometheus"),
-      h("pre", { class: "mono" }, `curl -H "Authorization: Bearer <read key>" ${location.origin}/v1/metrics`),
-    ),
-  );
-}
-
-await load();
-await extras();
+    await load();
   } catch (e) {
     notice(`Could not revoke: ${errorText(e)}`, "error");
   }

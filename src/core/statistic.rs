@@ -83,15 +83,7 @@ pub fn bucketize(
     now: i64,
 ) -> Vec<Bucket> {
     let count = ((end - start + bucket_ms - 1) / bucket_ms).max(0) as usize;
-    let mut buckets: Vec<Bucket> = (0..count)
-        .map(|i| Bucket {
-            start: start + i as i64 * bucket_ms,
-            tick_count: 0,
-            run_count: 0,
-            fail_count: 0,
-            complete_count: 0,
-        })
-        .collect();
+    let mut buckets = empty_buckets(start, count, bucket_ms);
     let slot = |t: i64| -> Option<usize> { (t >= start && t < end).then(|| ((t - start) / bucket_ms) as usize) };
     let check_ins: Vec<(i64, PingKind)> = pings.iter().copied().filter(|(_, k)| k.is_check_in()).collect();
     let mut answered_a_tick = vec![false; check_ins.len()];
@@ -192,6 +184,19 @@ pub fn expected_ticks(
     }
 }
 
+/// `count` empty buckets from `start`, each `bucket_ms` long.
+fn empty_buckets(start: i64, count: usize, bucket_ms: i64) -> Vec<Bucket> {
+    (0..count)
+        .map(|i| Bucket {
+            start: start + i as i64 * bucket_ms,
+            tick_count: 0,
+            run_count: 0,
+            fail_count: 0,
+            complete_count: 0,
+        })
+        .collect()
+}
+
 /// What a pruned hour's pings said (the raw pings are gone; see `ping_hours`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrunedHour {
@@ -219,17 +224,7 @@ pub fn add_pruned_hours(buckets: &mut [Bucket], start: i64, bucket_ms: i64, hour
 mod pruned_hours_tests {
     use super::*;
 
-    fn empty(start: i64, n: usize, bucket_ms: i64) -> Vec<Bucket> {
-        (0..n)
-            .map(|i| Bucket {
-                start: start + i as i64 * bucket_ms,
-                tick_count: 0,
-                run_count: 0,
-                fail_count: 0,
-                complete_count: 0,
-            })
-            .collect()
-    }
+    use super::empty_buckets as empty;
 
     #[test]
     fn pruned_hours_land_in_their_buckets() {
