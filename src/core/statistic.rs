@@ -269,6 +269,25 @@ mod pruned_hours_tests {
     }
 
     #[test]
+    fn buckets_count_from_the_ranges_start() {
+        let hour = 3_600_000;
+        let start = 100 * hour;
+        let mut buckets = empty(start, 3, hour);
+        add_pruned_hours(
+            &mut buckets,
+            start,
+            hour,
+            &[PrunedHour {
+                hour: start + 2 * hour,
+                check_ins: 3,
+                fails: 1,
+            }],
+        );
+        assert_eq!(buckets.iter().map(|b| b.run_count).collect::<Vec<_>>(), vec![0, 0, 3]);
+        assert_eq!(buckets[2].fail_count, 1);
+    }
+
+    #[test]
     fn hours_before_the_range_are_left_out() {
         let mut buckets = empty(7_200_000, 1, 3_600_000);
         add_pruned_hours(

@@ -137,6 +137,21 @@ mod tests {
     }
 
     #[test]
+    fn only_a_success_or_fail_ends_a_run() {
+        let mut l = Ledger::default();
+        l.admit(1_000, i64::MIN, PingKind::Start, None).unwrap();
+        let tick = l.admit(2_000, i64::MIN, PingKind::Tick, None).unwrap();
+        let log = l.admit(2_500, i64::MIN, PingKind::Log, None).unwrap();
+        assert_eq!((tick.duration_ms, log.duration_ms), (None, None));
+        let fail = l.admit(6_000, i64::MIN, PingKind::Fail, None).unwrap();
+        assert_eq!(
+            fail.duration_ms,
+            Some(5_000),
+            "the run stayed open through the tick and the log"
+        );
+    }
+
+    #[test]
     fn checkpoint_plus_replay_rebuilds_the_ledger() {
         let pings = [
             (PingKind::Start, Some("a"), 1_000),
