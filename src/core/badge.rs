@@ -223,6 +223,45 @@ mod tests {
     }
 
     #[test]
+    fn each_class_of_letter_has_its_verdana_width() {
+        // Ten of a letter: its width in tenths of a pixel, exactly.
+        let ten = |c: char| text_width(&c.to_string().repeat(10));
+        assert_eq!(ten('i'), 32);
+        assert_eq!(ten('f'), 45);
+        assert_eq!(ten('m'), 100);
+        assert_eq!(ten('A'), 75);
+        assert_eq!(ten('7'), 75);
+        assert_eq!(ten('a'), 66);
+        assert_eq!(ten('漢'), 110, "wide scripts");
+        assert_eq!(ten('é'), 75, "other letters");
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_become_replacement_characters() {
+        assert_eq!(escape_xml("a\u{1}b"), "a\u{FFFD}b");
+        assert_eq!(escape_xml("\u{FFFE}\u{FFFF}"), "\u{FFFD}\u{FFFD}");
+        assert_eq!(escape_xml("\u{FFFD}é"), "\u{FFFD}é");
+    }
+
+    #[test]
+    fn each_text_is_centred_in_its_box() {
+        let (label_w, message_w) = (text_width("nightly") + 10, text_width("down") + 10);
+        let svg = svg("nightly", Down);
+        // x is in tenths of a pixel (the text is scaled by .1): the middle of each box.
+        let centre_of_label = label_w * 10 / 2;
+        let centre_of_message = (label_w * 10) + (message_w * 10 / 2);
+        assert!(
+            svg.contains(&format!(r#"<text x="{centre_of_label}" y="140""#)),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(&format!(r#"<text x="{centre_of_message}" y="140""#)),
+            "{svg}"
+        );
+        assert!(svg.contains(&format!(r#"<rect x="{label_w}" width="{message_w}""#)));
+    }
+
+    #[test]
     fn labels_are_cut_to_the_selector_limit() {
         assert_eq!(label(&"é".repeat(150)).chars().count(), MAX_SELECTOR);
         assert_eq!(label("prod"), "prod");
