@@ -137,8 +137,9 @@ test("rollups per hour and per day: count, sum, min and max, every bucket listed
     { start: iso(hour + HOUR), count: 2, sum: -5, min: -5, max: -5 },
     { start: iso(hour + 2 * HOUR), count: 0, sum: 0, min: null, max: null },
   ]);
-  const day = Math.floor((hour + MIN) / DAY) * DAY;
-  const daily = await get(t.manage, `/v1/events/rollup?name=payment&bucket=day&from=${iso(hour)}&to=${iso(day + DAY)}`);
+  // Through the end of the day of the last event: the two hours may straddle midnight (UTC).
+  const lastDay = Math.floor((hour + HOUR + 2 * MIN) / DAY) * DAY;
+  const daily = await get(t.manage, `/v1/events/rollup?name=payment&bucket=day&from=${iso(hour)}&to=${iso(lastDay + DAY)}`);
   const total = daily.body.items.reduce((sum, b) => sum + b.count, 0);
   assert.equal(total, 4);
   assert.equal(daily.body.bucket, "day");
