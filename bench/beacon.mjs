@@ -5,25 +5,14 @@
 // where the CPU goes (a no-op, a bare round trip to the token's object, accepting without
 // flushing, the whole path), and the .wasm size raw and gzip.
 import autocannon from "autocannon";
-import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { startBenchServer } from "./server.mjs";
+import { startBenchServer, workerdCpuMicros } from "./server.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 // Enough tokens that none nears 60 pings per 10 s at the rates reached here.
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 500);
-
-/** User+system CPU of this run's workerd, in microseconds. */
-function workerdCpuMicros() {
-  const pids = execSync(`pgrep -P ${process.pid} -x workerd || true`).toString().split("\n").filter(Boolean);
-  const ticksPerSecond = Number(execSync("getconf CLK_TCK").toString());
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
-  }, 0);
-}
 
 async function load(name, origin, paths, duration = DURATION) {
   let i = 0;

@@ -4,25 +4,14 @@
 // against the no-op route, D1 statements and rows written per accepted event (as the
 // projects' objects count their flushes), workerd CPU, and acknowledged vs stored events.
 import autocannon from "autocannon";
-import { execSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { startBenchServer } from "./server.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { startBenchServer, workerdCpuMicros } from "./server.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SINGLE_CONNECTIONS = 64;
 /** Latency of 100-event batches is measured at a light load (a few senders), not saturated. */
 const LATENCY_CONNECTIONS = Number(process.env.BENCH_LATENCY_CONNECTIONS ?? 2);
-
-/** User+system CPU of this run's workerd, in microseconds. */
-function workerdCpuMicros() {
-  const pids = execSync(`pgrep -P ${process.pid} -x workerd || true`).toString().split("\n").filter(Boolean);
-  const ticksPerSecond = Number(execSync("getconf CLK_TCK").toString());
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
-  }, 0);
-}
 
 async function load(name, options, { connections = CONNECTIONS, duration = DURATION, eventsPerRequest = 0 } = {}) {
   const cpuBefore = workerdCpuMicros();

@@ -3,6 +3,7 @@
 // `npm run bench` made.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { execSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 export async function startBenchServer({ port = 0, vars = {} } = {}) {
@@ -32,4 +33,14 @@ export async function startBenchServer({ port = 0, vars = {} } = {}) {
     }
   }
   return { mf, url, db, adminToken: "bench-admin-token" };
+}
+
+/** User+system CPU of this run's workerd, in microseconds. */
+export function workerdCpuMicros() {
+  const pids = execSync(`pgrep -P ${process.pid} -x workerd || true`).toString().split("\n").filter(Boolean);
+  const ticksPerSecond = Number(execSync("getconf CLK_TCK").toString());
+  return pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  }, 0);
 }
