@@ -200,6 +200,17 @@ pub enum Need {
 
 /// The project of a key allowed to do `need`; admin and weaker keys are refused.
 pub async fn project_key(req: &Request, env: &Env, need: Need) -> Result<String, ApiError> {
+    Ok(project_access(req, env, need).await?.project_id)
+}
+
+/// Who is asking, once allowed: the project, and the scope that decides what answers show.
+pub struct Access {
+    pub project_id: String,
+    pub scope: Scope,
+}
+
+/// `project_key`, keeping the scope (a read scope's answers carry no write credential).
+pub async fn project_access(req: &Request, env: &Env, need: Need) -> Result<Access, ApiError> {
     match principal(req, env).await? {
         Principal::Admin => Err(ApiError::Forbidden(
             "this route needs a project API key, not the admin token",
@@ -210,7 +221,7 @@ pub async fn project_key(req: &Request, env: &Env, need: Need) -> Result<String,
                 Need::Manage => scope.can_manage(),
             };
             if allowed {
-                Ok(project_id)
+                Ok(Access { project_id, scope })
             } else {
                 Err(ApiError::Forbidden(forbidden_for(scope)))
             }

@@ -184,7 +184,7 @@ function parseExposition(text) {
 }
 
 function sample(samples, name, id) {
-  return samples.find((s) => s.name === name && s.labels.id === id)?.value;
+  return samples.find((s) => s.name === name && s.labels.unique_key === id)?.value;
 }
 
 test("metrics: the documented families, per monitor, for a read key, only of its project", async () => {
@@ -201,23 +201,23 @@ test("metrics: the documented families, per monitor, for a read key, only of its
     edgebeat_monitor_flips_total: "counter",
   });
   const { api, db, batch, fresh } = ours.monitors;
-  const ids = new Set(samples.map((s) => s.labels.id));
-  assert.deepEqual(ids, new Set([api.id, db.id, batch.id, fresh.id]), "our monitors, none of theirs");
-  assert.equal(sample(samples, "edgebeat_monitor_up", api.id), 1);
-  assert.equal(sample(samples, "edgebeat_monitor_down", db.id), 1);
-  assert.equal(sample(samples, "edgebeat_monitor_up", db.id), 0);
-  assert.equal(sample(samples, "edgebeat_monitor_late", batch.id), 1);
-  for (const family of ["up", "late", "down"]) assert.equal(sample(samples, `edgebeat_monitor_${family}`, fresh.id), 0);
-  assert.equal(sample(samples, "edgebeat_monitor_seconds_since_last_ping", fresh.id), undefined, "never pinged: absent");
-  const since = sample(samples, "edgebeat_monitor_seconds_since_last_ping", api.id);
+  const ids = new Set(samples.map((s) => s.labels.unique_key));
+  assert.deepEqual(ids, new Set([api.unique_key, db.unique_key, batch.unique_key, fresh.unique_key]), "our monitors, none of theirs");
+  assert.equal(sample(samples, "edgebeat_monitor_up", api.unique_key), 1);
+  assert.equal(sample(samples, "edgebeat_monitor_down", db.unique_key), 1);
+  assert.equal(sample(samples, "edgebeat_monitor_up", db.unique_key), 0);
+  assert.equal(sample(samples, "edgebeat_monitor_late", batch.unique_key), 1);
+  for (const family of ["up", "late", "down"]) assert.equal(sample(samples, `edgebeat_monitor_${family}`, fresh.unique_key), 0);
+  assert.equal(sample(samples, "edgebeat_monitor_seconds_since_last_ping", fresh.unique_key), undefined, "never pinged: absent");
+  const since = sample(samples, "edgebeat_monitor_seconds_since_last_ping", api.unique_key);
   assert.ok(since >= 0 && since < 600, `${since}`);
-  assert.equal(sample(samples, "edgebeat_monitor_pings_total", api.id), 1);
-  assert.equal(sample(samples, "edgebeat_monitor_pings_total", fresh.id), 0);
+  assert.equal(sample(samples, "edgebeat_monitor_pings_total", api.unique_key), 1);
+  assert.equal(sample(samples, "edgebeat_monitor_pings_total", fresh.unique_key), 0);
   const flips = (await eb.api("GET", `/v1/heartbeat/${db.id}/flips`, { auth: ours.key })).body.items;
   assert.ok(flips.length >= 1, "the fail ping flipped it down");
-  assert.equal(sample(samples, "edgebeat_monitor_flips_total", db.id), flips.length);
-  assert.equal(sample(samples, "edgebeat_monitor_flips_total", api.id), 0);
-  const dbSample = samples.find((s) => s.labels.id === db.id);
+  assert.equal(sample(samples, "edgebeat_monitor_flips_total", db.unique_key), flips.length);
+  assert.equal(sample(samples, "edgebeat_monitor_flips_total", api.unique_key), 0);
+  const dbSample = samples.find((s) => s.labels.unique_key === db.unique_key);
   assert.equal(dbSample.labels.name, "db backup");
   assert.equal(dbSample.labels.tags, "prod,db");
 });
@@ -229,7 +229,7 @@ test("metrics escape a hostile monitor name and tags so they parse back exactly"
   const m = await eb.createMonitor(key, { name, interval: 3600, tags });
   const text = await (await eb.fetch("/v1/metrics", { headers: { authorization: `Bearer ${read}` } })).text();
   const { samples } = parseExposition(text);
-  const mine = samples.filter((s) => s.labels.id === m.id);
+  const mine = samples.filter((s) => s.labels.unique_key === m.unique_key);
   assert.equal(mine.length, 5, "up, late, down, pings, flips (never pinged)");
   for (const s of mine) {
     assert.equal(s.labels.name, name);

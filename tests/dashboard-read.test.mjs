@@ -38,10 +38,10 @@ test("a read session sees every page and no write control", { skip }, async () =
   const page = await newPage(await browser.newContext());
   await signIn(page, eb.url, readKey);
   assert.match(await page.locator("header.top").innerText(), /read only/);
-  await page.locator(`tr[data-id="${monitor.id}"]`).waitFor();
+  await page.locator(`tr[data-id="${monitor.unique_key}"]`).waitFor();
   assert.deepEqual(await writeControls(page), [], "monitors page");
   for (const [path, ready] of [
-    [`/monitor?id=${monitor.id}`, "#pings-title"],
+    [`/monitor?id=${monitor.unique_key}`, "#pings-title"],
     ["/channels", "#channels"],
     ["/keys", "#badge-key"],
     ["/events", "#names-title"],
@@ -50,6 +50,25 @@ test("a read session sees every page and no write control", { skip }, async () =
     await page.locator(ready).waitFor();
     assert.deepEqual(await writeControls(page), [], path);
     await assertAccessible(page, `${path} (read session)`);
+  }
+  assert.deepEqual(cspAndScriptProblems(page), []);
+});
+
+test("a read session's pages show no ping URL, token, snippet or monitor id", { skip }, async () => {
+  const page = await newPage(await browser.newContext());
+  await signIn(page, eb.url, readKey);
+  const link = page.locator(`a[data-id="${monitor.unique_key}"]`);
+  await link.click();
+  await page.locator("#pings-title").waitFor();
+  await page.locator("#ping-urls").waitFor();
+  assert.equal(await page.locator("#ping-urls .snippet, #ping-urls input, #url-ping").count(), 0);
+  assert.match(await page.locator("#ping-urls").innerText(), /manage sessions only/);
+  for (const path of [`/monitor?id=${monitor.unique_key}`, "/monitors", "/channels", "/keys"]) {
+    await page.goto(new URL(path, eb.url).href);
+    await page.locator("main").waitFor();
+    await page.waitForLoadState("networkidle");
+    const html = await page.content();
+    for (const secret of [monitor.token, monitor.id, "/ping/"]) assert.ok(!html.includes(secret), `${path} shows ${secret}`);
   }
   assert.deepEqual(cspAndScriptProblems(page), []);
 });

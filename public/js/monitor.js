@@ -12,6 +12,8 @@ const PINGS_PER_PAGE = 20;
 const MAX_PING_PAGES = 5;
 
 const { canWrite } = await shell("/monitors");
+// A read session sees a monitor's unique_key, never its id (which pings it) or its ping URLs.
+const ref = (monitor) => monitor.id ?? monitor.unique_key;
 const id = new URLSearchParams(location.search).get("id");
 const page = $("#page");
 
@@ -47,7 +49,7 @@ await Promise.all([loadPings(), renderFlips()]);
 await renderCharts();
 
 every(REFRESH_SECONDS, async () => {
-  m = await get(`/v1/heartbeat/${m.id}`);
+  m = await get(`/v1/heartbeat/${ref(m)}`);
   renderHead();
   const before = pings.length;
   await morePings();
@@ -96,6 +98,7 @@ function renderHead() {
         h("dt", {}, "Tags"),
         h("dd", {}, m.tags.length ? m.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "none")),
         m.description && [h("dt", {}, "Description"), h("dd", {}, m.description)],
+        m.event_name && [h("dt", {}, "Fed by"), h("dd", { id: "fed-by" }, feedText(m))],
       ),
       actions,
     ),
@@ -105,7 +108,7 @@ function renderHead() {
 
 async function act(what, message) {
   try {
-    m = await api("POST", `/v1/heartbeat/${m.id}/${what}`);
+    m = await api("POST", `/v1/heartbeat/${ref(m)}/${what}`);
     if (!m?.id) m = await get(`/v1/heartbeat/${id}`);
     renderHead();
     notice(message);
@@ -124,8 +127,8 @@ async function rotate() {
   });
   if (!ok) return;
   try {
-    const { token } = await api("POST", `/v1/heartbeat/${m.id}/rotate-token`);
-    m = await get(`/v1/heartbeat/${m.id}`);
+    const { token } = await api("POST", `/v1/heartbeat/${ref(m)}/rotate-token`);
+    m = await get(`/v1/heartbeat/${ref(m)}`);
     renderHead();
     renderUrls(token);
     notice("Token rotated: the old one no longer records pings.");
@@ -139,7 +142,7 @@ async function remove() {
   const ok = await confirmDialog({ title: `Delete "${m.name}"?`, body: "Its ping URLs stop at once and its pings are deleted.", confirm: "Delete monitor", danger: true });
   if (!ok) return;
   try {
-    await api("DELETE", `/v1/heartbeat/${m.id}`);
+    await api("DELETE", `/v1/heartbeat/${ref(m)}`);
     location.assign("/monitors");
   } catch (e) {
     notice(`Could not delete: ${errorText(e)}`, "error");
@@ -148,7 +151,23 @@ async function remove() {
 
 // ---- ping URLs and snippets
 
+// Which events count as this monitor's pings: browser keys never feed one.
+function feedText(monitor) {
+  const keys = monitor.event_key_ids;
+  return [
+    "events named ",
+    h("code", {}, monitor.event_name),
+    keys ? [" from ", keys.length === 1 ? "the key " : "the keys ", keys.map((k, i) => [i ? ", " : "", h("code", {}, k)])] : " from any manage or ingest key",
+    " (never a browser key)",
+  ];
+}
+
 function renderUrls(newToken) {
+  if (!m.ping_urls) {
+    // A read session: ping URLs are write credentials.
+    replace(urlsBox, h("h2", { id: "urls-title" }, "Ping URLs"), h("p", { class: "muted" }, "Ping URLs and snippets are shown to manage sessions only."));
+    return;
+  }
   const tabs = snippets(m);
   const tablist = h("div", { role: "tablist", "aria-label": "Snippets" });
   const panels = tabs.map(([key, label, code], i) =>
@@ -205,7 +224,7 @@ function renderUrls(newToken) {
 async function renderBadges() {
   const { badge_key: badgeKey } = await get("/v1/project");
   const selectors = [...(m.slug ? [m.slug] : []), ...m.tags];
-  const origin = new URL(m.ping_urls.ping).origin;
+  const origin = m.ping_urls ? new URL(m.ping_urls.ping, location.origin).origin : location.origin;
   replace(
     badgesBox,
     h("h2", { id: "badges-title" }, "Status badges"),
@@ -265,7 +284,7 @@ async function renderEdit() {
         channels: allChannels.checked ? null : chBoxes.filter((c) => c.checked).map((c) => c.value),
         ...sched.value(),
       };
-      m = await api("PUT", `/v1/heartbeat/${m.id}`, body);
+      m = await api("PUT", `/v1/heartbeat/${ref(m)}`, body);
       renderHead();
       renderUrls();
       await renderBadges();
@@ -284,7 +303,7 @@ async function renderCharts() {
   const hours = RANGES[range];
   const end = new Date();
   const start = new Date(end.getTime() - hours * 3600_000);
-  const stat = await get(`/v1/heartbeat/${m.id}/statistic${qs({ interval: "1h", start_date: start.toISOString(), end_date: end.toISOString() })}`);
+  const stat = await get(`/v1/heartbeat/${ref(m)}/statistic${qs({ interval: "1h", start_date: start.toISOString(), end_date: end.toISOString() })}`);
   const items = stat.items.map((b) => ({ start: new Date(b.received_at), runs: b.run_count, fails: b.fail_count }));
   const runs = items.reduce((s, b) => s + b.runs, 0);
   const fails = items.reduce((s, b) => s + b.fails, 0);
@@ -318,7 +337,7 @@ async function renderCharts() {
 // ---- flips
 
 async function renderFlips() {
-  const { items } = await get(`/v1/heartbeat/${m.id}/flips`);
+  const { items } = await get(`/v1/heartbeat/${ref(m)}/flips`);
   replace(
     flipsBox,
     h("h2", { id: "flips-title" }, "Flips"),
@@ -350,7 +369,7 @@ async function loadPings() {
 
 async function morePings(maxPages = 2) {
   for (let i = 0; i < maxPages; i++) {
-    const res = await get(`/v1/heartbeat/${m.id}/events${qs({ limit: 1000, last_received_at: pingCursor })}`);
+    const res = await get(`/v1/heartbeat/${ref(m)}/events${qs({ limit: 1000, last_received_at: pingCursor })}`);
     pings.push(...res.items);
     if (res.last_received_at) pingCursor = res.last_received_at;
     if (res.items.length < 1000) return;

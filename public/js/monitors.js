@@ -5,6 +5,9 @@ import { h, $, replace, shell, when, statusBadge, statusWord, notice, errorText,
 import { strip, bucketState } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
 
+// A read session sees a monitor's unique_key, never its id (which pings it).
+const ref = (monitor) => monitor.id ?? monitor.unique_key;
+
 const REFRESH_SECONDS = 15;
 const { canWrite } = await shell("/monitors");
 const page = $("#page");
@@ -73,7 +76,7 @@ function createForm() {
       form.reset();
       toggleCreate(false);
       await refresh();
-      $(`a[data-id="${m.id}"]`)?.focus();
+      $(`a[data-id="${ref(m)}"]`)?.focus();
     } catch (err) {
       notice(`Could not create the monitor: ${errorText(err)}`, "error");
     }
@@ -131,9 +134,9 @@ function render() {
           shown.map((m) =>
             h(
               "tr",
-              { dataset: { id: m.id, status: m.status } },
+              { dataset: { id: ref(m), status: m.status } },
               h("td", {}, statusBadge(m.status)),
-              h("td", {}, h("a", { href: `/monitor?id=${m.id}`, "data-id": m.id, class: "monitor-name" }, m.name), h("div", { class: "muted" }, scheduleText(m))),
+              h("td", {}, h("a", { href: `/monitor?id=${ref(m)}`, "data-id": ref(m), class: "monitor-name" }, m.name), h("div", { class: "muted" }, scheduleText(m))),
               h("td", {}, m.tags.map((t) => h("span", { class: "tag" }, t))),
               h("td", { class: "last-ping" }, when(m.last_ping_at), m.n_pings ? h("div", { class: "muted" }, m.n_pings === 1 ? "1 ping" : `${m.n_pings} pings`) : null),
               h("td", {}, m.paused ? h("span", { class: "muted" }, "paused") : when(m.next_due_at, "after the first ping")),
@@ -150,7 +153,7 @@ function render() {
 }
 
 function stripFor(m) {
-  const s = strips.get(m.id);
+  const s = strips.get(ref(m));
   if (!s) return h("span", { class: "muted" }, "…");
   const count = (st) => s.cells.filter((c) => c.state === st).length;
   return strip(s.cells, `Last 24 hours: ${count("ok")} hours ok, ${count("late")} late, ${count("failed")} failed, ${count("none")} without pings`);
@@ -158,10 +161,10 @@ function stripFor(m) {
 
 async function loadStrips() {
   const now = Date.now();
-  const stale = monitors.filter((m) => !strips.has(m.id) || now - strips.get(m.id).at > 60_000 || strips.get(m.id).n !== m.n_pings);
+  const stale = monitors.filter((m) => !strips.has(ref(m)) || now - strips.get(ref(m)).at > 60_000 || strips.get(ref(m)).n !== m.n_pings);
   await mapLimited(stale, 6, async (m) => {
-    const res = await get(`/v1/heartbeat/${m.id}/statistic${qs({ interval: "1h" })}`);
-    strips.set(m.id, { at: now, n: m.n_pings, cells: res.items.map((b) => ({ start: new Date(b.received_at), state: bucketState(b) })) });
+    const res = await get(`/v1/heartbeat/${ref(m)}/statistic${qs({ interval: "1h" })}`);
+    strips.set(ref(m), { at: now, n: m.n_pings, cells: res.items.map((b) => ({ start: new Date(b.received_at), state: bucketState(b) })) });
   });
 }
 

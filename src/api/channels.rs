@@ -10,7 +10,8 @@ use crate::edge::db::{database, now_ms};
 use crate::edge::notifier::deliver_one;
 use crate::edge::outbox::{self, DeliveryRow};
 use crate::edge::random;
-use crate::http::{json, json_body, project_key, uuid_param, ApiError, ApiResult, Need};
+use crate::core::url_parts::masked_url;
+use crate::http::{json, json_body, project_access, project_key, uuid_param, ApiError, ApiResult, Need};
 
 fn view(c: &Channel) -> Value {
     json!({"id": c.id, "kind": c.kind, "name": c.name, "url": c.url, "created_at": format_rfc3339(c.created_at)})
@@ -70,11 +71,18 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
 }
 
 pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
-    let items: Vec<Value> = channels::list_channels(&database(env)?, &project_id)
+    let access = project_access(req, env, Need::Read).await?;
+    let items: Vec<Value> = channels::list_channels(&database(env)?, &access.project_id)
         .await?
         .iter()
-        .map(view)
+        .map(|c| {
+            let mut item = view(c);
+            if !access.scope.sees_credentials() {
+                // A webhook URL often carries its own secret (a path or query token).
+                item["url"] = Value::from(masked_url(&c.url));
+            }
+            item
+        })
         .collect();
     json(200, &json!({"items": items}))
 }

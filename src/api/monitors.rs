@@ -3,14 +3,16 @@
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
-use crate::core::credentials::is_ping_token;
+use crate::core::credentials::{is_ping_token, is_unique_key};
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
+use crate::core::scope::Scope;
 use crate::core::ping::{heartbeat_query_fields, PingKind};
 use crate::core::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
 use crate::core::status::is_watched;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::core::validation::{line_text, FieldError};
+use crate::edge::api_keys::scopes_of_own_keys;
 use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
@@ -20,21 +22,25 @@ use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_betwee
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
 use crate::http::{
-    json, json_body, project_key, public_url, query_param, query_params, uuid_param, ApiError, ApiResult, Need,
+    json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, ApiError,
+    Access, ApiResult, Need,
 };
 
 const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];
 
-fn view(m: &Monitor, base: &str) -> Value {
+/// A monitor as `scope` may see it: a read scope gets its `unique_key` and no id, token or
+/// ping URL (the id pings the monitor while the project's `ping_by_id` is on).
+fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
     let at = |t: Option<i64>| t.map(format_rfc3339);
-    json!({
-        "id": m.id,
+    let mut body = json!({
+        "unique_key": m.unique_key,
         "service_id": m.service_id,
         "name": m.name,
         "slug": m.slug,
         "description": m.description,
         "channels": m.channels.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
         "event_name": m.event_name,
+        "event_key_ids": m.event_key_ids.as_deref().and_then(|k| serde_json::from_str::<Value>(k).ok()),
         "tags": serde_json::from_str::<Value>(&m.tags).unwrap_or(Value::Null),
         "interval": (m.interval_s > 0).then_some(m.interval_s),
         "grace": m.grace_s,
@@ -44,15 +50,19 @@ fn view(m: &Monitor, base: &str) -> Value {
         "methods": serde_json::from_str::<Value>(&m.methods).unwrap_or(Value::Null),
         "paused": m.paused != 0,
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
-        "token": m.ping_token,
-        "ping_urls": ping_urls(base, &m.ping_token),
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
         "n_pings": m.n_pings,
         "last_value": m.last_value,
         "created_at": format_rfc3339(m.created_at),
         "updated_at": format_rfc3339(m.updated_at),
-    })
+    });
+    if scope.sees_credentials() {
+        body["id"] = Value::from(m.id.as_str());
+        body["token"] = Value::from(m.ping_token.as_str());
+        body["ping_urls"] = ping_urls(base, &m.ping_token);
+    }
+    body
 }
 
 /// Every URL that records a ping for this token.
@@ -71,6 +81,17 @@ fn monitor_id(raw: &str) -> Result<String, ApiError> {
         return Err(ApiError::NotFound("heartbeat"));
     }
     uuid_param("id", raw)
+}
+
+/// The project's monitor named by a read route: its id, or its `unique_key` (what read
+/// scopes see); another project's looks exactly like a missing one.
+async fn readable_monitor(db: &D1Database, project_id: &str, raw: &str) -> Result<Monitor, ApiError> {
+    if is_unique_key(raw) {
+        return monitors::find_by_unique_key(db, project_id, raw)
+            .await?
+            .ok_or(ApiError::NotFound("heartbeat"));
+    }
+    own_monitor(db, project_id, &monitor_id(raw)?).await
 }
 
 /// The project's monitor with this id; another project's looks exactly like a missing one.
@@ -92,6 +113,19 @@ async fn check_edge_fields(db: &D1Database, project_id: &str, spec: &MonitorSpec
             return Err(ApiError::NotFound("channel"));
         }
     }
+    if let Some(ids) = &spec.event_key_ids {
+        let scopes = scopes_of_own_keys(db, project_id, ids).await?;
+        if scopes.len() != ids.len() {
+            return Err(ApiError::NotFound("key"));
+        }
+        if !scopes.iter().all(|s| s.is_some_and(Scope::feeds_monitors)) {
+            return Err(FieldError::new(
+                "event_key_ids",
+                "must name manage or ingest keys: a browser key's events never feed a monitor",
+            )
+            .into());
+        }
+    }
     Ok(())
 }
 
@@ -105,19 +139,18 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
         .ok_or(ApiError::Internal)?;
-    json(201, &view(&created, &public_url(env)))
+    json(201, &view(&created, &public_url(env), Scope::Manage))
 }
 
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
-    let id = &monitor_id(raw_id)?;
+    let access = project_access(req, env, Need::Read).await?;
     // The route's ping fields mean nothing with a key, but are held to the same rules.
     heartbeat_query_fields(
         query_param(req, "result").as_deref(),
         query_param(req, "message").as_deref(),
     )?;
-    let monitor = own_monitor(&database(env)?, &project_id, id).await?;
-    json(200, &view(&monitor, &public_url(env)))
+    let monitor = readable_monitor(&database(env)?, &access.project_id, raw_id).await?;
+    json(200, &view(&monitor, &public_url(env), access.scope))
 }
 
 /// `PUT /v1/heartbeat/{id}`: changes the fields the body names.
@@ -146,7 +179,7 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     // The token's object caches the allowed methods.
     refresh_token(env, &current.ping_token).await?;
     let updated = own_monitor(&db, &project_id, id).await?;
-    json(200, &view(&updated, &public_url(env)))
+    json(200, &view(&updated, &public_url(env), Scope::Manage))
 }
 
 async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) -> ApiResult {
@@ -157,7 +190,7 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
         return Err(ApiError::NotFound("heartbeat"));
     }
     let monitor = own_monitor(&db, &project_id, id).await?;
-    json(200, &view(&monitor, &public_url(env)))
+    json(200, &view(&monitor, &public_url(env), Scope::Manage))
 }
 
 pub async fn pause(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
@@ -173,10 +206,11 @@ pub async fn resume(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
 async fn list_page(
     req: &Request,
     env: &Env,
-    project_id: &str,
+    access: &Access,
     filter: ListFilter,
     none_is: Option<&'static str>,
 ) -> ApiResult {
+    let project_id = &access.project_id;
     let page = parse_page(
         query_param(req, "page").as_deref(),
         query_param(req, "limit").as_deref(),
@@ -192,7 +226,7 @@ async fn list_page(
     json(
         200,
         &json!({
-            "items": items.iter().map(|m| view(m, &base)).collect::<Vec<_>>(),
+            "items": items.iter().map(|m| view(m, &base, access.scope)).collect::<Vec<_>>(),
             "page": page.page,
             "limit": page.limit,
             "total": total,
@@ -202,7 +236,7 @@ async fn list_page(
 
 /// `GET /v1/heartbeats?page=&limit=&status=&tag=`
 pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
+    let access = project_access(req, env, Need::Read).await?;
     let status = query_param(req, "status");
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(FieldError::new("status", "must be one of new, up, grace, down, started, paused").into());
@@ -216,19 +250,19 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
         status,
         tag,
     };
-    list_page(req, env, &project_id, filter, None).await
+    list_page(req, env, &access, filter, None).await
 }
 
 /// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (the heartbeat API). A service exists in a
 /// project while one of its monitors names it, so another project's is not found.
 pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
+    let access = project_access(req, env, Need::Read).await?;
     let service_id = uuid_param("service_id", raw_service_id)?;
     let filter = ListFilter {
         service_id: Some(service_id),
         ..ListFilter::default()
     };
-    list_page(req, env, &project_id, filter, Some("service")).await
+    list_page(req, env, &access, filter, Some("service")).await
 }
 
 /// `DELETE /v1/heartbeat?id=..&id=..`: deletes those of the project's monitors named; other
@@ -281,7 +315,6 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
 /// The monitor's pings received strictly after `last_received_at`, oldest first.
 pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = &monitor_id(raw_id)?;
     let limit = match query_param(req, "limit") {
         None => 100,
         Some(raw) => match raw.trim().parse::<i64>() {
@@ -296,7 +329,7 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         }
     };
     let db = database(env)?;
-    own_monitor(&db, &project_id, id).await?;
+    let id = &readable_monitor(&db, &project_id, raw_id).await?.id;
     let pings = pings_after(&db, id, after, limit).await?;
     let items: Vec<Value> = pings
         .iter()
@@ -331,7 +364,9 @@ fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
 /// on read from the schedule and the pings of the range (one indexed range scan).
 pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = &monitor_id(raw_id)?;
+    if !is_unique_key(raw_id) {
+        monitor_id(raw_id)?;
+    }
     let interval_text = query_param(req, "interval").unwrap_or_else(|| "1h".into());
     let bucket_ms = parse_bucket(&interval_text)?;
     let now = now_ms();
@@ -339,7 +374,8 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
-    let m = own_monitor(&db, &project_id, id).await?;
+    let m = readable_monitor(&db, &project_id, raw_id).await?;
+    let id = &m.id;
     // Hours whose pings were pruned count from their hourly figures; the pings still stored
     // (from the oldest one on) count as always.
     let pruned = pruned_hours_between(&db, id, start, end).await?;
@@ -384,9 +420,8 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
 /// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.
 pub async fn flips(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    let id = &monitor_id(raw_id)?;
     let db = database(env)?;
-    own_monitor(&db, &project_id, id).await?;
+    let id = &readable_monitor(&db, &project_id, raw_id).await?.id;
     let items: Vec<Value> = flips_of(&db, id, 1_000)
         .await?
         .iter()

@@ -1,6 +1,6 @@
 //! Bootstrap: projects (admin token) and their API keys (admin token or a `manage` key).
 
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use crate::core::allowed_origins::parse_allowed_origins;
@@ -12,7 +12,7 @@ use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
 use crate::edge::ingest_gate::forget_key;
 use crate::edge::{projects, random};
-use crate::http::{json, json_body, principal, project_key, public_url, ApiError, ApiResult, Need};
+use crate::http::{json, json_body, principal, project_access, project_key, public_url, ApiError, ApiResult, Need};
 
 const MAX_NAME: usize = 100;
 
@@ -130,8 +130,8 @@ pub async fn list_keys(req: &mut Request, env: &Env) -> ApiResult {
 
 /// `GET /v1/project`: the key's project, with its ping key for slug ping URLs.
 pub async fn own_project(req: &mut Request, env: &Env) -> ApiResult {
-    let project_id = project_key(req, env, Need::Read).await?;
-    project_view(env, &project_id).await
+    let access = project_access(req, env, Need::Read).await?;
+    project_view(env, &access.project_id, access.scope).await
 }
 
 /// `PATCH /v1/project`: the project's own settings (a manage key).
@@ -147,10 +147,12 @@ pub async fn update_project(req: &mut Request, env: &Env) -> ApiResult {
     if let Some(on) = ping_by_id {
         projects::set_ping_by_id(&database(env)?, &project_id, on).await?;
     }
-    project_view(env, &project_id).await
+    project_view(env, &project_id, Scope::Manage).await
 }
 
-async fn project_view(env: &Env, project_id: &str) -> ApiResult {
+/// The project as `scope` may see it: a read scope gets no ping key (it creates and pings
+/// monitors by slug).
+async fn project_view(env: &Env, project_id: &str, scope: Scope) -> ApiResult {
     let db = database(env)?;
     let keys = projects::public_keys(&db, project_id)
         .await?
@@ -159,11 +161,13 @@ async fn project_view(env: &Env, project_id: &str) -> ApiResult {
     let base = public_url(env);
     let mut body = json!({
         "id": project_id,
-        "ping_key": keys.ping_key,
         "badge_key": keys.badge_key,
-        "slug_ping_url": format!("{base}/ping/{}/{{slug}}", keys.ping_key),
         "ping_by_id": ping_by_id,
     });
+    if scope.sees_credentials() {
+        body["ping_key"] = Value::from(keys.ping_key.as_str());
+        body["slug_ping_url"] = Value::from(format!("{base}/ping/{}/{{slug}}", keys.ping_key));
+    }
     super::project_limits::extend(&mut body, super::project_limits::limits_view(env, project_id).await?);
     json(200, &body)
 }

@@ -14,6 +14,9 @@ pub const PING_TOKEN_CHARS: usize = 22;
 pub const API_KEY_PREFIX: &str = "ebk_";
 pub const PING_KEY_PREFIX: &str = "pk_";
 pub const BADGE_KEY_PREFIX: &str = "bk_";
+/// A monitor's stable, non-secret name (what read scopes see instead of its id).
+pub const UNIQUE_KEY_PREFIX: &str = "uk_";
+pub const UNIQUE_KEY_HEX_CHARS: usize = 24;
 pub const API_KEY_ID_CHARS: usize = 12;
 pub const API_KEY_SECRET_CHARS: usize = 32;
 
@@ -63,6 +66,20 @@ pub fn is_badge_key(s: &str) -> bool {
         .is_some_and(|rest| rest.len() == PING_TOKEN_CHARS && is_base62(rest))
 }
 
+/// `uk_` and 24 lower-case hex digits (12 random bytes; migration 0011 makes the same shape).
+pub fn new_unique_key(fill: &mut dyn FnMut(&mut [u8])) -> String {
+    let mut bytes = [0u8; UNIQUE_KEY_HEX_CHARS / 2];
+    fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{UNIQUE_KEY_PREFIX}{hex}")
+}
+
+pub fn is_unique_key(s: &str) -> bool {
+    s.strip_prefix(UNIQUE_KEY_PREFIX).is_some_and(|rest| {
+        rest.len() == UNIQUE_KEY_HEX_CHARS && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// True for strings that could be a ping token; anything else is answered without a lookup.
 pub fn is_ping_token(s: &str) -> bool {
     s.strip_prefix(PING_TOKEN_PREFIX)
@@ -85,6 +102,11 @@ pub fn new_api_key(fill: &mut dyn FnMut(&mut [u8])) -> NewApiKey {
         secret_hash: sha256_hex(secret.as_bytes()),
         id,
     }
+}
+
+/// The public part of an API key (`ebk_<id>_<secret>`): what `GET /v1/keys` lists.
+pub fn is_api_key_id(s: &str) -> bool {
+    s.len() == API_KEY_ID_CHARS && is_base62(s)
 }
 
 /// A presented API key split into its public id and its secret.
@@ -195,6 +217,35 @@ mod tests {
             "bk_012345678901234567890!",
         ] {
             assert!(!is_badge_key(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn api_key_ids_are_twelve_base62_characters() {
+        let key = new_api_key(&mut counter_rng());
+        assert!(is_api_key_id(&key.id));
+        for bad in ["", "abcdefghijk", "abcdefghijklm", "abcdefghijk-", "abcdefghijk\u{e9}"] {
+            assert!(!is_api_key_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unique_keys_are_prefixed_lower_hex_and_nothing_else_passes() {
+        let key = new_unique_key(&mut |buf: &mut [u8]| buf.iter_mut().enumerate().for_each(|(i, b)| *b = 0xa0 + i as u8));
+        assert_eq!(key, "uk_a0a1a2a3a4a5a6a7a8a9aaab");
+        assert!(is_unique_key(&key) && !is_ping_token(&key) && !is_badge_key(&key));
+        assert!(is_unique_key("uk_0123456789abcdef01234567"));
+        for bad in [
+            "",
+            "uk_",
+            "uk_0123456789abcdef0123456",    // 23 digits
+            "uk_0123456789abcdef012345678",  // 25 digits
+            "uk_0123456789ABCDEF01234567",   // upper case
+            "uk_0123456789abcdef0123456g",   // not hex
+            "UK_0123456789abcdef01234567",
+            "0123456789abcdef0123456789ab",
+        ] {
+            assert!(!is_unique_key(bad), "{bad:?}");
         }
     }
 

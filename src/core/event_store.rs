@@ -56,12 +56,23 @@ type PendingEvent<'a> = (
     i64,
     EventSource,
     &'a Map<String, Value>,
+    &'a str,
+    bool,
 );
 
+/// Who sent an event, as far as event-fed monitors care: the key, and whether its scope may
+/// feed monitors at all (a browser key's may not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentBy<'a> {
+    pub key_id: &'a str,
+    pub feeds_monitors: bool,
+}
+
 /// The event as one line of compact JSON (never a raw newline: JSON escapes it in strings):
-/// `[id, event_id, kind, name, message, value, ts, client_ts, received_at, source, document]`,
-/// where `id` is its identity from acceptance on.
-pub fn pending_line(event: &Event, id: &str, source: EventSource) -> String {
+/// `[id, event_id, kind, name, message, value, ts, client_ts, received_at, source, document,
+/// key_id, feeds_monitors]`, where `id` is its identity from acceptance on. The flush's
+/// insert reads the first eleven by position; the last two only decide which monitors it feeds.
+pub fn pending_line(event: &Event, id: &str, source: EventSource, sent_by: SentBy<'_>) -> String {
     let pending: PendingEvent<'_> = (
         id,
         event.id.as_deref(),
@@ -74,6 +85,8 @@ pub fn pending_line(event: &Event, id: &str, source: EventSource) -> String {
         event.received_at_ms,
         source,
         &event.document,
+        sent_by.key_id,
+        sent_by.feeds_monitors,
     );
     // Serializing a map of JSON values with string keys cannot fail.
     serde_json::to_string(&pending).unwrap_or_default()
@@ -148,6 +161,27 @@ pub struct FlushedEvent {
     pub received_at: i64,
     pub source: EventSource,
     pub document: serde::de::IgnoredAny,
+    /// The sending key (absent from lines held before migration 0011's release).
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// `Some(false)`: sent with a key whose events never feed monitors (a browser key).
+    /// Absent from lines held before that release, which fed every monitor of their name.
+    #[serde(default)]
+    pub feeds_monitors: Option<bool>,
+}
+
+impl FlushedEvent {
+    /// Whether this event counts as a ping of a monitor that takes events from `allowed_keys`
+    /// (`None`: from any key that may feed monitors).
+    pub fn feeds(&self, allowed_keys: Option<&[String]>) -> bool {
+        if self.feeds_monitors == Some(false) {
+            return false;
+        }
+        match allowed_keys {
+            None => true,
+            Some(keys) => self.key_id.as_deref().is_some_and(|k| keys.iter().any(|allowed| allowed == k)),
+        }
+    }
 }
 
 /// A name's events in one flush, and the latest time one happened.
@@ -247,16 +281,35 @@ pub fn signal_of(kind: EventKind) -> PingKind {
     }
 }
 
-/// The pings a monitor fed by `event_name` gets from a flush's events. Each ping's id is
-/// derived from its event's and the monitor's, so a repeated flush records it once.
-pub fn monitor_pings(events: &[FlushedEvent], monitor_id: &str, event_name: &str) -> Vec<PendingPing> {
+/// Which of a flush's events feed one monitor: its `event_name`, and the keys it takes them from.
+#[derive(Debug, Clone, Copy)]
+pub struct Feed<'a> {
+    pub monitor_id: &'a str,
+    pub event_name: &'a str,
+    /// `event_key_ids`; `None`: any key that may feed monitors.
+    pub allowed_keys: Option<&'a [String]>,
+    /// The monitor's `last_ping_at`: its new pings are received strictly after it.
+    pub after: Option<i64>,
+}
+
+/// The pings a monitor gets from a flush's events. Each ping's id is derived from its
+/// event's and the monitor's, so a repeated flush records it once. Their times strictly
+/// increase and follow the monitor's last ping, as a token's pings do: several events of one
+/// batch share an arrival time, and a reader paging by `last_received_at` must see each once.
+pub fn monitor_pings(events: &[FlushedEvent], feed: Feed<'_>) -> Vec<PendingPing> {
+    let mut last = feed.after;
     events
         .iter()
-        .filter(|e| e.name == event_name)
-        .map(|e| PendingPing {
-            id: format!("{}:{monitor_id}", e.id),
-            monitor_id: monitor_id.to_string(),
-            received_at: e.received_at,
+        .filter(|e| e.name == feed.event_name && e.feeds(feed.allowed_keys))
+        .map(|e| {
+            let received_at = last.map_or(e.received_at, |l| e.received_at.max(l.saturating_add(1)));
+            last = Some(received_at);
+            (e, received_at)
+        })
+        .map(|(e, received_at)| PendingPing {
+            id: format!("{}:{}", e.id, feed.monitor_id),
+            monitor_id: feed.monitor_id.to_string(),
+            received_at,
             duration_ms: None,
             input: PingInput {
                 source: PingSource::Event,
@@ -301,6 +354,22 @@ mod tests {
             received_at: ts,
             source: EventSource::Events,
             document: serde::de::IgnoredAny,
+            key_id: Some("ingestkey001".into()),
+            feeds_monitors: Some(true),
+        }
+    }
+
+    const INGEST: SentBy<'static> = SentBy {
+        key_id: "ingestkey001",
+        feeds_monitors: true,
+    };
+
+    fn feed<'a>(monitor_id: &'a str, event_name: &'a str) -> Feed<'a> {
+        Feed {
+            monitor_id,
+            event_name,
+            allowed_keys: None,
+            after: None,
         }
     }
 
@@ -310,7 +379,7 @@ mod tests {
         let event = parse_events_batch(body.to_string().as_bytes(), ARRIVAL, false)
             .unwrap()
             .remove(0);
-        let line = pending_line(&event, "e1", EventSource::Events);
+        let line = pending_line(&event, "e1", EventSource::Events, INGEST);
         assert!(!line.contains('\n'));
         let back: Vec<FlushedEvent> = serde_json::from_str(&lines_to_array([line.as_str()])).unwrap();
         assert_eq!(
@@ -327,6 +396,8 @@ mod tests {
                 received_at: ARRIVAL,
                 source: EventSource::Events,
                 document: serde::de::IgnoredAny,
+                key_id: Some("ingestkey001".into()),
+                feeds_monitors: Some(true),
             }]
         );
         // Positions are the columns of `events`: D1's insert reads them so.
@@ -336,6 +407,70 @@ mod tests {
         assert_eq!(stored[9], "events");
         assert_eq!(stored[10]["meta"]["k"], "v\n");
         assert_eq!(stored[1], Value::Null);
+        assert_eq!(stored[11], "ingestkey001");
+        assert_eq!(stored[12], true);
+    }
+
+    #[test]
+    fn a_line_held_before_senders_were_recorded_still_reads_and_feeds_as_it_did() {
+        let old = r#"[["e1",null,"event","backup",null,null,5,null,5,"events",{}]]"#;
+        let back: Vec<FlushedEvent> = serde_json::from_str(old).unwrap();
+        assert_eq!((back[0].key_id.as_deref(), back[0].feeds_monitors), (None, None));
+        assert!(back[0].feeds(None));
+        // A monitor restricted to named keys cannot know an unnamed sender: not fed.
+        assert!(!back[0].feeds(Some(&["ingestkey001".to_string()])));
+    }
+
+    #[test]
+    fn a_browser_keys_events_never_feed_a_monitor() {
+        let mut event = flushed("backup-completed", EventKind::Event, 1_000, None, None);
+        event.feeds_monitors = Some(false);
+        assert!(!event.feeds(None));
+        assert!(!event.feeds(Some(&["ingestkey001".to_string()])));
+        assert!(monitor_pings(&[event], feed("m1", "backup-completed")).is_empty());
+    }
+
+    #[test]
+    fn a_monitor_with_event_key_ids_takes_events_of_those_keys_only() {
+        let mine = flushed("backup-completed", EventKind::Event, 1_000, None, None);
+        let mut other = flushed("backup-completed", EventKind::Error, 2_000, None, None);
+        other.key_id = Some("otherkey0001".into());
+        let allowed = vec!["ingestkey001".to_string()];
+        let events = [mine, other];
+        let restricted = Feed {
+            allowed_keys: Some(&allowed),
+            ..feed("m1", "backup-completed")
+        };
+        let pings = monitor_pings(&events, restricted);
+        assert_eq!(pings.len(), 1);
+        assert_eq!(pings[0].input.kind, PingKind::Success);
+        assert_eq!(monitor_pings(&events, feed("m1", "backup-completed")).len(), 2);
+        let nobody: Vec<String> = Vec::new();
+        assert!(!events[0].feeds(Some(&nobody)));
+    }
+
+    #[test]
+    fn pings_of_one_arrival_time_get_strictly_increasing_times_after_the_last_ping() {
+        let events: Vec<FlushedEvent> = (0..5)
+            .map(|i| {
+                let mut e = flushed("x", EventKind::Event, 1_000, None, None);
+                e.id = format!("e{i}");
+                e
+            })
+            .chain([flushed("x", EventKind::Event, 2_000, None, None)])
+            .collect();
+        let times = |after| -> Vec<i64> {
+            monitor_pings(&events, Feed { after, ..feed("m", "x") })
+                .iter()
+                .map(|p| p.received_at)
+                .collect()
+        };
+        assert_eq!(times(None), vec![1_000, 1_001, 1_002, 1_003, 1_004, 2_000]);
+        // After a last ping at the same instant, or later, every ping follows it.
+        assert_eq!(times(Some(1_000)), vec![1_001, 1_002, 1_003, 1_004, 1_005, 2_000]);
+        assert_eq!(times(Some(1_999)), vec![2_000, 2_001, 2_002, 2_003, 2_004, 2_005]);
+        // An older last ping changes nothing.
+        assert_eq!(times(Some(10)), times(None));
     }
 
     #[test]
@@ -457,7 +592,7 @@ mod tests {
             flushed("backup-completed", EventKind::Error, 2_000, None, Some("disk full")),
             flushed("other", EventKind::Event, 3_000, None, None),
         ];
-        let pings = monitor_pings(&events, "m1", "backup-completed");
+        let pings = monitor_pings(&events, feed("m1", "backup-completed"));
         let seen: Vec<(&str, i64, PingKind, PingSource)> = pings
             .iter()
             .map(|p| (p.id.as_str(), p.received_at, p.input.kind, p.input.source))
@@ -482,8 +617,8 @@ mod tests {
     fn two_monitors_of_one_name_get_distinct_ping_ids() {
         let events = [flushed("x", EventKind::Event, 1, None, None)];
         assert_ne!(
-            monitor_pings(&events, "a", "x")[0].id,
-            monitor_pings(&events, "b", "x")[0].id
+            monitor_pings(&events, feed("a", "x"))[0].id,
+            monitor_pings(&events, feed("b", "x"))[0].id
         );
     }
 

@@ -8,7 +8,8 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// What the metrics say about one monitor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonitorMetrics {
-    pub id: String,
+    /// The monitor's non-secret name: scrapers hold read keys, and an id pings its monitor.
+    pub unique_key: String,
     pub name: String,
     pub tags: Vec<String>,
     pub health: Health,
@@ -33,8 +34,8 @@ pub fn escape_label_value(value: &str) -> String {
 
 fn labels(m: &MonitorMetrics) -> String {
     format!(
-        "id=\"{}\",name=\"{}\",tags=\"{}\"",
-        escape_label_value(&m.id),
+        "unique_key=\"{}\",name=\"{}\",tags=\"{}\"",
+        escape_label_value(&m.unique_key),
         escape_label_value(&m.name),
         escape_label_value(&m.tags.join(","))
     )
@@ -242,7 +243,7 @@ mod tests {
 
     fn monitor(id: &str, name: &str, tags: &[&str], health: Health, last: Option<i64>) -> MonitorMetrics {
         MonitorMetrics {
-            id: id.into(),
+            unique_key: id.into(),
             name: name.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             health,
@@ -255,7 +256,7 @@ mod tests {
     fn value(samples: &[Sample], name: &str, id: &str) -> Option<f64> {
         samples
             .iter()
-            .find(|s| s.name == name && s.labels["id"] == id)
+            .find(|s| s.name == name && s.labels["unique_key"] == id)
             .map(|s| s.value)
     }
 
@@ -295,7 +296,7 @@ mod tests {
         );
         assert_eq!(value(&samples, "edgebeat_monitor_pings_total", "a"), Some(7.0));
         assert_eq!(value(&samples, "edgebeat_monitor_flips_total", "b"), Some(2.0));
-        let a = samples.iter().find(|s| s.labels["id"] == "a").unwrap();
+        let a = samples.iter().find(|s| s.labels["unique_key"] == "a").unwrap();
         assert_eq!(a.labels["tags"], "prod,db");
         assert_eq!(a.labels["name"], "backup");
     }
@@ -325,7 +326,7 @@ mod tests {
         assert_eq!(samples.len(), 6);
         for s in &samples {
             assert_eq!(s.labels["name"], hostile);
-            assert_eq!(s.labels["id"], "id\"1");
+            assert_eq!(s.labels["unique_key"], "id\"1");
             assert_eq!(s.labels["tags"], tags.join(","));
         }
     }

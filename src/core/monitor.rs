@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::credentials::is_api_key_id;
 use super::cron::{CronExpr, Zone};
 use super::event::parse_event_name;
 use super::validation::{
@@ -19,6 +20,7 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
+pub const MAX_EVENT_KEYS: usize = 20;
 pub const PING_METHODS: [&str; 3] = ["GET", "POST", "HEAD"];
 
 /// When pings are expected.
@@ -63,6 +65,9 @@ pub struct MonitorSpec {
     pub channels: Option<Vec<String>>,
     /// Events of this name in the project count as pings (an `error` event as a fail).
     pub event_name: Option<String>,
+    /// Only these keys' events feed the monitor; `None`: any key that may feed monitors
+    /// (never a browser key, whatever this says).
+    pub event_key_ids: Option<Vec<String>>,
 }
 
 impl MonitorSpec {
@@ -236,6 +241,27 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
             _ => return Err(FieldError::new("event_name", "must be a string or null")),
         };
     }
+    if let Some(raw) = present(body, "event_key_ids") {
+        spec.event_key_ids = match raw {
+            Value::Null => None,
+            Value::Array(items) if items.len() <= MAX_EVENT_KEYS => {
+                let ids: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| v.as_str().filter(|id| is_api_key_id(id)).map(String::from))
+                    .collect();
+                let mut ids = ids.ok_or_else(|| FieldError::new("event_key_ids", "must be a list of API key ids"))?;
+                ids.sort();
+                ids.dedup();
+                Some(ids)
+            }
+            _ => {
+                return Err(FieldError::new(
+                    "event_key_ids",
+                    "must be a list of at most 20 API key ids, or null for any ingest or manage key",
+                ))
+            }
+        };
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -261,6 +287,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         description: String::new(),
         channels: None,
         event_name: None,
+        event_key_ids: None,
     };
     apply_fields(blank, body)
 }
@@ -376,6 +403,36 @@ mod tests {
         }
         let m = parse(json!({"name": "x", "interval": 60, "description": "line 1\n\tline 2"})).unwrap();
         assert_eq!(m.description, "line 1\n\tline 2");
+    }
+
+    #[test]
+    fn event_key_ids_are_sorted_key_ids_and_null_means_any_key() {
+        let m = parse(json!({"name": "x", "interval": 60, "event_name": "backup",
+            "event_key_ids": ["bbbbbbbbbbbb", "aaaaaaaaaaaa", "bbbbbbbbbbbb"]}))
+        .unwrap();
+        assert_eq!(
+            m.event_key_ids,
+            Some(vec!["aaaaaaaaaaaa".to_string(), "bbbbbbbbbbbb".to_string()])
+        );
+        assert_eq!(update(m, json!({"event_key_ids": null})).unwrap().event_key_ids, None);
+        let twenty: Vec<String> = (0..20).map(|i| format!("key{i:09}")).collect();
+        assert_eq!(
+            parse(json!({"name": "x", "interval": 60, "event_key_ids": twenty}))
+                .unwrap()
+                .event_key_ids
+                .map(|k| k.len()),
+            Some(20)
+        );
+        for bad in [
+            json!("aaaaaaaaaaaa"),
+            json!([7]),
+            json!(["ebk_aaaaaaaaaaaa_secret"]),
+            json!(["short"]),
+            json!((0..21).map(|i| format!("key{i:09}")).collect::<Vec<_>>()),
+        ] {
+            let err = parse(json!({"name": "x", "interval": 60, "event_key_ids": bad})).unwrap_err();
+            assert_eq!(err.field, "event_key_ids");
+        }
     }
 
     #[test]

@@ -45,9 +45,22 @@ impl Scope {
         matches!(self, Self::Manage | Self::Ingest)
     }
 
-    /// The events APIs (seed 003's batch, seed 004's ingest and beacon).
+    /// The events APIs (the events API's batch, the ingest API's events and beacon).
     pub fn can_send_events(self) -> bool {
         matches!(self, Self::Manage | Self::Ingest | Self::Browser)
+    }
+
+    /// Whether this key's events may count as pings of an event-fed monitor. A browser key
+    /// sits in page source, public by design: its events never keep a job "up" or force it down.
+    pub fn feeds_monitors(self) -> bool {
+        matches!(self, Self::Manage | Self::Ingest)
+    }
+
+    /// Whether answers to this scope may carry write credentials: ping tokens, ping URLs, the
+    /// project's ping key, monitor ids (which ping while `ping_by_id` is on), channel URLs.
+    /// A read scope (Prometheus, status walls) gets stable non-secret names instead.
+    pub fn sees_credentials(self) -> bool {
+        self == Self::Manage
     }
 }
 
@@ -76,6 +89,20 @@ mod tests {
         assert!(b.can_send_events() && !b.can_read() && !b.can_manage() && !b.can_ingest());
         assert!(Scope::Manage.can_send_events() && Scope::Ingest.can_send_events());
         assert!(!Scope::Read.can_send_events());
+    }
+
+    #[test]
+    fn only_manage_and_ingest_keys_feed_monitors() {
+        assert!(Scope::Manage.feeds_monitors() && Scope::Ingest.feeds_monitors());
+        assert!(!Scope::Browser.feeds_monitors() && !Scope::Read.feeds_monitors());
+    }
+
+    #[test]
+    fn only_manage_scopes_see_write_credentials() {
+        assert!(Scope::Manage.sees_credentials());
+        for s in [Scope::Read, Scope::Ingest, Scope::Browser] {
+            assert!(!s.sees_credentials(), "{s:?}");
+        }
     }
 }
 

@@ -10,6 +10,21 @@ pub fn origin(url: &str) -> &str {
     &url[..scheme_end + 3 + host_len]
 }
 
+/// A URL as a read scope may see it: its scheme and host, never its path, query or
+/// credentials, which often carry a secret (`https://hooks.example/T0/B0/xyz` ->
+/// `https://hooks.example/…`).
+pub fn masked_url(url: &str) -> String {
+    let origin = origin(url);
+    let Some(scheme_end) = origin.find("://") else {
+        return "…".into();
+    };
+    let authority = &origin[scheme_end + 3..];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let rest = &url[origin.len()..];
+    let more = if rest.is_empty() || rest == "/" { "" } else { "/…" };
+    format!("{}://{host}{more}", &origin[..scheme_end])
+}
+
 fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -67,6 +82,16 @@ pub fn query_pairs(url: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_url_keeps_scheme_and_host_only() {
+        assert_eq!(masked_url("https://hooks.example/T0/B0/xyz?token=1"), "https://hooks.example/…");
+        assert_eq!(masked_url("http://user:pw@127.0.0.1:8080/hook"), "http://127.0.0.1:8080/…");
+        assert_eq!(masked_url("https://a.example"), "https://a.example");
+        assert_eq!(masked_url("https://a.example/"), "https://a.example");
+        assert_eq!(masked_url("https://a.example?secret"), "https://a.example/…");
+        assert_eq!(masked_url("not a url"), "…");
+    }
 
     #[test]
     fn path_segments_decode_escapes_but_keep_plus() {

@@ -83,6 +83,21 @@ pub async fn list_keys(db: &D1Database, project_id: &str) -> Result<Vec<ListedKe
     .results()
 }
 
+/// The scopes of those of `ids` that are the project's keys (another project's are left out).
+pub async fn scopes_of_own_keys(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<Option<Scope>>> {
+    #[derive(Deserialize)]
+    struct Row {
+        scope: String,
+    }
+    let rows: Vec<Row> = db
+        .prepare("SELECT scope FROM api_keys WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
+        .bind(&[text(project_id), text(&serde_json::to_string(ids).unwrap_or_default())])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| Scope::parse(&r.scope)).collect())
+}
+
 /// Stores that the keys were used at `now`, unless a use within the last hour already is:
 /// concurrent requests that all saw a stale time write once.
 pub async fn record_key_uses(db: &D1Database, ids: &[String], now: i64) -> Result<()> {

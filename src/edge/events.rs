@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{changed_one, database, int, opt_text, text};
+use super::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::core::event_query::EventQuery;
 use crate::core::event_store::{retention_cutoff, FlushPlan, DEFAULT_RETENTION_DAYS, ERROR_DIGEST_WINDOW_MS};
 use crate::core::project_limits::LimitsChange;
@@ -97,11 +98,22 @@ pub async fn month_usage(db: &D1Database, project_id: &str, month: &str) -> Resu
     Ok(n.unwrap_or(0))
 }
 
-/// A monitor fed by events of `event_name`.
-#[derive(Debug, Clone, Deserialize)]
+/// A monitor fed by events of its `event_name`: its state, as a flush of its pings needs it,
+/// and which keys' events it takes.
+#[derive(Debug, Clone)]
 pub struct FedMonitor {
-    pub id: String,
+    pub state: StoredState,
     pub event_name: String,
+    /// `event_key_ids`; `None`: any key that may feed monitors.
+    pub allowed_keys: Option<Vec<String>>,
+    pub last_ping_at: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct FeedColumns {
+    event_name: String,
+    event_key_ids: Option<String>,
+    last_ping_at: Option<i64>,
 }
 
 /// What one flush cost D1.
@@ -201,10 +213,10 @@ pub async fn store_flush(
     }
     let names: Vec<&str> = plan.names.iter().map(|n| n.name.as_str()).collect();
     statements.push(
-        db.prepare(
-            "SELECT id, event_name FROM monitors \
-             WHERE project_id = ?1 AND event_name IN (SELECT value FROM json_each(?2))",
-        )
+        db.prepare(format!(
+            "SELECT {STATE_COLUMNS}, event_key_ids, last_ping_at FROM monitors \
+             WHERE project_id = ?1 AND event_name IN (SELECT value FROM json_each(?2))"
+        ))
         .bind(&[p.clone(), json_text(&names)?])?,
     );
     let count = statements.len() as u64;
@@ -216,11 +228,20 @@ pub async fn store_flush(
     for meta in results.iter().filter_map(|r| r.meta().ok().flatten()) {
         cost.rows_written += meta.rows_written.unwrap_or(0) as u64;
     }
-    let fed = results
-        .last()
-        .map(|r| r.results::<FedMonitor>())
-        .transpose()?
-        .unwrap_or_default();
+    let fed = match results.last() {
+        Some(rows) => rows
+            .results::<StoredState>()?
+            .into_iter()
+            .zip(rows.results::<FeedColumns>()?)
+            .map(|(state, feed)| FedMonitor {
+                state,
+                event_name: feed.event_name,
+                allowed_keys: feed.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
+                last_ping_at: feed.last_ping_at,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ok((fed, cost))
 }
 

@@ -16,7 +16,7 @@ use super::project_ingest::{AcceptMeta, AcceptOutcome, PROJECT_HEADER};
 use super::random;
 use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;
-use crate::core::event_store::{pending_line, EventSource};
+use crate::core::event_store::{pending_line, EventSource, SentBy};
 use crate::core::ingest_admission::Forbidden;
 use crate::core::scope::Scope;
 
@@ -44,6 +44,8 @@ pub struct Sender {
     pub project_id: String,
     pub key_id: String,
     pub secret_hash: String,
+    /// Whether the key's events may count as pings of event-fed monitors (not a browser key's).
+    pub feeds_monitors: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,9 +88,9 @@ pub async fn check_key(env: &Env, credential: Option<&str>) -> Result<KeyCheck> 
     let Some(owner) = owner(env, presented.id).await? else {
         return Ok(KeyCheck::Unknown);
     };
-    if !Scope::parse(&owner.scope).is_some_and(Scope::can_send_events) {
+    let Some(scope) = Scope::parse(&owner.scope).filter(|s| s.can_send_events()) else {
         return Ok(KeyCheck::Forbidden(Forbidden::Scope));
-    }
+    };
     let secret_hash = sha256_hex(presented.secret.as_bytes());
     let refused_key = (presented.id.to_string(), secret_hash.clone());
     let now = now_ms();
@@ -99,6 +101,7 @@ pub async fn check_key(env: &Env, credential: Option<&str>) -> Result<KeyCheck> 
         project_id: owner.project_id,
         key_id: presented.id.to_string(),
         secret_hash,
+        feeds_monitors: scope.feeds_monitors(),
     }))
 }
 
@@ -113,7 +116,16 @@ pub struct Batch {
 
 impl Batch {
     /// Each event gets its id here, at acceptance: a repeated flush stores it once.
-    pub fn of<'a>(events: impl IntoIterator<Item = &'a Event>, source: EventSource, origin: Option<String>) -> Self {
+    pub fn of<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+        source: EventSource,
+        origin: Option<String>,
+        sender: &Sender,
+    ) -> Self {
+        let sent_by = SentBy {
+            key_id: &sender.key_id,
+            feeds_monitors: sender.feeds_monitors,
+        };
         let mut batch = Batch {
             source,
             origin,
@@ -123,7 +135,7 @@ impl Batch {
         };
         let events: Vec<&Event> = events.into_iter().collect();
         for (event, id) in events.iter().zip(random::uuids(events.len())) {
-            batch.lines.push(pending_line(event, &id, source));
+            batch.lines.push(pending_line(event, &id, source, sent_by));
             batch.event_ids.push(event.id.clone());
             if !batch.names.contains(&event.name) {
                 batch.names.push(event.name.clone());

@@ -12,7 +12,7 @@ use crate::core::status::Status;
 
 #[derive(Debug, Deserialize)]
 struct HealthRow {
-    id: String,
+    unique_key: String,
     name: String,
     slug: Option<String>,
     /// JSON array.
@@ -39,7 +39,7 @@ impl HealthRow {
 pub async fn badge_monitors(db: &D1Database, project_id: &str, selector: &str) -> Result<Vec<BadgeMonitor>> {
     let rows: Vec<HealthRow> = db
         .prepare(
-            "SELECT id, name, slug, tags, status, enabled, paused, last_ping_at, n_pings, 0 AS flips FROM monitors \
+            "SELECT unique_key, name, slug, tags, status, enabled, paused, last_ping_at, n_pings, 0 AS flips FROM monitors \
              WHERE project_id = ?1 AND (slug = ?2 OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE value = ?2))",
         )
         .bind(&[text(project_id), text(selector)])?
@@ -60,7 +60,7 @@ pub async fn badge_monitors(db: &D1Database, project_id: &str, selector: &str) -
 pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<Vec<MonitorMetrics>> {
     let rows: Vec<HealthRow> = db
         .prepare(
-            "SELECT m.id, m.name, m.slug, m.tags, m.status, m.enabled, m.paused, m.last_ping_at, m.n_pings, \
+            "SELECT m.unique_key, m.name, m.slug, m.tags, m.status, m.enabled, m.paused, m.last_ping_at, m.n_pings, \
              (SELECT COUNT(*) FROM flips f WHERE f.monitor_id = m.id) AS flips \
              FROM monitors m WHERE m.project_id = ?1 ORDER BY m.created_at, m.id",
         )
@@ -71,7 +71,7 @@ pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<Vec<Mo
     Ok(rows
         .iter()
         .map(|r| MonitorMetrics {
-            id: r.id.clone(),
+            unique_key: r.unique_key.clone(),
             name: r.name.clone(),
             tags: r.tags(),
             health: r.health(),

@@ -153,14 +153,8 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
         .results()
 }
 
-/// Moves a monitor's status by pings (already stored), retrying if a sweep wrote meanwhile.
-/// Idempotent: pings at or before `last_signal_at` were applied already. Answers whether it
-/// recorded a flip that alerts (so its webhooks can go out now).
-pub async fn apply_pings(db: &D1Database, monitor_id: &str, pings: &[(i64, PingKind)], now: i64) -> Result<bool> {
-    apply_pings_over(db, monitor_id, None, pings, now).await
-}
-
-/// `apply_pings`, starting from `known` (a state just read back from D1) instead of reading it.
+/// Applies pings to a monitor's status, starting from `known` (a state just read back from
+/// D1) or, without it, from a fresh read; retried while someone else writes the state.
 pub async fn apply_pings_over(
     db: &D1Database,
     monitor_id: &str,

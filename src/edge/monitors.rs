@@ -10,7 +10,7 @@ use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
-    event_name";
+    event_name, unique_key, event_key_ids";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -41,6 +41,10 @@ pub struct Monitor {
     pub created_at: i64,
     pub updated_at: i64,
     pub event_name: Option<String>,
+    /// What read scopes see and address instead of the id.
+    pub unique_key: String,
+    /// JSON array of key ids, or NULL for any key that may feed monitors.
+    pub event_key_ids: Option<String>,
 }
 
 impl Monitor {
@@ -60,12 +64,13 @@ impl Monitor {
             description: self.description.clone(),
             channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             event_name: self.event_name.clone(),
+            event_key_ids: self.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
         }
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 13] = [
+const SPEC_COLUMNS: [&str; 14] = [
     "name",
     "service_id",
     "interval_s",
@@ -79,6 +84,7 @@ const SPEC_COLUMNS: [&str; 13] = [
     "description",
     "channels",
     "event_name",
+    "event_key_ids",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -98,6 +104,9 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
             text(&serde_json::to_string(c).unwrap_or_default())
         }),
         opt_text(spec.event_name.as_deref()),
+        spec.event_key_ids.as_ref().map_or(wasm_bindgen::JsValue::NULL, |k| {
+            text(&serde_json::to_string(k).unwrap_or_default())
+        }),
     ]
 }
 
@@ -109,13 +118,20 @@ pub async fn insert_monitor(
     spec: &MonitorSpec,
     now: i64,
 ) -> Result<()> {
-    let placeholders: Vec<String> = (5..5 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (6..6 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(
-        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, {}) VALUES (?1, ?2, ?3, ?4, ?4, {})",
+        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, {}) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, {})",
         SPEC_COLUMNS.join(", "),
         placeholders.join(", ")
     );
-    let mut values = vec![text(id), text(project_id), text(token), int(now)];
+    let mut values = vec![
+        text(id),
+        text(project_id),
+        text(token),
+        int(now),
+        text(&super::random::unique_key()),
+    ];
     values.extend(spec_values(spec));
     db.prepare(sql).bind(&values)?.run().await?;
     Ok(())
@@ -178,6 +194,16 @@ pub struct ListFilter {
     pub service_id: Option<String>,
     pub status: Option<String>,
     pub tag: Option<String>,
+}
+
+/// The project's monitor by its `unique_key` (unique index).
+pub async fn find_by_unique_key(db: &D1Database, project_id: &str, unique_key: &str) -> Result<Option<Monitor>> {
+    db.prepare(format!(
+        "SELECT {COLUMNS} FROM monitors WHERE unique_key = ?1 AND project_id = ?2"
+    ))
+    .bind(&[text(unique_key), text(project_id)])?
+    .first(None)
+    .await
 }
 
 pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Option<Monitor>> {
@@ -260,11 +286,19 @@ pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token
 pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: &str, now: i64) -> Result<String> {
     let create = db
         .prepare(
-            "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, system_id, created_at, updated_at) \
-             VALUES (?1, ?2, 'system ' || ?3, ?4, 600, 60, ?3, ?5, ?5) \
+            "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, system_id, created_at, updated_at, \
+               unique_key) \
+             VALUES (?1, ?2, 'system ' || ?3, ?4, 600, 60, ?3, ?5, ?5, ?6) \
              ON CONFLICT (project_id, system_id) WHERE system_id IS NOT NULL DO NOTHING",
         )
-        .bind(&[text(&super::random::uuid()), text(project_id), text(system_id), text(&super::random::ping_token()), int(now)])?;
+        .bind(&[
+            text(&super::random::uuid()),
+            text(project_id),
+            text(system_id),
+            text(&super::random::ping_token()),
+            int(now),
+            text(&super::random::unique_key()),
+        ])?;
     let find = db
         .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND system_id = ?2")
         .bind(&[text(project_id), text(system_id)])?;
@@ -355,8 +389,9 @@ pub async fn tokens_for_slug(db: &D1Database, project_id: &str, slug: &str) -> R
 /// A monitor for a slug ping with `?create=1`, unless the project already has that slug.
 pub async fn create_slug_monitor(db: &D1Database, project_id: &str, slug: &str, now: i64) -> Result<()> {
     db.prepare(
-        "INSERT INTO monitors (id, project_id, name, slug, ping_token, interval_s, grace_s, created_at, updated_at) \
-         SELECT ?1, ?2, ?3, ?3, ?4, 86400, 3600, ?5, ?5 \
+        "INSERT INTO monitors (id, project_id, name, slug, ping_token, interval_s, grace_s, created_at, updated_at, \
+           unique_key) \
+         SELECT ?1, ?2, ?3, ?3, ?4, 86400, 3600, ?5, ?5, ?6 \
          WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = ?2 AND slug = ?3)",
     )
     .bind(&[
@@ -365,6 +400,7 @@ pub async fn create_slug_monitor(db: &D1Database, project_id: &str, slug: &str, 
         text(slug),
         text(&super::random::ping_token()),
         int(now),
+        text(&super::random::unique_key()),
     ])?
     .run()
     .await?;

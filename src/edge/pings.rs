@@ -3,36 +3,8 @@
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::db::{int, text};
-use crate::core::ping::{latest_value, PendingPing, PingKind};
+use crate::core::ping::{PendingPing, PingKind};
 use crate::core::statistic::PrunedHour;
-
-/// Stores a batch of one monitor's pings in one D1 transaction. Safe to repeat: a ping
-/// already stored is ignored (primary key) and `changes()` counts only new rows, so
-/// `n_pings` never double counts. Pings of a deleted monitor are dropped.
-pub async fn store_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) -> Result<()> {
-    let Some(newest) = batch.iter().map(|p| p.received_at).max() else {
-        return Ok(());
-    };
-    let count = db
-        .prepare(
-            "UPDATE monitors SET n_pings = n_pings + changes(), \
-               last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2) \
-             WHERE id = ?1",
-        )
-        .bind(&[text(monitor_id), int(newest)])?;
-    let mut statements = vec![insert_pings(db, monitor_id, batch)?, count];
-    if let Some((value, at)) = latest_value(batch) {
-        statements.push(
-            db.prepare(
-                "UPDATE monitors SET last_value = ?2, last_value_at = ?3 \
-                 WHERE id = ?1 AND COALESCE(last_value_at, 0) <= ?3",
-            )
-            .bind(&[text(monitor_id), wasm_bindgen::JsValue::from_f64(value), int(at)])?,
-        );
-    }
-    super::meter::d1_results(&db.batch(statements).await?);
-    Ok(())
-}
 
 /// The statement inserting a batch of one monitor's pings (each once, by id; none for a
 /// monitor deleted meanwhile). The next statement's `changes()` counts the new rows.

@@ -22,15 +22,15 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlS
 
 use super::db::{database, now_ms};
 use super::events::{key_for_ingest, month_usage, project_limits, store_flush, IngestKeyRow, ProjectLimits};
-use super::monitor_state::apply_pings;
+use super::ping_flush::flush_pings;
+use super::ping_pruning::log_limit;
 use super::notifier::deliver_due;
-use super::pings::store_pings;
 use super::random;
 use crate::core::event_dedup::{first_in_batch, sighting, Sighting, DEDUP_WINDOW_MS};
 use crate::core::event_rate::month_of;
 use crate::core::event_rate::MonthlyQuota;
 use crate::core::event_store::{
-    flush_upto, join_batches, lines_to_array, monitor_pings, month_label, plan_flush, EventSource, FlushedEvent,
+    flush_upto, join_batches, lines_to_array, monitor_pings, month_label, plan_flush, EventSource, Feed, FlushedEvent,
     PendingBatch, FLUSH_MAX_BYTES, FLUSH_MAX_EVENTS,
 };
 use crate::core::ingest_admission::{retry_after_s, Admission, Charge, Forbidden, KeyFacts, KeyVerdict, ProjectMeters};
@@ -709,14 +709,20 @@ impl ProjectIngest {
         let (fed, cost) = store_flush(&db, &project_id, &inflight.id, &all, &plan, d1_started).await?;
         let d1_ms = (now_ms() - d1_started).max(0) as u64;
         let mut flipped = false;
+        let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         for monitor in &fed {
-            let pings = monitor_pings(&events, &monitor.id, &monitor.event_name);
+            let feed = Feed {
+                monitor_id: &monitor.state.id,
+                event_name: &monitor.event_name,
+                allowed_keys: monitor.allowed_keys.as_deref(),
+                after: monitor.last_ping_at,
+            };
+            let pings = monitor_pings(&events, feed);
             if pings.is_empty() {
                 continue;
             }
-            store_pings(&db, &monitor.id, &pings).await?;
-            let signals: Vec<_> = pings.iter().map(|p| (p.received_at, p.input.kind)).collect();
-            flipped |= apply_pings(&db, &monitor.id, &signals, now_ms()).await?;
+            // The same flush as a token's pings: stored, counted, marked for pruning, applied.
+            flipped |= flush_pings(&db, &monitor.state, &pings, log_limit, now_ms()).await?.flipped;
         }
         // D1 has them: forget them, and the flush, together.
         sql.exec("DELETE FROM pending WHERE seq <= ?", vec![inflight.upto.into()])?;

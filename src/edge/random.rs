@@ -33,6 +33,11 @@ pub fn ping_key() -> String {
     credentials::new_ping_key(&mut fill)
 }
 
+/// A monitor's stable, non-secret name.
+pub fn unique_key() -> String {
+    credentials::new_unique_key(&mut fill)
+}
+
 pub fn badge_key() -> String {
     credentials::new_badge_key(&mut fill)
 }

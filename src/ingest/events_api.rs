@@ -29,7 +29,7 @@ impl Format for EventsApi {
         let body = read_body(req, MAX_EVENTS_BODY).await?;
         let events =
             parse_events_batch(&body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
-        let batch = Batch::of(&events, EventSource::Events, header(req, "origin"));
+        let batch = Batch::of(&events, EventSource::Events, header(req, "origin"), &sender);
         Ok((EventBatch { sender, batch }, ()))
     }
 
