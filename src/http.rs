@@ -167,10 +167,15 @@ pub async fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> 
 /// The session cookie a request carries, not yet checked.
 pub struct PresentedSession(String);
 
-/// The request's session cookie, or 401.
+/// Whether the request came over HTTPS: session cookies are then Secure and `__Host-` named.
+pub fn over_https(req: &Request) -> bool {
+    req.inner().url().starts_with("https://")
+}
+
+/// The request's session cookie under the name for its scheme, or 401.
 pub fn signed_session(req: &Request) -> Result<PresentedSession, ApiError> {
     let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
-    session_cookie(&header)
+    session_cookie(&header, over_https(req))
         .map(|value| PresentedSession(value.to_string()))
         .ok_or(ApiError::Unauthorized)
 }
@@ -186,8 +191,8 @@ impl PresentedSession {
 pub const SESSIONS_UNCONFIGURED: ApiError =
     ApiError::Unavailable("sessions are not configured on this deployment: set the SESSION_SECRET secret");
 
-/// The session, when its key is still live; 401 once the key is revoked.
-pub async fn live(env: &Env, session: Session) -> Result<Session, ApiError> {
+/// The session, when its key is still live and not signed out of; 401 otherwise.
+async fn live(env: &Env, session: Session) -> Result<Session, ApiError> {
     live_session(env, session).await?.ok_or(ApiError::Unauthorized)
 }
 
@@ -288,7 +293,7 @@ pub fn has_credentials(req: &Request) -> bool {
             .get("cookie")
             .ok()
             .flatten()
-            .is_some_and(|c| session_cookie(&c).is_some())
+            .is_some_and(|c| session_cookie(&c, over_https(req)).is_some())
 }
 
 /// A body the route answered without reading (a 405, a 401) is read to its end before the

@@ -310,10 +310,13 @@ test("keys page: create a key shown once, then revoke it with immediate effect",
   assert.equal((await eb.api("GET", "/v1/heartbeats", { auth: key })).status, 401, "revoked at once");
 });
 
-test("sign out ends the session", { skip }, async () => {
+test("sign out ends the session, on the server too", { skip }, async () => {
+  const copied = (await page.context().cookies()).find((c) => c.name === "eb_session").value;
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByLabel("API key").waitFor();
-  assert.equal(await page.evaluate(async () => (await fetch("/v1/session")).status), 401);
+  assert.equal(await page.evaluate(async () => (await (await fetch("/v1/session")).json()).signed_in), false);
+  const copy = await eb.api("GET", "/v1/heartbeats", { headers: { cookie: `eb_session=${copied}` } });
+  assert.equal(copy.status, 401, "a copy of the cookie taken before sign-out no longer works");
   await page.goto(new URL("/keys", eb.url).href);
   await page.waitForURL(/\/\?next=%2Fkeys/);
 });

@@ -37,14 +37,10 @@ export async function api(method, path, body) {
 
 export const get = (path) => api("GET", path);
 
-/** The session this page runs with, or null when signed out. */
+/** The session this page runs with, or null when signed out (`{"signed_in": false}`). */
 export async function currentSession() {
-  try {
-    return await api("GET", "/v1/session");
-  } catch (e) {
-    if (e.status === 401) return null;
-    throw e;
-  }
+  const session = await api("GET", "/v1/session");
+  return session?.signed_in ? session : null;
 }
 
 let leaving = false;

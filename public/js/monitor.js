@@ -4,7 +4,7 @@ import { api, get, qs } from "./api.js";
 import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, every, copyField, copyButton, confirmDialog, scheduleText, ms } from "./ui.js";
 import { barChart, lineChart } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
-import { snippets } from "./snippets.js";
+import { snippets, pingUrls } from "./snippets.js";
 
 const REFRESH_SECONDS = 15;
 const RANGES = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 };
@@ -168,6 +168,7 @@ function renderUrls(newToken) {
     replace(urlsBox, h("h2", { id: "urls-title" }, "Ping URLs"), h("p", { class: "muted" }, "Ping URLs and snippets are shown to manage sessions only."));
     return;
   }
+  const urls = pingUrls(m);
   const tabs = snippets(m);
   const tablist = h("div", { role: "tablist", "aria-label": "Snippets" });
   const panels = tabs.map(([key, label, code], i) =>
@@ -209,9 +210,9 @@ function renderUrls(newToken) {
     h(
       "div",
       { class: "panel" },
-      copyField("url-ping", "Cron ping URL", m.ping_urls.ping),
-      copyField("url-heartbeat", "Heartbeat URL", m.ping_urls.heartbeat),
-      copyField("url-beacon", "Beacon URL (web pages)", m.ping_urls.beacon),
+      copyField("url-ping", "Cron ping URL", urls.ping),
+      copyField("url-heartbeat", "Heartbeat URL", urls.heartbeat),
+      copyField("url-beacon", "Beacon URL (web pages)", urls.beacon),
       h("p", { class: "hint" }, "Append ", h("code", {}, "/start"), ", ", h("code", {}, "/fail"), " or an exit status (", h("code", {}, "/0"), ", ", h("code", {}, "/1"), ") to the cron ping URL to time runs and report failures."),
       h("h3", {}, "Snippets"),
       h("div", { class: "tabs" }, tablist, panels),
@@ -224,7 +225,8 @@ function renderUrls(newToken) {
 async function renderBadges() {
   const { badge_key: badgeKey } = await get("/v1/project");
   const selectors = [...(m.slug ? [m.slug] : []), ...m.tags];
-  const origin = m.ping_urls ? new URL(m.ping_urls.ping, location.origin).origin : location.origin;
+  // Badges are served where the ping URLs point (PUBLIC_URL), else where this page is.
+  const origin = m.ping_urls ? new URL(pingUrls(m).ping).origin : location.origin;
   replace(
     badgesBox,
     h("h2", { id: "badges-title" }, "Status badges"),

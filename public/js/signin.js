@@ -3,11 +3,22 @@
 import { api, currentSession } from "./api.js";
 import { $, notice, errorText } from "./ui.js";
 
-const next = () => {
-  const n = new URLSearchParams(location.search).get("next");
-  // Only a path on this site: never an open redirect.
-  return n && n.startsWith("/") && !n.startsWith("//") ? n : "/monitors";
-};
+/**
+ * Where to go after sign-in: `next` only when it resolves to this origin. Resolving, not
+ * looking at its first characters: browsers read `/\x` and `/<tab>/x` as `//x`, another site.
+ */
+function sameOriginPath(next, origin = location.origin) {
+  if (!next) return null;
+  let url;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return null;
+  }
+  return url.origin === origin ? url.pathname + url.search + url.hash : null;
+}
+
+const next = () => sameOriginPath(new URLSearchParams(location.search).get("next")) ?? "/monitors";
 
 $("#signin").addEventListener("submit", async (e) => {
   e.preventDefault();

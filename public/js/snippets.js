@@ -8,9 +8,18 @@ function cronLine(m) {
   return "0 3 * * *";
 }
 
+/**
+ * The monitor's ping URLs, absolute: without PUBLIC_URL the API answers them relative to
+ * wherever it was reached, which for the dashboard is this origin.
+ */
+export function pingUrls(m, origin = location.origin) {
+  const absolute = (url) => new URL(url, origin).href;
+  return { ping: absolute(m.ping_urls.ping), heartbeat: absolute(m.ping_urls.heartbeat), beacon: absolute(m.ping_urls.beacon) };
+}
+
 /** [[id, label, code]] for a monitor. */
 export function snippets(m) {
-  const { beacon, ping } = m.ping_urls;
+  const { beacon, ping } = pingUrls(m);
   const curl = "curl -fsS -m 10 --retry 5 -o /dev/null";
   return [
     ["img", "HTML img", `<img src="${beacon}" width="1" height="1" alt="">`],

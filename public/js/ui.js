@@ -101,17 +101,17 @@ export function errorText(e) {
 /** Copy button for a value; `what` names it for screen readers ("Copy" + " cron ping URL"). */
 export function copyButton(getText, what = "") {
   const label = "Copy";
-  const text = h("span", {}, label);
-  const btn = h("button", { type: "button", class: "copy" }, text, what && h("span", { class: "visually-hidden" }, ` ${what}`));
+  const shown = h("span", {}, label);
+  const btn = h("button", { type: "button", class: "copy" }, shown, what && h("span", { class: "visually-hidden" }, ` ${what}`));
   btn.addEventListener("click", async () => {
-    const text = typeof getText === "function" ? getText() : getText;
+    const value = typeof getText === "function" ? getText() : getText;
     try {
-      await navigator.clipboard.writeText(text);
-      text.textContent = "Copied";
+      await navigator.clipboard.writeText(value);
+      shown.textContent = "Copied";
     } catch {
-      text.textContent = "Select and copy";
+      shown.textContent = "Select and copy";
     }
-    setTimeout(() => (text.textContent = label), 1500);
+    setTimeout(() => (shown.textContent = label), 1500);
   });
   return btn;
 }

@@ -1,5 +1,7 @@
 //! Dashboard sessions: `POST /v1/session` signs in with a `manage` or `read` key and sets a
-//! signed cookie, `GET /v1/session` says who the cookie is, `DELETE /v1/session` signs out.
+//! signed cookie, `GET /v1/session` says who the cookie is (or that there is none),
+//! `DELETE /v1/session` signs out: the key's sessions end on the server, not only in the
+//! browser that asked.
 
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};
@@ -9,22 +11,17 @@ use crate::core::session::{clear_cookie, may_open_session, set_cookie, Session};
 use crate::core::time::format_rfc3339;
 use crate::core::validation::FieldError;
 use crate::edge::auth::{authenticate, Principal};
-use crate::edge::db::now_ms;
-use crate::edge::session::session_secret;
-use crate::http::{json, json_body, live, signed_session, ApiError, ApiResult, SESSIONS_UNCONFIGURED};
+use crate::edge::session::{live_session, open_session, session_secret, sign_out};
+use crate::http::{json, json_body, over_https, signed_session, ApiError, ApiResult, SESSIONS_UNCONFIGURED};
 
 fn view(session: &Session) -> serde_json::Value {
     json!({
+        "signed_in": true,
         "project_id": session.project_id,
         "scope": session.scope.as_str(),
         "key_id": session.key_id,
         "expires_at": format_rfc3339(session.expires_at),
     })
-}
-
-/// Cookies are marked Secure when the dashboard is reached over HTTPS.
-fn over_https(req: &Request) -> bool {
-    req.inner().url().starts_with("https://")
 }
 
 /// A cross-site form can only send form or text bodies; asking for JSON keeps other sites
@@ -61,7 +58,9 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
         return Err(ApiError::Forbidden("only manage and read keys open dashboard sessions"));
     }
     let key_id = parse_api_key(key).ok_or(ApiError::Unauthorized)?.id;
-    let session = Session::starting(key_id, &project_id, scope, now_ms());
+    let session = open_session(env, key_id, &project_id, scope)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     let response = json(200, &view(&session))?;
     response.headers().set(
         "set-cookie",
@@ -70,15 +69,35 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     Ok(response)
 }
 
-/// `GET /v1/session`
-pub async fn get(req: &mut Request, env: &Env) -> ApiResult {
-    let session = signed_session(req)?.verify(env)?;
-    let session = live(env, session).await?;
-    json(200, &view(&session))
+/// The request's session when its cookie verifies and its key is live and not signed out of;
+/// `None` for no cookie or a cookie that does not count. Without `SESSION_SECRET` a cookie is
+/// 503, as on every route.
+async fn current_session(req: &Request, env: &Env) -> Result<Option<Session>, ApiError> {
+    let Ok(presented) = signed_session(req) else {
+        return Ok(None);
+    };
+    match presented.verify(env) {
+        Ok(session) => Ok(live_session(env, session).await?),
+        Err(ApiError::Unauthorized) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
-/// `DELETE /v1/session`: always 204; the browser forgets the cookie whatever it held.
-pub async fn delete(req: &mut Request, _env: &Env) -> ApiResult {
+/// `GET /v1/session`: 200 either way; being signed out is an answer, not an error (the
+/// sign-in page asks on every visit).
+pub async fn get(req: &mut Request, env: &Env) -> ApiResult {
+    match current_session(req, env).await? {
+        Some(session) => json(200, &view(&session)),
+        None => json(200, &json!({"signed_in": false})),
+    }
+}
+
+/// `DELETE /v1/session`: always 204; the browser forgets the cookie whatever it held, and a
+/// cookie that verifies ends every session of its key (a copy taken elsewhere included).
+pub async fn delete(req: &mut Request, env: &Env) -> ApiResult {
+    if let Ok(session) = signed_session(req).and_then(|presented| presented.verify(env)) {
+        sign_out(env, &session).await?;
+    }
     let headers = Headers::new();
     headers.set("set-cookie", &clear_cookie(over_https(req)))?;
     headers.set("cache-control", "no-store")?;

@@ -1,9 +1,10 @@
 //! Dashboard sessions: a `manage` or `read` key exchanged for a signed cookie.
 //!
-//! The cookie carries `<key id>.<project id>.<scope>.<expires at ms>.<signature>`, where the
-//! signature is the HMAC-SHA256 of everything before it under the deploy secret
+//! The cookie carries `<key id>.<project id>.<scope>.<epoch>.<expires at ms>.<signature>`,
+//! where the signature is the HMAC-SHA256 of everything before it under the deploy secret
 //! `SESSION_SECRET`, in unpadded base64url. The API key itself is never in it: the edge looks
-//! the key id up on every request, so revoking the key ends its sessions at once.
+//! the key id up on every request, so revoking the key ends its sessions at once, and so does
+//! signing out, which raises the key's session epoch past the one the cookie carries.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -12,7 +13,11 @@ use super::credentials::constant_time_eq;
 use super::scope::Scope;
 use super::signature::hmac_sha256;
 
+/// The cookie's name over plain http (a local `npm start`).
 pub const SESSION_COOKIE: &str = "eb_session";
+/// The cookie's name over https: a browser keeps a `__Host-` cookie only when it is Secure,
+/// has Path=/ and no Domain, so a sibling subdomain cannot plant or shadow one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-eb_session";
 /// How long a session lasts: one working day.
 pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 /// Writes authenticated by the cookie need this header: a cross-site form cannot send it.
@@ -23,6 +28,8 @@ pub struct Session {
     pub key_id: String,
     pub project_id: String,
     pub scope: Scope,
+    /// The key's session epoch when the session opened; signing out raises the key's.
+    pub epoch: i64,
     pub expires_at: i64,
 }
 
@@ -41,21 +48,29 @@ pub fn may_open_session(scope: Scope) -> bool {
 }
 
 impl Session {
-    pub fn starting(key_id: &str, project_id: &str, scope: Scope, now: i64) -> Session {
+    pub fn starting(key_id: &str, project_id: &str, scope: Scope, epoch: i64, now: i64) -> Session {
         Session {
             key_id: key_id.into(),
             project_id: project_id.into(),
             scope,
+            epoch,
             expires_at: now + SESSION_TTL_MS,
         }
     }
 
+    /// Whether the key has not been signed out of since this session opened: sign-out raises
+    /// the key's epoch, which ends every session opened before, copies of the cookie included.
+    pub fn current_for(&self, key_epoch: i64) -> bool {
+        self.epoch == key_epoch
+    }
+
     fn payload(&self) -> String {
         format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}.{}",
             self.key_id,
             self.project_id,
             self.scope.as_str(),
+            self.epoch,
             self.expires_at
         )
     }
@@ -82,15 +97,11 @@ pub fn verify(value: &str, secret: &[u8], now: i64) -> Result<Session, SessionEr
         return Err(SessionError::BadSignature);
     }
     let parts: Vec<&str> = payload.split('.').collect();
-    let [key_id, project_id, scope, expires_at] = parts[..] else {
+    let [key_id, project_id, scope, epoch, expires_at] = parts[..] else {
         return Err(SessionError::Malformed);
     };
     let scope = Scope::parse(scope).filter(|s| may_open_session(*s));
-    let expires_at = expires_at
-        .parse::<i64>()
-        .ok()
-        .filter(|_| expires_at.bytes().all(|b| b.is_ascii_digit()));
-    let (Some(scope), Some(expires_at)) = (scope, expires_at) else {
+    let (Some(scope), Some(epoch), Some(expires_at)) = (scope, digits(epoch), digits(expires_at)) else {
         return Err(SessionError::Malformed);
     };
     if !is_id_part(key_id) || !is_id_part(project_id) {
@@ -103,22 +114,40 @@ pub fn verify(value: &str, secret: &[u8], now: i64) -> Result<Session, SessionEr
         key_id: key_id.into(),
         project_id: project_id.into(),
         scope,
+        epoch,
         expires_at,
     })
 }
 
-/// The value of the session cookie in a `Cookie` request header, if there is one.
-pub fn session_cookie(header: &str) -> Option<&str> {
+/// A non-negative number written in ASCII digits only (no sign, no spaces).
+fn digits(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The session cookie's name: `__Host-eb_session` over https, `eb_session` over plain http.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The value of the session cookie in a `Cookie` request header, if there is one. Only the
+/// name for the request's scheme counts: over https an unprefixed cookie could have been set
+/// by a sibling subdomain.
+pub fn session_cookie(header: &str, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim().trim_matches('"'))
         .filter(|value| !value.is_empty())
 }
 
-/// The `Set-Cookie` value that stores a session: HttpOnly, SameSite=Strict, and Secure when
-/// the dashboard is served over HTTPS (a browser drops Secure cookies on plain http).
+/// The `Set-Cookie` value that stores a session: HttpOnly, SameSite=Strict, and over HTTPS
+/// Secure and `__Host-` named (a browser drops Secure cookies on plain http).
 pub fn set_cookie(value: &str, secure: bool) -> String {
     cookie(value, SESSION_TTL_MS / 1000, secure)
 }
@@ -129,8 +158,9 @@ pub fn clear_cookie(secure: bool) -> String {
 }
 
 fn cookie(value: &str, max_age: i64, secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
+    format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
 }
 
 /// Whether a request authenticated by the cookie must carry the CSRF header: every method
@@ -156,6 +186,7 @@ mod tests {
             "AbCdEfGh1234",
             "0b7e2d1c-3f4a-4b5c-8d9e-0f1a2b3c4d5e",
             Scope::Manage,
+            3,
             NOW,
         )
     }
@@ -176,10 +207,27 @@ mod tests {
     }
 
     #[test]
+    fn the_cookie_carries_the_keys_epoch() {
+        let s = session();
+        assert!(s.sign(SECRET).contains(".manage.3."));
+        assert_eq!(verify(&s.sign(SECRET), SECRET, NOW).map(|s| s.epoch), Ok(3));
+    }
+
+    #[test]
+    fn a_session_is_current_only_at_the_epoch_it_opened_at() {
+        let s = session();
+        assert!(s.current_for(3));
+        assert!(!s.current_for(4), "signed out since");
+        assert!(!s.current_for(2), "an epoch the key never had");
+    }
+
+    #[test]
     fn a_tampered_payload_is_refused() {
         let value = session().sign(SECRET);
         let read = value.replacen(".manage.", ".read.", 1);
         assert_eq!(verify(&read, SECRET, NOW), Err(SessionError::BadSignature));
+        let later_epoch = value.replacen(".manage.3.", ".manage.4.", 1);
+        assert_eq!(verify(&later_epoch, SECRET, NOW), Err(SessionError::BadSignature));
         let other_project = value.replacen("0b7e", "1b7e", 1);
         assert_eq!(verify(&other_project, SECRET, NOW), Err(SessionError::BadSignature));
         let (payload, _) = value.rsplit_once('.').unwrap();
@@ -225,21 +273,27 @@ mod tests {
 
     #[test]
     fn malformed_values_are_refused() {
-        for bad in ["", ".", "abc", "a.b.c.d.e", "a.b.manage.1.!!!"] {
+        for bad in ["", ".", "abc", "a.b.c.d.e", "a.b.manage.1.!!!", "a.b.manage.0.1.!!!"] {
             assert!(verify(bad, SECRET, NOW).is_err(), "{bad:?}");
         }
         for payload in [
             "k.p.manage",
-            "k.p.manage.99999999999999.x",
-            "k.p.ingest.99999999999999",
-            "k.p.browser.99999999999999",
-            "k.p.admin.99999999999999",
-            "k.p.manage.+99999999999999",
-            "k.p.manage.-1",
-            "k.p.manage.lots",
-            ".p.manage.99999999999999",
-            "k..manage.99999999999999",
-            "k/x.p.manage.99999999999999",
+            "k.p.manage.99999999999999",
+            "k.p.manage.0.99999999999999.x",
+            "k.p.ingest.0.99999999999999",
+            "k.p.browser.0.99999999999999",
+            "k.p.admin.0.99999999999999",
+            "k.p.manage.0.+99999999999999",
+            "k.p.manage.0.-1",
+            "k.p.manage.0.lots",
+            "k.p.manage.-1.99999999999999",
+            "k.p.manage.+1.99999999999999",
+            "k.p.manage..99999999999999",
+            "k.p.manage.one.99999999999999",
+            "k.p.manage.99999999999999999999.99999999999999",
+            ".p.manage.0.99999999999999",
+            "k..manage.0.99999999999999",
+            "k/x.p.manage.0.99999999999999",
         ] {
             assert_eq!(
                 verify(&signed(payload), SECRET, NOW),
@@ -247,7 +301,7 @@ mod tests {
                 "{payload}"
             );
         }
-        assert!(verify(&signed("k.p.read.99999999999999"), SECRET, NOW).is_ok());
+        assert!(verify(&signed("k.p.read.0.99999999999999"), SECRET, NOW).is_ok());
     }
 
     #[test]
@@ -258,26 +312,54 @@ mod tests {
 
     #[test]
     fn the_cookie_is_found_among_others() {
-        assert_eq!(session_cookie("a=1; eb_session=abc.def; b=2"), Some("abc.def"));
-        assert_eq!(session_cookie("eb_session=\"q\""), Some("q"));
-        assert_eq!(session_cookie("xeb_session=abc"), None);
-        assert_eq!(session_cookie("eb_session="), None);
-        assert_eq!(session_cookie(""), None);
+        assert_eq!(session_cookie("a=1; eb_session=abc.def; b=2", false), Some("abc.def"));
+        assert_eq!(session_cookie("eb_session=\"q\"", false), Some("q"));
+        assert_eq!(session_cookie("xeb_session=abc", false), None);
+        assert_eq!(session_cookie("eb_session=", false), None);
+        assert_eq!(session_cookie("", false), None);
+        assert_eq!(session_cookie("a=1; __Host-eb_session=abc.def", true), Some("abc.def"));
     }
 
     #[test]
-    fn cookies_are_http_only_strict_and_secure_over_https() {
+    fn only_the_name_for_the_scheme_is_read() {
+        assert_eq!(
+            session_cookie("eb_session=planted", true),
+            None,
+            "unprefixed over https"
+        );
+        assert_eq!(
+            session_cookie("__Host-eb_session=abc", false),
+            None,
+            "prefixed over http"
+        );
+        assert_eq!(
+            session_cookie("eb_session=planted; __Host-eb_session=mine", true),
+            Some("mine")
+        );
+        assert_eq!(
+            session_cookie("__host-eb_session=abc", true),
+            None,
+            "the prefix as browsers spell it"
+        );
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_and_host_only_over_https() {
         assert_eq!(
             set_cookie("v", false),
             "eb_session=v; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200"
         );
         assert_eq!(
             set_cookie("v", true),
-            "eb_session=v; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200; Secure"
+            "__Host-eb_session=v; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200; Secure"
         );
         assert_eq!(
             clear_cookie(true),
-            "eb_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0; Secure"
+            "__Host-eb_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0; Secure"
+        );
+        assert_eq!(
+            clear_cookie(false),
+            "eb_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
         );
     }
 
@@ -301,13 +383,14 @@ mod properties {
         #[test]
         fn any_cookie_value_is_verified_or_refused_without_panicking(value in any::<String>(), now in any::<i64>()) {
             let _ = verify(&value, b"secret", now);
-            let _ = session_cookie(&value);
+            let _ = session_cookie(&value, true);
+            let _ = session_cookie(&value, false);
         }
 
         #[test]
-        fn every_issued_session_round_trips(key in "[A-Za-z0-9]{12}", project in "[a-f0-9-]{36}", read in any::<bool>(), now in 0i64..4_000_000_000_000) {
+        fn every_issued_session_round_trips(key in "[A-Za-z0-9]{12}", project in "[a-f0-9-]{36}", read in any::<bool>(), epoch in 0i64..i64::MAX, now in 0i64..4_000_000_000_000) {
             let scope = if read { Scope::Read } else { Scope::Manage };
-            let s = Session::starting(&key, &project, scope, now);
+            let s = Session::starting(&key, &project, scope, epoch, now);
             prop_assert_eq!(verify(&s.sign(b"k"), b"k", now), Ok(s));
         }
     }

@@ -42,13 +42,15 @@ pub struct KeyForAuth {
     pub scope: String,
     pub secret_hash: String,
     pub last_used_at: Option<i64>,
+    /// Raised by every sign-out; sessions opened at another epoch are over.
+    pub session_epoch: i64,
 }
 
 /// The live key with this id, in an active project. Runs on every authenticated request
 /// (primary-key lookup), so revocation takes effect on the very next one.
 pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAuth>> {
     db.prepare(
-        "SELECT k.project_id, k.scope, k.secret_hash, k.last_used_at FROM api_keys k \
+        "SELECT k.project_id, k.scope, k.secret_hash, k.last_used_at, k.session_epoch FROM api_keys k \
          JOIN projects p ON p.id = k.project_id \
          WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
     )
@@ -114,6 +116,16 @@ pub async fn record_key_uses(db: &D1Database, ids: &[String], now: i64) -> Resul
     if !statements.is_empty() {
         db.batch(statements).await?;
     }
+    Ok(())
+}
+
+/// Ends every dashboard session of the key (sign-out), when `epoch` is still its epoch: a
+/// session that has already ended cannot end the ones opened after it. Primary-key update.
+pub async fn end_sessions(db: &D1Database, id: &str, epoch: i64) -> Result<()> {
+    db.prepare("UPDATE api_keys SET session_epoch = session_epoch + 1 WHERE id = ?1 AND session_epoch = ?2")
+        .bind(&[text(id), int(epoch)])?
+        .run()
+        .await?;
     Ok(())
 }
 

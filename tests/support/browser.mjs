@@ -28,7 +28,7 @@ export async function newPage(context) {
   return page;
 }
 
-/** Problems other than expected failed requests (a 401 probe of /v1/session, a refused write). */
+/** Problems other than expected failed requests (a refused write, a 401 after revocation). */
 export function cspAndScriptProblems(page) {
   return page.problems.filter((p) => !/Failed to load resource/.test(p));
 }

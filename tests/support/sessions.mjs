@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 
 /** The header cookie-authenticated writes need. */
 export const CSRF = "X-Edgebeat-CSRF";
+/** The session cookie's name over https (over plain http, as in these specs, `eb_session`). */
+export const HTTPS_COOKIE = "__Host-eb_session";
 
 /** Signs in with `key`; answers the cookie's value and the session's JSON. */
 export async function signIn(eb, key) {
