@@ -18,7 +18,7 @@ use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;
 use crate::core::event_store::{pending_line, EventSource};
 use crate::core::ingest_admission::Forbidden;
-use crate::core::scope::Scope;
+use crate::core::scope::{KeyCarrier, Scope};
 
 /// Unknown key ids and refused secrets are remembered this long.
 const REFUSED_TTL_MS: i64 = 60_000;
@@ -78,16 +78,20 @@ async fn owner(env: &Env, key_id: &str) -> Result<Option<KeyOwner>> {
     Ok(found)
 }
 
-/// What the worker can say about a credential before reading the body.
-pub async fn check_key(env: &Env, credential: Option<&str>) -> Result<KeyCheck> {
+/// What the worker can say about a credential, carried so, before reading the body.
+pub async fn check_key(env: &Env, credential: Option<&str>, carrier: KeyCarrier) -> Result<KeyCheck> {
     let Some(presented) = credential.and_then(parse_api_key) else {
         return Ok(KeyCheck::Unknown);
     };
     let Some(owner) = owner(env, presented.id).await? else {
         return Ok(KeyCheck::Unknown);
     };
-    if !Scope::parse(&owner.scope).is_some_and(Scope::can_send_events) {
+    let scope = Scope::parse(&owner.scope);
+    if !scope.is_some_and(Scope::can_send_events) {
         return Ok(KeyCheck::Forbidden(Forbidden::Scope));
+    }
+    if !scope.is_some_and(|s| s.may_be_carried_in(carrier)) {
+        return Ok(KeyCheck::Forbidden(Forbidden::KeyInUrl));
     }
     let secret_hash = sha256_hex(presented.secret.as_bytes());
     let refused_key = (presented.id.to_string(), secret_hash.clone());
