@@ -279,6 +279,25 @@ test("the beacon always answers 200 with CORS, also on errors, and stores nothin
   assert.equal(await heldEvents(eb, t.project.id), 0);
 });
 
+test("a manage or read key in the beacon's URL is refused (200, status 403) and stores nothing; an ingest key there stores", async () => {
+  const t = await eventTenant(eb, "ingest");
+  const read = await eb.createKey(t.project.id, "read");
+  const send = (path, headers = {}) =>
+    beacon(path, { headers: { "content-type": "text/plain", origin: "https://page.example", ...headers }, body: JSON.stringify(ingested(1)) });
+  for (const key of [t.manage, read.key]) {
+    const res = await send(`/v1/ingest/beacon?api_key=${key}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("access-control-allow-origin"), "https://page.example");
+    assert.deepEqual([res.body.accepted, res.body.queued, res.body.status], [0, false, 403], JSON.stringify(res.body));
+  }
+  assert.match((await send(`/v1/ingest/beacon?api_key=${t.manage}`)).body.error, /may not be sent in a URL/);
+  assert.equal(await heldEvents(eb, t.project.id), 0, "nothing stored for a manage key in the URL");
+  assert.deepEqual((await send(`/v1/ingest/beacon?api_key=${t.key}`)).body, { accepted: 1, rejected: 0, queued: true });
+  // The manage key in a header is not in the URL: the beacon takes it, as the ingest route does.
+  assert.deepEqual((await send("/v1/ingest/beacon", { "x-api-key": t.manage })).body, { accepted: 1, rejected: 0, queued: true });
+  await flushed(eb, t.project.id, 2);
+});
+
 test("preflight: OPTIONS on the beacon and the ingest route allow any page to POST with its headers", async () => {
   for (const path of ["/v1/ingest/beacon", "/v1/ingest/events"]) {
     const res = await eb.fetch(path, {

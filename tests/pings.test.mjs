@@ -122,7 +122,7 @@ test("cron pings: success, start, fail, log and exit statuses answer OK as text"
 test("cron pings: what is not a ping action after a token is not found; a bad rid is 400", async () => {
   const m = await monitor();
   // After a ping key the same segment is a slug, so these name no ping URL at all.
-  for (const path of ["/256", "/-1", "/abc", "/1.5", "/0001"]) {
+  for (const path of ["/-1", "/abc", "/1.5", "/1e3"]) {
     assert.equal((await text(`/ping/${m.token}${path}`)).status, 404, path);
   }
   assert.equal((await text(`/ping/${m.token}?create=yes`)).status, 400);
@@ -130,6 +130,25 @@ test("cron pings: what is not a ping action after a token is not found; a bad ri
   assert.deepEqual(await text("/ping/hb_0000000000000000000000"), { ...(await text("/ping/hb_0000000000000000000000")), status: 404, body: "not found" });
   assert.equal((await text("/ping/nonsense/start")).status, 404);
   assert.equal((await events(m.id)).items.length, 0);
+});
+
+test("cron pings: an exit status over 255 on a known monitor is 400 and records nothing", async () => {
+  const m = await monitor({ slug: "big-exit" });
+  const pingKey = (await eb.api("GET", "/v1/project", { auth: tenant.key })).body.ping_key;
+  for (const path of [`/ping/${m.token}/256`, `/ping/${m.token}/1000`, `/ping/${m.token}/99999999999999999999999`, `/ping/${pingKey}/big-exit/256`]) {
+    for (const method of ["GET", "POST"]) {
+      const res = await text(path, { method });
+      assert.deepEqual([res.status, res.body], [400, "exit status must be 0..255"], `${method} ${path}`);
+      assert.match(res.headers.get("content-type"), /^text\/plain/);
+    }
+  }
+  // The same URLs naming no monitor are not found, as before.
+  assert.deepEqual(await text("/ping/hb_0000000000000000000000/256"), { ...(await text("/ping/hb_0000000000000000000000/256")), status: 404, body: "not found" });
+  assert.equal((await text(`/ping/${pingKey}/no-such-slug/256`)).status, 404);
+  // A ping after them is the first thing the monitor recorded.
+  assert.equal((await text(`/ping/${m.token}/255`)).body, "OK");
+  const items = await eventsEventually(m.id, 1);
+  assert.deepEqual(items.map((e) => [e.result, e.exit_status]), [["fail", 255]]);
 });
 
 test("cron pings: a POST body's first 10,000 bytes become the message", async () => {

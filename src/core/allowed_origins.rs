@@ -145,6 +145,22 @@ mod tests {
     }
 
     #[test]
+    fn an_origin_of_a_253_character_host_and_the_longest_port_is_accepted() {
+        let longest = format!("https://{}:65535", "a".repeat(253));
+        assert_eq!(longest.len(), 267);
+        assert_eq!(normalize_origin(&longest).as_deref(), Some(longest.as_str()));
+    }
+
+    #[test]
+    fn an_origin_one_character_longer_is_refused() {
+        let too_long = format!("https://{}:65535", "a".repeat(254));
+        assert_eq!(normalize_origin(&too_long), None);
+        let too_long_without_port = format!("https://{}", "a".repeat(260));
+        assert_eq!(too_long_without_port.len(), 268);
+        assert_eq!(normalize_origin(&too_long_without_port), None);
+    }
+
+    #[test]
     fn ports_and_ipv6_hosts_are_origins() {
         assert_eq!(
             normalize_origin("http://[::1]:8080").as_deref(),

@@ -21,6 +21,8 @@ pub enum Forbidden {
     Scope,
     /// A browser key used from an origin not on its list.
     Origin,
+    /// A `manage` or `read` key presented in a URL (`?api_key=`).
+    KeyInUrl,
     /// The project is inactive.
     Inactive,
 }

@@ -101,6 +101,39 @@ impl PingKind {
     }
 }
 
+/// Why the last segment of a cron ping URL (`/ping/{token}/{action}`) asks for no ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PingActionError {
+    /// Not an action: after a token the URL names nothing (after a ping key that place
+    /// holds a slug).
+    Unknown,
+    /// A number over 255, which no process exits with. Scripts that pass `$?` through get a
+    /// 400 for it on a known monitor, as healthchecks answers, not a 404.
+    ExitStatusOutOfRange,
+}
+
+/// The answer to an exit status over 255 on a known monitor.
+pub const EXIT_STATUS_OUT_OF_RANGE: &str = "exit status must be 0..255";
+
+/// What a cron ping URL's last segment asks for (`None`: there is none, a success):
+/// `start`, `fail`, `log`, or an exit status in digits, 0 a success and 1..=255 a failure
+/// kept with the ping.
+pub fn parse_ping_action(action: Option<&str>) -> Result<(PingKind, Option<i64>), PingActionError> {
+    match action {
+        None => Ok((PingKind::Success, None)),
+        Some("start") => Ok((PingKind::Start, None)),
+        Some("fail") => Ok((PingKind::Fail, None)),
+        Some("log") => Ok((PingKind::Log, None)),
+        Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
+            // Too many digits for an i64 is a number over 255 all the same.
+            let status = code.parse::<i64>().unwrap_or(i64::MAX);
+            let kind = PingKind::from_exit_status(status).ok_or(PingActionError::ExitStatusOutOfRange)?;
+            Ok((kind, Some(status)))
+        }
+        Some(_) => Err(PingActionError::Unknown),
+    }
+}
+
 /// A ping as received, before the token's Durable Object accepts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PingInput {
@@ -213,6 +246,76 @@ mod tests {
         assert_eq!(PingKind::from_exit_status(256), None);
         assert_eq!(PingKind::from_exit_status(-1), None);
         assert!(PingKind::Fail.ends_run() && !PingKind::Log.ends_run() && !PingKind::Tick.ends_run());
+    }
+
+    #[test]
+    fn a_cron_ping_action_names_its_kind() {
+        assert_eq!(parse_ping_action(None), Ok((PingKind::Success, None)));
+        assert_eq!(parse_ping_action(Some("start")), Ok((PingKind::Start, None)));
+        assert_eq!(parse_ping_action(Some("fail")), Ok((PingKind::Fail, None)));
+        assert_eq!(parse_ping_action(Some("log")), Ok((PingKind::Log, None)));
+    }
+
+    #[test]
+    fn an_exit_status_from_0_to_255_is_a_success_or_a_failure_kept_with_the_ping() {
+        assert_eq!(parse_ping_action(Some("0")), Ok((PingKind::Success, Some(0))));
+        assert_eq!(parse_ping_action(Some("1")), Ok((PingKind::Fail, Some(1))));
+        assert_eq!(parse_ping_action(Some("255")), Ok((PingKind::Fail, Some(255))));
+        assert_eq!(parse_ping_action(Some("007")), Ok((PingKind::Fail, Some(7))));
+        assert_eq!(parse_ping_action(Some("0001")), Ok((PingKind::Fail, Some(1))));
+    }
+
+    #[test]
+    fn an_exit_status_over_255_is_out_of_range_not_an_unknown_action() {
+        for code in ["256", "1000", "0256", "99999999999999999999999"] {
+            assert_eq!(
+                parse_ping_action(Some(code)),
+                Err(PingActionError::ExitStatusOutOfRange),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_neither_a_word_nor_digits_is_an_unknown_action() {
+        for action in ["", "-1", "+1", "1.5", "abc", "Start", "1e3", " 1", "\u{661}"] {
+            assert_eq!(
+                parse_ping_action(Some(action)),
+                Err(PingActionError::Unknown),
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_slug_action_pattern_accepts_exactly_the_actions_that_record_a_ping() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../openapi.json")).expect("openapi.json parses");
+        let action = doc["paths"]["/ping/{ping_key}/{slug}/{action}"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "action"))
+            .expect("the action parameter");
+        let pattern = regex::Regex::new(action["schema"]["pattern"].as_str().expect("a pattern")).unwrap();
+        let numbers = (0..1_100).flat_map(|n| [format!("{n}"), format!("0{n}"), format!("00{n}")]);
+        let words = [
+            "start",
+            "fail",
+            "log",
+            "",
+            "Start",
+            "-1",
+            "1.5",
+            "abc",
+            "99999999999999999999999",
+        ]
+        .map(String::from);
+        for action in numbers.chain(words) {
+            assert_eq!(
+                pattern.is_match(&action),
+                parse_ping_action(Some(&action)).is_ok(),
+                "{action:?}"
+            );
+        }
     }
 
     #[test]

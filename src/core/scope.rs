@@ -1,5 +1,14 @@
 //! What an API key may do.
 
+/// Where a request carried its API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCarrier {
+    /// A header (`Authorization`, `X-API-Key`).
+    Header,
+    /// The URL (`?api_key=`), which access logs, proxies and browser history keep.
+    Url,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Read and write the project's monitors, keys and channels.
@@ -62,6 +71,13 @@ impl Scope {
     pub fn sees_credentials(self) -> bool {
         self == Self::Manage
     }
+
+    /// Whether a key of this scope may be presented so. A URL ends up in logs and history,
+    /// so only keys that can do no more than send (`ingest`, `browser`) may travel in one; a
+    /// `manage` or `read` key there is refused, never used.
+    pub fn may_be_carried_in(self, carrier: KeyCarrier) -> bool {
+        carrier == KeyCarrier::Header || matches!(self, Self::Ingest | Self::Browser)
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +97,21 @@ mod tests {
         assert!(Scope::Read.can_read() && !Scope::Read.can_manage() && !Scope::Read.can_ingest());
         assert!(!Scope::Ingest.can_read() && !Scope::Ingest.can_manage() && Scope::Ingest.can_ingest());
         assert!(Scope::Manage.can_read() && Scope::Manage.can_manage() && Scope::Manage.can_ingest());
+    }
+
+    #[test]
+    fn only_ingest_and_browser_keys_may_travel_in_a_url() {
+        assert!(Scope::Ingest.may_be_carried_in(KeyCarrier::Url));
+        assert!(Scope::Browser.may_be_carried_in(KeyCarrier::Url));
+        assert!(!Scope::Manage.may_be_carried_in(KeyCarrier::Url));
+        assert!(!Scope::Read.may_be_carried_in(KeyCarrier::Url));
+    }
+
+    #[test]
+    fn every_scope_may_travel_in_a_header() {
+        for s in [Scope::Manage, Scope::Read, Scope::Ingest, Scope::Browser] {
+            assert!(s.may_be_carried_in(KeyCarrier::Header), "{s:?}");
+        }
     }
 
     #[test]

@@ -354,6 +354,30 @@ mod tests {
         assert_eq!(ticks.iter().map(|t| t.at).collect::<Vec<_>>(), vec![60_000, 120_000]);
     }
 
+    #[test]
+    fn a_cron_firing_exactly_at_the_start_of_the_range_is_expected() {
+        let daily_3am = Schedule::Cron {
+            expr: "0 3 * * *".into(),
+            tz: "UTC".into(),
+        };
+        let firing = 86_400_000 + 3 * 3_600_000;
+        let ticks = expected_ticks(&daily_3am, &[], 0, firing, firing + 60_000, &FixedZone(0));
+        assert_eq!(ticks.iter().map(|t| t.at).collect::<Vec<_>>(), vec![firing]);
+    }
+
+    #[test]
+    fn a_cron_firing_exactly_at_the_end_of_the_range_is_not_expected() {
+        let daily_3am = Schedule::Cron {
+            expr: "0 3 * * *".into(),
+            tz: "UTC".into(),
+        };
+        let day = 86_400_000;
+        let firing = day + 3 * 3_600_000;
+        assert!(expected_ticks(&daily_3am, &[], 0, firing - 60_000, firing, &FixedZone(0)).is_empty());
+        let ticks = expected_ticks(&daily_3am, &[], 0, firing - day, firing, &FixedZone(0));
+        assert_eq!(ticks.iter().map(|t| t.at).collect::<Vec<_>>(), vec![firing - day]);
+    }
+
     use super::*;
 
     const MIN: i64 = 60_000;
@@ -367,6 +391,40 @@ mod tests {
         for bad in ["", "m", "0h", "1w", "1.5h", "-1d", "h1"] {
             assert_eq!(parse_bucket(bad).unwrap_err().field, "interval", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_leading_zero_is_an_invalid_interval() {
+        for bad in ["05m", "01h", "0007d"] {
+            assert_eq!(parse_bucket(bad).unwrap_err().field, "interval", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_plus_sign_is_an_invalid_interval() {
+        assert_eq!(parse_bucket("+5m").unwrap_err().field, "interval");
+    }
+
+    #[test]
+    fn a_range_of_max_buckets_is_answered_whole() {
+        let end = START + MAX_BUCKETS * HOUR;
+        assert_eq!(answered_range(START, end, HOUR), (START, end));
+        assert_eq!(answered_range(START, START + 1, HOUR), (START, START + 1));
+    }
+
+    #[test]
+    fn a_longer_range_is_cut_to_its_last_max_buckets() {
+        let end = START + MAX_BUCKETS * HOUR;
+        assert_eq!(answered_range(START - 1, end, HOUR), (START, end));
+        assert_eq!(answered_range(START - 7 * 86_400_000, end, HOUR), (START, end));
+        assert_eq!(answered_range(0, end, MIN), (end - MAX_BUCKETS * MIN, end));
+    }
+
+    #[test]
+    fn a_range_that_does_not_end_after_it_starts_answers_nothing_at_its_end() {
+        assert_eq!(answered_range(START, START, HOUR), (START, START));
+        assert_eq!(answered_range(START + 1, START, HOUR), (START, START));
+        assert_eq!(answered_range(START + 5 * HOUR, START, HOUR), (START, START));
     }
 
     #[test]

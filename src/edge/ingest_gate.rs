@@ -18,7 +18,7 @@ use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;
 use crate::core::event_store::{pending_line, EventSource, SentBy};
 use crate::core::ingest_admission::Forbidden;
-use crate::core::scope::Scope;
+use crate::core::scope::{KeyCarrier, Scope};
 
 /// Unknown key ids and refused secrets are remembered this long.
 const REFUSED_TTL_MS: i64 = 60_000;
@@ -80,8 +80,8 @@ async fn owner(env: &Env, key_id: &str) -> Result<Option<KeyOwner>> {
     Ok(found)
 }
 
-/// What the worker can say about a credential before reading the body.
-pub async fn check_key(env: &Env, credential: Option<&str>) -> Result<KeyCheck> {
+/// What the worker can say about a credential, carried so, before reading the body.
+pub async fn check_key(env: &Env, credential: Option<&str>, carrier: KeyCarrier) -> Result<KeyCheck> {
     let Some(presented) = credential.and_then(parse_api_key) else {
         return Ok(KeyCheck::Unknown);
     };
@@ -91,6 +91,9 @@ pub async fn check_key(env: &Env, credential: Option<&str>) -> Result<KeyCheck> 
     let Some(scope) = Scope::parse(&owner.scope).filter(|s| s.can_send_events()) else {
         return Ok(KeyCheck::Forbidden(Forbidden::Scope));
     };
+    if !scope.may_be_carried_in(carrier) {
+        return Ok(KeyCheck::Forbidden(Forbidden::KeyInUrl));
+    }
     let secret_hash = sha256_hex(presented.secret.as_bytes());
     let refused_key = (presented.id.to_string(), secret_hash.clone());
     let now = now_ms();

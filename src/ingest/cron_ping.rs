@@ -9,10 +9,10 @@ use super::ping_meta::{message_from, ping_input};
 use super::{Format, Ping, Rejection};
 use crate::core::credentials::{is_ping_key, is_ping_token};
 use crate::core::monitor::is_slug;
-use crate::core::ping::{PingKind, PingSource, RecordOutcome};
+use crate::core::ping::{parse_ping_action, PingActionError, PingSource, RecordOutcome, EXIT_STATUS_OUT_OF_RANGE};
 use crate::core::validation::parse_uuid;
 use crate::edge::db::{database, now_ms};
-use crate::edge::monitors::{create_slug_monitor, tokens_for_slug};
+use crate::edge::monitors::{create_slug_monitor, monitor_for_token, tokens_for_slug};
 use crate::edge::projects::project_for_ping_key;
 use crate::http::query_param;
 
@@ -25,22 +25,6 @@ fn text(status: u16, body: &str) -> Response {
     Response::ok(body)
         .map(|r| r.with_status(status).with_headers(headers))
         .unwrap_or_else(|_| Response::empty().expect("an empty response builds").with_status(status))
-}
-
-/// What the path's last segment asks for.
-fn kind_of(action: Option<&str>) -> Result<(PingKind, Option<i64>), &'static str> {
-    match action {
-        None => Ok((PingKind::Success, None)),
-        Some("start") => Ok((PingKind::Start, None)),
-        Some("fail") => Ok((PingKind::Fail, None)),
-        Some("log") => Ok((PingKind::Log, None)),
-        Some(code) if (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) => {
-            let status = code.parse::<i64>().map_err(|_| "unknown ping action")?;
-            let kind = PingKind::from_exit_status(status).ok_or("exit status must be 0..255")?;
-            Ok((kind, Some(status)))
-        }
-        Some(_) => Err("unknown ping action"),
-    }
 }
 
 /// Which monitor a ping URL names.
@@ -68,7 +52,11 @@ impl Format for CronPing {
         let (target, action) = match segments {
             // After a token, a second segment that is no action names nothing: after a ping
             // key the same place holds a slug, so the URL is unknown rather than malformed.
-            [token, action] if is_ping_token(token) && kind_of(Some(action)).is_err() => (Target::NotFound, None),
+            [token, action]
+                if is_ping_token(token) && parse_ping_action(Some(action)) == Err(PingActionError::Unknown) =>
+            {
+                (Target::NotFound, None)
+            }
             [token, rest @ ..] if is_ping_token(token) && rest.len() <= 1 => {
                 (Target::Token(token.to_string()), rest.first())
             }
@@ -77,7 +65,10 @@ impl Format for CronPing {
             }
             _ => (Target::NotFound, None),
         };
-        let (kind, exit_status) = kind_of(action.copied()).map_err(|why| answer(400, why))?;
+        let action = parse_ping_action(action.copied());
+        if action == Err(PingActionError::Unknown) {
+            return Err(answer(400, "unknown ping action"));
+        }
         let run_id = match query_param(req, "rid") {
             None => None,
             Some(rid) => Some(parse_uuid(&rid).ok_or_else(|| answer(400, "rid must be a UUID"))?),
@@ -86,6 +77,16 @@ impl Format for CronPing {
             Target::Token(token) => token,
             Target::NotFound => return Err(answer(404, "not found")),
             Target::Ambiguous => return Err(answer(409, "ambiguous slug: several monitors have it")),
+        };
+        let Ok((kind, exit_status)) = action else {
+            // An exit status over 255: a 400 only for a monitor that exists, as healthchecks
+            // answers; for any other token the URL names nothing.
+            let known = monitor_for_token(&database(env)?, &token).await?.is_some();
+            return Err(if known {
+                answer(400, EXIT_STATUS_OUT_OF_RANGE)
+            } else {
+                answer(404, "not found")
+            });
         };
         let mut input = ping_input(req, PingSource::Ping, kind);
         input.exit_status = exit_status;

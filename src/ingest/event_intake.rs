@@ -8,6 +8,7 @@ use worker::{Env, Headers, Request, Response};
 use super::{Record, Rejection};
 use crate::core::event_clock::server_ts_flag;
 use crate::core::ingest_admission::Forbidden;
+use crate::core::scope::KeyCarrier;
 use crate::core::time::format_rfc3339;
 use crate::core::url_parts;
 use crate::edge::db::now_ms;
@@ -64,6 +65,9 @@ impl Refused {
             Refused::Unauthorized => "missing, unknown or revoked API key".into(),
             Refused::Forbidden(Forbidden::Scope) => "this key may not send events".into(),
             Refused::Forbidden(Forbidden::Origin) => "this key may not be used from this origin".into(),
+            Refused::Forbidden(Forbidden::KeyInUrl) => {
+                "a manage or read key may not be sent in a URL: use an ingest or browser key".into()
+            }
             Refused::Forbidden(Forbidden::Inactive) => "the project is inactive".into(),
             Refused::PayloadTooLarge(max) => format!("body must be at most {max} bytes"),
             Refused::QuotaExceeded { limit, resets_at } => format!(
@@ -147,8 +151,8 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 }
 
 /// The credential's sender, or why it may not send events (before the body is read).
-pub async fn sender(env: &Env, credential: Option<&str>) -> Result<Sender, Refused> {
-    match check_key(env, credential).await? {
+pub async fn sender(env: &Env, credential: Option<&str>, carrier: KeyCarrier) -> Result<Sender, Refused> {
+    match check_key(env, credential, carrier).await? {
         KeyCheck::Sender(sender) => Ok(sender),
         KeyCheck::Unknown => Err(Refused::Unauthorized),
         KeyCheck::Forbidden(reason) => Err(Refused::Forbidden(reason)),

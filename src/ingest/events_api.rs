@@ -10,6 +10,7 @@ use super::event_intake::{answer, arrival, header, read_body, sender, server_ts,
 use super::{Format, Rejection};
 use crate::core::event::parse_events_batch;
 use crate::core::event_store::EventSource;
+use crate::core::scope::KeyCarrier;
 use crate::edge::auth::bearer;
 use crate::edge::ingest_gate::Batch;
 
@@ -25,7 +26,7 @@ impl Format for EventsApi {
     type Context = ();
 
     async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, ()), Rejection> {
-        let sender = sender(env, bearer(req).as_deref()).await?;
+        let sender = sender(env, bearer(req).as_deref(), KeyCarrier::Header).await?;
         let body = read_body(req, MAX_EVENTS_BODY).await?;
         let events =
             parse_events_batch(&body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;

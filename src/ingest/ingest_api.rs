@@ -10,6 +10,7 @@ use super::event_intake::{answer, arrival, header, query, read_body, sender, ser
 use super::{Format, Rejection};
 use crate::core::event::{parse_ingest_batch, IngestBatch};
 use crate::core::event_store::EventSource;
+use crate::core::scope::KeyCarrier;
 use crate::edge::auth::bearer;
 use crate::edge::ingest_gate::{Batch, Sender};
 
@@ -95,7 +96,7 @@ impl Format for IngestEvents {
     async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, Self::Context), Rejection> {
         let cors = cors_headers(req);
         let parsed = async {
-            let sender = sender(env, presented_key(req).as_deref()).await?;
+            let sender = sender(env, presented_key(req).as_deref(), KeyCarrier::Header).await?;
             let body = read_body(req, MAX_INGEST_BODY).await?;
             parse_batch(req, sender, &body, EventSource::Ingest)
         }
@@ -138,8 +139,11 @@ impl Format for IngestBeacon {
     async fn parse(req: &mut Request, env: &Env, _params: &[&str]) -> Result<(EventBatch, Self::Context), Rejection> {
         let cors = cors_headers(req);
         let parsed = async {
-            let key = query(req, "api_key").or_else(|| presented_key(req));
-            let sender = sender(env, key.as_deref()).await?;
+            let (key, carrier) = match query(req, "api_key") {
+                Some(key) => (Some(key), KeyCarrier::Url),
+                None => (presented_key(req), KeyCarrier::Header),
+            };
+            let sender = sender(env, key.as_deref(), carrier).await?;
             let body = match query(req, "data") {
                 Some(data) if data.len() > MAX_BEACON_BODY => return Err(Refused::PayloadTooLarge(MAX_BEACON_BODY)),
                 Some(data) => data.into_bytes(),
