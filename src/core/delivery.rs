@@ -20,16 +20,6 @@ pub enum AfterAttempt {
     Failed,
 }
 
-/// Whether a webhook may go to `host` (the URL's host name as the runtime parses it) under
-/// the `WEBHOOK_HOSTS` var: comma-separated host names; unset allows every host.
-pub fn host_allowed(host: &str, allowed: Option<&str>) -> bool {
-    allowed.is_none_or(|list| {
-        list.split(',')
-            .map(str::trim)
-            .any(|h| !h.is_empty() && h.eq_ignore_ascii_case(host))
-    })
-}
-
 pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64) -> AfterAttempt {
     if succeeded {
         AfterAttempt::Delivered
@@ -43,19 +33,6 @@ pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn webhook_hosts_limit_destinations_only_when_set() {
-        assert!(host_allowed("hooks.example.com", None));
-        assert!(host_allowed("127.0.0.1", Some("127.0.0.1")));
-        assert!(host_allowed(
-            "Hooks.Example.com",
-            Some(" 127.0.0.1 , hooks.example.com")
-        ));
-        assert!(!host_allowed("localhost", Some("127.0.0.1")));
-        assert!(!host_allowed("10.0.0.1", Some("127.0.0.1,")));
-        assert!(!host_allowed("", Some("")));
-    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
