@@ -1,10 +1,13 @@
 // Webhooks never reach this machine's or its network's internal services unless
-// WEBHOOK_HOSTS names the host: refused at channel creation and again at delivery. Every
+// WEBHOOK_HOSTS names the host: refused at channel creation and again at delivery, no
+// redirects followed, and no receiver's or runtime's text in a delivery's error. Every
 // receiver here listens on loopback; a refused URL must never be connected to.
-import { test, before, after } from "node:test";
+import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { startEdgebeat } from "./support/edgebeat.mjs";
+import { createServer as createTcpServer } from "node:net";
+import { startEdgebeat, ADMIN_TOKEN } from "./support/edgebeat.mjs";
+import { DevRuntime } from "./support/wrangler-dev.mjs";
 
 let open; // WEBHOOK_HOSTS unset: the documented default
 let listed; // the specs' usual WEBHOOK_HOSTS=127.0.0.1
@@ -31,6 +34,17 @@ async function receiver(respond = (req, res) => res.writeHead(200).end("ok")) {
   servers.push(server);
   return { received, url: (path = "/") => `http://127.0.0.1:${server.address().port}${path}` };
 }
+
+/** A raw TCP server on loopback; answers its URL. */
+async function tcpReceiver(onConnection) {
+  const server = createTcpServer(onConnection);
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  servers.push(server);
+  return `http://127.0.0.1:${server.address().port}/`;
+}
+
+/** Text only a receiver knows, which must never reach a delivery's record. */
+const SECRET_TEXT = "internal-detail-7f3a";
 
 /** A channel row written straight to D1, as an old row or another writer could have left it. */
 async function storedChannel(eb, projectId, url) {
@@ -116,4 +130,62 @@ test("a stored channel at a loopback receiver is refused at delivery without a c
   const d = await testDelivery(open, t.key, id);
   assert.deepEqual([d.status, d.last_status, d.last_error], ["pending", null, "destination refused: internal address"]);
   assert.deepEqual(r.received, [], "the receiver was never reached");
+});
+
+// The harness sends a worker's fetches through Node's fetch, which drops the redirect mode and
+// turns a network error into a 500; `wrangler dev` lets workerd fetch by itself, as deployed.
+describe("deliveries from workerd's own fetch (wrangler dev)", { timeout: 600_000 }, () => {
+  let rt;
+  let key;
+  before(async () => {
+    rt = await DevRuntime.create("ssrf", 17_000 + (process.pid % 1_000));
+    await rt.start({ WEBHOOK_HOSTS: "127.0.0.1" });
+    const project = await rt.api("POST", "/v1/projects", ADMIN_TOKEN, { name: "ssrf" });
+    key = (await rt.api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
+  });
+  after(() => rt?.dispose());
+
+  /** A channel at `url` and its test delivery as the API answers it. */
+  async function tested(url) {
+    const ch = await rt.api("POST", "/v1/channels", key, { kind: "webhook", url });
+    assert.equal(ch.status, 201, JSON.stringify(ch.body));
+    const res = await rt.api("POST", `/v1/channels/${ch.body.id}/test`, key);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.delivery;
+  }
+
+  test("a redirect is not followed: the attempt fails with its status and the target receives nothing", async () => {
+    const target = await receiver();
+    for (const status of [302, 307]) {
+      const bouncer = await receiver((req, res) => res.writeHead(status, { location: target.url(`/after-${status}`) }).end());
+      const d = await tested(bouncer.url("/bounce"));
+      assert.deepEqual(bouncer.received, ["/bounce"]);
+      assert.deepEqual([d.status, d.last_status, d.last_error], ["pending", status, `redirect refused (${status})`]);
+    }
+    assert.deepEqual(target.received, [], "the redirect's target was never sent to");
+  });
+
+  test("a failed attempt's error is the status or a fixed phrase, never the receiver's or the runtime's text", async () => {
+    const erring = await receiver((req, res) => res.writeHead(500, { "content-type": "text/plain" }).end(SECRET_TEXT));
+    const answered = await tested(erring.url("/500"));
+    assert.deepEqual([answered.last_status, answered.last_error], [500, "HTTP 500"]);
+    const hangUp = await tcpReceiver((socket) => socket.destroy());
+    const dropped = await tested(hangUp);
+    assert.deepEqual([dropped.status, dropped.last_status, dropped.last_error], ["pending", null, "connection failed"]);
+    // Not HTTP at all, the receiver's text in it: whatever workerd makes of it stays out.
+    const garbage = await tcpReceiver((socket) => socket.once("data", () => socket.end(`${SECRET_TEXT} not http\r\n\r\n`)));
+    const broken = await tested(garbage);
+    assert.deepEqual([broken.last_status, broken.last_error], [null, "connection failed"]);
+  });
+
+  test("a receiver that never answers is given up after 10 s with a fixed phrase", async () => {
+    const held = [];
+    const silent = await tcpReceiver((socket) => held.push(socket));
+    try {
+      const d = await tested(silent);
+      assert.deepEqual([d.status, d.last_status, d.last_error], ["pending", null, "timed out after 10 s"]);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  });
 });

@@ -3,11 +3,11 @@
 //! after the last attempt the delivery is recorded as failed.
 
 use serde_json::{json, Value};
-use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, Result};
+use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Result};
 
 use super::db::{database, now_ms};
 use super::outbox::{claim, due_deliveries, flip_payload, pending_delivery, record_attempt, DueDelivery};
-use crate::core::delivery::{after_attempt, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
+use crate::core::delivery::{after_attempt, answer_error, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
 use crate::core::outbound_url::{check_delivery_host, check_delivery_url, WebhookHosts};
 use crate::core::signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -51,33 +51,45 @@ pub fn webhook_hosts(env: &Env) -> WebhookHosts {
     WebhookHosts::from_var(env.var("WEBHOOK_HOSTS").ok().map(|v| v.to_string()).as_deref())
 }
 
-async fn send(d: &DueDelivery, body: &str, hosts: &WebhookHosts) -> std::result::Result<u16, String> {
+/// Sends one signed delivery; answers the status, or a fixed phrase for what went wrong
+/// (never the runtime's error text, which can describe the network behind the URL).
+async fn send(d: &DueDelivery, body: &str, hosts: &WebhookHosts) -> std::result::Result<u16, &'static str> {
     // Checked again here, not only when the channel was made: the var may have changed, or
     // the row come from elsewhere. Then the host as fetch itself will read the URL, so that no
     // difference between the two parsers can open a host.
-    check_delivery_url(&d.url, hosts).map_err(|r| r.delivery_error().to_string())?;
+    check_delivery_url(&d.url, hosts).map_err(|r| r.delivery_error())?;
     let runtime_host = web_sys::Url::new(&d.url).map(|u| u.hostname()).unwrap_or_default();
-    check_delivery_host(&runtime_host, hosts).map_err(|r| r.delivery_error().to_string())?;
-    let timestamp = now_ms() / 1_000;
-    let headers = Headers::new();
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-    set("content-type", "application/json")?;
-    set("user-agent", "edgebeat-webhook/0.1")?;
-    set(TIMESTAMP_HEADER, &timestamp.to_string())?;
-    set(SIGNATURE_HEADER, &sign(&d.secret, timestamp, body))?;
-    set("X-Edgebeat-Event", &d.event)?;
-    set("X-Edgebeat-Delivery", &d.id.to_string())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()));
-    let request = Request::new_with_init(&d.url, &init).map_err(|e| e.to_string())?;
+    check_delivery_host(&runtime_host, hosts).map_err(|r| r.delivery_error())?;
+    let build = || -> std::result::Result<Request, worker::Error> {
+        let timestamp = now_ms() / 1_000;
+        let headers = Headers::new();
+        headers.set("content-type", "application/json")?;
+        headers.set("user-agent", "edgebeat-webhook/0.1")?;
+        headers.set(TIMESTAMP_HEADER, &timestamp.to_string())?;
+        headers.set(SIGNATURE_HEADER, &sign(&d.secret, timestamp, body))?;
+        headers.set("X-Edgebeat-Event", &d.event)?;
+        headers.set("X-Edgebeat-Delivery", &d.id.to_string())?;
+        let mut init = RequestInit::new();
+        // A redirect could lead anywhere, internal addresses included: its 3xx is the answer.
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_redirect(RequestRedirect::Manual)
+            .with_body(Some(body.into()));
+        Request::new_with_init(&d.url, &init)
+    };
+    let request = build().map_err(|e| {
+        worker::console_error!("webhook delivery {}: request not built: {e}", d.id);
+        "request could not be built"
+    })?;
     let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
-    let response = Fetch::Request(request)
-        .send_with_signal(&signal)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(response.status_code())
+    match Fetch::Request(request).send_with_signal(&signal).await {
+        Ok(response) => Ok(response.status_code()),
+        Err(_) if signal.aborted() => Err("timed out after 10 s"),
+        Err(e) => {
+            worker::console_warn!("webhook delivery {}: {e}", d.id);
+            Err("connection failed")
+        }
+    }
 }
 
 /// What one attempt came to.
@@ -96,13 +108,9 @@ async fn attempt(db: &D1Database, d: &DueDelivery, max: i64, hosts: &WebhookHost
     if !claim(db, d, &body, at + retry_delay_ms(attempt)).await? {
         return Ok(Attempted::Skipped);
     }
-    let outcome = send(d, &body, hosts).await;
-    let (http_status, error) = match &outcome {
-        Ok(status) => (
-            Some(*status),
-            (!(200..300).contains(status)).then(|| format!("HTTP {status}")),
-        ),
-        Err(e) => (None, Some(e.chars().take(200).collect::<String>())),
+    let (http_status, error) = match send(d, &body, hosts).await {
+        Ok(status) => (Some(status), answer_error(status)),
+        Err(phrase) => (None, Some(phrase.to_string())),
     };
     let now = now_ms();
     Ok(match after_attempt(error.is_none(), attempt, max, at) {
