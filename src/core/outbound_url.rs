@@ -188,8 +188,8 @@ fn ipv4_number(part: &str) -> Option<u64> {
     }
     let (digits, radix) = if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
         (hex, 16)
-    } else if part.len() > 1 && part.starts_with('0') {
-        (&part[1..], 8)
+    } else if let Some(octal) = part.strip_prefix('0') {
+        (octal, 8)
     } else {
         (part, 10)
     };
@@ -207,7 +207,7 @@ fn ipv4_number(part: &str) -> Option<u64> {
 /// filling the remaining bytes (`127.1` is 127.0.0.1, `2130706433` too).
 fn parse_ipv4(host: &str) -> Option<Ipv4Addr> {
     let mut parts: Vec<&str> = host.split('.').collect();
-    if parts.last() == Some(&"") && parts.len() > 1 {
+    if parts.last() == Some(&"") {
         parts.pop();
     }
     if parts.len() > 4 {
@@ -226,8 +226,8 @@ fn parse_ipv4(host: &str) -> Option<Ipv4Addr> {
 }
 
 /// Whether the host is this machine, its network, or anything else not on the public
-/// internet: special-purpose IPv4 and IPv6 ranges (IPv6 forms carrying an IPv4 address are
-/// judged by that address), and names only a local resolver answers.
+/// internet: special-purpose IPv4 ranges, IPv6 outside the public part of global unicast,
+/// and names only a local resolver answers.
 pub fn is_internal(host: &Host) -> bool {
     match host {
         Host::V4(a) => is_internal_v4(*a),
@@ -262,31 +262,16 @@ fn is_internal_v4(a: Ipv4Addr) -> bool {
     RANGES.iter().any(|&(network, prefix)| in_v4(a, network, prefix))
 }
 
-/// The IPv4 address an IPv6 address reaches: mapped `::ffff:a.b.c.d`, translated
-/// `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`, and 6to4 `2002:aabb:ccdd::`. (The
-/// deprecated compatible form `::a.b.c.d`, `::1` among it, is outside 2000::/3: internal.)
-fn embedded_v4(a: Ipv6Addr) -> Option<Ipv4Addr> {
-    let s = a.segments();
-    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    match s {
-        [0, 0, 0, 0, 0, 0xffff, _, _] | [0, 0, 0, 0, 0xffff, 0, _, _] => Some(low),
-        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(low),
-        [0x2002, hi, lo, ..] => Some(Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)),
-        _ => None,
-    }
-}
-
+/// Only global unicast (2000::/3) is public, less Teredo (2001::/32), documentation
+/// (2001:db8::/32) and 6to4 (2002::/16). Everything else is internal, which takes in the
+/// IPv6 forms of IPv4 addresses (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64
+/// `64:ff9b::a.b.c.d`, whatever address they carry) with loopback, unique-local,
+/// link-local and multicast.
 fn is_internal_v6(a: Ipv6Addr) -> bool {
-    if let Some(v4) = embedded_v4(a) {
-        return is_internal_v4(v4);
-    }
-    let s = a.segments();
-    let global_unicast = s[0] & 0xe000 == 0x2000;
-    let teredo = s[0] == 0x2001 && s[1] == 0;
-    let documentation = s[0] == 0x2001 && s[1] == 0x0db8;
-    // Outside 2000::/3 lie loopback, unique-local fc00::/7, link-local fe80::/10,
-    // multicast ff00::/8 and the other special ranges.
-    !global_unicast || teredo || documentation
+    let [first, second, ..] = a.segments();
+    let global_unicast = first & 0xe000 == 0x2000;
+    let transition_or_documentation = matches!((first, second), (0x2001, 0) | (0x2001, 0x0db8) | (0x2002, _));
+    !global_unicast || transition_or_documentation
 }
 
 /// Names that only a local resolver answers: one label (`localhost`, `redis`, `metadata`:
@@ -398,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_forms_carrying_an_internal_ipv4_address_are_internal() {
+    fn ipv6_forms_of_ipv4_addresses_are_internal_whatever_address_they_carry() {
         for url in [
             "http://[::ffff:127.0.0.1]/",
             "http://[::ffff:7f00:1]/",
@@ -406,12 +391,35 @@ mod tests {
             "http://[::127.0.0.1]/",
             "http://[::ffff:0:10.0.0.1]/",
             "http://[64:ff9b::169.254.169.254]/",
-            "http://[2002:a00:1::]/",
+            "http://[::ffff:8.8.8.8]/",
+            "http://[64:ff9b::8.8.8.8]/",
         ] {
             assert_eq!(channel(url), Err(Refusal::Internal), "{url}");
         }
-        assert_eq!(channel("http://[::ffff:8.8.8.8]/"), Ok(()));
-        assert_eq!(channel("http://[2002:808:808::]/"), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_is_public_only_in_global_unicast_outside_the_transition_and_documentation_ranges() {
+        for url in [
+            "http://[2001::1]/",
+            "http://[2001:0:a9fe::1]/",
+            "http://[2001:db8::1]/",
+            "http://[2002:808:808::]/",
+            "http://[2002:a00:1::]/",
+            "http://[4000::1]/",
+            "http://[1fff::1]/",
+        ] {
+            assert_eq!(channel(url), Err(Refusal::Internal), "{url}");
+        }
+        for url in [
+            "http://[2001:4860:4860::8888]/",
+            "http://[2001:1::1]/",
+            "http://[2400:cb00::1]/",
+            "http://[3fff::1]/",
+            "http://[2003::1]/",
+        ] {
+            assert_eq!(channel(url), Ok(()), "{url}");
+        }
     }
 
     #[test]
@@ -465,6 +473,9 @@ mod tests {
         assert_eq!(parse_host("1.2.3.4294967295"), None);
         assert_eq!(parse_host("1.16777215"), v4("1.255.255.255"));
         assert_eq!(parse_host("example.123x"), Some(Host::Name("example.123x".into())));
+        // An empty last label is dropped once; a second one makes no number either.
+        assert_eq!(parse_host("example.com.."), Some(Host::Name("example.com".into())));
+        assert_eq!(parse_host("localhost.."), Some(Host::Name("localhost".into())));
     }
 
     #[test]
@@ -533,6 +544,8 @@ mod tests {
             "http://[fe80::1%25eth0]/",
             "http://exa mple.com/",
             "http://example.com\t/",
+            "https://example.com/a b",
+            "https://example.com/\u{85}",
             "http:///",
             "http://",
         ] {
