@@ -57,6 +57,10 @@ if ! grep -q '^PUBLIC_URL=' .dev.vars; then
   say "adding PUBLIC_URL to .dev.vars (the base of ping URLs in answers)"
   grep '^PUBLIC_URL=' .dev.vars.example >> .dev.vars
 fi
+if ! grep -q '^WEBHOOK_HOSTS=' .dev.vars; then
+  say "adding WEBHOOK_HOSTS to .dev.vars (local webhook receivers; internal hosts are refused unless named)"
+  grep '^WEBHOOK_HOSTS=' .dev.vars.example >> .dev.vars
+fi
 if ! grep -q '^SESSION_SECRET=' .dev.vars; then
   say "adding a random SESSION_SECRET to .dev.vars (it signs dashboard session cookies)"
   echo "SESSION_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >> .dev.vars

@@ -3,11 +3,12 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
+use crate::core::outbound_url::check_channel_url;
 use crate::core::time::format_rfc3339;
 use crate::core::validation::{is_webhook_url, optional_text, FieldError};
 use crate::edge::channels::{self, Channel};
 use crate::edge::db::{database, now_ms};
-use crate::edge::notifier::deliver_one;
+use crate::edge::notifier::{deliver_one, webhook_hosts};
 use crate::edge::outbox::{self, DeliveryRow};
 use crate::edge::random;
 use crate::core::url_parts::masked_url;
@@ -55,6 +56,7 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
             .into())
         }
     };
+    check_channel_url(&url, &webhook_hosts(env)).map_err(|r| FieldError::new("url", r.field_message()))?;
     let name = optional_text(&body, "name", 100)?.unwrap_or_else(|| "webhook".into());
     let (id, secret, now) = (random::uuid(), random::webhook_secret(), now_ms());
     channels::insert_channel(&database(env)?, &id, &project_id, &name, &url, &secret, now).await?;

@@ -20,14 +20,15 @@ pub enum AfterAttempt {
     Failed,
 }
 
-/// Whether a webhook may go to `host` (the URL's host name as the runtime parses it) under
-/// the `WEBHOOK_HOSTS` var: comma-separated host names; unset allows every host.
-pub fn host_allowed(host: &str, allowed: Option<&str>) -> bool {
-    allowed.is_none_or(|list| {
-        list.split(',')
-            .map(str::trim)
-            .any(|h| !h.is_empty() && h.eq_ignore_ascii_case(host))
-    })
+/// The error an attempt answered with `status` records, `None` for a 2xx. Only the status:
+/// a receiver's body never reaches a delivery's record. Redirects are not followed (one could
+/// bounce the signed request to an internal address), so a 3xx is a failed attempt.
+pub fn answer_error(status: u16) -> Option<String> {
+    match status {
+        200..=299 => None,
+        300..=399 => Some(format!("redirect refused ({status})")),
+        _ => Some(format!("HTTP {status}")),
+    }
 }
 
 pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64) -> AfterAttempt {
@@ -45,16 +46,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn webhook_hosts_limit_destinations_only_when_set() {
-        assert!(host_allowed("hooks.example.com", None));
-        assert!(host_allowed("127.0.0.1", Some("127.0.0.1")));
-        assert!(host_allowed(
-            "Hooks.Example.com",
-            Some(" 127.0.0.1 , hooks.example.com")
-        ));
-        assert!(!host_allowed("localhost", Some("127.0.0.1")));
-        assert!(!host_allowed("10.0.0.1", Some("127.0.0.1,")));
-        assert!(!host_allowed("", Some("")));
+    fn only_a_2xx_answer_is_a_delivery_and_a_3xx_is_a_refused_redirect() {
+        assert_eq!(answer_error(200), None);
+        assert_eq!(answer_error(204), None);
+        assert_eq!(answer_error(299), None);
+        assert_eq!(answer_error(301).as_deref(), Some("redirect refused (301)"));
+        assert_eq!(answer_error(302).as_deref(), Some("redirect refused (302)"));
+        assert_eq!(answer_error(399).as_deref(), Some("redirect refused (399)"));
+        assert_eq!(answer_error(199).as_deref(), Some("HTTP 199"));
+        assert_eq!(answer_error(400).as_deref(), Some("HTTP 400"));
+        assert_eq!(answer_error(500).as_deref(), Some("HTTP 500"));
     }
 
     #[test]

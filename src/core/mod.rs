@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod monitor;
 #[cfg(test)]
 mod openapi_contract;
+pub mod outbound_url;
 pub mod paging;
 pub mod ping;
 pub mod project_limits;

@@ -77,6 +77,13 @@ parameters = { "path.id" = { dictionary = "heartbeat", probability = 0.5 } }
 include-path-regex = "^/v1/channels/"
 parameters = { "path.id" = { dictionary = "channel", probability = 0.5 } }
 
+# Whether a URL may be a channel depends on the deployment (internal hosts are refused unless
+# WEBHOOK_HOSTS names them), which no schema can say: a schema-valid URL may be a 400.
+[[operations]]
+include-path = "/v1/channels"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
 ${auth ? `[headers]\nAuthorization = ${JSON.stringify(auth)}\n` : ""}
 ${adminForBootstrap ? `[[operations]]\ninclude-path-regex = "^/v1/projects"\nheaders = { Authorization = ${JSON.stringify(`Bearer ${ADMIN_TOKEN}`)} }\n` : ""}
 [parameters]

@@ -29,12 +29,13 @@ export class DevRuntime {
     this.child = null;
   }
 
-  /** Starts `wrangler dev` on the state and waits until it answers. */
-  async start() {
+  /** Starts `wrangler dev` on the state, with `vars` besides the admin token, and waits until it answers. */
+  async start(vars = {}) {
+    const more = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
     const child = spawn(
       "bash",
       ["scripts/wrangler.sh", "dev", "--ip", "127.0.0.1", "--port", String(this.port), "--persist-to", this.dir,
-        "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `PUBLIC_URL:${this.base}`, "--show-interactive-dev-session=false"],
+        "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `PUBLIC_URL:${this.base}`, ...more, "--show-interactive-dev-session=false"],
       { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
