@@ -198,19 +198,19 @@ pub struct ListFilter {
 
 /// The project's monitor by its `unique_key` (unique index).
 pub async fn find_by_unique_key(db: &D1Database, project_id: &str, unique_key: &str) -> Result<Option<Monitor>> {
-    db.prepare(format!(
-        "SELECT {COLUMNS} FROM monitors WHERE unique_key = ?1 AND project_id = ?2"
-    ))
-    .bind(&[text(unique_key), text(project_id)])?
-    .first(None)
-    .await
+    find_one(db, "unique_key", project_id, unique_key).await
 }
 
 pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Option<Monitor>> {
+    find_one(db, "id", project_id, id).await
+}
+
+/// The project's monitor whose `column` (a unique one) is `value`.
+async fn find_one(db: &D1Database, column: &'static str, project_id: &str, value: &str) -> Result<Option<Monitor>> {
     db.prepare(format!(
-        "SELECT {COLUMNS} FROM monitors WHERE id = ?1 AND project_id = ?2"
+        "SELECT {COLUMNS} FROM monitors WHERE {column} = ?1 AND project_id = ?2"
     ))
-    .bind(&[text(id), text(project_id)])?
+    .bind(&[text(value), text(project_id)])?
     .first(None)
     .await
 }
