@@ -13,6 +13,7 @@ pub mod event_dedup;
 pub mod event_query;
 pub mod event_rate;
 pub mod event_store;
+pub mod flush_schedule;
 pub mod health;
 pub mod ingest_admission;
 pub mod key_use;

@@ -22,6 +22,7 @@ use super::monitors::monitor_for_token;
 use super::notifier::deliver_due;
 use super::ping_flush::flush_pings;
 use super::random;
+use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::rate_window::RateWindow;
 use crate::core::token_ledger::{flush_delay, Ledger};
@@ -36,10 +37,6 @@ pub const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
 const FLUSH_BATCH: usize = 500;
 /// ...and at most this many share one held row, so appending stays cheap.
 const ROW_PINGS: u32 = 64;
-const MAX_RETRY_DELAY_MS: i64 = 60_000;
-/// Set before each flush starts, so a flush that dies with its isolate (a reset after a
-/// panic, an eviction) is tried again this soon even if the runtime's own alarm retries give up.
-const SAFETY_REARM_MS: i64 = 30_000;
 /// A known token is re-checked against D1 this often, bounding how long any missed
 /// retirement could keep it alive.
 const RECHECK_KNOWN_MS: i64 = 300_000;
@@ -92,7 +89,7 @@ struct Hot {
     flush_armed: bool,
     /// A flush is running (in this instance of the object).
     flushing: bool,
-    flush_failures: u32,
+    flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
     /// The ledger and counts were rebuilt from storage (see `Token::ready`).
     loaded: bool,
@@ -231,7 +228,7 @@ impl DurableObject for PingToken {
             next_row: 0,
             flush_armed: false,
             flushing: false,
-            flush_failures: 0,
+            flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
             loaded: false,
         });
@@ -575,18 +572,16 @@ impl Token {
                     } else {
                         hot.pending.saturating_sub(flushed)
                     };
-                    hot.flush_failures = 0;
+                    hot.flush_backoff.succeeded();
                     hot.last_flush_at = Some(now_ms());
                 }
                 Err(ref e) => {
-                    hot.flush_failures += 1;
-                    worker::console_error!("flush to D1 failed (attempt {}): {e}", hot.flush_failures);
+                    let attempt = hot.flush_backoff.failed();
+                    worker::console_error!("flush to D1 failed (attempt {attempt}): {e}");
                 }
             }
             hot.flush_armed = hot.pending > 0;
-            let backoff = (1_000i64 << hot.flush_failures.min(16)).min(MAX_RETRY_DELAY_MS);
-            let delay = if hot.flush_failures > 0 { backoff } else { 0 };
-            (hot.flush_armed.then_some(delay), hot.flush_failures)
+            (hot.flush_backoff.next_flush_in(hot.flush_armed), hot.flush_backoff.failures())
         };
         // Nothing held: the safety alarm stays and finds nothing when it fires, unless a ping
         // re-arms it sooner.

@@ -26,6 +26,7 @@ use super::ping_flush::flush_pings;
 use super::ping_pruning::log_limit;
 use super::notifier::deliver_due;
 use super::random;
+use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::event_dedup::{first_in_batch, sighting, Sighting, DEDUP_WINDOW_MS};
 use crate::core::event_rate::month_of;
 use crate::core::event_rate::MonthlyQuota;
@@ -41,9 +42,6 @@ use crate::core::token_bucket::TokenBucket;
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// Flushes per alarm before the next alarm takes over.
 const FLUSHES_PER_ALARM: usize = 8;
-const MAX_RETRY_DELAY_MS: i64 = 60_000;
-/// Set before each flush starts, so a flush that dies with its isolate is tried again.
-const SAFETY_REARM_MS: i64 = 30_000;
 /// Keys and the project's limits are re-read from D1 this often (revocation and limit
 /// changes are also pushed at once; this bounds a missed push).
 const RECHECK_MS: i64 = 300_000;
@@ -163,7 +161,7 @@ struct Hot {
     meters: Option<ProjectMeters>,
     buckets: HashMap<String, TokenBucket>,
     flush_armed: bool,
-    flush_failures: u32,
+    flush_backoff: FlushBackoff,
     stats: FlushStats,
 }
 
@@ -248,7 +246,7 @@ impl DurableObject for ProjectIngest {
             meters: None,
             buckets: HashMap::new(),
             flush_armed: false,
-            flush_failures: 0,
+            flush_backoff: FlushBackoff::default(),
             stats: FlushStats::default(),
         }));
         // Pending batches of a previous life are flushed again before anything else happens.
@@ -349,16 +347,14 @@ impl DurableObject for ProjectIngest {
         let (rearm_in, failures) = {
             let mut hot = self.hot.borrow_mut();
             match &outcome {
-                Ok(()) => hot.flush_failures = 0,
+                Ok(()) => hot.flush_backoff.succeeded(),
                 Err(e) => {
-                    hot.flush_failures += 1;
-                    worker::console_error!("event flush to D1 failed (attempt {}): {e}", hot.flush_failures);
+                    let attempt = hot.flush_backoff.failed();
+                    worker::console_error!("event flush to D1 failed (attempt {attempt}): {e}");
                 }
             }
             hot.flush_armed = batches > 0;
-            let backoff = (1_000i64 << hot.flush_failures.min(16)).min(MAX_RETRY_DELAY_MS);
-            let delay = if hot.flush_failures > 0 { backoff } else { 0 };
-            (hot.flush_armed.then_some(delay), hot.flush_failures)
+            (hot.flush_backoff.next_flush_in(hot.flush_armed), hot.flush_backoff.failures())
         };
         let rearmed = match rearm_in {
             Some(delay) => storage.set_alarm(delay).await,
@@ -399,7 +395,7 @@ impl ProjectIngest {
             "pending_batches": batches,
             "pending_events": events,
             "seen_ids": seen.n,
-            "flush_failures": hot.flush_failures,
+            "flush_failures": hot.flush_backoff.failures(),
             "flushed": hot.stats,
         }))
     }
