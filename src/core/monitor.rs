@@ -34,6 +34,15 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// The schedule a monitor row's columns make: a cron expression (in `tz`) when there is
+    /// one, else the interval.
+    pub fn from_columns(interval_s: i64, cron: Option<String>, tz: String) -> Schedule {
+        match cron {
+            Some(expr) => Schedule::Cron { expr, tz },
+            None => Schedule::Every { interval_s },
+        }
+    }
+
     /// When the next ping is due after one received at `last_ping_ms`.
     pub fn next_due_after(&self, last_ping_ms: i64, zone: &dyn Zone) -> Option<i64> {
         match self {
@@ -304,6 +313,22 @@ mod tests {
 
     fn update(spec: MonitorSpec, v: Value) -> Checked<MonitorSpec> {
         apply_fields(spec, v.as_object().unwrap())
+    }
+
+    #[test]
+    fn columns_with_a_cron_expression_make_a_cron_schedule() {
+        assert_eq!(
+            Schedule::from_columns(3600, Some("0 3 * * *".into()), "Europe/Berlin".into()),
+            Schedule::Cron { expr: "0 3 * * *".into(), tz: "Europe/Berlin".into() }
+        );
+    }
+
+    #[test]
+    fn columns_without_a_cron_expression_make_an_interval_schedule() {
+        assert_eq!(
+            Schedule::from_columns(3600, None, "Europe/Berlin".into()),
+            Schedule::Every { interval_s: 3600 }
+        );
     }
 
     #[test]
