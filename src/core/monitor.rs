@@ -344,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_001_body_parses() {
+    fn the_heartbeat_api_example_body_parses() {
         let m = parse(json!({"service_id": "6766163A-568d-47b4-a1fa-91a0957e06d4", "name": "Pinghome", "interval": 60, "enabled": true})).unwrap();
         assert_eq!(m.service_id.as_deref(), Some("6766163a-568d-47b4-a1fa-91a0957e06d4"));
     }
