@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::event_clock::BatchClock;
 use super::time::parse_rfc3339;
-use super::validation::{parse_uuid, Checked, FieldError};
+use super::validation::{check_text, parse_uuid, Checked, FieldError, TextRule};
 
 /// The events API: at most 100 events per batch.
 pub const MAX_EVENTS_PER_BATCH: usize = 100;
@@ -359,47 +359,6 @@ fn json_len(value: &impl Serialize) -> usize {
     match serde_json::to_writer(&mut counter, value) {
         Ok(()) => counter.0,
         Err(_) => usize::MAX,
-    }
-}
-
-// Local stand-in for the shared text rule (`validation::TextRule`, `text_fault`, `check_text`) that
-// another branch adds: same names, same characters, same messages, so adopting the shared
-// one is a change of `use` lines only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TextRule {
-    /// Names and ids: one line, no control characters, no bidirectional formatting
-    /// characters (which could make one name read as another).
-    Line,
-    /// Messages: newline and tab are allowed, other control characters are not.
-    Free,
-}
-
-/// Bidirectional formatting characters: the embeddings and overrides U+202A..U+202E, the
-/// isolates U+2066..U+2069, and the marks U+200E, U+200F and U+061C.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// What is wrong with `s` under `rule`, if anything. Control characters are Unicode's Cc:
-/// NUL, the rest of C0, DEL and C1.
-fn text_fault(rule: TextRule, s: &str) -> Option<&'static str> {
-    let allowed = |c: char| match rule {
-        TextRule::Line => !c.is_control() && !is_bidi_control(c),
-        TextRule::Free => !c.is_control() || c == '\n' || c == '\t',
-    };
-    let bad = s.chars().find(|&c| !allowed(c))?;
-    Some(match (bad.is_control(), rule) {
-        (true, TextRule::Line) => "must not contain control characters",
-        (true, TextRule::Free) => "must not contain control characters other than newline and tab",
-        (false, _) => "must not contain bidirectional control characters",
-    })
-}
-
-/// `s` checked against `rule`, as an error naming `field`.
-fn check_text(field: &str, rule: TextRule, s: &str) -> Checked<()> {
-    match text_fault(rule, s) {
-        Some(why) => Err(FieldError::new(field, why)),
-        None => Ok(()),
     }
 }
 
@@ -1190,6 +1149,7 @@ mod tests {
 
     mod properties {
         use super::*;
+        use crate::core::validation::text_fault;
         use proptest::prelude::*;
 
         fn text() -> impl Strategy<Value = String> {
