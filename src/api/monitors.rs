@@ -138,7 +138,7 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now_ms()).await?;
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
-        .ok_or(ApiError::Internal)?;
+        .ok_or_else(|| ApiError::Internal(format!("heartbeat {id} missing right after its insert")))?;
     json(201, &view(&created, &public_url(env), Scope::Manage))
 }
 
