@@ -1,7 +1,7 @@
 //! The heartbeat API's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{heartbeat_id}` without
 //! credentials, with an optional `result` (tick, success, fail) and `message`, answered in
-//! JSON. The path names the monitor by its ping token, or by its id as the heartbeat API documents
-//! (unless the project turned ping-by-id off).
+//! JSON. The path names the monitor by its ping token, or by its id as the heartbeat API
+//! documents (unless the project turned ping-by-id off).
 
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
