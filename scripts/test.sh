@@ -6,6 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGEBEAT_ROOT"
 # First, since it takes a moment: no tool output tracked by git.
 bash scripts/check-tree.sh
+# Seconds too: imports point down the README's layers with no circle; each table's writers.
+node scripts/check-imports.mjs
+bash scripts/check-writers.sh
 bash scripts/setup.sh
 # The browser spec drives Debian's Chromium; install it when this machine can (root + apt).
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then

@@ -30,7 +30,9 @@ pub enum ApiError {
     PayloadTooLarge,
     /// Something the deployment lacks (a secret), named for its operator.
     Unavailable(&'static str),
-    Internal,
+    /// A failure inside edgebeat, with its cause for the log: answered as a bare 500, never
+    /// with the cause (the dispatch logs it once, with the route).
+    Internal(String),
 }
 
 pub type ApiResult = Result<Response, ApiError>;
@@ -42,10 +44,8 @@ impl From<FieldError> for ApiError {
 }
 
 impl From<worker::Error> for ApiError {
-    /// Internals are logged, never sent.
     fn from(e: worker::Error) -> Self {
-        worker::console_error!("internal error: {e}");
-        ApiError::Internal
+        ApiError::Internal(e.to_string())
     }
 }
 
@@ -81,7 +81,7 @@ impl ApiError {
                 None,
             ),
             ApiError::Unavailable(why) => (503, "unavailable", (*why).into(), None),
-            ApiError::Internal => (500, "internal", "internal error".into(), None),
+            ApiError::Internal(_) => (500, "internal", "internal error".into(), None),
         };
         let mut body = json!({"error": message, "code": code});
         if let Some(field) = field {

@@ -56,7 +56,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     // GET, which would serve them as reads and record them as pings.
     let method = req.inner().method();
     let response = match match_route(&method, &path) {
-        Matched::Found { route, params } => dispatch(route, &params, &mut req, &env).await,
+        Matched::Found { route, params } => dispatch(&method, route, &params, &mut req, &env).await,
         Matched::MethodNotAllowed { allow } => {
             http::ApiError::MethodNotAllowed(allow.into_iter().map(String::from).collect()).into_response()
         }
@@ -73,7 +73,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 /// Runs the handler of a matched route.
 #[cfg(target_arch = "wasm32")]
-async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -> Response {
+async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request, env: &Env) -> Response {
     let param = |i: usize| params.get(i).copied().unwrap_or_default();
     let answer = match route {
         // Ingestion formats answer in their own shapes, errors included.
@@ -129,7 +129,13 @@ async fn dispatch(route: Route, params: &[&str], req: &mut Request, env: &Env) -
         Route::BadgeJson => api::badges::badge(req, env, param(0), param(1), BadgeFormat::Json).await,
         Route::Metrics => api::metrics::metrics(req, env).await,
     };
-    answer.unwrap_or_else(http::ApiError::into_response)
+    answer.unwrap_or_else(|e| {
+        // The one place an internal error is logged: here the route is known.
+        if let http::ApiError::Internal(cause) = &e {
+            worker::console_error!("{method} {route:?}: {cause}");
+        }
+        e.into_response()
+    })
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -107,7 +107,9 @@ pub async fn test(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let now = now_ms();
     let delivery_id = outbox::enqueue_test(&db, &channel.id, now).await?;
     deliver_one(env, delivery_id, now).await?;
-    let delivery = outbox::delivery(&db, delivery_id).await?.ok_or(ApiError::Internal)?;
+    let delivery = outbox::delivery(&db, delivery_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("test delivery {delivery_id} missing right after its attempt")))?;
     json(200, &json!({"delivery": delivery_view(&delivery)}))
 }
 

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
 use crate::core::credentials::{is_ping_token, is_unique_key};
-use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, MAX_TAG_CHARS};
+use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
 use crate::core::scope::Scope;
 use crate::core::ping::{heartbeat_query_fields, PingKind};
@@ -16,7 +16,7 @@ use crate::edge::api_keys::scopes_of_own_keys;
 use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
-use crate::edge::monitors::{self, schedule_of, ListFilter, Monitor};
+use crate::edge::monitors::{self, ListFilter, Monitor};
 use crate::edge::ping_gate::{refresh_token, retire_token};
 use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between};
 use crate::edge::random;
@@ -138,7 +138,7 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now_ms()).await?;
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
-        .ok_or(ApiError::Internal)?;
+        .ok_or_else(|| ApiError::Internal(format!("heartbeat {id} missing right after its insert")))?;
     json(201, &view(&created, &public_url(env), Scope::Manage))
 }
 
@@ -390,7 +390,7 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let anchor = last_check_in_before(&db, id, start).await?;
     let mut pings: Vec<(i64, PingKind)> = anchor.into_iter().map(|t| (t, PingKind::Tick)).collect();
     pings.extend(ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?);
-    let schedule = schedule_of(m.interval_s, m.schedule.clone(), m.tz.clone());
+    let schedule = Schedule::from_columns(m.interval_s, m.schedule.clone(), m.tz.clone());
     let ticks = expected_ticks(&schedule, &pings, grace_ms, from, end, &IntlZone::new(&m.tz));
     let mut buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
     add_pruned_hours(&mut buckets, start, bucket_ms, &pruned);

@@ -27,11 +27,11 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventSource {
-    /// `POST /api/v1/events` (seed 003).
+    /// `POST /api/v1/events` (the events API).
     Events,
-    /// `POST /v1/ingest/events` (seed 004).
+    /// `POST /v1/ingest/events` (the ingest API).
     Ingest,
-    /// `POST /v1/ingest/beacon` (seed 004).
+    /// `POST /v1/ingest/beacon` (the ingest API's beacon).
     Beacon,
 }
 

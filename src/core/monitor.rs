@@ -34,6 +34,15 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// The schedule a monitor row's columns make: a cron expression (in `tz`) when there is
+    /// one, else the interval.
+    pub fn from_columns(interval_s: i64, cron: Option<String>, tz: String) -> Schedule {
+        match cron {
+            Some(expr) => Schedule::Cron { expr, tz },
+            None => Schedule::Every { interval_s },
+        }
+    }
+
     /// When the next ping is due after one received at `last_ping_ms`.
     pub fn next_due_after(&self, last_ping_ms: i64, zone: &dyn Zone) -> Option<i64> {
         match self {
@@ -307,6 +316,22 @@ mod tests {
     }
 
     #[test]
+    fn columns_with_a_cron_expression_make_a_cron_schedule() {
+        assert_eq!(
+            Schedule::from_columns(3600, Some("0 3 * * *".into()), "Europe/Berlin".into()),
+            Schedule::Cron { expr: "0 3 * * *".into(), tz: "Europe/Berlin".into() }
+        );
+    }
+
+    #[test]
+    fn columns_without_a_cron_expression_make_an_interval_schedule() {
+        assert_eq!(
+            Schedule::from_columns(3600, None, "Europe/Berlin".into()),
+            Schedule::Every { interval_s: 3600 }
+        );
+    }
+
+    #[test]
     fn a_minimal_monitor_gets_defaults() {
         let m = parse(json!({"name": "backup", "interval": 3600})).unwrap();
         assert_eq!(m.name, "backup");
@@ -319,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_001_body_parses() {
+    fn the_heartbeat_api_example_body_parses() {
         let m = parse(json!({"service_id": "6766163A-568d-47b4-a1fa-91a0957e06d4", "name": "Pinghome", "interval": 60, "enabled": true})).unwrap();
         assert_eq!(m.service_id.as_deref(), Some("6766163a-568d-47b4-a1fa-91a0957e06d4"));
     }

@@ -1,7 +1,7 @@
 //! The event limits an admin sets on a project: `PATCH /v1/projects/{id}` with `status`,
 //! `event_rate_per_min` and `monthly_event_quota` (null: no quota).
 //!
-//! Why: seed 004 sells higher rates and quotas per plan; one declared input shape keeps the
+//! Why: the ingest API sells higher rates and quotas per plan; one declared input shape keeps the
 //! checks in one place and the route a parse, a write and a notice to the project's object.
 
 use serde_json::{Map, Value};

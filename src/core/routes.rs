@@ -37,9 +37,9 @@ pub enum Route {
     RotatePingKey,
     /// The systems API's system heartbeat.
     SystemHeartbeat,
-    /// Seed 003's batch of events.
+    /// The events API's batch of events.
     PostEvents,
-    /// Seed 004's batch of events, and its beacon.
+    /// The ingest API's batch of events, and its beacon.
     IngestEvents,
     IngestBeacon,
     IngestPreflight,

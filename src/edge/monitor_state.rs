@@ -6,7 +6,6 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::db::{changed_one, int, text};
-use super::monitors::schedule_of;
 use super::outbox::enqueue_flip;
 use super::zone::IntlZone;
 use crate::core::monitor::Schedule;
@@ -57,7 +56,7 @@ impl StoredState {
 
     /// The schedule the interval, cron expression (the `schedule` column) and zone make.
     pub fn due_rule(&self) -> Schedule {
-        schedule_of(self.interval_s, self.schedule.clone(), self.tz.clone())
+        Schedule::from_columns(self.interval_s, self.schedule.clone(), self.tz.clone())
     }
 }
 

@@ -6,7 +6,7 @@ use worker::{D1Database, Result};
 
 use super::db::{changed_one, int, opt_text, text};
 use super::monitor_state::{StoredState, STATE_COLUMNS};
-use crate::core::monitor::{MonitorSpec, Schedule, PING_METHODS};
+use crate::core::monitor::{MonitorSpec, PING_METHODS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
@@ -312,13 +312,6 @@ pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: 
         .pop()
         .map(|r| r.ping_token)
         .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
-}
-
-pub fn schedule_of(interval_s: i64, cron: Option<String>, tz: String) -> Schedule {
-    match cron {
-        Some(expr) => Schedule::Cron { expr, tz },
-        None => Schedule::Every { interval_s },
-    }
 }
 
 /// What a token's object needs to know about its monitor.

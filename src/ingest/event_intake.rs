@@ -1,6 +1,6 @@
 //! What the three event routes share: the body within its limit, the clock flag, the key
 //! check, the hand-over to the project's object, and the one error envelope both event
-//! seeds use (`{"error": "..."}`, with `Retry-After` where waiting helps).
+//! APIs use (`{"error": "..."}`, with `Retry-After` where waiting helps).
 
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};

@@ -1,4 +1,4 @@
-//! Seed 003: `POST /api/v1/events` with `Authorization: Bearer <key>` and a batch of 1..100
+//! The events API: `POST /api/v1/events` with `Authorization: Bearer <key>` and a batch of 1..100
 //! events, all valid or none stored. 202 `{"accepted": n}` is the only success; 400 names the
 //! first problem; 401, 403, 413 (over 512 KB, before parsing), 429 with `Retry-After` when
 //! the key's token bucket cannot pay for the whole batch (a 429'd batch costs nothing).
@@ -14,7 +14,7 @@ use crate::core::scope::KeyCarrier;
 use crate::edge::auth::bearer;
 use crate::edge::ingest_gate::Batch;
 
-/// Seed 003's body limit: 512 KB.
+/// The events API's body limit: 512 KB.
 pub const MAX_EVENTS_BODY: usize = 512 * 1024;
 
 /// The events API's batch: all valid or none stored, answered 202 `{"accepted": n}`.

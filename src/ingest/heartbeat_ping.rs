@@ -1,7 +1,7 @@
 //! The heartbeat API's heartbeat ping: `GET|POST|HEAD /v1/heartbeat/{heartbeat_id}` without
 //! credentials, with an optional `result` (tick, success, fail) and `message`, answered in
-//! JSON. The path names the monitor by its ping token, or by its id as the seed documents
-//! (unless the project turned ping-by-id off).
+//! JSON. The path names the monitor by its ping token, or by its id as the heartbeat API
+//! documents (unless the project turned ping-by-id off).
 
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
@@ -17,14 +17,13 @@ use crate::edge::monitors::token_for_pingable_id;
 use crate::http::{json, query_param, ApiError, MAX_JSON_BODY};
 
 /// The ping token the path names: itself, or the token of the monitor with that id.
-async fn target_token(env: &Env, raw: &str) -> Result<String, ApiError> {
+async fn target_token(env: &Env, raw: &str) -> Result<String, Rejection> {
     if is_ping_token(raw) {
         return Ok(raw.to_string());
     }
     let id = parse_uuid(raw).ok_or(ApiError::NotFound("heartbeat"))?;
-    token_for_pingable_id(&database(env)?, &id)
-        .await?
-        .ok_or(ApiError::NotFound("heartbeat"))
+    let token = token_for_pingable_id(&database(env)?, &id).await?;
+    Ok(token.ok_or(ApiError::NotFound("heartbeat"))?)
 }
 
 /// The heartbeat API's ping, answered in the management API's JSON shapes.
@@ -54,11 +53,18 @@ impl Format for HeartbeatPing {
             RecordOutcome::Limited { retry_at } => Err(ApiError::RateLimited { retry_at }),
             RecordOutcome::MethodNotAllowed { allow } => Err(ApiError::MethodNotAllowed(allow)),
         };
-        answer.unwrap_or_else(ApiError::into_response)
+        answer.unwrap_or_else(|e| {
+            // Past `ingest`, so the cause is logged here, with the format's name.
+            if let ApiError::Internal(cause) = &e {
+                worker::console_error!("{}: could not answer: {cause}", Self::NAME);
+            }
+            e.into_response()
+        })
     }
 
     fn unavailable(_req: &Request) -> Response {
-        ApiError::Internal.into_response()
+        // `ingest` has logged the cause with this format's name.
+        ApiError::Internal("nothing recorded".into()).into_response()
     }
 }
 

@@ -1,4 +1,4 @@
-//! Seed 004: `POST /v1/ingest/events` with `X-API-Key` (batches of up to 500 events, each
+//! The ingest API: `POST /v1/ingest/events` with `X-API-Key` (batches of up to 500 events, each
 //! accepted or rejected on its own) and `POST /v1/ingest/beacon?api_key=...` for
 //! `navigator.sendBeacon`, which always answers 200, also on error, with CORS headers that
 //! let any page send it (the key's own allowed origins still apply).
@@ -52,7 +52,7 @@ pub fn preflight(req: &Request) -> Response {
         .with_headers(headers)
 }
 
-/// The seed's success answer, with the reason of each rejected event.
+/// The ingest API's success answer, with the reason of each rejected event.
 fn accepted_answer(accepted: u64, batch: &IngestBatch) -> Value {
     let mut body = json!({"accepted": accepted, "rejected": batch.rejected.len(), "queued": true});
     if !batch.rejected.is_empty() {
@@ -65,7 +65,7 @@ fn accepted_answer(accepted: u64, batch: &IngestBatch) -> Value {
     body
 }
 
-/// `X-API-Key` (the seed's header), or a bearer key.
+/// `X-API-Key` (the ingest API's header), or a bearer key.
 fn presented_key(req: &Request) -> Option<String> {
     header(req, "x-api-key")
         .map(|k| k.trim().to_string())

@@ -53,8 +53,12 @@ impl From<worker::Error> for Rejection {
 }
 
 impl From<crate::http::ApiError> for Rejection {
+    /// An internal failure is answered as the format's `unavailable`, logged by `ingest`.
     fn from(e: crate::http::ApiError) -> Self {
-        Rejection::Answer(e.into_response())
+        match e {
+            crate::http::ApiError::Internal(cause) => Rejection::Failed(worker::Error::RustError(cause)),
+            answer => Rejection::Answer(answer.into_response()),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The systems API: `POST /api/systems/heartbeat` `{"system_id": "<uuid>"}` with HTTP Basic
 //! credentials whose password is an `ingest` or `manage` key. Every answer, success or
-//! error, is the seed's `{"code", "message", "data"}` envelope, built only here.
+//! error, is the systems API's `{"code", "message", "data"}` envelope, built only here.
 
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
