@@ -18,8 +18,7 @@ monitors_writers=(
   src/edge/ping_pruning.rs   # the pruning mark and the kept-from point
 )
 pings_writers=(
-  src/edge/pings.rs          # the flush's insert
-  src/edge/ping_pruning.rs   # pruning
+  src/edge/pings.rs          # the flush's insert, pruning's deletion
 )
 
 # A statement that changes table $1: the verb, whitespace (or a string's line continuation),

@@ -13,6 +13,7 @@ use worker::{D1Database, Env, Result};
 use super::db::{changed_rows, database, int, text};
 use super::meter;
 use super::ping_token::DEFAULT_PING_LOG_LIMIT;
+use super::pings::delete_pings;
 
 /// Monitors pruned by count per cron run.
 const MONITORS_PER_RUN: i64 = 200;
@@ -93,10 +94,7 @@ async fn prune_over_limit(db: &D1Database, limit: i64, report: &mut PruneReport)
         let excess = (m.kept - limit).max(0);
         let bind = [text(&m.id), int(excess)];
         statements.push(db.prepare(rollup_sql(oldest)).bind(&bind)?);
-        statements.push(
-            db.prepare(format!("DELETE FROM pings WHERE rowid IN ({oldest})"))
-                .bind(&bind)?,
-        );
+        statements.push(delete_pings(db, oldest, &bind)?);
         statements.push(
             db.prepare("UPDATE monitors SET n_pruned = n_pruned + changes(), prune_due = 0 WHERE id = ?1")
                 .bind(&[text(&m.id)])?,
@@ -126,8 +124,7 @@ async fn prune_older_than(db: &D1Database, cutoff: i64, report: &mut PruneReport
                  WHERE id IN (SELECT monitor_id FROM pings WHERE rowid IN ({chunk}))"
             ))
             .bind(&[int(cutoff)])?,
-            db.prepare(format!("DELETE FROM pings WHERE rowid IN ({chunk})"))
-                .bind(&[int(cutoff)])?,
+            delete_pings(db, &chunk, &[int(cutoff)])?,
         ];
         let results = db.batch(statements).await?;
         meter::d1_results(&results);

@@ -1,5 +1,7 @@
-//! Writing accepted pings to D1, in batches, idempotently.
+//! Pings in D1, and the one writer of their rows: a flush's insert (in batches,
+//! idempotently) and pruning's deletion are here, beside the reads the API runs.
 
+use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::db::{int, text};
@@ -23,6 +25,12 @@ pub fn insert_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) ->
          WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1)",
     )
     .bind(&[text(monitor_id), text(&rows)])
+}
+
+/// The statement deleting the pings `selected` (a subquery of ping rowids over `bind`), for
+/// pruning: their hourly figures are rolled up before it, in the same batch.
+pub fn delete_pings(db: &D1Database, selected: &str, bind: &[JsValue]) -> Result<D1PreparedStatement> {
+    db.prepare(format!("DELETE FROM pings WHERE rowid IN ({selected})")).bind(bind)
 }
 
 /// A ping as the events endpoint shows it.
