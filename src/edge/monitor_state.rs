@@ -1,15 +1,13 @@
-//! The status machine's memory in D1: read a monitor's state, write it back only if nobody
-//! else wrote it meanwhile (`state_version`), and record its flips once.
+//! The status machine's memory in D1: a monitor's state as read, and its flips, recorded once
+//! and only where the write of the state over its version (`state_version`, written by
+//! `monitors`, the row's one writer) won.
 
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::db::{changed_one, int, text};
+use super::db::{int, text};
 use super::outbox::enqueue_flip;
-use super::zone::IntlZone;
 use crate::core::monitor::Schedule;
-use crate::core::ping::PingKind;
 use crate::core::status::{is_watched, State, Status, Transition};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
@@ -67,42 +65,6 @@ pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<Stor
         .await
 }
 
-fn opt(v: Option<i64>) -> JsValue {
-    v.map_or(JsValue::NULL, int)
-}
-
-/// Statements writing `state` over version `stored.state_version`, and its flips only if that
-/// write won. The first statement's `changes` tells whether it did.
-pub fn write_state(
-    db: &D1Database,
-    stored: &StoredState,
-    state: &State,
-    flips: &[Transition],
-    now: i64,
-) -> Result<Vec<D1PreparedStatement>> {
-    let check_at = if stored.watched() {
-        state.check_at(stored.grace_ms())
-    } else {
-        None
-    };
-    let mut statements = vec![db
-        .prepare(
-            "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
-             state_version = state_version + 1 WHERE id = ?1 AND state_version = ?2",
-        )
-        .bind(&[
-            text(&stored.id),
-            int(stored.state_version),
-            text(state.status.as_str()),
-            opt(state.next_due_at),
-            opt(state.started_at),
-            opt(state.last_signal_at),
-            opt(check_at),
-        ])?];
-    statements.extend(flip_statements(db, stored, flips, now)?);
-    Ok(statements)
-}
-
 /// The statements recording `flips`, which take effect only if the write of the state over
 /// version `stored.state_version` won (the row's version is then one more).
 pub fn flip_statements(
@@ -150,42 +112,4 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
         .all()
         .await?
         .results()
-}
-
-/// Applies pings to a monitor's status, starting from `known` (a state just read back from
-/// D1) or, without it, from a fresh read; retried while someone else writes the state.
-pub async fn apply_pings_over(
-    db: &D1Database,
-    monitor_id: &str,
-    mut known: Option<StoredState>,
-    pings: &[(i64, PingKind)],
-    now: i64,
-) -> Result<bool> {
-    for _ in 0..5 {
-        let stored = match known.take() {
-            Some(stored) => stored,
-            None => {
-                super::meter::d1_statements(1);
-                match read_state(db, monitor_id).await? {
-                    Some(stored) => stored,
-                    None => return Ok(false), // deleted meanwhile
-                }
-            }
-        };
-        let mut state = stored.state();
-        let schedule = stored.due_rule();
-        let zone = IntlZone::new(&stored.tz);
-        let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
-        if state == stored.state() {
-            return Ok(false);
-        }
-        let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
-        super::meter::d1_results(&results);
-        if changed_one(&results[0])? {
-            return Ok(stored.watched() && !flips.is_empty());
-        }
-    }
-    Err(worker::Error::RustError(format!(
-        "monitor {monitor_id}: status kept changing under the flush"
-    )))
 }

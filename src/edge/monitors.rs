@@ -1,12 +1,17 @@
-//! Monitors in D1. Every query is scoped by project, so one project's key never reaches
-//! another project's monitors.
+//! Monitors in D1, and the one writer of their rows: every statement that changes a
+//! monitor's row is here (create, settings, pause, token, delete, and the status over its
+//! `state_version`), so a rule about the row cannot be missed by a second path. Every query
+//! the API runs is scoped by project, so one project's key never reaches another project's
+//! monitors.
 
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::db::{changed_one, int, opt_text, text};
-use super::monitor_state::{StoredState, STATE_COLUMNS};
+use super::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
 use crate::core::monitor::{MonitorSpec, PING_METHODS};
+use crate::core::status::{State, Transition};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
@@ -398,4 +403,44 @@ pub async fn create_slug_monitor(db: &D1Database, project_id: &str, slug: &str, 
     .run()
     .await?;
     Ok(())
+}
+
+fn opt(v: Option<i64>) -> JsValue {
+    v.map_or(JsValue::NULL, int)
+}
+
+/// When the sweep looks at the monitor next in `state`: never while it is not watched.
+fn check_at(stored: &StoredState, state: &State) -> Option<i64> {
+    if stored.watched() {
+        state.check_at(stored.grace_ms())
+    } else {
+        None
+    }
+}
+
+/// Statements writing `state` over version `stored.state_version`, and its flips only if that
+/// write won. The first statement's `changes` tells whether it did.
+pub fn write_state(
+    db: &D1Database,
+    stored: &StoredState,
+    state: &State,
+    flips: &[Transition],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = vec![db
+        .prepare(
+            "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
+             state_version = state_version + 1 WHERE id = ?1 AND state_version = ?2",
+        )
+        .bind(&[
+            text(&stored.id),
+            int(stored.state_version),
+            text(state.status.as_str()),
+            opt(state.next_due_at),
+            opt(state.started_at),
+            opt(state.last_signal_at),
+            opt(check_at(stored, state)),
+        ])?];
+    statements.extend(flip_statements(db, stored, flips, now)?);
+    Ok(statements)
 }

@@ -6,9 +6,10 @@
 
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::db::{int, text};
+use super::db::{changed_one, int, text};
 use super::meter;
-use super::monitor_state::{apply_pings_over, flip_statements, StoredState, STATE_COLUMNS};
+use super::monitor_state::{flip_statements, read_state, StoredState, STATE_COLUMNS};
+use super::monitors::write_state;
 use super::pings::insert_pings;
 use super::zone::IntlZone;
 use crate::core::ping::{latest_value, PendingPing, PingKind};
@@ -59,6 +60,44 @@ pub async fn flush_pings(
     // Someone (the sweep, an edit) wrote the status meanwhile: apply the pings over theirs.
     let flipped = apply_pings_over(db, &known.id, Some(after), &signals, now).await?;
     Ok(Flushed { state: None, flipped })
+}
+
+/// Applies pings to a monitor's status, starting from `known` (a state just read back from
+/// D1) or, without it, from a fresh read; retried while someone else writes the state.
+async fn apply_pings_over(
+    db: &D1Database,
+    monitor_id: &str,
+    mut known: Option<StoredState>,
+    pings: &[(i64, PingKind)],
+    now: i64,
+) -> Result<bool> {
+    for _ in 0..5 {
+        let stored = match known.take() {
+            Some(stored) => stored,
+            None => {
+                meter::d1_statements(1);
+                match read_state(db, monitor_id).await? {
+                    Some(stored) => stored,
+                    None => return Ok(false), // deleted meanwhile
+                }
+            }
+        };
+        let mut state = stored.state();
+        let schedule = stored.due_rule();
+        let zone = IntlZone::new(&stored.tz);
+        let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
+        if state == stored.state() {
+            return Ok(false);
+        }
+        let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
+        meter::d1_results(&results);
+        if changed_one(&results[0])? {
+            return Ok(stored.watched() && !flips.is_empty());
+        }
+    }
+    Err(worker::Error::RustError(format!(
+        "monitor {monitor_id}: status kept changing under the flush"
+    )))
 }
 
 fn opt(v: Option<i64>) -> wasm_bindgen::JsValue {

@@ -7,7 +7,8 @@ use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
 use super::ingest_gate::hurry_pending_events;
-use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
+use super::monitor_state::{StoredState, STATE_COLUMNS};
+use super::monitors::write_state;
 use super::ping_gate::hurry_pending_pings;
 use crate::core::status::Status;
 
