@@ -12,8 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # monitors row and one for pings; a later step gets there by moving these statements into
 # it, and shrinks each list to that one file. Never add a file here to make the check pass.
 monitors_writers=(
-  src/edge/monitors.rs       # create, settings, pause, rotate, delete, status
-  src/edge/ping_flush.rs     # counters and status after a flush
+  src/edge/monitors.rs       # create, settings, pause, rotate, delete, status, a flush's counters
   src/edge/ping_pruning.rs   # the pruning mark and the kept-from point
 )
 pings_writers=(

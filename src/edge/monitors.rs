@@ -1,6 +1,7 @@
 //! Monitors in D1, and the one writer of their rows: every statement that changes a
-//! monitor's row is here (create, settings, pause, token, delete, and the status over its
-//! `state_version`), so a rule about the row cannot be missed by a second path. Every query
+//! monitor's row is here (create, settings, pause, token, delete, the status over its
+//! `state_version`, a flush's counters and the pruning mark), so a rule such as "mark for
+//! pruning" cannot be missed by a second path. Every query
 //! the API runs is scoped by project, so one project's key never reaches another project's
 //! monitors.
 
@@ -11,6 +12,8 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use super::db::{changed_one, int, opt_text, text};
 use super::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
 use crate::core::monitor::{MonitorSpec, PING_METHODS};
+use crate::core::ping::{latest_value, PendingPing};
+use crate::core::retention::mark_above;
 use crate::core::status::{State, Transition};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
@@ -443,4 +446,52 @@ pub fn write_state(
         ])?];
     statements.extend(flip_statements(db, stored, flips, now)?);
     Ok(statements)
+}
+
+/// The statement following a flush's insert of the monitor's pings (`changes()` counts the
+/// new ones): the counters always, since the pings are stored whatever the status does; the
+/// status only over the version the flush knows; the pruning mark once the monitor keeps more
+/// than `mark_above(log_limit)` pings. Answers the row as it is afterwards (`STATE_COLUMNS`).
+pub fn record_flush(
+    db: &D1Database,
+    known: &StoredState,
+    state: &State,
+    changed: bool,
+    batch: &[PendingPing],
+    log_limit: i64,
+) -> Result<D1PreparedStatement> {
+    let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
+    let (value, value_at) = match latest_value(batch) {
+        Some((v, at)) => (JsValue::from_f64(v), int(at)),
+        None => (JsValue::NULL, JsValue::NULL),
+    };
+    let own = "state_version = ?5";
+    db.prepare(format!(
+        "UPDATE monitors SET n_pings = n_pings + changes(), \
+           last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
+           last_value = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?3 ELSE last_value END, \
+           last_value_at = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?4 ELSE last_value_at END, \
+           status = CASE WHEN {own} THEN ?6 ELSE status END, \
+           next_due_at = CASE WHEN {own} THEN ?7 ELSE next_due_at END, \
+           started_at = CASE WHEN {own} THEN ?8 ELSE started_at END, \
+           last_signal_at = CASE WHEN {own} THEN ?9 ELSE last_signal_at END, \
+           check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
+           prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
+           state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
+         WHERE id = ?1 RETURNING {STATE_COLUMNS}"
+    ))
+    .bind(&[
+        text(&known.id),
+        int(newest),
+        value,
+        value_at,
+        int(known.state_version),
+        text(state.status.as_str()),
+        opt(state.next_due_at),
+        opt(state.started_at),
+        opt(state.last_signal_at),
+        opt(check_at(known, state)),
+        int(i64::from(changed)),
+        int(mark_above(log_limit)),
+    ])
 }

@@ -1,19 +1,19 @@
-//! One flush of a token's pings into D1, as one batch of two statements: store the pings,
-//! then move the monitor's counters and its status together. The token's object keeps the
-//! monitor's state from the previous flush, so nothing is read first; the status part of the
-//! update applies only over the version the object knows (`state_version`), and the row
-//! comes back either way, so a lost race costs one more write rather than a read first.
+//! One flush of a token's pings into D1, as one batch of two statements: store the pings
+//! (`pings::insert_pings`), then move the monitor's counters and its status together
+//! (`monitors::record_flush`). The token's object keeps the monitor's state from the previous
+//! flush, so nothing is read first; the status part of the update applies only over the
+//! version the object knows (`state_version`), and the row comes back either way, so a lost
+//! race costs one more write rather than a read first.
 
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1Database, Result};
 
-use super::db::{changed_one, int, text};
+use super::db::changed_one;
 use super::meter;
-use super::monitor_state::{flip_statements, read_state, StoredState, STATE_COLUMNS};
-use super::monitors::write_state;
+use super::monitor_state::{flip_statements, read_state, StoredState};
+use super::monitors::{record_flush, write_state};
 use super::pings::insert_pings;
 use super::zone::IntlZone;
-use crate::core::ping::{latest_value, PendingPing, PingKind};
-use crate::core::retention::mark_above;
+use crate::core::ping::{PendingPing, PingKind};
 
 /// After a flush: the monitor's state as D1 now has it (`None`: the monitor is gone, or
 /// the object should read it afresh next time), and whether a flip that alerts was recorded.
@@ -37,7 +37,7 @@ pub async fn flush_pings(
     let changed = state != known.state();
     let mut statements = vec![
         insert_pings(db, &known.id, batch)?,
-        update_monitor(db, known, &state, changed, batch, log_limit)?,
+        record_flush(db, known, &state, changed, batch, log_limit)?,
     ];
     if changed {
         statements.extend(flip_statements(db, known, &flips, now)?);
@@ -98,59 +98,4 @@ async fn apply_pings_over(
     Err(worker::Error::RustError(format!(
         "monitor {monitor_id}: status kept changing under the flush"
     )))
-}
-
-fn opt(v: Option<i64>) -> wasm_bindgen::JsValue {
-    v.map_or(wasm_bindgen::JsValue::NULL, int)
-}
-
-/// Counters always (the pings are stored whatever the status does); the status only over
-/// the known version. Answers the row as it is afterwards.
-fn update_monitor(
-    db: &D1Database,
-    known: &StoredState,
-    state: &crate::core::status::State,
-    changed: bool,
-    batch: &[PendingPing],
-    log_limit: i64,
-) -> Result<D1PreparedStatement> {
-    let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
-    let (value, value_at) = match latest_value(batch) {
-        Some((v, at)) => (wasm_bindgen::JsValue::from_f64(v), int(at)),
-        None => (wasm_bindgen::JsValue::NULL, wasm_bindgen::JsValue::NULL),
-    };
-    let check_at = if known.watched() {
-        state.check_at(known.grace_ms())
-    } else {
-        None
-    };
-    let own = "state_version = ?5";
-    db.prepare(format!(
-        "UPDATE monitors SET n_pings = n_pings + changes(), \
-           last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
-           last_value = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?3 ELSE last_value END, \
-           last_value_at = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?4 ELSE last_value_at END, \
-           status = CASE WHEN {own} THEN ?6 ELSE status END, \
-           next_due_at = CASE WHEN {own} THEN ?7 ELSE next_due_at END, \
-           started_at = CASE WHEN {own} THEN ?8 ELSE started_at END, \
-           last_signal_at = CASE WHEN {own} THEN ?9 ELSE last_signal_at END, \
-           check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
-           prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
-           state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
-         WHERE id = ?1 RETURNING {STATE_COLUMNS}"
-    ))
-    .bind(&[
-        text(&known.id),
-        int(newest),
-        value,
-        value_at,
-        int(known.state_version),
-        text(state.status.as_str()),
-        opt(state.next_due_at),
-        opt(state.started_at),
-        opt(state.last_signal_at),
-        opt(check_at),
-        int(i64::from(changed)),
-        int(mark_above(log_limit)),
-    ])
 }
