@@ -13,7 +13,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # it, and shrinks each list to that one file. Never add a file here to make the check pass.
 monitors_writers=(
   src/edge/monitors.rs       # create, settings, pause, rotate, delete, status, a flush's counters
-  src/edge/ping_pruning.rs   # the pruning mark and the kept-from point
 )
 pings_writers=(
   src/edge/pings.rs          # the flush's insert, pruning's deletion

@@ -1,9 +1,8 @@
 //! Monitors in D1, and the one writer of their rows: every statement that changes a
-//! monitor's row is here (create, settings, pause, token, delete, the status over its
-//! `state_version`, a flush's counters and the pruning mark), so a rule such as "mark for
-//! pruning" cannot be missed by a second path. Every query
-//! the API runs is scoped by project, so one project's key never reaches another project's
-//! monitors.
+//! monitor's row is here (create, settings, pause, token, delete; the status over its
+//! `state_version`; a flush's counters and the pruning mark; pruning's count and unmark), so
+//! a rule such as "mark for pruning" cannot be missed by a second path. Every query the API
+//! runs is scoped by project, so one project's key never reaches another project's monitors.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -494,4 +493,38 @@ pub fn record_flush(
         int(i64::from(changed)),
         int(mark_above(log_limit)),
     ])
+}
+
+/// A monitor marked for pruning, and how many pings it keeps.
+#[derive(Debug, Deserialize)]
+pub struct MarkedMonitor {
+    pub id: String,
+    pub kept: i64,
+}
+
+/// Up to `limit` monitors marked for pruning (a partial index on `prune_due`).
+pub async fn marked_for_pruning(db: &D1Database, limit: i64) -> Result<Vec<MarkedMonitor>> {
+    db.prepare("SELECT id, n_pings - n_pruned AS kept FROM monitors WHERE prune_due = 1 LIMIT ?1")
+        .bind(&[int(limit)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// The statement following the deletion of a marked monitor's oldest pings: counts them as
+/// pruned (`changes()`) and unmarks the monitor.
+pub fn unmark_pruned(db: &D1Database, monitor_id: &str) -> Result<D1PreparedStatement> {
+    db.prepare("UPDATE monitors SET n_pruned = n_pruned + changes(), prune_due = 0 WHERE id = ?1")
+        .bind(&[text(monitor_id)])
+}
+
+/// The statement, before the pings `selected` (a subquery of ping rowids over `bind`) are
+/// deleted, counting them as pruned on their monitors.
+pub fn count_pruned(db: &D1Database, selected: &str, bind: &[JsValue]) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "UPDATE monitors SET n_pruned = n_pruned + \
+           (SELECT COUNT(*) FROM pings p WHERE p.monitor_id = monitors.id AND p.rowid IN ({selected})) \
+         WHERE id IN (SELECT monitor_id FROM pings WHERE rowid IN ({selected}))"
+    ))
+    .bind(bind)
 }

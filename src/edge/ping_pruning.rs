@@ -7,11 +7,11 @@
 //! (`prune_due`, a partial index), this reads only marked monitors, and age pruning walks the
 //! table from its oldest rows (rowid order) and stops at the first chunk with nothing to prune.
 
-use serde::Deserialize;
 use worker::{D1Database, Env, Result};
 
 use super::db::{changed_rows, database, int, text};
 use super::meter;
+use super::monitors::{count_pruned, marked_for_pruning, unmark_pruned};
 use super::ping_token::DEFAULT_PING_LOG_LIMIT;
 use super::pings::delete_pings;
 
@@ -72,17 +72,7 @@ fn rollup_sql(selected: &str) -> String {
 /// Each marked monitor down to its newest `limit` pings: roll up, delete, count, unmark, in
 /// one transaction per page of monitors.
 async fn prune_over_limit(db: &D1Database, limit: i64, report: &mut PruneReport) -> Result<()> {
-    #[derive(Deserialize)]
-    struct Marked {
-        id: String,
-        kept: i64,
-    }
-    let marked: Vec<Marked> = db
-        .prepare("SELECT id, n_pings - n_pruned AS kept FROM monitors WHERE prune_due = 1 LIMIT ?1")
-        .bind(&[int(MONITORS_PER_RUN)])?
-        .all()
-        .await?
-        .results()?;
+    let marked = marked_for_pruning(db, MONITORS_PER_RUN).await?;
     meter::d1_statements(1);
     if marked.is_empty() {
         return Ok(());
@@ -95,10 +85,7 @@ async fn prune_over_limit(db: &D1Database, limit: i64, report: &mut PruneReport)
         let bind = [text(&m.id), int(excess)];
         statements.push(db.prepare(rollup_sql(oldest)).bind(&bind)?);
         statements.push(delete_pings(db, oldest, &bind)?);
-        statements.push(
-            db.prepare("UPDATE monitors SET n_pruned = n_pruned + changes(), prune_due = 0 WHERE id = ?1")
-                .bind(&[text(&m.id)])?,
-        );
+        statements.push(unmark_pruned(db, &m.id)?);
     }
     let results = db.batch(statements).await?;
     meter::d1_results(&results);
@@ -118,12 +105,7 @@ async fn prune_older_than(db: &D1Database, cutoff: i64, report: &mut PruneReport
     for _ in 0..AGE_CHUNKS_PER_RUN {
         let statements = vec![
             db.prepare(rollup_sql(&chunk)).bind(&[int(cutoff)])?,
-            db.prepare(format!(
-                "UPDATE monitors SET n_pruned = n_pruned + \
-                   (SELECT COUNT(*) FROM pings p WHERE p.monitor_id = monitors.id AND p.rowid IN ({chunk})) \
-                 WHERE id IN (SELECT monitor_id FROM pings WHERE rowid IN ({chunk}))"
-            ))
-            .bind(&[int(cutoff)])?,
+            count_pruned(db, &chunk, &[int(cutoff)])?,
             delete_pings(db, &chunk, &[int(cutoff)])?,
         ];
         let results = db.batch(statements).await?;
