@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod channels;
 pub mod db;
+pub mod durable;
 pub mod events;
 pub mod faults;
 pub mod ingest_gate;

@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, SqlStorage, State};
 
 use super::db::{database, now_ms};
+use super::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, var_i64, Startup};
 use super::meter;
 use super::monitor_state::{read_state, StoredState};
 use super::monitors::monitor_for_token;
-use super::notifier::deliver_due;
 use super::ping_flush::flush_pings;
+use super::ping_pruning::log_limit;
 use super::random;
+use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::rate_window::RateWindow;
@@ -31,17 +33,17 @@ use crate::core::token_ledger::{flush_delay, Ledger};
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
 const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
-/// Stored pings kept per monitor unless the var PING_LOG_LIMIT says otherwise (0: no limit).
-pub const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
 /// At most this many pings go to D1 in one flush...
 const FLUSH_BATCH: usize = 500;
 /// ...and at most this many share one held row, so appending stays cheap.
 const ROW_PINGS: u32 = 64;
-/// A known token is re-checked against D1 this often, bounding how long any missed
-/// retirement could keep it alive.
-const RECHECK_KNOWN_MS: i64 = 300_000;
-/// An unknown token is re-checked this often (tokens are random, so this is rare).
-const RECHECK_UNKNOWN_MS: i64 = 60_000;
+/// A known token is re-checked against D1 every 5 minutes, bounding how long any missed
+/// retirement could keep it alive; an unknown one every minute (tokens are random, so this
+/// is rare).
+const RECHECK: Recheck = Recheck {
+    found_ms: 300_000,
+    missing_ms: 60_000,
+};
 
 const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
@@ -63,22 +65,9 @@ struct Owner {
     last_ping_at: i64,
 }
 
-#[derive(Debug, Clone)]
-enum Binding {
-    Unresolved,
-    Known {
-        owner: Owner,
-        checked_at: i64,
-    },
-    Unknown {
-        checked_at: i64,
-    },
-    /// Rotated away or deleted: never valid again in this object's lifetime.
-    Retired,
-}
-
 struct Hot {
-    binding: Binding,
+    /// The token's monitor; revoked once the token is rotated away or deleted.
+    binding: Cached<Owner>,
     ledger: Ledger,
     /// The monitor's status as the last flush (or lookup) left it in D1.
     monitor: Option<StoredState>,
@@ -91,8 +80,6 @@ struct Hot {
     flushing: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
-    /// The ledger and counts were rebuilt from storage (see `Token::ready`).
-    loaded: bool,
 }
 
 #[durable_object]
@@ -104,19 +91,8 @@ pub struct PingToken {
 struct Token {
     state: State,
     env: Env,
+    startup: Startup,
     hot: RefCell<Hot>,
-}
-
-impl Binding {
-    /// The cached answer while it is still fresh: `Some(Some(owner))` known, `Some(None)` unknown.
-    fn fresh(&self, now: i64) -> Option<Option<Owner>> {
-        match self {
-            Binding::Known { owner, checked_at } if now - checked_at < RECHECK_KNOWN_MS => Some(Some(owner.clone())),
-            Binding::Unknown { checked_at } if now - checked_at < RECHECK_UNKNOWN_MS => Some(None),
-            Binding::Retired => Some(None),
-            _ => None,
-        }
-    }
 }
 
 /// The worker names the token in this header; the object's own id is a hash of it.
@@ -128,10 +104,6 @@ struct HeldPing {
     seq: u64,
     #[serde(flatten)]
     ping: PendingPing,
-}
-
-fn internal(e: impl std::fmt::Display) -> worker::Error {
-    worker::Error::RustError(e.to_string())
 }
 
 /// Held rows, oldest first: (batch number, its pings), as many rows as hold at most
@@ -220,7 +192,7 @@ async fn adopt_legacy_keys(storage: &worker::Storage, sql: &SqlStorage) -> Resul
 impl DurableObject for PingToken {
     fn new(state: State, env: Env) -> Self {
         let hot = RefCell::new(Hot {
-            binding: Binding::Unresolved,
+            binding: Cached::Unresolved,
             ledger: Ledger::default(),
             monitor: None,
             pending: 0,
@@ -230,10 +202,14 @@ impl DurableObject for PingToken {
             flushing: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
-            loaded: false,
         });
         Self {
-            token: Rc::new(Token { state, env, hot }),
+            token: Rc::new(Token {
+                state,
+                env,
+                startup: Startup::default(),
+                hot,
+            }),
         }
     }
 
@@ -278,22 +254,10 @@ impl DurableObject for PingToken {
 
 impl Token {
     /// Rebuilds the ledger (checkpoint + pings written since) before the first event of this
-    /// instance does anything. Done here rather than in the constructor: after a reset of the
-    /// Wasm application the object is rebuilt inside the very event that finds it reset, and
-    /// must not answer from an empty ledger.
+    /// instance does anything (`durable::Startup` says why there and not in the constructor).
     async fn ready(self: &Rc<Self>) -> Result<()> {
-        if self.hot.borrow().loaded {
-            return Ok(());
-        }
         let token = self.clone();
-        self.state
-            .block_concurrency_while(async move {
-                if token.hot.borrow().loaded {
-                    return Ok(());
-                }
-                token.restore().await
-            })
-            .await
+        self.startup.ready(&self.state, async move { token.restore().await }).await
     }
 
     async fn restore(&self) -> Result<()> {
@@ -322,8 +286,8 @@ impl Token {
             );
             pending += 1;
         }
-        if pending > 0 && storage.get_alarm().await?.is_none() {
-            storage.set_alarm(0i64).await?;
+        // Any alarm already set will flush them.
+        if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
             meter::object_rows(1);
         }
         let mut hot = self.hot.borrow_mut();
@@ -331,7 +295,6 @@ impl Token {
         hot.pending = pending;
         hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
         hot.flush_armed = pending > 0;
-        hot.loaded = true;
         Ok(())
     }
 
@@ -346,10 +309,8 @@ impl Token {
             // The sweep, about to call the monitor late or down, wants held pings in D1 now;
             // this also restarts a flush whose alarm was lost.
             "/hurry" => {
-                let storage = self.state.storage();
                 let soon = now_ms() + 1_000;
-                if self.hot.borrow().pending > 0 && storage.get_alarm().await?.is_none_or(|at| at > soon) {
-                    storage.set_alarm(0i64).await?;
+                if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
@@ -357,16 +318,14 @@ impl Token {
             }
             "/retire" => {
                 let mut hot = self.hot.borrow_mut();
-                hot.binding = Binding::Retired;
+                hot.binding = Cached::Revoked;
                 hot.monitor = None;
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
             "/refresh" => {
                 let mut hot = self.hot.borrow_mut();
-                if !matches!(hot.binding, Binding::Retired) {
-                    hot.binding = Binding::Unresolved;
-                }
+                hot.binding.forget();
                 hot.monitor = None;
                 Response::empty()
             }
@@ -382,50 +341,27 @@ impl Token {
         }))
     }
 
-    fn var_ms(&self, name: &str, default: i64) -> i64 {
-        self.env
-            .var(name)
-            .ok()
-            .and_then(|v| v.to_string().parse().ok())
-            .unwrap_or(default)
-    }
-
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
     async fn owner(self: &Rc<Self>, token: &str, now: i64) -> Result<Option<Owner>> {
-        if let Some(answer) = self.hot.borrow().binding.fresh(now) {
-            return Ok(answer);
-        }
-        // Other events wait while D1 answers, so concurrent first pings look up once and a
-        // retirement cannot interleave with a lookup that would undo it.
+        let me = self.clone();
+        let cached = move || me.hot.borrow().binding.fresh(now, RECHECK);
         let (me, token) = (self.clone(), token.to_string());
-        self.state
-            .block_concurrency_while(async move {
-                if let Some(answer) = me.hot.borrow().binding.fresh(now) {
-                    return Ok(answer);
-                }
-                let found = monitor_for_token(&database(&me.env)?, &token).await?;
-                let mut hot = me.hot.borrow_mut();
-                Ok(match found {
-                    Some(row) => {
-                        let owner = Owner {
-                            monitor_id: row.state.id.clone(),
-                            methods: serde_json::from_str(&row.methods).unwrap_or_default(),
-                            last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
-                        };
-                        hot.binding = Binding::Known {
-                            owner: owner.clone(),
-                            checked_at: now,
-                        };
-                        hot.monitor = Some(row.state);
-                        Some(owner)
-                    }
-                    None => {
-                        hot.binding = Binding::Unknown { checked_at: now };
-                        None
-                    }
-                })
-            })
-            .await
+        look_up_once(&self.state, cached, async move {
+            let found = monitor_for_token(&database(&me.env)?, &token).await?;
+            let mut hot = me.hot.borrow_mut();
+            let owner = found.map(|row| {
+                let owner = Owner {
+                    monitor_id: row.state.id.clone(),
+                    methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                    last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
+                };
+                hot.monitor = Some(row.state);
+                owner
+            });
+            hot.binding = Cached::found(owner.clone(), now);
+            Ok(owner)
+        })
+        .await
     }
 
     async fn record(self: &Rc<Self>, token: &str, input: PingInput) -> Result<RecordOutcome> {
@@ -484,8 +420,8 @@ impl Token {
             meter::object_rows(1);
             hot.pending += 1;
             let arm = !std::mem::replace(&mut hot.flush_armed, true);
-            let quick = self.var_ms("PING_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS);
-            let busy = self.var_ms("PING_BUSY_FLUSH_DELAY_MS", DEFAULT_BUSY_FLUSH_DELAY_MS);
+            let quick = var_i64(&self.env, "PING_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS);
+            let busy = var_i64(&self.env, "PING_BUSY_FLUSH_DELAY_MS", DEFAULT_BUSY_FLUSH_DELAY_MS);
             (
                 admitted.at,
                 arm.then(|| flush_delay(hot.last_flush_at, now, quick, busy)),
@@ -511,10 +447,7 @@ impl Token {
     /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
     async fn flush(&self) {
         let storage = self.state.storage();
-        let log_limit = match self.var_ms("PING_LOG_LIMIT", DEFAULT_PING_LOG_LIMIT) {
-            limit if limit > 0 => limit,
-            _ => i64::MAX,
-        };
+        let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         let result: Result<usize> = async {
             let sql = storage.sql();
             // Pings from now on go to a new row, which a later flush takes.
@@ -550,14 +483,7 @@ impl Token {
             meter::object_rows(deleted.rows_written());
             write_checkpoint(&sql, &self.hot.borrow().ledger)?;
             if flipped {
-                // A fail or a recovery is news now, not at the next cron run. Claims keep a
-                // concurrent sweep from sending the same delivery twice.
-                let env = self.env.clone();
-                self.state.wait_until(async move {
-                    if let Err(e) = deliver_due(&env, now_ms()).await {
-                        worker::console_error!("webhooks after a ping flip failed: {e}");
-                    }
-                });
+                deliver_due_after_flush(&self.state, &self.env, "a ping flip");
             }
             Ok(pending.len())
         }

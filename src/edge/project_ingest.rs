@@ -21,11 +21,12 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 use super::db::{database, now_ms};
+use super::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, var_i64, Startup};
 use super::events::{key_for_ingest, month_usage, project_limits, store_flush, IngestKeyRow, ProjectLimits};
 use super::ping_flush::flush_pings;
 use super::ping_pruning::log_limit;
-use super::notifier::deliver_due;
 use super::random;
+use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::event_dedup::{first_in_batch, sighting, Sighting, DEDUP_WINDOW_MS};
 use crate::core::event_rate::month_of;
@@ -42,10 +43,12 @@ use crate::core::token_bucket::TokenBucket;
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// Flushes per alarm before the next alarm takes over.
 const FLUSHES_PER_ALARM: usize = 8;
-/// Keys and the project's limits are re-read from D1 this often (revocation and limit
-/// changes are also pushed at once; this bounds a missed push).
-const RECHECK_MS: i64 = 300_000;
-const RECHECK_MISSING_MS: i64 = 60_000;
+/// Keys and the project's limits are re-read from D1 every 5 minutes, a missing one every
+/// minute (revocation and limit changes are also pushed at once; this bounds a missed push).
+const RECHECK: Recheck = Recheck {
+    found_ms: 300_000,
+    missing_ms: 60_000,
+};
 /// Expired dedup ids removed per alarm.
 const SEEN_PRUNE_CHUNK: i64 = 5_000;
 
@@ -110,39 +113,6 @@ pub enum AcceptOutcome {
     },
 }
 
-/// A lookup remembered for a while.
-#[derive(Debug, Clone)]
-enum Cached<T> {
-    Unresolved,
-    Known {
-        value: T,
-        checked_at: i64,
-    },
-    Missing {
-        checked_at: i64,
-    },
-    /// Revoked while this object lived: never valid again.
-    Revoked,
-}
-
-impl<T: Clone> Cached<T> {
-    fn fresh(&self, now: i64) -> Option<Option<T>> {
-        match self {
-            Cached::Known { value, checked_at } if now - checked_at < RECHECK_MS => Some(Some(value.clone())),
-            Cached::Missing { checked_at } if now - checked_at < RECHECK_MISSING_MS => Some(None),
-            Cached::Revoked => Some(None),
-            _ => None,
-        }
-    }
-
-    fn found(value: Option<T>, now: i64) -> Self {
-        match value {
-            Some(value) => Cached::Known { value, checked_at: now },
-            None => Cached::Missing { checked_at: now },
-        }
-    }
-}
-
 /// What the flushes cost D1 since this object started (the benchmark reads it).
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 struct FlushStats {
@@ -176,11 +146,8 @@ struct Inflight {
 pub struct ProjectIngest {
     state: State,
     env: Env,
+    startup: Startup,
     hot: Rc<RefCell<Hot>>,
-}
-
-fn internal(e: impl std::fmt::Display) -> worker::Error {
-    worker::Error::RustError(e.to_string())
 }
 
 fn read_meter<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, name: &str) -> Result<Option<T>> {
@@ -249,22 +216,16 @@ impl DurableObject for ProjectIngest {
             flush_backoff: FlushBackoff::default(),
             stats: FlushStats::default(),
         }));
-        // Pending batches of a previous life are flushed again before anything else happens.
-        let (loading, storage) = (hot.clone(), state.storage());
-        let _init = state.block_concurrency_while(async move {
-            let sql = storage.sql();
-            sql.exec(SCHEMA, None)?;
-            let (batches, _) = pending_counts(&sql)?;
-            if batches > 0 && storage.get_alarm().await?.is_none() {
-                storage.set_alarm(0i64).await?;
-            }
-            loading.borrow_mut().flush_armed = batches > 0;
-            Ok(())
-        });
-        Self { state, env, hot }
+        Self {
+            state,
+            env,
+            startup: Startup::default(),
+            hot,
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        self.ready().await?;
         let project_id = req.headers().get(PROJECT_HEADER)?.unwrap_or_default();
         match req.path().as_str() {
             "/accept" => {
@@ -295,13 +256,8 @@ impl DurableObject for ProjectIngest {
                         vec![ask.name.into()],
                     )?
                     .one()?;
-                if waiting.n > 0 {
-                    let storage = self.state.storage();
-                    let soon = now_ms() + 1_000;
-                    if storage.get_alarm().await?.is_none_or(|at| at > soon) {
-                        storage.set_alarm(0i64).await?;
-                        self.hot.borrow_mut().flush_armed = true;
-                    }
+                if waiting.n > 0 && arm_flush_by(&self.state.storage(), now_ms() + 1_000).await? {
+                    self.hot.borrow_mut().flush_armed = true;
                 }
                 Response::from_json(&serde_json::json!({"pending": waiting.n}))
             }
@@ -313,7 +269,7 @@ impl DurableObject for ProjectIngest {
             }
             // The project's status or limits changed in D1: read them again on the next batch.
             "/refresh" => {
-                self.hot.borrow_mut().project = Cached::Unresolved;
+                self.hot.borrow_mut().project.forget();
                 Response::empty()
             }
             _ => Response::error("not found", 404),
@@ -321,6 +277,7 @@ impl DurableObject for ProjectIngest {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.ready().await?;
         let storage = self.state.storage();
         // The flush decides the next alarm; this one only stands if the flush never finishes.
         storage.set_alarm(SAFETY_REARM_MS).await?;
@@ -368,12 +325,27 @@ impl DurableObject for ProjectIngest {
 }
 
 impl ProjectIngest {
+    /// Before the first event of this instance does anything, the schema exists and batches
+    /// held by a previous life have a flush armed (`durable::Startup` says why not in the
+    /// constructor).
+    async fn ready(&self) -> Result<()> {
+        let (hot, storage) = (self.hot.clone(), self.state.storage());
+        let restore = async move {
+            let sql = storage.sql();
+            sql.exec(SCHEMA, None)?;
+            let (batches, _) = pending_counts(&sql)?;
+            // Any alarm already set will flush them.
+            if batches > 0 {
+                arm_flush_by(&storage, i64::MAX).await?;
+            }
+            hot.borrow_mut().flush_armed = batches > 0;
+            Ok(())
+        };
+        self.startup.ready(&self.state, restore).await
+    }
+
     fn flush_delay_ms(&self) -> i64 {
-        self.env
-            .var("EVENT_FLUSH_DELAY_MS")
-            .ok()
-            .and_then(|v| v.to_string().parse().ok())
-            .unwrap_or(DEFAULT_FLUSH_DELAY_MS)
+        var_i64(&self.env, "EVENT_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS)
     }
 
     fn state_answer(&self) -> Result<Response> {
@@ -403,85 +375,66 @@ impl ProjectIngest {
     /// The key with this id, from memory or (single-flight) from D1; `None` when it does not
     /// exist or was revoked.
     async fn key(&self, key_id: &str, now: i64) -> Result<Option<KeyFacts>> {
-        let cached = self.hot.borrow().keys.get(key_id).and_then(|c| c.fresh(now));
-        if let Some(answer) = cached {
-            return Ok(answer);
-        }
-        // Other events wait while D1 answers: concurrent first batches look the key up once,
-        // and a revocation cannot interleave with a lookup that would undo it.
+        let (hot, id) = (self.hot.clone(), key_id.to_string());
+        let cached = move || hot.borrow().keys.get(&id).and_then(|c| c.fresh(now, RECHECK));
         let (hot, env, key_id) = (self.hot.clone(), self.env.clone(), key_id.to_string());
-        let found = self
-            .state
-            .block_concurrency_while(async move {
-                if let Some(answer) = hot.borrow().keys.get(&key_id).and_then(|c| c.fresh(now)) {
-                    return Ok(Ok(answer));
-                }
-                // An error is returned as a value: an Err here would reset the object.
-                let looked_up = async { key_for_ingest(&database(&env)?, &key_id).await }.await;
-                Ok(looked_up.map(|row| {
-                    let facts = row.map(key_facts);
-                    hot.borrow_mut().keys.insert(key_id, Cached::found(facts.clone(), now));
-                    facts
-                }))
-            })
-            .await?;
-        found
+        look_up_once(&self.state, cached, async move {
+            let facts = key_for_ingest(&database(&env)?, &key_id).await?.map(key_facts);
+            hot.borrow_mut().keys.insert(key_id, Cached::found(facts.clone(), now));
+            Ok(facts)
+        })
+        .await
     }
 
     /// The project's status and limits, and its meters loaded; `None` when there is no such
     /// project.
     async fn project(&self, project_id: &str, now: i64) -> Result<Option<ProjectLimits>> {
-        let cached = self.hot.borrow().project.fresh(now);
-        if let Some(answer) = cached {
-            if self.hot.borrow().meters.is_some() || answer.is_none() {
-                return Ok(answer);
-            }
-        }
+        let hot = self.hot.clone();
+        let cached = move || {
+            let hot = hot.borrow();
+            // A known project is only ready once its meters are loaded too.
+            hot.project
+                .fresh(now, RECHECK)
+                .filter(|answer| hot.meters.is_some() || answer.is_none())
+        };
         let (hot, env, storage, project_id) = (
             self.hot.clone(),
             self.env.clone(),
             self.state.storage(),
             project_id.to_string(),
         );
-        let found = self
-            .state
-            .block_concurrency_while(async move {
-                let loaded: Result<Option<ProjectLimits>> = async {
-                    let db = database(&env)?;
-                    let Some(limits) = project_limits(&db, &project_id).await? else {
-                        hot.borrow_mut().project = Cached::found(None, now);
-                        return Ok(None);
+        look_up_once(&self.state, cached, async move {
+            let db = database(&env)?;
+            let Some(limits) = project_limits(&db, &project_id).await? else {
+                hot.borrow_mut().project = Cached::found(None, now);
+                return Ok(None);
+            };
+            let sql = storage.sql();
+            let stored: Option<ProjectMeters> = match hot.borrow().meters.clone() {
+                Some(meters) => Some(meters),
+                None => read_meter(&sql, METER_PROJECT)?,
+            };
+            let mut meters = match stored {
+                Some(meters) => meters,
+                // A first batch: the month's usage so far is what D1 has stored.
+                None => {
+                    let used = month_usage(&db, &project_id, &month_label(now)).await?;
+                    let mut meters = ProjectMeters::new(limits.event_rate_per_min.max(0) as u64);
+                    meters.quota = MonthlyQuota {
+                        month: month_of(now),
+                        used: used.max(0) as u64,
                     };
-                    let sql = storage.sql();
-                    let stored: Option<ProjectMeters> = match hot.borrow().meters.clone() {
-                        Some(meters) => Some(meters),
-                        None => read_meter(&sql, METER_PROJECT)?,
-                    };
-                    let mut meters = match stored {
-                        Some(meters) => meters,
-                        // A first batch: the month's usage so far is what D1 has stored.
-                        None => {
-                            let used = month_usage(&db, &project_id, &month_label(now)).await?;
-                            let mut meters = ProjectMeters::new(limits.event_rate_per_min.max(0) as u64);
-                            meters.quota = MonthlyQuota {
-                                month: month_of(now),
-                                used: used.max(0) as u64,
-                            };
-                            write_meter(&sql, METER_PROJECT_ID, &project_id)?;
-                            meters
-                        }
-                    };
-                    meters.rate.set_limit(limits.event_rate_per_min.max(0) as u64);
-                    let mut hot = hot.borrow_mut();
-                    hot.meters = Some(meters);
-                    hot.project = Cached::found(Some(limits.clone()), now);
-                    Ok(Some(limits))
+                    write_meter(&sql, METER_PROJECT_ID, &project_id)?;
+                    meters
                 }
-                .await;
-                Ok(loaded)
-            })
-            .await?;
-        found
+            };
+            meters.rate.set_limit(limits.event_rate_per_min.max(0) as u64);
+            let mut hot = hot.borrow_mut();
+            hot.meters = Some(meters);
+            hot.project = Cached::found(Some(limits.clone()), now);
+            Ok(Some(limits))
+        })
+        .await
     }
 
     async fn accept(&self, project_id: &str, body: &str) -> Result<AcceptOutcome> {
@@ -734,13 +687,7 @@ impl ProjectIngest {
             stats.d1_ms += d1_ms;
         }
         if flipped || !plan.errors.is_empty() {
-            // A flip or an error digest is news now, not at the next cron run.
-            let env = self.env.clone();
-            self.state.wait_until(async move {
-                if let Err(e) = deliver_due(&env, now_ms()).await {
-                    worker::console_error!("webhooks after an event flush failed: {e}");
-                }
-            });
+            deliver_due_after_flush(&self.state, &self.env, "an event flush");
         }
         Ok(events.len() as u64)
     }
