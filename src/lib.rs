@@ -50,7 +50,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     edge::faults::inject(&path, &env);
     edge::meter::worker_request();
     if path.starts_with(edge::meter::METER_PATH) && edge::meter::enabled(&env) {
-        return edge::ping_gate::meter_answer(&env, &path).await;
+        return edge::ping_token::client::meter_answer(&env, &path).await;
     }
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.

@@ -16,7 +16,6 @@ pub mod monitors;
 pub mod notifier;
 pub mod outbox;
 pub mod ping_flush;
-pub mod ping_gate;
 pub mod ping_pruning;
 pub mod ping_token;
 pub mod pings;

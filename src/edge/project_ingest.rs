@@ -27,7 +27,6 @@ use super::ping_flush::flush_pings;
 use super::ping_pruning::log_limit;
 use super::random;
 use crate::core::cached_lookup::{Cached, Recheck};
-use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::event_dedup::{first_in_batch, sighting, Sighting, DEDUP_WINDOW_MS};
 use crate::core::event_rate::month_of;
 use crate::core::event_rate::MonthlyQuota;
@@ -35,6 +34,7 @@ use crate::core::event_store::{
     flush_upto, join_batches, lines_to_array, monitor_pings, month_label, plan_flush, EventSource, Feed, FlushedEvent,
     PendingBatch, FLUSH_MAX_BYTES, FLUSH_MAX_EVENTS,
 };
+use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::ingest_admission::{retry_after_s, Admission, Charge, Forbidden, KeyFacts, KeyVerdict, ProjectMeters};
 use crate::core::scope::Scope;
 use crate::core::token_bucket::TokenBucket;
@@ -311,7 +311,10 @@ impl DurableObject for ProjectIngest {
                 }
             }
             hot.flush_armed = batches > 0;
-            (hot.flush_backoff.next_flush_in(hot.flush_armed), hot.flush_backoff.failures())
+            (
+                hot.flush_backoff.next_flush_in(hot.flush_armed),
+                hot.flush_backoff.failures(),
+            )
         };
         let rearmed = match rearm_in {
             Some(delay) => storage.set_alarm(delay).await,
@@ -671,7 +674,9 @@ impl ProjectIngest {
                 continue;
             }
             // The same flush as a token's pings: stored, counted, marked for pruning, applied.
-            flipped |= flush_pings(&db, &monitor.state, &pings, log_limit, now_ms()).await?.flipped;
+            flipped |= flush_pings(&db, &monitor.state, &pings, log_limit, now_ms())
+                .await?
+                .flipped;
         }
         // D1 has them: forget them, and the flush, together.
         sql.exec("DELETE FROM pending WHERE seq <= ?", vec![inflight.upto.into()])?;
