@@ -6,7 +6,9 @@
 //!   heartbeat), all behind one seam that records the ping;
 //! - `api`: the management API (projects and keys, monitors, channels);
 //! - `http`: what formats and the API share: the error type, JSON bodies, credentials;
-//! - `edge`: the runtime: D1 queries, Durable Objects, the sweep, webhook delivery;
+//! - `edge`: the runtime: D1 queries, the Durable Objects (a folder each: the object, the
+//!   worker's `client`, the `protocol` both name; `durable` for what they share), the sweep,
+//!   webhook delivery;
 //! - `core`: pure domain logic, natively tested (no `worker` types).
 
 pub mod core;

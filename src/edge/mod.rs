@@ -7,7 +7,6 @@ pub mod db;
 pub mod durable;
 pub mod events;
 pub mod faults;
-pub mod ingest_gate;
 pub mod key_use;
 pub mod meter;
 pub mod monitor_health;

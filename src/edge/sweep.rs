@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
-use super::ingest_gate::hurry_pending_events;
+use super::project_ingest::client::hurry_pending_events;
 use super::monitor_state::{write_state, StoredState, STATE_COLUMNS};
 use super::ping_token::client::hurry_pending_pings;
 use crate::core::status::Status;
