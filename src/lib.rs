@@ -6,7 +6,9 @@
 //!   heartbeat), all behind one seam that records the ping;
 //! - `api`: the management API (projects and keys, monitors, channels);
 //! - `http`: what formats and the API share: the error type, JSON bodies, credentials;
-//! - `edge`: the runtime: D1 queries, Durable Objects, the sweep, webhook delivery;
+//! - `edge`: the runtime: D1 queries, the Durable Objects (a folder each: the object, the
+//!   worker's `client`, the `protocol` both name; `durable` for what they share), the sweep,
+//!   webhook delivery;
 //! - `core`: pure domain logic, natively tested (no `worker` types).
 
 pub mod core;
@@ -50,7 +52,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     edge::faults::inject(&path, &env);
     edge::meter::worker_request();
     if path.starts_with(edge::meter::METER_PATH) && edge::meter::enabled(&env) {
-        return edge::ping_gate::meter_answer(&env, &path).await;
+        return edge::ping_token::client::meter_answer(&env, &path).await;
     }
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.

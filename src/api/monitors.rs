@@ -17,7 +17,7 @@ use crate::edge::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::monitor_state::{flips_of, read_state};
 use crate::edge::monitors::{self, ListFilter, Monitor};
-use crate::edge::ping_gate::{refresh_token, retire_token};
+use crate::edge::ping_token::client::{refresh_token, retire_token};
 use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between};
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};

@@ -10,7 +10,7 @@ use crate::core::project_limits::parse_limits_change;
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
 use crate::edge::events::{month_usage, project_limits, update_project_limits};
-use crate::edge::ingest_gate::{project_usage, refresh_project};
+use crate::edge::project_ingest::client::{project_usage, refresh_project};
 use crate::http::{json, json_body, principal, uuid_param, ApiError, ApiResult};
 
 pub async fn update_limits(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {

@@ -10,7 +10,7 @@ use crate::core::validation::{optional_bool, optional_text, required_text, Field
 use crate::edge::api_keys::{insert_key, list_keys as keys_of, revoke_key as revoke, StoredKey};
 use crate::edge::auth::Principal;
 use crate::edge::db::{database, now_ms};
-use crate::edge::ingest_gate::forget_key;
+use crate::edge::project_ingest::client::forget_key;
 use crate::edge::{projects, random};
 use crate::http::{json, json_body, principal, project_access, project_key, public_url, ApiError, ApiResult, Need};
 

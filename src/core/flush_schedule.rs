@@ -4,13 +4,22 @@
 //! Why: a flush can die with its isolate, or D1 can refuse it for a while. A safety alarm is
 //! set before every flush, so a flush that never finishes runs again; a failed flush backs off
 //! exponentially (2 s, 4 s, ... at most a minute) so a D1 outage is not hammered; a flush that
-//! worked and left data behind (more than one flush's worth) goes on at once.
+//! worked and left data behind (more than one flush's worth) goes on at once. Asking for a
+//! flush sooner (the sweep's hurry, a restart that finds data held) never pushes back an
+//! alarm that was set to fire earlier.
 
 /// Set before each flush starts, so a flush that dies with its isolate (a reset after a panic,
 /// an eviction) is tried again this soon, even if the runtime's own alarm retries give up.
 pub const SAFETY_REARM_MS: i64 = 30_000;
 /// The longest wait between two tries of a failing flush.
 pub const MAX_RETRY_DELAY_MS: i64 = 60_000;
+
+/// Whether a flush wanted by `due_by` (ms since the epoch) needs the alarm set anew: when no
+/// alarm is set or the one set fires later. An earlier alarm is never pushed back, so asking
+/// for a flush never delays one.
+pub fn alarm_needed(set_at: Option<i64>, due_by: i64) -> bool {
+    set_at.is_none_or(|at| at > due_by)
+}
 
 /// How a holder's flushes have gone lately.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +103,24 @@ mod tests {
     fn failed_counts_failures_in_a_row() {
         let mut backoff = FlushBackoff::default();
         assert_eq!((backoff.failed(), backoff.failed(), backoff.failures()), (1, 2, 2));
+    }
+
+    #[test]
+    fn no_alarm_set_needs_one() {
+        assert!(alarm_needed(None, 1_000));
+        assert!(alarm_needed(None, i64::MAX));
+    }
+
+    #[test]
+    fn an_alarm_later_than_wanted_is_brought_forward() {
+        assert!(alarm_needed(Some(1_001), 1_000));
+    }
+
+    #[test]
+    fn an_alarm_due_in_time_stands() {
+        assert!(!alarm_needed(Some(1_000), 1_000));
+        assert!(!alarm_needed(Some(10), 1_000));
+        assert!(!alarm_needed(Some(1_000_000), i64::MAX));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod allowed_origins;
 pub mod badge;
 pub mod beacon;
+pub mod cached_lookup;
 pub mod credentials;
 pub mod cron;
 pub mod cron_pattern;

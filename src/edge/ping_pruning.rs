@@ -12,9 +12,10 @@ use worker::{D1Database, Env, Result};
 use super::db::{changed_rows, database, int, text};
 use super::meter;
 use super::monitors::{count_pruned, marked_for_pruning, unmark_pruned};
-use super::ping_token::DEFAULT_PING_LOG_LIMIT;
 use super::pings::delete_pings;
 
+/// Stored pings kept per monitor unless the var PING_LOG_LIMIT says otherwise (0: no limit).
+const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
 /// Monitors pruned by count per cron run.
 const MONITORS_PER_RUN: i64 = 200;
 /// Pings looked at per statement when pruning by age; at most this many chunks per run.

@@ -6,10 +6,10 @@ use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use super::db::{database, int, now_ms, text};
-use super::ingest_gate::hurry_pending_events;
 use super::monitor_state::{StoredState, STATE_COLUMNS};
 use super::monitors::write_state;
-use super::ping_gate::hurry_pending_pings;
+use super::ping_token::client::hurry_pending_pings;
+use super::project_ingest::client::hurry_pending_events;
 use crate::core::status::Status;
 
 const PAGE: usize = 200;

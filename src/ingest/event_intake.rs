@@ -12,8 +12,8 @@ use crate::core::scope::KeyCarrier;
 use crate::core::time::format_rfc3339;
 use crate::core::url_parts;
 use crate::edge::db::now_ms;
-use crate::edge::ingest_gate::{check_key, send_batch, Batch, KeyCheck, Sender};
-use crate::edge::project_ingest::{AcceptOutcome, LimitedBy};
+use crate::edge::project_ingest::client::{check_key, send_batch, Batch, KeyCheck, Sender};
+use crate::edge::project_ingest::protocol::{AcceptOutcome, LimitedBy};
 use crate::http::declares_more_than;
 
 /// Seconds a client is asked to wait when storage did not answer.

@@ -12,7 +12,7 @@ use crate::core::event::parse_events_batch;
 use crate::core::event_store::EventSource;
 use crate::core::scope::KeyCarrier;
 use crate::edge::auth::bearer;
-use crate::edge::ingest_gate::Batch;
+use crate::edge::project_ingest::client::Batch;
 
 /// The events API's body limit: 512 KB.
 pub const MAX_EVENTS_BODY: usize = 512 * 1024;

@@ -12,7 +12,7 @@ use crate::core::event::{parse_ingest_batch, IngestBatch};
 use crate::core::event_store::EventSource;
 use crate::core::scope::KeyCarrier;
 use crate::edge::auth::bearer;
-use crate::edge::ingest_gate::{Batch, Sender};
+use crate::edge::project_ingest::client::{Batch, Sender};
 
 /// A batch of 500 rich events fits easily; a larger body is refused unread (413).
 pub const MAX_INGEST_BODY: usize = 1024 * 1024;

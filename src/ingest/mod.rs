@@ -6,7 +6,7 @@
 use worker::{Env, Request, Response};
 
 use crate::core::ping::{PingInput, RecordOutcome};
-use crate::edge::ping_gate::record_ping;
+use crate::edge::ping_token::client::record_ping;
 
 pub mod beacon;
 pub mod cron_ping;

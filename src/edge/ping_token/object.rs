@@ -1,57 +1,41 @@
-//! One Durable Object per ping token. It serialises that token's pings, keeps the exact
-//! rate window, and holds every accepted ping durably until D1 has it.
-//!
-//! Accepting a ping writes one row in the object's SQLite storage (committed before the answer
-//! leaves, so an acknowledged ping survives a restart) and never waits on D1: the pings of one
-//! flush window share a row (the first inserts it, the others append to it), and an alarm,
-//! armed once per window, moves them to D1 in one batch (a second or so after a quiet token's
-//! ping, a few seconds for a busy token), retrying with backoff until D1 takes them. The rate
-//! window, sequence and open runs are not written per ping: a checkpoint of them is written
-//! once per flush, and a restart replays the held pings over it.
+//! The token's Durable Object: decides each ping against its ledger, holds it, flushes
+//! held pings to D1 beside its alarm (see the module comment in `mod.rs`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, SqlStorage, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::db::{database, now_ms};
-use super::meter;
-use super::monitor_state::{read_state, StoredState};
-use super::monitors::monitor_for_token;
-use super::notifier::deliver_due;
-use super::ping_flush::flush_pings;
-use super::random;
+use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
+use super::protocol::{Call, TOKEN_HEADER};
+use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
-use crate::core::rate_window::RateWindow;
 use crate::core::token_ledger::{flush_delay, Ledger};
+use crate::edge::db::{database, now_ms};
+use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, look_up_once, var_i64, Startup};
+use crate::edge::meter;
+use crate::edge::monitor_state::{read_state, StoredState};
+use crate::edge::monitors::monitor_for_token;
+use crate::edge::ping_flush::flush_pings;
+use crate::edge::ping_pruning::log_limit;
+use crate::edge::random;
 
 /// A quiet token's first ping waits this long before its flush (var PING_FLUSH_DELAY_MS).
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
 const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
-/// Stored pings kept per monitor unless the var PING_LOG_LIMIT says otherwise (0: no limit).
-pub const DEFAULT_PING_LOG_LIMIT: i64 = 1_000;
 /// At most this many pings go to D1 in one flush...
 const FLUSH_BATCH: usize = 500;
 /// ...and at most this many share one held row, so appending stays cheap.
 const ROW_PINGS: u32 = 64;
-/// A known token is re-checked against D1 this often, bounding how long any missed
-/// retirement could keep it alive.
-const RECHECK_KNOWN_MS: i64 = 300_000;
-/// An unknown token is re-checked this often (tokens are random, so this is rare).
-const RECHECK_UNKNOWN_MS: i64 = 60_000;
-
-const SCHEMA: &str = "\
-    CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
-    CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);";
-
-/// Keys of the key-value layout objects used before the SQL tables (read once, moved over).
-const LEGACY_WINDOW_KEY: &str = "window";
-const LEGACY_SEQ_KEY: &str = "seq";
-const LEGACY_RUNS_KEY: &str = "runs";
-const LEGACY_PENDING_PREFIX: &str = "p:";
+/// A known token is re-checked against D1 every 5 minutes, bounding how long any missed
+/// retirement could keep it alive; an unknown one every minute (tokens are random, so this
+/// is rare).
+const RECHECK: Recheck = Recheck {
+    found_ms: 300_000,
+    missing_ms: 60_000,
+};
 
 /// The monitor behind the token, as far as this object knows.
 #[derive(Debug, Clone)]
@@ -63,22 +47,9 @@ struct Owner {
     last_ping_at: i64,
 }
 
-#[derive(Debug, Clone)]
-enum Binding {
-    Unresolved,
-    Known {
-        owner: Owner,
-        checked_at: i64,
-    },
-    Unknown {
-        checked_at: i64,
-    },
-    /// Rotated away or deleted: never valid again in this object's lifetime.
-    Retired,
-}
-
 struct Hot {
-    binding: Binding,
+    /// The token's monitor; revoked once the token is rotated away or deleted.
+    binding: Cached<Owner>,
     ledger: Ledger,
     /// The monitor's status as the last flush (or lookup) left it in D1.
     monitor: Option<StoredState>,
@@ -91,8 +62,6 @@ struct Hot {
     flushing: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
-    /// The ledger and counts were rebuilt from storage (see `Token::ready`).
-    loaded: bool,
 }
 
 #[durable_object]
@@ -104,123 +73,14 @@ pub struct PingToken {
 struct Token {
     state: State,
     env: Env,
+    startup: Startup,
     hot: RefCell<Hot>,
-}
-
-impl Binding {
-    /// The cached answer while it is still fresh: `Some(Some(owner))` known, `Some(None)` unknown.
-    fn fresh(&self, now: i64) -> Option<Option<Owner>> {
-        match self {
-            Binding::Known { owner, checked_at } if now - checked_at < RECHECK_KNOWN_MS => Some(Some(owner.clone())),
-            Binding::Unknown { checked_at } if now - checked_at < RECHECK_UNKNOWN_MS => Some(None),
-            Binding::Retired => Some(None),
-            _ => None,
-        }
-    }
-}
-
-/// The worker names the token in this header; the object's own id is a hash of it.
-pub const TOKEN_HEADER: &str = "x-edgebeat-token";
-
-/// A held ping with its place in the ledger (the extra field is ignored by D1's insert).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct HeldPing {
-    seq: u64,
-    #[serde(flatten)]
-    ping: PendingPing,
-}
-
-fn internal(e: impl std::fmt::Display) -> worker::Error {
-    worker::Error::RustError(e.to_string())
-}
-
-/// Held rows, oldest first: (batch number, its pings), as many rows as hold at most
-/// `max_pings` pings (at least one row).
-fn held_rows(sql: &SqlStorage, max_pings: usize) -> Result<Vec<(i64, Vec<HeldPing>)>> {
-    #[derive(Deserialize)]
-    struct Row {
-        batch: i64,
-        n: i64,
-        pings: String,
-    }
-    // Every row holds at least one ping; LIMIT -1 is no limit.
-    let row_limit = i64::try_from(max_pings).unwrap_or(-1);
-    let mut rows = Vec::new();
-    let mut total = 0;
-    for row in sql
-        .exec(
-            "SELECT batch, n, pings FROM held ORDER BY batch LIMIT ?",
-            vec![row_limit.into()],
-        )?
-        .to_array::<Row>()?
-    {
-        if !rows.is_empty() && total + row.n as usize > max_pings {
-            break;
-        }
-        total += row.n as usize;
-        rows.push((row.batch, serde_json::from_str(&row.pings).map_err(internal)?));
-    }
-    Ok(rows)
-}
-
-fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger) -> Result<()> {
-    let state = serde_json::to_string(ledger).map_err(internal)?;
-    sql.exec(
-        "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-        vec![state.into()],
-    )?;
-    meter::object_rows(1);
-    Ok(())
-}
-
-/// Objects written before the SQL tables kept the ledger and pending pings as keys: move
-/// them into the tables once, in one transaction with their deletion.
-async fn adopt_legacy_keys(storage: &worker::Storage, sql: &SqlStorage) -> Result<()> {
-    let Some(next_seq) = storage.get::<u64>(LEGACY_SEQ_KEY).await? else {
-        return Ok(());
-    };
-    let ledger = Ledger {
-        window: storage
-            .get(LEGACY_WINDOW_KEY)
-            .await?
-            .unwrap_or_else(RateWindow::for_pings),
-        runs: storage.get(LEGACY_RUNS_KEY).await?.unwrap_or_default(),
-        next_seq,
-    };
-    let listed = storage
-        .list_with_options(ListOptions::new().prefix(LEGACY_PENDING_PREFIX))
-        .await?;
-    let mut keys = vec![
-        LEGACY_SEQ_KEY.to_string(),
-        LEGACY_WINDOW_KEY.into(),
-        LEGACY_RUNS_KEY.into(),
-    ];
-    let mut held = Vec::new();
-    for entry in listed.entries() {
-        let pair: js_sys::Array = entry?.into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        let ping: PendingPing = serde_wasm_bindgen::from_value(pair.get(1))?;
-        let seq = u64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
-        held.push(HeldPing { seq, ping });
-        keys.push(key);
-    }
-    if !held.is_empty() {
-        let n = held.len() as i64;
-        let json = serde_json::to_string(&held).map_err(internal)?;
-        sql.exec(
-            "INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)",
-            vec![n.into(), json.into()],
-        )?;
-    }
-    write_checkpoint(sql, &ledger)?;
-    storage.delete_multiple(keys).await?;
-    Ok(())
 }
 
 impl DurableObject for PingToken {
     fn new(state: State, env: Env) -> Self {
         let hot = RefCell::new(Hot {
-            binding: Binding::Unresolved,
+            binding: Cached::Unresolved,
             ledger: Ledger::default(),
             monitor: None,
             pending: 0,
@@ -230,10 +90,14 @@ impl DurableObject for PingToken {
             flushing: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
-            loaded: false,
         });
         Self {
-            token: Rc::new(Token { state, env, hot }),
+            token: Rc::new(Token {
+                state,
+                env,
+                startup: Startup::default(),
+                hot,
+            }),
         }
     }
 
@@ -249,13 +113,7 @@ impl DurableObject for PingToken {
         let token = &self.token;
         // The safety alarm a flush left standing, with nothing held since: nothing to do (an
         // alarm that fires costs a request; deleting it after every flush would cost a row).
-        let held: Vec<serde_json::Value> = token
-            .state
-            .storage()
-            .sql()
-            .exec("SELECT 1 AS held FROM held LIMIT 1", None)?
-            .to_array()?;
-        if held.is_empty() {
+        if !any_held(&token.state.storage().sql())? {
             token.hot.borrow_mut().pending = 0;
             return Response::empty();
         }
@@ -278,38 +136,19 @@ impl DurableObject for PingToken {
 
 impl Token {
     /// Rebuilds the ledger (checkpoint + pings written since) before the first event of this
-    /// instance does anything. Done here rather than in the constructor: after a reset of the
-    /// Wasm application the object is rebuilt inside the very event that finds it reset, and
-    /// must not answer from an empty ledger.
+    /// instance does anything (`durable::Startup` says why there and not in the constructor).
     async fn ready(self: &Rc<Self>) -> Result<()> {
-        if self.hot.borrow().loaded {
-            return Ok(());
-        }
         let token = self.clone();
-        self.state
-            .block_concurrency_while(async move {
-                if token.hot.borrow().loaded {
-                    return Ok(());
-                }
-                token.restore().await
-            })
+        self.startup
+            .ready(&self.state, async move { token.restore().await })
             .await
     }
 
     async fn restore(&self) -> Result<()> {
         let storage = self.state.storage();
         let sql = storage.sql();
-        sql.exec(SCHEMA, None)?;
-        adopt_legacy_keys(&storage, &sql).await?;
-        #[derive(Deserialize)]
-        struct Row {
-            state: String,
-        }
-        let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
-        let mut ledger = match checkpoint.first() {
-            Some(row) => serde_json::from_str(&row.state).map_err(internal)?,
-            None => Ledger::default(),
-        };
+        create_tables(&storage, &sql).await?;
+        let mut ledger = read_checkpoint(&sql)?;
         let rows = held_rows(&sql, usize::MAX)?;
         let mut pending = 0;
         for held in rows.iter().flat_map(|(_, pings)| pings) {
@@ -322,8 +161,8 @@ impl Token {
             );
             pending += 1;
         }
-        if pending > 0 && storage.get_alarm().await?.is_none() {
-            storage.set_alarm(0i64).await?;
+        // Any alarm already set will flush them.
+        if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
             meter::object_rows(1);
         }
         let mut hot = self.hot.borrow_mut();
@@ -331,46 +170,43 @@ impl Token {
         hot.pending = pending;
         hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
         hot.flush_armed = pending > 0;
-        hot.loaded = true;
         Ok(())
     }
 
     async fn answer(self: &Rc<Self>, mut req: Request) -> Result<Response> {
-        match req.path().as_str() {
-            "/record" => {
+        let Some(call) = Call::of_path(&req.path()) else {
+            return Response::error("not found", 404);
+        };
+        match call {
+            Call::Record => {
                 let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
                 let input: PingInput = req.json().await?;
                 Response::from_json(&self.record(&token, input).await?)
             }
-            "/state" => self.state_answer(),
+            Call::State => self.state_answer(),
             // The sweep, about to call the monitor late or down, wants held pings in D1 now;
             // this also restarts a flush whose alarm was lost.
-            "/hurry" => {
-                let storage = self.state.storage();
+            Call::Hurry => {
                 let soon = now_ms() + 1_000;
-                if self.hot.borrow().pending > 0 && storage.get_alarm().await?.is_none_or(|at| at > soon) {
-                    storage.set_alarm(0i64).await?;
+                if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
                 self.state_answer()
             }
-            "/retire" => {
+            Call::Retire => {
                 let mut hot = self.hot.borrow_mut();
-                hot.binding = Binding::Retired;
+                hot.binding = Cached::Revoked;
                 hot.monitor = None;
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
-            "/refresh" => {
+            Call::Refresh => {
                 let mut hot = self.hot.borrow_mut();
-                if !matches!(hot.binding, Binding::Retired) {
-                    hot.binding = Binding::Unresolved;
-                }
+                hot.binding.forget();
                 hot.monitor = None;
                 Response::empty()
             }
-            _ => Response::error("not found", 404),
         }
     }
 
@@ -382,50 +218,27 @@ impl Token {
         }))
     }
 
-    fn var_ms(&self, name: &str, default: i64) -> i64 {
-        self.env
-            .var(name)
-            .ok()
-            .and_then(|v| v.to_string().parse().ok())
-            .unwrap_or(default)
-    }
-
     /// The monitor this token belongs to, from memory or (single-flight) from D1.
     async fn owner(self: &Rc<Self>, token: &str, now: i64) -> Result<Option<Owner>> {
-        if let Some(answer) = self.hot.borrow().binding.fresh(now) {
-            return Ok(answer);
-        }
-        // Other events wait while D1 answers, so concurrent first pings look up once and a
-        // retirement cannot interleave with a lookup that would undo it.
+        let me = self.clone();
+        let cached = move || me.hot.borrow().binding.fresh(now, RECHECK);
         let (me, token) = (self.clone(), token.to_string());
-        self.state
-            .block_concurrency_while(async move {
-                if let Some(answer) = me.hot.borrow().binding.fresh(now) {
-                    return Ok(answer);
-                }
-                let found = monitor_for_token(&database(&me.env)?, &token).await?;
-                let mut hot = me.hot.borrow_mut();
-                Ok(match found {
-                    Some(row) => {
-                        let owner = Owner {
-                            monitor_id: row.state.id.clone(),
-                            methods: serde_json::from_str(&row.methods).unwrap_or_default(),
-                            last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
-                        };
-                        hot.binding = Binding::Known {
-                            owner: owner.clone(),
-                            checked_at: now,
-                        };
-                        hot.monitor = Some(row.state);
-                        Some(owner)
-                    }
-                    None => {
-                        hot.binding = Binding::Unknown { checked_at: now };
-                        None
-                    }
-                })
-            })
-            .await
+        look_up_once(&self.state, cached, async move {
+            let found = monitor_for_token(&database(&me.env)?, &token).await?;
+            let mut hot = me.hot.borrow_mut();
+            let owner = found.map(|row| {
+                let owner = Owner {
+                    monitor_id: row.state.id.clone(),
+                    methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                    last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
+                };
+                hot.monitor = Some(row.state);
+                owner
+            });
+            hot.binding = Cached::found(owner.clone(), now);
+            Ok(owner)
+        })
+        .await
     }
 
     async fn record(self: &Rc<Self>, token: &str, input: PingInput) -> Result<RecordOutcome> {
@@ -462,20 +275,7 @@ impl Token {
                 Some((row, n)) if n < ROW_PINGS => (row, n + 1),
                 _ => (hot.next_row, 1),
             };
-            let written = serde_json::to_string(&held).map_err(internal).and_then(|json| {
-                if n == 1 {
-                    sql.exec(
-                        "INSERT INTO held (batch, n, pings) VALUES (?, 1, json_array(json(?)))",
-                        vec![row.into(), json.into()],
-                    )
-                } else {
-                    sql.exec(
-                        "UPDATE held SET n = n + 1, pings = json_insert(pings, '$[#]', json(?)) WHERE batch = ?",
-                        vec![json.into(), row.into()],
-                    )
-                }
-            });
-            if let Err(e) = written {
+            if let Err(e) = hold(&sql, row, n, &held) {
                 hot.ledger = before;
                 return Err(e);
             }
@@ -484,8 +284,8 @@ impl Token {
             meter::object_rows(1);
             hot.pending += 1;
             let arm = !std::mem::replace(&mut hot.flush_armed, true);
-            let quick = self.var_ms("PING_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS);
-            let busy = self.var_ms("PING_BUSY_FLUSH_DELAY_MS", DEFAULT_BUSY_FLUSH_DELAY_MS);
+            let quick = var_i64(&self.env, "PING_FLUSH_DELAY_MS", DEFAULT_FLUSH_DELAY_MS);
+            let busy = var_i64(&self.env, "PING_BUSY_FLUSH_DELAY_MS", DEFAULT_BUSY_FLUSH_DELAY_MS);
             (
                 admitted.at,
                 arm.then(|| flush_delay(hot.last_flush_at, now, quick, busy)),
@@ -511,10 +311,7 @@ impl Token {
     /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
     async fn flush(&self) {
         let storage = self.state.storage();
-        let log_limit = match self.var_ms("PING_LOG_LIMIT", DEFAULT_PING_LOG_LIMIT) {
-            limit if limit > 0 => limit,
-            _ => i64::MAX,
-        };
+        let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         let result: Result<usize> = async {
             let sql = storage.sql();
             // Pings from now on go to a new row, which a later flush takes.
@@ -546,18 +343,10 @@ impl Token {
                 flipped |= flushed.flipped;
             }
             // D1 has them: forget them and checkpoint the ledger, in one transaction.
-            let deleted = sql.exec("DELETE FROM held WHERE batch <= ?", vec![upto.into()])?;
-            meter::object_rows(deleted.rows_written());
+            meter::object_rows(release(&sql, upto)?);
             write_checkpoint(&sql, &self.hot.borrow().ledger)?;
             if flipped {
-                // A fail or a recovery is news now, not at the next cron run. Claims keep a
-                // concurrent sweep from sending the same delivery twice.
-                let env = self.env.clone();
-                self.state.wait_until(async move {
-                    if let Err(e) = deliver_due(&env, now_ms()).await {
-                        worker::console_error!("webhooks after a ping flip failed: {e}");
-                    }
-                });
+                deliver_due_after_flush(&self.state, &self.env, "a ping flip");
             }
             Ok(pending.len())
         }
@@ -581,7 +370,10 @@ impl Token {
                 }
             }
             hot.flush_armed = hot.pending > 0;
-            (hot.flush_backoff.next_flush_in(hot.flush_armed), hot.flush_backoff.failures())
+            (
+                hot.flush_backoff.next_flush_in(hot.flush_armed),
+                hot.flush_backoff.failures(),
+            )
         };
         // Nothing held: the safety alarm stays and finds nothing when it fires, unless a ping
         // re-arms it sooner.

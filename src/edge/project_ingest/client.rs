@@ -10,15 +10,16 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
-use super::db::{database, now_ms};
-use super::events::{key_owner, KeyOwner};
-use super::project_ingest::{AcceptMeta, AcceptOutcome, PROJECT_HEADER};
-use super::random;
+use super::protocol::{AcceptMeta, AcceptOutcome, Call, BINDING, PROJECT_HEADER};
 use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;
 use crate::core::event_store::{pending_line, EventSource, SentBy};
 use crate::core::ingest_admission::Forbidden;
 use crate::core::scope::{KeyCarrier, Scope};
+use crate::edge::db::{database, now_ms};
+use crate::edge::durable::internal;
+use crate::edge::events::{key_owner, KeyOwner};
+use crate::edge::random;
 
 /// Unknown key ids and refused secrets are remembered this long.
 const REFUSED_TTL_MS: i64 = 60_000;
@@ -159,12 +160,12 @@ pub async fn send_batch(env: &Env, sender: &Sender, batch: Batch) -> Result<Acce
         event_ids: batch.event_ids,
         names: batch.names,
     };
-    let mut body = serde_json::to_string(&meta).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let mut body = serde_json::to_string(&meta).map_err(internal)?;
     for line in &batch.lines {
         body.push('\n');
         body.push_str(line);
     }
-    let outcome: AcceptOutcome = ask(env, &sender.project_id, "/accept", Some(body))
+    let outcome: AcceptOutcome = ask(env, &sender.project_id, Call::Accept, Some(body))
         .await?
         .json()
         .await?;
@@ -177,20 +178,20 @@ pub async fn send_batch(env: &Env, sender: &Sender, batch: Batch) -> Result<Acce
 
 /// The month's usage and limits as the project's object counts them.
 pub async fn project_usage(env: &Env, project_id: &str) -> Result<serde_json::Value> {
-    ask(env, project_id, "/usage", None).await?.json().await
+    ask(env, project_id, Call::Usage, None).await?.json().await
 }
 
 /// Tells the project's object that a key was revoked (after D1 has it): the very next batch
 /// with it is refused.
 pub async fn forget_key(env: &Env, project_id: &str, key_id: &str) -> Result<()> {
-    ask(env, project_id, "/forget-key", Some(key_id.to_string()))
+    ask(env, project_id, Call::ForgetKey, Some(key_id.to_string()))
         .await
         .map(|_| ())
 }
 
 /// Tells the project's object that its status or limits changed in D1.
 pub async fn refresh_project(env: &Env, project_id: &str) -> Result<()> {
-    ask(env, project_id, "/refresh", None).await.map(|_| ())
+    ask(env, project_id, Call::Refresh, None).await.map(|_| ())
 }
 
 /// How many batches holding events named `name` the project's object still holds for D1; it
@@ -201,29 +202,28 @@ pub async fn hurry_pending_events(env: &Env, project_id: &str, name: &str) -> Re
         pending: u64,
     }
     let body = serde_json::json!({ "name": name }).to_string();
-    let pending: Pending = ask(env, project_id, "/hurry", Some(body)).await?.json().await?;
+    let pending: Pending = ask(env, project_id, Call::Hurry, Some(body)).await?.json().await?;
     Ok(pending.pending)
 }
 
 /// The Durable Object of a project.
 fn project_object(env: &Env, project_id: &str) -> Result<Stub> {
-    env.durable_object("PROJECT_INGEST")?
-        .id_from_name(project_id)?
-        .get_stub()
+    env.durable_object(BINDING)?.id_from_name(project_id)?.get_stub()
 }
 
-async fn ask(env: &Env, project_id: &str, path: &str, body: Option<String>) -> Result<worker::Response> {
+async fn ask(env: &Env, project_id: &str, call: Call, body: Option<String>) -> Result<worker::Response> {
     let headers = Headers::new();
     headers.set(PROJECT_HEADER, project_id)?;
     let mut init = RequestInit::new();
     init.with_method(if body.is_some() { Method::Post } else { Method::Get })
         .with_headers(headers)
         .with_body(body.map(Into::into));
-    let request = Request::new_with_init(&format!("https://project-ingest{path}"), &init)?;
+    let request = Request::new_with_init(&call.url(), &init)?;
     let response = project_object(env, project_id)?.fetch_with_request(request).await?;
     if response.status_code() >= 300 {
-        return Err(worker::Error::RustError(format!(
-            "project object {path} answered {}",
+        return Err(internal(format!(
+            "project object {} answered {}",
+            call.path(),
             response.status_code()
         )));
     }

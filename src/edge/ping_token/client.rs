@@ -1,6 +1,7 @@
-//! The worker's side of a ping: ask the token's Durable Object, but remember in the isolate
-//! the answers that cannot change soon (token unknown; window full until T), so a busy page
-//! hammering a dead or limited token does not queue behind its Durable Object.
+//! The worker's side of a token's object: `record_ping` asks the object, but remembers in the
+//! isolate the answers that cannot change soon (token unknown; window full until T), so a busy
+//! page hammering a dead or limited token does not queue behind its Durable Object; the other
+//! calls hurry a flush or tell the object its token changed.
 //!
 //! Only negative answers are remembered. Acceptance is always the object's decision, so
 //! the rate limit stays exact and a rotated-away token is never kept alive here.
@@ -10,9 +11,11 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
-use super::db::now_ms;
-use super::ping_token::TOKEN_HEADER;
+use super::protocol::{Call, BINDING, TOKEN_HEADER};
 use crate::core::ping::{PingInput, RecordOutcome};
+use crate::edge::db::now_ms;
+use crate::edge::durable::internal;
+use crate::edge::meter;
 
 /// Unknown tokens are remembered this long.
 const UNKNOWN_TTL_MS: i64 = 60_000;
@@ -59,12 +62,12 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     let headers = Headers::new();
     headers.set(TOKEN_HEADER, token)?;
     headers.set("content-type", "application/json")?;
-    let body = serde_json::to_string(input).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let body = serde_json::to_string(input).map_err(internal)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(body.into()));
-    let request = Request::new_with_init("https://ping-token/record", &init)?;
+    let request = Request::new_with_init(&Call::Record.url(), &init)?;
     let outcome: RecordOutcome = token_object(env, token)?
         .fetch_with_request(request)
         .await?
@@ -88,7 +91,7 @@ pub async fn hurry_pending_pings(env: &Env, token: &str) -> Result<usize> {
         pending: usize,
     }
     let state: ObjectState = token_object(env, token)?
-        .fetch_with_str("https://ping-token/hurry")
+        .fetch_with_str(&Call::Hurry.url())
         .await?
         .json()
         .await?;
@@ -98,31 +101,29 @@ pub async fn hurry_pending_pings(env: &Env, token: &str) -> Result<usize> {
 /// Tells the token's object that its monitor changed (allowed methods): it looks the token
 /// up again on the next ping.
 pub async fn refresh_token(env: &Env, token: &str) -> Result<()> {
-    tell(env, token, "https://ping-token/refresh").await
+    tell(env, token, Call::Refresh).await
 }
 
 /// Tells the token's object that the token is dead (rotated away or its monitor deleted).
 /// Runs after D1 has dropped the token, so the very next ping is refused.
 pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
-    tell(env, token, "https://ping-token/retire").await
+    tell(env, token, Call::Retire).await
 }
 
 /// The Durable Object of a ping token.
 fn token_object(env: &Env, token: &str) -> Result<Stub> {
-    env.durable_object("PING_TOKEN")?.id_from_name(token)?.get_stub()
+    env.durable_object(BINDING)?.id_from_name(token)?.get_stub()
 }
 
-async fn tell(env: &Env, token: &str, url: &str) -> Result<()> {
+async fn tell(env: &Env, token: &str, call: Call) -> Result<()> {
     let mut init = RequestInit::new();
     init.with_method(Method::Post);
+    let url = call.url();
     let response = token_object(env, token)?
-        .fetch_with_request(Request::new_with_init(url, &init)?)
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
         .await?;
     if response.status_code() >= 300 {
-        return Err(worker::Error::RustError(format!(
-            "{url} answered {}",
-            response.status_code()
-        )));
+        return Err(internal(format!("{url} answered {}", response.status_code())));
     }
     Ok(())
 }
@@ -131,15 +132,15 @@ async fn tell(env: &Env, token: &str, url: &str) -> Result<()> {
 /// isolate's counts; `/__meter/echo/{token}` asks the token's object for its state and
 /// records nothing, the round trip every ping pays.
 pub async fn meter_answer(env: &Env, path: &str) -> Result<worker::Response> {
-    match path.strip_prefix(super::meter::ECHO_PREFIX) {
+    match path.strip_prefix(meter::ECHO_PREFIX) {
         Some(token) => {
             let state = token_object(env, token)?
-                .fetch_with_str("https://ping-token/state")
+                .fetch_with_str(&Call::State.url())
                 .await?
                 .text()
                 .await?;
             worker::Response::ok(state)
         }
-        None => worker::Response::from_json(&super::meter::snapshot()),
+        None => worker::Response::from_json(&meter::snapshot()),
     }
 }

@@ -1,0 +1,108 @@
+//! The machinery both Durable Objects that hold data for D1 share (`ping_token`, a token's
+//! pings; `project_ingest`, a project's events): restoring in the first event, single-flight
+//! lookups, bringing the flush alarm forward, webhooks after a flush. Their rules (when a
+//! lookup expires, when an alarm needs setting, the flush backoff) live in core.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
+
+use worker::{Env, Result, State, Storage};
+
+use super::db::now_ms;
+use super::notifier::deliver_due;
+use crate::core::flush_schedule::alarm_needed;
+
+/// An error with no better name (stored JSON that does not parse, a malformed request from
+/// the worker): the object's answer fails and the worker reports it.
+pub fn internal(e: impl std::fmt::Display) -> worker::Error {
+    worker::Error::RustError(e.to_string())
+}
+
+/// An integer var (a delay in ms, a limit), or `default` when it is unset or not a number.
+pub fn var_i64(env: &Env, name: &str, default: i64) -> i64 {
+    env.var(name)
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(default)
+}
+
+/// Whether this instance of an object has rebuilt its memory from storage.
+///
+/// Both objects restore in the first event of an instance (`ready` at the top of every fetch
+/// and alarm), never in their constructor. After a reset of the Wasm application (a panic
+/// anywhere in the isolate) the runtime rebuilds the object inside the very event that finds
+/// it reset: that event is already delivered, so a gate the constructor closes does not hold
+/// it back, and it would run on an empty memory (a token answering from an empty ledger, a
+/// project's held batches with no flush armed). `ready` holds that event, and every other,
+/// until the restore is done, whichever event comes first.
+#[derive(Default)]
+pub struct Startup {
+    restored: Rc<Cell<bool>>,
+}
+
+impl Startup {
+    /// Runs `restore` once per instance with every other event held back. A failed restore
+    /// fails the gate, which resets the object: the next event restores from storage again.
+    pub async fn ready(&self, state: &State, restore: impl Future<Output = Result<()>> + 'static) -> Result<()> {
+        if self.restored.get() {
+            return Ok(());
+        }
+        let restored = self.restored.clone();
+        state
+            .block_concurrency_while(async move {
+                if restored.get() {
+                    return Ok(());
+                }
+                restore.await?;
+                restored.set(true);
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// A D1 lookup that other events wait for: concurrent first requests look up once, and a
+/// revocation cannot interleave with a lookup that would undo it. `cached` answers from the
+/// object's memory (asked again once the gate is held); `look_up` asks D1 and remembers what
+/// it found.
+pub async fn look_up_once<T: 'static>(
+    state: &State,
+    cached: impl Fn() -> Option<T> + 'static,
+    look_up: impl Future<Output = Result<T>> + 'static,
+) -> Result<T> {
+    if let Some(answer) = cached() {
+        return Ok(answer);
+    }
+    state
+        .block_concurrency_while(async move {
+            if let Some(answer) = cached() {
+                return Ok(Ok(answer));
+            }
+            // An error is returned as a value: an Err here would reset the object.
+            Ok(look_up.await)
+        })
+        .await?
+}
+
+/// Sets the flush alarm to fire now unless one is set to fire by `due_by`; answers whether it
+/// set it (one storage row written).
+pub async fn arm_flush_by(storage: &Storage, due_by: i64) -> Result<bool> {
+    if !alarm_needed(storage.get_alarm().await?, due_by) {
+        return Ok(false);
+    }
+    storage.set_alarm(0i64).await?;
+    Ok(true)
+}
+
+/// A flush that applied a flip (or stored an error digest) made webhooks due: they go out now,
+/// beside the event, not at the next cron run. Claims keep a concurrent sweep from sending the
+/// same delivery twice.
+pub fn deliver_due_after_flush(state: &State, env: &Env, what: &'static str) {
+    let env = env.clone();
+    state.wait_until(async move {
+        if let Err(e) = deliver_due(&env, now_ms()).await {
+            worker::console_error!("webhooks after {what} failed: {e}");
+        }
+    });
+}
