@@ -83,15 +83,26 @@ fn monitor_id(raw: &str) -> Result<String, ApiError> {
     uuid_param("id", raw)
 }
 
-/// The project's monitor named by a read route: its id, or its `unique_key` (what read
-/// scopes see); another project's looks exactly like a missing one.
-async fn readable_monitor(db: &D1Database, project_id: &str, raw: &str) -> Result<Monitor, ApiError> {
+/// How a read route names a monitor: by its id, or by its `unique_key` (what read scopes see).
+enum MonitorRef {
+    Id(String),
+    UniqueKey(String),
+}
+
+fn monitor_ref(raw: &str) -> Result<MonitorRef, ApiError> {
     if is_unique_key(raw) {
-        return monitors::find_by_unique_key(db, project_id, raw)
-            .await?
-            .ok_or(ApiError::NotFound("heartbeat"));
+        return Ok(MonitorRef::UniqueKey(raw.to_string()));
     }
-    own_monitor(db, project_id, &monitor_id(raw)?).await
+    monitor_id(raw).map(MonitorRef::Id)
+}
+
+/// The project's monitor a read route names; another project's looks exactly like a missing one.
+async fn readable_monitor(db: &D1Database, project_id: &str, named: &MonitorRef) -> Result<Monitor, ApiError> {
+    let found = match named {
+        MonitorRef::Id(id) => monitors::find_monitor(db, project_id, id).await?,
+        MonitorRef::UniqueKey(key) => monitors::find_by_unique_key(db, project_id, key).await?,
+    };
+    found.ok_or(ApiError::NotFound("heartbeat"))
 }
 
 /// The project's monitor with this id; another project's looks exactly like a missing one.
@@ -144,12 +155,13 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
 
 pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let access = project_access(req, env, Need::Read).await?;
+    let named = monitor_ref(raw_id)?;
     // The route's ping fields mean nothing with a key, but are held to the same rules.
     heartbeat_query_fields(
         query_param(req, "result").as_deref(),
         query_param(req, "message").as_deref(),
     )?;
-    let monitor = readable_monitor(&database(env)?, &access.project_id, raw_id).await?;
+    let monitor = readable_monitor(&database(env)?, &access.project_id, &named).await?;
     json(200, &view(&monitor, &public_url(env), access.scope))
 }
 
@@ -315,6 +327,7 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
 /// The monitor's pings received strictly after `last_received_at`, oldest first.
 pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
+    let named = monitor_ref(raw_id)?;
     let limit = match query_param(req, "limit") {
         None => 100,
         Some(raw) => match raw.trim().parse::<i64>() {
@@ -329,7 +342,7 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         }
     };
     let db = database(env)?;
-    let id = &readable_monitor(&db, &project_id, raw_id).await?.id;
+    let id = &readable_monitor(&db, &project_id, &named).await?.id;
     let pings = pings_after(&db, id, after, limit).await?;
     let items: Vec<Value> = pings
         .iter()
@@ -364,9 +377,7 @@ fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
 /// on read from the schedule and the pings of the range (one indexed range scan).
 pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
-    if !is_unique_key(raw_id) {
-        monitor_id(raw_id)?;
-    }
+    let named = monitor_ref(raw_id)?;
     let interval_text = query_param(req, "interval").unwrap_or_else(|| "1h".into());
     let bucket_ms = parse_bucket(&interval_text)?;
     let now = now_ms();
@@ -374,7 +385,7 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
-    let m = readable_monitor(&db, &project_id, raw_id).await?;
+    let m = readable_monitor(&db, &project_id, &named).await?;
     let id = &m.id;
     // Hours whose pings were pruned count from their hourly figures; the pings still stored
     // (from the oldest one on) count as always.
@@ -420,8 +431,9 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
 /// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.
 pub async fn flips(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
+    let named = monitor_ref(raw_id)?;
     let db = database(env)?;
-    let id = &readable_monitor(&db, &project_id, raw_id).await?.id;
+    let id = &readable_monitor(&db, &project_id, &named).await?.id;
     let items: Vec<Value> = flips_of(&db, id, 1_000)
         .await?
         .iter()
