@@ -98,12 +98,11 @@ pub async fn month_usage(db: &D1Database, project_id: &str, month: &str) -> Resu
     Ok(n.unwrap_or(0))
 }
 
-/// A monitor fed by events of its `event_name`: its state, as a flush of its pings needs it,
-/// and which keys' events it takes.
+/// A monitor fed by events of its `event_name` (in `state`): its state, as a flush of its
+/// pings needs it, and which keys' events it takes.
 #[derive(Debug, Clone)]
 pub struct FedMonitor {
     pub state: StoredState,
-    pub event_name: String,
     /// `event_key_ids`; `None`: any key that may feed monitors.
     pub allowed_keys: Option<Vec<String>>,
     pub last_ping_at: Option<i64>,
@@ -111,7 +110,6 @@ pub struct FedMonitor {
 
 #[derive(Deserialize)]
 struct FeedColumns {
-    event_name: String,
     event_key_ids: Option<String>,
     last_ping_at: Option<i64>,
 }
@@ -235,7 +233,6 @@ pub async fn store_flush(
             .zip(rows.results::<FeedColumns>()?)
             .map(|(state, feed)| FedMonitor {
                 state,
-                event_name: feed.event_name,
                 allowed_keys: feed.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
                 last_ping_at: feed.last_ping_at,
             })

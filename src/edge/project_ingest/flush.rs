@@ -132,9 +132,13 @@ impl ProjectIngest {
         let mut flipped = false;
         let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         for monitor in &fed {
+            // The query found it by its event_name, so it has one.
+            let Some(event_name) = monitor.state.event_name.as_deref() else {
+                continue;
+            };
             let feed = Feed {
                 monitor_id: &monitor.state.id,
-                event_name: &monitor.event_name,
+                event_name,
                 allowed_keys: monitor.allowed_keys.as_deref(),
                 after: monitor.last_ping_at,
             };
