@@ -27,6 +27,27 @@ pub fn var_i64(env: &Env, name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
+/// The calls a Durable Object answers, each one path that both sides name: the worker fetches
+/// `url()`, the object matches `of_path()`.
+pub trait ObjectCall: Copy + 'static {
+    /// The host of the URLs the worker fetches (the stub routes them to the object; a label).
+    const HOST: &'static str;
+    /// Every call, for the object's side to match a path against.
+    const ALL: &'static [Self];
+
+    fn path(self) -> &'static str;
+
+    /// The call a request's path names (the object's side).
+    fn of_path(path: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|call| call.path() == path)
+    }
+
+    /// The URL the worker fetches.
+    fn url(self) -> String {
+        format!("https://{}{}", Self::HOST, self.path())
+    }
+}
+
 /// Whether this instance of an object has rebuilt its memory from storage.
 ///
 /// Both objects restore in the first event of an instance (`ready` at the top of every fetch

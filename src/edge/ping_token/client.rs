@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
+use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, BINDING, TOKEN_HEADER};
 use crate::core::ping::{PingInput, RecordOutcome};
 use crate::edge::db::now_ms;

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
+use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};

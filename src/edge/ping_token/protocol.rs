@@ -1,6 +1,8 @@
 //! What the worker and a token's object say to each other: one path per call, the header
 //! naming the token, the binding. The bodies are core's `PingInput` and `RecordOutcome`.
 
+use crate::edge::durable::ObjectCall;
+
 /// The object's binding (wrangler.toml); an object is named by its token.
 pub const BINDING: &str = "PING_TOKEN";
 
@@ -22,10 +24,12 @@ pub enum Call {
     Refresh,
 }
 
-const CALLS: [Call; 5] = [Call::Record, Call::State, Call::Hurry, Call::Retire, Call::Refresh];
 
-impl Call {
-    pub fn path(self) -> &'static str {
+impl ObjectCall for Call {
+    const HOST: &'static str = "ping-token";
+    const ALL: &'static [Self] = &[Call::Record, Call::State, Call::Hurry, Call::Retire, Call::Refresh];
+
+    fn path(self) -> &'static str {
         match self {
             Call::Record => "/record",
             Call::State => "/state",
@@ -33,15 +37,5 @@ impl Call {
             Call::Retire => "/retire",
             Call::Refresh => "/refresh",
         }
-    }
-
-    /// The call a request's path names (the object's side).
-    pub fn of_path(path: &str) -> Option<Self> {
-        CALLS.into_iter().find(|call| call.path() == path)
-    }
-
-    /// The URL the worker fetches (the stub routes it to the object; the host is a label).
-    pub fn url(self) -> String {
-        format!("https://ping-token{}", self.path())
     }
 }

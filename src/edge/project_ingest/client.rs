@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
+use crate::edge::durable::ObjectCall;
 use super::protocol::{AcceptMeta, AcceptOutcome, Call, BINDING, PROJECT_HEADER};
 use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;

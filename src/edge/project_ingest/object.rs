@@ -9,6 +9,7 @@ use serde::Deserialize;
 use worker::{DurableObject, Env, Request, Response, Result, State};
 
 use super::memory::{FlushStats, Hot, ProjectIngest};
+use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, PROJECT_HEADER};
 use super::tables::{pending_counts, pending_with_name, SCHEMA};
 use crate::core::cached_lookup::Cached;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::event_store::EventSource;
 use crate::core::ingest_admission::Forbidden;
+use crate::edge::durable::ObjectCall;
 
 /// The object's binding (wrangler.toml); an object is named by its project id (or a shard's).
 pub const BINDING: &str = "PROJECT_INGEST";
@@ -29,17 +30,12 @@ pub enum Call {
     Refresh,
 }
 
-const CALLS: [Call; 6] = [
-    Call::Accept,
-    Call::Usage,
-    Call::State,
-    Call::Hurry,
-    Call::ForgetKey,
-    Call::Refresh,
-];
 
-impl Call {
-    pub fn path(self) -> &'static str {
+impl ObjectCall for Call {
+    const HOST: &'static str = "project-ingest";
+    const ALL: &'static [Self] = &[Call::Accept, Call::Usage, Call::State, Call::Hurry, Call::ForgetKey, Call::Refresh];
+
+    fn path(self) -> &'static str {
         match self {
             Call::Accept => "/accept",
             Call::Usage => "/usage",
@@ -48,16 +44,6 @@ impl Call {
             Call::ForgetKey => "/forget-key",
             Call::Refresh => "/refresh",
         }
-    }
-
-    /// The call a request's path names (the object's side).
-    pub fn of_path(path: &str) -> Option<Self> {
-        CALLS.into_iter().find(|call| call.path() == path)
-    }
-
-    /// The URL the worker fetches (the stub routes it to the object; the host is a label).
-    pub fn url(self) -> String {
-        format!("https://project-ingest{}", self.path())
     }
 }
 
