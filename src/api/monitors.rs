@@ -6,8 +6,8 @@ use worker::{D1Database, Env, Request};
 use crate::core::credentials::{is_ping_token, is_unique_key};
 use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::paging::parse_page;
-use crate::core::scope::Scope;
 use crate::core::ping::{heartbeat_query_fields, PingKind};
+use crate::core::scope::Scope;
 use crate::core::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
 use crate::core::status::is_watched;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
@@ -22,8 +22,8 @@ use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_betwee
 use crate::edge::random;
 use crate::edge::zone::{zone_exists, IntlZone};
 use crate::http::{
-    json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, ApiError,
-    Access, ApiResult, Need,
+    json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, Access, ApiError,
+    ApiResult, Need,
 };
 
 const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];

@@ -231,17 +231,18 @@ mod tests {
 
     #[test]
     fn unique_keys_are_prefixed_lower_hex_and_nothing_else_passes() {
-        let key = new_unique_key(&mut |buf: &mut [u8]| buf.iter_mut().enumerate().for_each(|(i, b)| *b = 0xa0 + i as u8));
+        let key =
+            new_unique_key(&mut |buf: &mut [u8]| buf.iter_mut().enumerate().for_each(|(i, b)| *b = 0xa0 + i as u8));
         assert_eq!(key, "uk_a0a1a2a3a4a5a6a7a8a9aaab");
         assert!(is_unique_key(&key) && !is_ping_token(&key) && !is_badge_key(&key));
         assert!(is_unique_key("uk_0123456789abcdef01234567"));
         for bad in [
             "",
             "uk_",
-            "uk_0123456789abcdef0123456",    // 23 digits
-            "uk_0123456789abcdef012345678",  // 25 digits
-            "uk_0123456789ABCDEF01234567",   // upper case
-            "uk_0123456789abcdef0123456g",   // not hex
+            "uk_0123456789abcdef0123456",   // 23 digits
+            "uk_0123456789abcdef012345678", // 25 digits
+            "uk_0123456789ABCDEF01234567",  // upper case
+            "uk_0123456789abcdef0123456g",  // not hex
             "UK_0123456789abcdef01234567",
             "0123456789abcdef0123456789ab",
         ] {

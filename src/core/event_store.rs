@@ -179,7 +179,10 @@ impl FlushedEvent {
         }
         match allowed_keys {
             None => true,
-            Some(keys) => self.key_id.as_deref().is_some_and(|k| keys.iter().any(|allowed| allowed == k)),
+            Some(keys) => self
+                .key_id
+                .as_deref()
+                .is_some_and(|k| keys.iter().any(|allowed| allowed == k)),
         }
     }
 }
@@ -460,10 +463,16 @@ mod tests {
             .chain([flushed("x", EventKind::Event, 2_000, None, None)])
             .collect();
         let times = |after| -> Vec<i64> {
-            monitor_pings(&events, Feed { after, ..feed("m", "x") })
-                .iter()
-                .map(|p| p.received_at)
-                .collect()
+            monitor_pings(
+                &events,
+                Feed {
+                    after,
+                    ..feed("m", "x")
+                },
+            )
+            .iter()
+            .map(|p| p.received_at)
+            .collect()
         };
         assert_eq!(times(None), vec![1_000, 1_001, 1_002, 1_003, 1_004, 2_000]);
         // After a last ping at the same instant, or later, every ping follows it.

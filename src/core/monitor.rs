@@ -319,7 +319,10 @@ mod tests {
     fn columns_with_a_cron_expression_make_a_cron_schedule() {
         assert_eq!(
             Schedule::from_columns(3600, Some("0 3 * * *".into()), "Europe/Berlin".into()),
-            Schedule::Cron { expr: "0 3 * * *".into(), tz: "Europe/Berlin".into() }
+            Schedule::Cron {
+                expr: "0 3 * * *".into(),
+                tz: "Europe/Berlin".into()
+            }
         );
     }
 

@@ -85,8 +85,14 @@ mod tests {
 
     #[test]
     fn a_masked_url_keeps_scheme_and_host_only() {
-        assert_eq!(masked_url("https://hooks.example/T0/B0/xyz?token=1"), "https://hooks.example/…");
-        assert_eq!(masked_url("http://user:pw@127.0.0.1:8080/hook"), "http://127.0.0.1:8080/…");
+        assert_eq!(
+            masked_url("https://hooks.example/T0/B0/xyz?token=1"),
+            "https://hooks.example/…"
+        );
+        assert_eq!(
+            masked_url("http://user:pw@127.0.0.1:8080/hook"),
+            "http://127.0.0.1:8080/…"
+        );
         assert_eq!(masked_url("https://a.example"), "https://a.example");
         assert_eq!(masked_url("https://a.example/"), "https://a.example");
         assert_eq!(masked_url("https://a.example?secret"), "https://a.example/…");

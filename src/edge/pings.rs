@@ -30,7 +30,8 @@ pub fn insert_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) ->
 /// The statement deleting the pings `selected` (a subquery of ping rowids over `bind`), for
 /// pruning: their hourly figures are rolled up before it, in the same batch.
 pub fn delete_pings(db: &D1Database, selected: &str, bind: &[JsValue]) -> Result<D1PreparedStatement> {
-    db.prepare(format!("DELETE FROM pings WHERE rowid IN ({selected})")).bind(bind)
+    db.prepare(format!("DELETE FROM pings WHERE rowid IN ({selected})"))
+        .bind(bind)
 }
 
 /// A ping as the events endpoint shows it.

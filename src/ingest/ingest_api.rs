@@ -80,7 +80,12 @@ fn parse_batch(
     source: EventSource,
 ) -> Result<(EventBatch, IngestBatch), Refused> {
     let parsed = parse_ingest_batch(body, arrival(), server_ts(req)).map_err(|e| Refused::Invalid(e.to_string()))?;
-    let batch = Batch::of(parsed.accepted.iter().map(|(_, e)| e), source, header(req, "origin"), &sender);
+    let batch = Batch::of(
+        parsed.accepted.iter().map(|(_, e)| e),
+        source,
+        header(req, "origin"),
+        &sender,
+    );
     Ok((EventBatch { sender, batch }, parsed))
 }
 

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
-use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, BINDING, TOKEN_HEADER};
 use crate::core::ping::{PingInput, RecordOutcome};
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
+use crate::edge::durable::ObjectCall;
 use crate::edge::meter;
 
 /// Unknown tokens are remembered this long.

@@ -7,13 +7,13 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
-use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::token_ledger::{flush_delay, Ledger};
 use crate::edge::db::{database, now_ms};
+use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, look_up_once, var_i64, Startup};
 use crate::edge::meter;
 use crate::edge::monitor_state::{read_state, StoredState};

@@ -24,7 +24,6 @@ pub enum Call {
     Refresh,
 }
 
-
 impl ObjectCall for Call {
     const HOST: &'static str = "ping-token";
     const ALL: &'static [Self] = &[Call::Record, Call::State, Call::Hurry, Call::Retire, Call::Refresh];

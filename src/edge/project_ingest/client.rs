@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
-use crate::edge::durable::ObjectCall;
 use super::protocol::{AcceptMeta, AcceptOutcome, Call, BINDING, PROJECT_HEADER};
 use crate::core::credentials::{parse_api_key, sha256_hex};
 use crate::core::event::Event;
@@ -19,6 +18,7 @@ use crate::core::ingest_admission::Forbidden;
 use crate::core::scope::{KeyCarrier, Scope};
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::internal;
+use crate::edge::durable::ObjectCall;
 use crate::edge::events::{key_owner, KeyOwner};
 use crate::edge::random;
 

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use worker::{DurableObject, Env, Request, Response, Result, State};
 
 use super::memory::{FlushStats, Hot, ProjectIngest};
-use crate::edge::durable::ObjectCall;
 use super::protocol::{Call, PROJECT_HEADER};
 use super::tables::{pending_counts, pending_with_name, SCHEMA};
 use crate::core::cached_lookup::Cached;
 use crate::core::flush_schedule::FlushBackoff;
 use crate::edge::db::now_ms;
+use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, Startup};
 
 impl DurableObject for ProjectIngest {

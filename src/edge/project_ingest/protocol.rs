@@ -30,10 +30,16 @@ pub enum Call {
     Refresh,
 }
 
-
 impl ObjectCall for Call {
     const HOST: &'static str = "project-ingest";
-    const ALL: &'static [Self] = &[Call::Accept, Call::Usage, Call::State, Call::Hurry, Call::ForgetKey, Call::Refresh];
+    const ALL: &'static [Self] = &[
+        Call::Accept,
+        Call::Usage,
+        Call::State,
+        Call::Hurry,
+        Call::ForgetKey,
+        Call::Refresh,
+    ];
 
     fn path(self) -> &'static str {
         match self {
