@@ -37,6 +37,9 @@ export async function api(method, path, body) {
 
 export const get = (path) => api("GET", path);
 
+/** How the API names a monitor to this session: a read session sees its unique_key, never its id (which pings it). */
+export const monitorRef = (monitor) => monitor.id ?? monitor.unique_key;
+
 /** The session this page runs with, or null when signed out (`{"signed_in": false}`). */
 export async function currentSession() {
   const session = await api("GET", "/v1/session");

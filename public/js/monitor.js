@@ -1,6 +1,6 @@
 // One monitor: ping URLs and snippets, rotate, pause/resume, edit (with the schedule preview),
 // charts over 24 h / 7 d / 30 d, flips, and its recent pings, refreshed every 15 s in place.
-import { api, get, qs } from "./api.js";
+import { api, get, qs, monitorRef as ref } from "./api.js";
 import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, every, copyField, copyButton, confirmDialog, scheduleText, ms } from "./ui.js";
 import { barChart, lineChart } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
@@ -12,8 +12,6 @@ const PINGS_PER_PAGE = 20;
 const MAX_PING_PAGES = 5;
 
 const { canWrite } = await shell("/monitors");
-// A read session sees a monitor's unique_key, never its id (which pings it) or its ping URLs.
-const ref = (monitor) => monitor.id ?? monitor.unique_key;
 const id = new URLSearchParams(location.search).get("id");
 const page = $("#page");
 

@@ -1,12 +1,9 @@
 // Monitors: every monitor with its status (colour and word), tags, last ping, next due and a
 // 24-hour strip; filters by status, tag and name; refreshes itself every 15 s in place.
-import { api, get, allMonitors, mapLimited, qs } from "./api.js";
+import { api, get, allMonitors, mapLimited, qs, monitorRef as ref } from "./api.js";
 import { h, $, replace, shell, when, statusBadge, statusWord, notice, errorText, every, scheduleText } from "./ui.js";
 import { strip, bucketState } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
-
-// A read session sees a monitor's unique_key, never its id (which pings it).
-const ref = (monitor) => monitor.id ?? monitor.unique_key;
 
 const REFRESH_SECONDS = 15;
 const { canWrite } = await shell("/monitors");
