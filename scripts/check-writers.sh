@@ -12,10 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # its owner, and other modules call the owner's functions (which may hand back a statement
 # for the caller's batch). Never add a file here to make the check pass: move the statement.
 monitors_writers=(
-  src/edge/monitors.rs  # create, settings, pause, token, delete, status, flush counters, pruning mark and count
+  src/edge/heartbeat/monitors.rs  # create, settings, pause, token, delete, status, flush counters, pruning mark and count
 )
 pings_writers=(
-  src/edge/pings.rs     # the flush's insert, pruning's deletion
+  src/edge/heartbeat/pings.rs     # the flush's insert, pruning's deletion
 )
 
 # A statement that changes table $1: the verb, whitespace (or a string's line continuation),

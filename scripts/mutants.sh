@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run mutants [-- extra cargo-mutants args]: mutation testing of the pure core, natively.
 # Each mutant is a small bug put into src/core; a mutant the native tests do not catch
-# points at behaviour nothing checks. One file: npm run mutants -- --file src/core/status.rs
+# points at behaviour nothing checks. One file: npm run mutants -- --file src/core/heartbeat/status.rs
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGEBEAT_ROOT"

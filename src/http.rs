@@ -4,13 +4,15 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Request, Response};
 
-use crate::core::scope::Scope;
-use crate::core::session::{csrf_header_ok, session_cookie, verify, write_needs_csrf_header, Session, CSRF_HEADER};
-use crate::core::url_parts;
-use crate::core::validation::{self, FieldError};
-use crate::edge::auth::{authenticate, bearer, Principal};
+use crate::core::access::scope::Scope;
+use crate::core::access::session::{
+    csrf_header_ok, session_cookie, verify, write_needs_csrf_header, Session, CSRF_HEADER,
+};
+use crate::core::http_contract::url_parts;
+use crate::core::http_contract::validation::{self, FieldError};
+use crate::edge::access::auth::{authenticate, bearer, Principal};
+use crate::edge::access::session::{live_session, session_secret};
 use crate::edge::db::now_ms;
-use crate::edge::session::{live_session, session_secret};
 
 /// Request bodies of the management API are small; larger ones are refused unread.
 pub const MAX_JSON_BODY: usize = 64 * 1024;

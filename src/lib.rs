@@ -2,14 +2,18 @@
 //!
 //! Read top to bottom as a request flows; every `use` points down this list:
 //! - this file: the Worker's entry points (fetch, scheduled) and the route dispatch;
-//! - `ingest`: one module per ingestion format (beacon, heartbeat ping, cron ping, system
-//!   heartbeat), all behind one seam that records the ping;
-//! - `api`: the management API (projects and keys, monitors, channels);
+//! - `ingest`: one module per ingestion format, in `heartbeat/` (beacon, heartbeat ping, cron
+//!   ping, system heartbeat) and `events/` (the two event APIs), all behind one seam;
+//! - `api`: the management API (projects and keys, monitors, channels, queries);
 //! - `http`: what formats and the API share: the error type, JSON bodies, credentials;
-//! - `edge`: the runtime: D1 queries, the Durable Objects (a folder each: the object, the
-//!   worker's `client`, the `protocol` both name; `durable` for what they share), the sweep,
-//!   webhook delivery;
+//! - `edge`: the runtime: D1 queries, the Durable Objects, the sweep, alert delivery;
 //! - `core`: pure domain logic, natively tested (no `worker` types).
+//!
+//! Inside `core`, `edge` and `ingest`, a room per domain, named alike in each layer:
+//! `heartbeat`, `events`, `access`, `alerting` (and core's `http_contract`). A new channel kind
+//! renders in `core::alerting` and is stored by `edge::alerting::channels`; a new alert rule
+//! is pure in `core::heartbeat` beside the status machine; a new format is a file in
+//! `ingest::heartbeat` or `ingest::events` (README, "Architecture").
 
 pub mod core;
 
@@ -28,15 +32,16 @@ use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, Sc
 #[cfg(target_arch = "wasm32")]
 use crate::api::badges::BadgeFormat;
 #[cfg(target_arch = "wasm32")]
-use crate::core::routes::{match_route, Matched, Route};
+use crate::core::http_contract::routes::{match_route, Matched, Route};
 #[cfg(target_arch = "wasm32")]
 use crate::ingest::{
-    beacon::Beacon,
-    cron_ping::CronPing,
-    events_api::EventsApi,
-    heartbeat_ping::HeartbeatPing,
-    ingest_api::{IngestBeacon, IngestEvents},
-    system_heartbeat::SystemHeartbeat,
+    events::{
+        all_or_none::EventsApi,
+        per_event::{IngestBeacon, IngestEvents},
+    },
+    heartbeat::{
+        beacon::Beacon, cron_ping::CronPing, heartbeat_ping::HeartbeatPing, system_heartbeat::SystemHeartbeat,
+    },
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -50,9 +55,9 @@ fn start() {
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     edge::faults::inject(&path, &env);
-    edge::meter::worker_request();
-    if path.starts_with(edge::meter::METER_PATH) && edge::meter::enabled(&env) {
-        return edge::ping_token::client::meter_answer(&env, &path).await;
+    edge::cost_meter::worker_request();
+    if path.starts_with(edge::cost_meter::METER_PATH) && edge::cost_meter::enabled(&env) {
+        return edge::heartbeat::ping_token::client::meter_answer(&env, &path).await;
     }
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.
@@ -66,9 +71,9 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     http::discard_unread_body(&mut req).await;
     // Key uses worth storing (at most one write per key an hour), after the answer.
-    let used = edge::key_use::take_noted();
+    let used = edge::access::key_use::take_noted();
     if !used.is_empty() {
-        ctx.wait_until(edge::key_use::record(env.clone(), used));
+        ctx.wait_until(edge::access::key_use::record(env.clone(), used));
     }
     Ok(response)
 }
@@ -80,7 +85,7 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
     let answer = match route {
         // Ingestion formats answer in their own shapes, errors included.
         Route::Beacon => return ingest::ingest::<Beacon>(req, env, params).await,
-        Route::BeaconPreflight => return ingest::beacon::preflight(req),
+        Route::BeaconPreflight => return ingest::heartbeat::beacon::preflight(req),
         Route::GetHeartbeat if !http::has_credentials(req) => {
             return ingest::ingest::<HeartbeatPing>(req, env, params).await
         }
@@ -90,7 +95,7 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::PostEvents => return ingest::ingest::<EventsApi>(req, env, params).await,
         Route::IngestEvents => return ingest::ingest::<IngestEvents>(req, env, params).await,
         Route::IngestBeacon => return ingest::ingest::<IngestBeacon>(req, env, params).await,
-        Route::IngestPreflight => return ingest::ingest_api::preflight(req),
+        Route::IngestPreflight => return ingest::events::per_event::preflight(req),
         // The management API: JSON answers, errors through `http::ApiError`.
         Route::Health => http::json(200, &serde_json::json!({"ok": true})),
         Route::OpenApi => http::openapi(),
@@ -144,7 +149,7 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let scheduled_at = event.schedule() as i64;
-    match edge::sweep::run_sweep(&env, scheduled_at, edge::db::now_ms()).await {
+    match edge::heartbeat::sweep::run_sweep(&env, scheduled_at, edge::db::now_ms()).await {
         Ok(r) => worker::console_log!(
             "sweep at {scheduled_at}: {} due, {} flips, {} deferred, {} rows read, {} written",
             r.due,
@@ -155,20 +160,20 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
     }
-    match edge::events::maintain_events(&env, scheduled_at).await {
+    match edge::events::event_rows::maintain_events(&env, scheduled_at).await {
         Ok(r) if r.pruned > 0 || r.digests_queued > 0 => {
             worker::console_log!("events: {} pruned, {} error digests queued", r.pruned, r.digests_queued)
         }
         Ok(_) => {}
         Err(e) => worker::console_error!("event maintenance at {scheduled_at} failed: {e}"),
     }
-    match edge::ping_pruning::prune_pings(&env, scheduled_at).await {
+    match edge::heartbeat::ping_pruning::prune_pings(&env, scheduled_at).await {
         Ok(r) if r.pruned > 0 => worker::console_log!("pings: {} pruned from {} monitors", r.pruned, r.monitors),
         Ok(_) => {}
         Err(e) => worker::console_error!("ping pruning at {scheduled_at} failed: {e}"),
     }
     // After the status updates are committed: a slow receiver never holds up a flip.
-    match edge::notifier::deliver_due(&env, scheduled_at).await {
+    match edge::alerting::notifier::deliver_due(&env, scheduled_at).await {
         Ok(r) if r.attempted > 0 => {
             worker::console_log!(
                 "webhooks: {} attempted, {} delivered, {} failed",

@@ -1,4 +1,4 @@
-// One rule for text fields (src/core/validation.rs): no NUL or other control characters
+// One rule for text fields (src/core/http_contract/validation.rs): no NUL or other control characters
 // (free text keeps newline and tab), no bidi controls in names, slugs and tags. A refused
 // value is a 400 naming the field, and nothing is stored.
 import { test, before, after } from "node:test";

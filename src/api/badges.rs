@@ -4,13 +4,13 @@
 
 use worker::{Env, Headers, Request, Response};
 
-use crate::core::badge::{endpoint_json, label, select, svg};
-use crate::core::credentials::is_badge_key;
-use crate::core::health::Health;
-use crate::core::url_parts::path_decode;
+use crate::core::access::credentials::is_badge_key;
+use crate::core::heartbeat::badge::{endpoint_json, label, select, svg};
+use crate::core::heartbeat::health::Health;
+use crate::core::http_contract::url_parts::path_decode;
+use crate::edge::access::projects::project_for_badge_key;
 use crate::edge::db::database;
-use crate::edge::monitor_health::badge_monitors;
-use crate::edge::projects::project_for_badge_key;
+use crate::edge::heartbeat::monitor_health::badge_monitors;
 use crate::http::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Copy)]

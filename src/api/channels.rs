@@ -3,14 +3,14 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use crate::core::outbound_url::check_channel_url;
+use crate::core::alerting::outbound_url::check_channel_url;
+use crate::core::http_contract::url_parts::masked_url;
+use crate::core::http_contract::validation::{is_webhook_url, optional_text, FieldError};
 use crate::core::time::format_rfc3339;
-use crate::core::url_parts::masked_url;
-use crate::core::validation::{is_webhook_url, optional_text, FieldError};
-use crate::edge::channels::{self, Channel};
+use crate::edge::alerting::channels::{self, Channel};
+use crate::edge::alerting::notifier::{deliver_one, webhook_hosts};
+use crate::edge::alerting::outbox::{self, DeliveryRow};
 use crate::edge::db::{database, now_ms};
-use crate::edge::notifier::{deliver_one, webhook_hosts};
-use crate::edge::outbox::{self, DeliveryRow};
 use crate::edge::random;
 use crate::http::{json, json_body, project_access, project_key, uuid_param, ApiError, ApiResult, Need};
 

@@ -5,13 +5,13 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use crate::core::event::parse_event_name;
-use crate::core::event_query::{encode_cursor, parse_event_query, RawEventQuery};
-use crate::core::rollup::parse_rollup_range;
+use crate::core::events::event::parse_event_name;
+use crate::core::events::event_query::{encode_cursor, parse_event_query, RawEventQuery};
+use crate::core::events::rollup::parse_rollup_range;
+use crate::core::http_contract::validation::FieldError;
 use crate::core::time::format_rfc3339;
-use crate::core::validation::FieldError;
 use crate::edge::db::{database, now_ms};
-use crate::edge::events::{event_names, list_events, rollup_buckets, StoredEvent};
+use crate::edge::events::event_rows::{event_names, list_events, rollup_buckets, StoredEvent};
 use crate::http::{json, project_key, query_param, ApiResult, Need};
 
 fn view(e: &StoredEvent) -> Value {

@@ -2,9 +2,9 @@
 
 use worker::{Env, Headers, Request, Response};
 
-use crate::core::metrics::{render, CONTENT_TYPE};
+use crate::core::http_contract::prometheus::{render, CONTENT_TYPE};
 use crate::edge::db::{database, now_ms};
-use crate::edge::monitor_health::monitor_metrics;
+use crate::edge::heartbeat::monitor_health::monitor_metrics;
 use crate::http::{project_key, ApiResult, Need};
 
 pub async fn metrics(req: &mut Request, env: &Env) -> ApiResult {

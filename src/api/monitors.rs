@@ -3,24 +3,26 @@
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
-use crate::core::credentials::{is_ping_token, is_unique_key};
-use crate::core::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
-use crate::core::paging::parse_page;
-use crate::core::ping::{heartbeat_query_fields, PingKind};
-use crate::core::scope::Scope;
-use crate::core::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
-use crate::core::status::is_watched;
+use crate::core::access::credentials::{is_ping_token, is_unique_key};
+use crate::core::access::scope::Scope;
+use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
+use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
+use crate::core::heartbeat::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
+use crate::core::heartbeat::status::is_watched;
+use crate::core::http_contract::paging::parse_page;
+use crate::core::http_contract::validation::{line_text, FieldError};
 use crate::core::time::{format_rfc3339, parse_rfc3339};
-use crate::core::validation::{line_text, FieldError};
-use crate::edge::api_keys::scopes_of_own_keys;
-use crate::edge::channels::count_own_channels;
+use crate::edge::access::api_keys::scopes_of_own_keys;
+use crate::edge::alerting::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
-use crate::edge::monitor_state::{flips_of, read_state};
-use crate::edge::monitors::{self, ListFilter, Monitor};
-use crate::edge::ping_token::client::{refresh_token, retire_token};
-use crate::edge::pings::{last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between};
+use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
+use crate::edge::heartbeat::monitors::{self, ListFilter, Monitor};
+use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
+use crate::edge::heartbeat::pings::{
+    last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between,
+};
+use crate::edge::heartbeat::zone::{zone_exists, IntlZone};
 use crate::edge::random;
-use crate::edge::zone::{zone_exists, IntlZone};
 use crate::http::{
     json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, Access, ApiError,
     ApiResult, Need,

@@ -5,12 +5,12 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use crate::core::event_store::month_label;
-use crate::core::project_limits::parse_limits_change;
-use crate::edge::auth::Principal;
+use crate::core::events::event_store::month_label;
+use crate::core::events::project_limits::parse_limits_change;
+use crate::edge::access::auth::Principal;
 use crate::edge::db::{database, now_ms};
-use crate::edge::events::{month_usage, project_limits, update_project_limits};
-use crate::edge::project_ingest::client::{project_usage, refresh_project};
+use crate::edge::events::event_rows::{month_usage, project_limits, update_project_limits};
+use crate::edge::events::project_ingest::client::{project_usage, refresh_project};
 use crate::http::{json, json_body, principal, uuid_param, ApiError, ApiResult};
 
 pub async fn update_limits(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {

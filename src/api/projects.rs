@@ -3,15 +3,15 @@
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use crate::core::allowed_origins::parse_allowed_origins;
-use crate::core::scope::Scope;
+use crate::core::access::allowed_origins::parse_allowed_origins;
+use crate::core::access::scope::Scope;
+use crate::core::http_contract::validation::{optional_bool, optional_text, required_text, FieldError};
 use crate::core::time::format_rfc3339;
-use crate::core::validation::{optional_bool, optional_text, required_text, FieldError};
-use crate::edge::api_keys::{insert_key, list_keys as keys_of, revoke_key as revoke, StoredKey};
-use crate::edge::auth::Principal;
+use crate::edge::access::api_keys::{insert_key, list_keys as keys_of, revoke_key as revoke, StoredKey};
+use crate::edge::access::auth::Principal;
 use crate::edge::db::{database, now_ms};
-use crate::edge::project_ingest::client::forget_key;
-use crate::edge::{projects, random};
+use crate::edge::events::project_ingest::client::forget_key;
+use crate::edge::{access::projects, random};
 use crate::http::{json, json_body, principal, project_access, project_key, public_url, ApiError, ApiResult, Need};
 
 const MAX_NAME: usize = 100;

@@ -6,12 +6,12 @@
 use serde_json::json;
 use worker::{Env, Headers, Request, Response};
 
-use crate::core::credentials::parse_api_key;
-use crate::core::session::{clear_cookie, may_open_session, set_cookie, Session};
+use crate::core::access::credentials::parse_api_key;
+use crate::core::access::session::{clear_cookie, may_open_session, set_cookie, Session};
+use crate::core::http_contract::validation::FieldError;
 use crate::core::time::format_rfc3339;
-use crate::core::validation::FieldError;
-use crate::edge::auth::{authenticate, Principal};
-use crate::edge::session::{live_session, open_session, session_secret, sign_out};
+use crate::edge::access::auth::{authenticate, Principal};
+use crate::edge::access::session::{live_session, open_session, session_secret, sign_out};
 use crate::http::{json, json_body, over_https, signed_session, ApiError, ApiResult, SESSIONS_UNCONFIGURED};
 
 fn view(session: &Session) -> serde_json::Value {

@@ -1,43 +1,10 @@
 //! The pure core: no `worker` types, so all of it builds and tests natively.
 
-pub mod allowed_origins;
-pub mod badge;
-pub mod beacon;
+pub mod access;
+pub mod alerting;
 pub mod cached_lookup;
-pub mod credentials;
-pub mod cron;
-pub mod cron_pattern;
-pub mod delivery;
-pub mod event;
-pub mod event_clock;
-pub mod event_dedup;
-pub mod event_query;
-pub mod event_rate;
-pub mod event_store;
+pub mod events;
 pub mod flush_schedule;
-pub mod health;
-pub mod ingest_admission;
-pub mod key_use;
-pub mod metrics;
-pub mod monitor;
-#[cfg(test)]
-mod openapi_contract;
-pub mod outbound_url;
-pub mod paging;
-pub mod ping;
-pub mod project_limits;
-pub mod rate_window;
-pub mod retention;
-pub mod rollup;
-pub mod routes;
-pub mod run;
-pub mod scope;
-pub mod session;
-pub mod signature;
-pub mod statistic;
-pub mod status;
+pub mod heartbeat;
+pub mod http_contract;
 pub mod time;
-pub mod token_bucket;
-pub mod token_ledger;
-pub mod url_parts;
-pub mod validation;

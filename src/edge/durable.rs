@@ -9,22 +9,14 @@ use std::rc::Rc;
 
 use worker::{Env, Result, State, Storage};
 
-use super::db::now_ms;
-use super::notifier::deliver_due;
 use crate::core::flush_schedule::alarm_needed;
+use crate::edge::alerting::notifier::deliver_due;
+use crate::edge::db::now_ms;
 
 /// An error with no better name (stored JSON that does not parse, a malformed request from
 /// the worker): the object's answer fails and the worker reports it.
 pub fn internal(e: impl std::fmt::Display) -> worker::Error {
     worker::Error::RustError(e.to_string())
-}
-
-/// An integer var (a delay in ms, a limit), or `default` when it is unset or not a number.
-pub fn var_i64(env: &Env, name: &str, default: i64) -> i64 {
-    env.var(name)
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(default)
 }
 
 /// The calls a Durable Object answers, each one path that both sides name: the worker fetches

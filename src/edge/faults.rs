@@ -2,12 +2,13 @@
 //! Wasm application under load. It exists only where the `EDGEBEAT_FAULTS` var is "1" (the
 //! specs set it; wrangler.toml and deployments never do).
 
+use crate::edge::vars;
 use worker::Env;
 
 pub const PANIC_PATH: &str = "/__faults/panic";
 
 pub fn enabled(env: &Env) -> bool {
-    env.var("EDGEBEAT_FAULTS").is_ok_and(|v| v.to_string() == "1")
+    vars::switched_on(env, "EDGEBEAT_FAULTS")
 }
 
 /// Panics (an abort in Wasm: the runtime resets the application) when faults are enabled.

@@ -1,6 +1,6 @@
 //! Randomness for ids and secrets, from the runtime's CSPRNG (crypto.getRandomValues).
 
-use crate::core::credentials;
+use crate::core::access::credentials;
 
 pub fn fill(buf: &mut [u8]) {
     // getrandom only fails when the platform has no CSPRNG; a Worker always has one.

@@ -3,19 +3,13 @@
 //! shape; [`ingest`] owns recording, logging and the answer when storage fails. A new format
 //! is one module here plus a line in the route table and in the dispatch.
 
+pub mod events;
+pub mod heartbeat;
+
 use worker::{Env, Request, Response};
 
-use crate::core::ping::{PingInput, RecordOutcome};
-use crate::edge::ping_token::client::record_ping;
-
-pub mod beacon;
-pub mod cron_ping;
-pub mod event_intake;
-pub mod events_api;
-pub mod heartbeat_ping;
-pub mod ingest_api;
-pub mod ping_meta;
-pub mod system_heartbeat;
+use crate::core::heartbeat::ping::{PingInput, RecordOutcome};
+use crate::edge::heartbeat::ping_token::client::record_ping;
 
 /// What a format parsed and wants recorded: a ping here; a batch of events for the event
 /// formats. Recording decides an outcome the format then renders.

@@ -1,0 +1,16 @@
+//! Heartbeats: what a monitor is, its schedules (interval, cron), the pings and runs that
+//! feed it, the status machine, and what is read of it (statistic, health, badges).
+
+pub mod badge;
+pub mod beacon;
+pub mod cron;
+pub mod cron_pattern;
+pub mod health;
+pub mod monitor;
+pub mod ping;
+pub mod rate_window;
+pub mod retention;
+pub mod run;
+pub mod statistic;
+pub mod status;
+pub mod token_ledger;

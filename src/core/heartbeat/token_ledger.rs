@@ -1,0 +1,212 @@
+//! What a ping token's object decides and remembers: the exact rate window, the sequence of
+//! accepted pings, and the open runs (for durations). The object writes one row per accepted
+//! ping and a checkpoint of this ledger once per flush; after a restart it rebuilds the
+//! ledger from the checkpoint plus the pings written since (`replay`), so no per-ping write
+//! of the window is needed.
+//!
+//! It also says how long accepted pings wait before they are flushed to D1 (`flush_delay`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::heartbeat::ping::PingKind;
+use crate::core::heartbeat::rate_window::{Decision, RateWindow};
+use crate::core::heartbeat::run::OpenRuns;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub window: RateWindow,
+    pub runs: OpenRuns,
+    /// The sequence number the next accepted ping gets; a checkpoint covers every ping below it.
+    pub next_seq: u64,
+}
+
+/// An accepted ping's place in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admitted {
+    pub seq: u64,
+    /// When it counts as received: distinct and increasing per token.
+    pub at: i64,
+    /// Time since the matching start, for a run's end.
+    pub duration_ms: Option<i64>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            window: RateWindow::for_pings(),
+            runs: OpenRuns::default(),
+            next_seq: 0,
+        }
+    }
+}
+
+impl Ledger {
+    /// Admits a ping arriving at `now` unless the window is full (then: when to retry).
+    /// `not_before`: the monitor's newest stored ping, which a ping must come after (also on
+    /// a token just rotated in).
+    pub fn admit(&mut self, now: i64, not_before: i64, kind: PingKind, run_id: Option<&str>) -> Result<Admitted, i64> {
+        let at = self.window.next_instant(now).max(not_before.saturating_add(1));
+        if let Decision::Limited { retry_at } = self.window.try_accept(at) {
+            return Err(retry_at);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let duration_ms = self.track_run(kind, run_id, at);
+        Ok(Admitted { seq, at, duration_ms })
+    }
+
+    /// Re-applies a ping written after the checkpoint this ledger was loaded from. Pings the
+    /// checkpoint already covers (`seq` below `next_seq`) change nothing.
+    pub fn replay(&mut self, seq: u64, at: i64, kind: PingKind, run_id: Option<&str>) {
+        if seq < self.next_seq {
+            return;
+        }
+        // It was accepted under the same rule, so the window takes it again.
+        let _ = self.window.try_accept(at);
+        self.track_run(kind, run_id, at);
+        self.next_seq = seq + 1;
+    }
+
+    fn track_run(&mut self, kind: PingKind, run_id: Option<&str>, at: i64) -> Option<i64> {
+        match kind {
+            PingKind::Start => {
+                self.runs.start(run_id, at);
+                None
+            }
+            kind if kind.ends_run() => self.runs.finish(run_id, at),
+            _ => None,
+        }
+    }
+}
+
+/// A token whose last flush ended less than this long ago counts as busy.
+pub const BUSY_WITHIN_MS: i64 = 15_000;
+
+/// How long the first ping after a flush waits before the next flush: `quick_ms` for a token
+/// that was quiet (a cron job's ping reaches D1 within about a second), `busy_ms` for one that
+/// flushed recently, so a busy token's pings reach D1 as one batch of a few seconds.
+pub fn flush_delay(last_flush_at: Option<i64>, now: i64, quick_ms: i64, busy_ms: i64) -> i64 {
+    match last_flush_at {
+        Some(at) if now - at < BUSY_WITHIN_MS => busy_ms.max(quick_ms),
+        _ => quick_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::heartbeat::rate_window::{PING_LIMIT, PING_WINDOW_MS};
+
+    #[test]
+    fn admits_with_increasing_times_and_sequence() {
+        let mut l = Ledger::default();
+        let a = l.admit(1_000, i64::MIN, PingKind::Tick, None).unwrap();
+        let b = l.admit(1_000, i64::MIN, PingKind::Tick, None).unwrap();
+        assert_eq!((a.seq, a.at), (0, 1_000));
+        assert_eq!((b.seq, b.at), (1, 1_001));
+        assert_eq!(l.next_seq, 2);
+    }
+
+    #[test]
+    fn a_ping_comes_after_the_monitors_newest_stored_ping() {
+        let mut l = Ledger::default();
+        assert_eq!(l.admit(1_000, 5_000, PingKind::Tick, None).unwrap().at, 5_001);
+    }
+
+    #[test]
+    fn refuses_past_the_limit_and_says_when_to_retry() {
+        let mut l = Ledger::default();
+        for _ in 0..PING_LIMIT {
+            l.admit(10_000, i64::MIN, PingKind::Tick, None).unwrap();
+        }
+        assert_eq!(
+            l.admit(10_000, i64::MIN, PingKind::Tick, None),
+            Err(10_000 + PING_WINDOW_MS)
+        );
+        assert_eq!(l.next_seq, PING_LIMIT as u64, "a refused ping takes no sequence number");
+    }
+
+    #[test]
+    fn a_runs_end_gets_its_duration() {
+        let mut l = Ledger::default();
+        l.admit(1_000, i64::MIN, PingKind::Start, Some("r")).unwrap();
+        let end = l.admit(4_000, i64::MIN, PingKind::Success, Some("r")).unwrap();
+        assert_eq!(end.duration_ms, Some(3_000));
+        let tick = l.admit(5_000, i64::MIN, PingKind::Tick, None).unwrap();
+        assert_eq!(tick.duration_ms, None);
+    }
+
+    #[test]
+    fn only_a_success_or_fail_ends_a_run() {
+        let mut l = Ledger::default();
+        l.admit(1_000, i64::MIN, PingKind::Start, None).unwrap();
+        let tick = l.admit(2_000, i64::MIN, PingKind::Tick, None).unwrap();
+        let log = l.admit(2_500, i64::MIN, PingKind::Log, None).unwrap();
+        assert_eq!((tick.duration_ms, log.duration_ms), (None, None));
+        let fail = l.admit(6_000, i64::MIN, PingKind::Fail, None).unwrap();
+        assert_eq!(
+            fail.duration_ms,
+            Some(5_000),
+            "the run stayed open through the tick and the log"
+        );
+    }
+
+    #[test]
+    fn checkpoint_plus_replay_rebuilds_the_ledger() {
+        let pings = [
+            (PingKind::Start, Some("a"), 1_000),
+            (PingKind::Tick, None, 1_500),
+            (PingKind::Fail, Some("a"), 2_000),
+            (PingKind::Start, None, 2_500),
+            (PingKind::Success, None, 3_000),
+        ];
+        let mut live = Ledger::default();
+        let mut checkpoint = None;
+        let mut written = Vec::new();
+        for (i, (kind, rid, now)) in pings.iter().enumerate() {
+            let a = live.admit(*now, i64::MIN, *kind, *rid).unwrap();
+            written.push((a.seq, a.at, *kind, *rid));
+            if i == 1 {
+                checkpoint = Some(live.clone());
+            }
+        }
+        // Every written ping is still there (the flush did not delete them yet), also the two
+        // the checkpoint covers: those must not count twice.
+        let mut rebuilt = checkpoint.unwrap();
+        for (seq, at, kind, rid) in &written {
+            rebuilt.replay(*seq, *at, *kind, *rid);
+        }
+        assert_eq!(rebuilt, live);
+    }
+
+    #[test]
+    fn replay_from_nothing_restores_a_full_window() {
+        let mut live = Ledger::default();
+        let mut written = Vec::new();
+        for _ in 0..PING_LIMIT {
+            let a = live.admit(10_000, i64::MIN, PingKind::Tick, None).unwrap();
+            written.push(a);
+        }
+        let mut rebuilt = Ledger::default();
+        for a in &written {
+            rebuilt.replay(a.seq, a.at, PingKind::Tick, None);
+        }
+        assert!(rebuilt.admit(10_100, i64::MIN, PingKind::Tick, None).is_err());
+        assert_eq!(rebuilt.next_seq, PING_LIMIT as u64);
+    }
+
+    #[test]
+    fn quiet_tokens_flush_quickly_busy_ones_batch() {
+        assert_eq!(flush_delay(None, 100_000, 1_000, 5_000), 1_000);
+        assert_eq!(
+            flush_delay(Some(100_000 - BUSY_WITHIN_MS), 100_000, 1_000, 5_000),
+            1_000
+        );
+        assert_eq!(
+            flush_delay(Some(100_000 - BUSY_WITHIN_MS + 1), 100_000, 1_000, 5_000),
+            5_000
+        );
+        // A longer quick delay (a spec holding pings) is never shortened by the busy one.
+        assert_eq!(flush_delay(Some(99_000), 100_000, 60_000, 5_000), 60_000);
+    }
+}

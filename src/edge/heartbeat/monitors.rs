@@ -1,0 +1,530 @@
+//! Monitors in D1, and the one writer of their rows: every statement that changes a
+//! monitor's row is here (create, settings, pause, token, delete; the status over its
+//! `state_version`; a flush's counters and the pruning mark; pruning's count and unmark), so
+//! a rule such as "mark for pruning" cannot be missed by a second path. Every query the API
+//! runs is scoped by project, so one project's key never reaches another project's monitors.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Result};
+
+use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
+use crate::core::heartbeat::ping::{latest_value, PendingPing};
+use crate::core::heartbeat::retention::mark_above;
+use crate::core::heartbeat::status::{State, Transition};
+use crate::edge::db::{changed_one, int, opt_text, text};
+use crate::edge::heartbeat::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
+
+const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
+    interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
+    event_name, unique_key, event_key_ids";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Monitor {
+    pub id: String,
+    pub name: String,
+    pub ping_token: String,
+    /// JSON array.
+    pub methods: String,
+    pub service_id: Option<String>,
+    pub slug: Option<String>,
+    pub description: String,
+    /// JSON array.
+    pub tags: String,
+    /// JSON array of channel ids, or NULL for all.
+    pub channels: Option<String>,
+    pub schedule: Option<String>,
+    pub tz: String,
+    /// 0 for cron-scheduled monitors.
+    pub interval_s: i64,
+    pub grace_s: i64,
+    pub enabled: i64,
+    pub paused: i64,
+    pub status: String,
+    pub last_ping_at: Option<i64>,
+    pub next_due_at: Option<i64>,
+    pub n_pings: i64,
+    pub last_value: Option<f64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub event_name: Option<String>,
+    /// What read scopes see and address instead of the id.
+    pub unique_key: String,
+    /// JSON array of key ids, or NULL for any key that may feed monitors.
+    pub event_key_ids: Option<String>,
+}
+
+impl Monitor {
+    /// The user-settable part, for applying an update on top.
+    pub fn spec(&self) -> MonitorSpec {
+        MonitorSpec {
+            name: self.name.clone(),
+            service_id: self.service_id.clone(),
+            interval_s: (self.interval_s > 0).then_some(self.interval_s),
+            grace_s: self.grace_s,
+            cron: self.schedule.clone(),
+            tz: self.tz.clone(),
+            enabled: self.enabled != 0,
+            methods: serde_json::from_str(&self.methods).unwrap_or_else(|_| PING_METHODS.map(String::from).to_vec()),
+            slug: self.slug.clone(),
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            description: self.description.clone(),
+            channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            event_name: self.event_name.clone(),
+            event_key_ids: self.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
+        }
+    }
+}
+
+/// The bound values of a spec, in the order of `SPEC_COLUMNS`.
+const SPEC_COLUMNS: [&str; 14] = [
+    "name",
+    "service_id",
+    "interval_s",
+    "grace_s",
+    "schedule",
+    "tz",
+    "enabled",
+    "methods",
+    "slug",
+    "tags",
+    "description",
+    "channels",
+    "event_name",
+    "event_key_ids",
+];
+
+fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
+    vec![
+        text(&spec.name),
+        opt_text(spec.service_id.as_deref()),
+        int(spec.interval_s.unwrap_or(0)),
+        int(spec.grace_s),
+        opt_text(spec.cron.as_deref()),
+        text(&spec.tz),
+        int(i64::from(spec.enabled)),
+        text(&serde_json::to_string(&spec.methods).unwrap_or_default()),
+        opt_text(spec.slug.as_deref()),
+        text(&serde_json::to_string(&spec.tags).unwrap_or_default()),
+        text(&spec.description),
+        spec.channels.as_ref().map_or(wasm_bindgen::JsValue::NULL, |c| {
+            text(&serde_json::to_string(c).unwrap_or_default())
+        }),
+        opt_text(spec.event_name.as_deref()),
+        spec.event_key_ids.as_ref().map_or(wasm_bindgen::JsValue::NULL, |k| {
+            text(&serde_json::to_string(k).unwrap_or_default())
+        }),
+    ]
+}
+
+pub async fn insert_monitor(
+    db: &D1Database,
+    id: &str,
+    project_id: &str,
+    token: &str,
+    spec: &MonitorSpec,
+    now: i64,
+) -> Result<()> {
+    let placeholders: Vec<String> = (6..6 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, {}) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, {})",
+        SPEC_COLUMNS.join(", "),
+        placeholders.join(", ")
+    );
+    let mut values = vec![
+        text(id),
+        text(project_id),
+        text(token),
+        int(now),
+        text(&crate::edge::random::unique_key()),
+    ];
+    values.extend(spec_values(spec));
+    db.prepare(sql).bind(&values)?.run().await?;
+    Ok(())
+}
+
+/// Replaces the user-settable fields and the next due time; false if the monitor is gone.
+pub async fn update_monitor(
+    db: &D1Database,
+    project_id: &str,
+    id: &str,
+    spec: &MonitorSpec,
+    next_due_at: Option<i64>,
+    check_at: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let assignments: Vec<String> = SPEC_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 6))
+        .collect();
+    let sql = format!(
+        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, state_version = state_version + 1, {} \
+         WHERE id = ?1 AND project_id = ?2",
+        assignments.join(", ")
+    );
+    let mut values = vec![
+        text(id),
+        text(project_id),
+        next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
+        int(now),
+        check_at.map_or(wasm_bindgen::JsValue::NULL, int),
+    ];
+    values.extend(spec_values(spec));
+    let result = db.prepare(sql).bind(&values)?.run().await?;
+    changed_one(&result)
+}
+
+/// Pauses or resumes; false if the monitor is gone.
+/// Pausing stops the clock; resuming starts over as `new`, waiting for the next ping, so time
+/// spent paused never turns into a flip.
+pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: bool, now: i64) -> Result<bool> {
+    let sql = if paused {
+        "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
+         WHERE id = ?1 AND project_id = ?2"
+    } else {
+        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, check_at = NULL, \
+         state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2"
+    };
+    let result = db
+        .prepare(sql)
+        .bind(&[text(id), text(project_id), int(now)])?
+        .run()
+        .await?;
+    changed_one(&result)
+}
+
+/// Which of a project's monitors a listing shows.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub service_id: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
+}
+
+/// The project's monitor by its `unique_key` (unique index).
+pub async fn find_by_unique_key(db: &D1Database, project_id: &str, unique_key: &str) -> Result<Option<Monitor>> {
+    find_one(db, "unique_key", project_id, unique_key).await
+}
+
+pub async fn find_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Option<Monitor>> {
+    find_one(db, "id", project_id, id).await
+}
+
+/// The project's monitor whose `column` (a unique one) is `value`.
+async fn find_one(db: &D1Database, column: &'static str, project_id: &str, value: &str) -> Result<Option<Monitor>> {
+    db.prepare(format!(
+        "SELECT {COLUMNS} FROM monitors WHERE {column} = ?1 AND project_id = ?2"
+    ))
+    .bind(&[text(value), text(project_id)])?
+    .first(None)
+    .await
+}
+
+/// One page of a project's monitors matching `filter`, oldest first, and how many match.
+pub async fn list_monitors(
+    db: &D1Database,
+    project_id: &str,
+    filter: &ListFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Monitor>, i64)> {
+    // `paused` is shown as a status, so filtering by it reads the flag.
+    let conditions = "project_id = ?1 \
+        AND (?2 IS NULL OR service_id = ?2) \
+        AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3) \
+        AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4))";
+    let args = [
+        text(project_id),
+        opt_text(filter.service_id.as_deref()),
+        opt_text(filter.status.as_deref()),
+        opt_text(filter.tag.as_deref()),
+    ];
+    let page = db
+        .prepare(format!(
+            "SELECT {COLUMNS} FROM monitors WHERE {conditions} ORDER BY created_at, id LIMIT ?5 OFFSET ?6"
+        ))
+        .bind(&[args.to_vec(), vec![int(limit), int(offset)]].concat())?;
+    let total = db
+        .prepare(format!("SELECT COUNT(*) AS n FROM monitors WHERE {conditions}"))
+        .bind(&args)?;
+    let results = db.batch(vec![page, total]).await?;
+    let monitors = results[0].results::<Monitor>()?;
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let total = results[1].results::<Count>()?.first().map_or(0, |c| c.n);
+    Ok((monitors, total))
+}
+
+/// Deletes those of `ids` that belong to the project (their pings go with them); returns the
+/// deleted monitors' tokens.
+pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<String>> {
+    let list = serde_json::to_string(ids).unwrap_or_default();
+    #[derive(Deserialize)]
+    struct Deleted {
+        ping_token: String,
+    }
+    let deleted = db
+        .prepare(
+            "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) RETURNING ping_token",
+        )
+        .bind(&[text(project_id), text(&list)])?
+        .all()
+        .await?
+        .results::<Deleted>()?;
+    Ok(deleted.into_iter().map(|d| d.ping_token).collect())
+}
+
+/// Replaces the ping token if it is still `old_token`; false when someone else rotated first.
+pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token: &str, now: i64) -> Result<bool> {
+    let result = db
+        .prepare("UPDATE monitors SET ping_token = ?3, updated_at = ?4 WHERE id = ?1 AND ping_token = ?2")
+        .bind(&[text(id), text(old_token), text(new_token), int(now)])?
+        .run()
+        .await?;
+    changed_one(&result)
+}
+
+/// The ping token of a project's system monitor, created with a 10-minute interval on the
+/// system's first heartbeat. Concurrent first heartbeats create one monitor (unique index).
+pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: &str, now: i64) -> Result<String> {
+    let create = db
+        .prepare(
+            "INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, system_id, created_at, updated_at, \
+               unique_key) \
+             VALUES (?1, ?2, 'system ' || ?3, ?4, 600, 60, ?3, ?5, ?5, ?6) \
+             ON CONFLICT (project_id, system_id) WHERE system_id IS NOT NULL DO NOTHING",
+        )
+        .bind(&[
+            text(&crate::edge::random::uuid()),
+            text(project_id),
+            text(system_id),
+            text(&crate::edge::random::ping_token()),
+            int(now),
+            text(&crate::edge::random::unique_key()),
+        ])?;
+    let find = db
+        .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND system_id = ?2")
+        .bind(&[text(project_id), text(system_id)])?;
+    let results = db.batch(vec![create, find]).await?;
+    #[derive(Deserialize)]
+    struct Row {
+        ping_token: String,
+    }
+    results[1]
+        .results::<Row>()?
+        .pop()
+        .map(|r| r.ping_token)
+        .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
+}
+
+/// What a token's object needs to know about its monitor.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    /// JSON array of the methods the heartbeat ping route accepts.
+    pub methods: String,
+    pub last_ping_at: Option<i64>,
+    /// Its status, which the object's flushes then carry forward.
+    pub state: StoredState,
+}
+
+/// The monitor a ping token belongs to (unique index on ping_token).
+pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
+    #[derive(Deserialize)]
+    struct Extra {
+        methods: String,
+        last_ping_at: Option<i64>,
+    }
+    let result = db
+        .prepare(format!(
+            "SELECT methods, last_ping_at, {STATE_COLUMNS} FROM monitors WHERE ping_token = ?1"
+        ))
+        .bind(&[text(token)])?
+        .all()
+        .await?;
+    crate::edge::cost_meter::d1_results(std::slice::from_ref(&result));
+    let (Some(extra), Some(state)) = (
+        result.results::<Extra>()?.into_iter().next(),
+        result.results::<StoredState>()?.into_iter().next(),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(TokenOwner {
+        methods: extra.methods,
+        last_ping_at: extra.last_ping_at,
+        state,
+    }))
+}
+
+/// The ping token of the monitor with this id, when its project lets monitors be pinged by id
+/// (primary key; the project row by its primary key).
+pub async fn token_for_pingable_id(db: &D1Database, id: &str) -> Result<Option<String>> {
+    db.prepare(
+        "SELECT m.ping_token FROM monitors m JOIN projects p ON p.id = m.project_id \
+         WHERE m.id = ?1 AND p.ping_by_id = 1",
+    )
+    .bind(&[text(id)])?
+    .first(Some("ping_token"))
+    .await
+}
+
+/// Ping tokens of the project's monitors with this slug (at most two: more than one is ambiguous).
+pub async fn tokens_for_slug(db: &D1Database, project_id: &str, slug: &str) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        ping_token: String,
+    }
+    let rows = db
+        .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND slug = ?2 LIMIT 2")
+        .bind(&[text(project_id), text(slug)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.ping_token).collect())
+}
+
+/// A monitor for a slug ping with `?create=1`, unless the project already has that slug.
+pub async fn create_slug_monitor(db: &D1Database, project_id: &str, slug: &str, now: i64) -> Result<()> {
+    db.prepare(
+        "INSERT INTO monitors (id, project_id, name, slug, ping_token, interval_s, grace_s, created_at, updated_at, \
+           unique_key) \
+         SELECT ?1, ?2, ?3, ?3, ?4, 86400, 3600, ?5, ?5, ?6 \
+         WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = ?2 AND slug = ?3)",
+    )
+    .bind(&[
+        text(&crate::edge::random::uuid()),
+        text(project_id),
+        text(slug),
+        text(&crate::edge::random::ping_token()),
+        int(now),
+        text(&crate::edge::random::unique_key()),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+fn opt(v: Option<i64>) -> JsValue {
+    v.map_or(JsValue::NULL, int)
+}
+
+/// When the sweep looks at the monitor next in `state`: never while it is not watched.
+fn check_at(stored: &StoredState, state: &State) -> Option<i64> {
+    if stored.watched() {
+        state.check_at(stored.grace_ms())
+    } else {
+        None
+    }
+}
+
+/// Statements writing `state` over version `stored.state_version`, and its flips only if that
+/// write won. The first statement's `changes` tells whether it did.
+pub fn write_state(
+    db: &D1Database,
+    stored: &StoredState,
+    state: &State,
+    flips: &[Transition],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = vec![db
+        .prepare(
+            "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
+             state_version = state_version + 1 WHERE id = ?1 AND state_version = ?2",
+        )
+        .bind(&[
+            text(&stored.id),
+            int(stored.state_version),
+            text(state.status.as_str()),
+            opt(state.next_due_at),
+            opt(state.started_at),
+            opt(state.last_signal_at),
+            opt(check_at(stored, state)),
+        ])?];
+    statements.extend(flip_statements(db, stored, flips, now)?);
+    Ok(statements)
+}
+
+/// The statement following a flush's insert of the monitor's pings (`changes()` counts the
+/// new ones): the counters always, since the pings are stored whatever the status does; the
+/// status only over the version the flush knows; the pruning mark once the monitor keeps more
+/// than `mark_above(log_limit)` pings. Answers the row as it is afterwards (`STATE_COLUMNS`).
+pub fn record_flush(
+    db: &D1Database,
+    known: &StoredState,
+    state: &State,
+    changed: bool,
+    batch: &[PendingPing],
+    log_limit: i64,
+) -> Result<D1PreparedStatement> {
+    let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
+    let (value, value_at) = match latest_value(batch) {
+        Some((v, at)) => (JsValue::from_f64(v), int(at)),
+        None => (JsValue::NULL, JsValue::NULL),
+    };
+    let own = "state_version = ?5";
+    db.prepare(format!(
+        "UPDATE monitors SET n_pings = n_pings + changes(), \
+           last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
+           last_value = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?3 ELSE last_value END, \
+           last_value_at = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?4 ELSE last_value_at END, \
+           status = CASE WHEN {own} THEN ?6 ELSE status END, \
+           next_due_at = CASE WHEN {own} THEN ?7 ELSE next_due_at END, \
+           started_at = CASE WHEN {own} THEN ?8 ELSE started_at END, \
+           last_signal_at = CASE WHEN {own} THEN ?9 ELSE last_signal_at END, \
+           check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
+           prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
+           state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
+         WHERE id = ?1 RETURNING {STATE_COLUMNS}"
+    ))
+    .bind(&[
+        text(&known.id),
+        int(newest),
+        value,
+        value_at,
+        int(known.state_version),
+        text(state.status.as_str()),
+        opt(state.next_due_at),
+        opt(state.started_at),
+        opt(state.last_signal_at),
+        opt(check_at(known, state)),
+        int(i64::from(changed)),
+        int(mark_above(log_limit)),
+    ])
+}
+
+/// A monitor marked for pruning, and how many pings it keeps.
+#[derive(Debug, Deserialize)]
+pub struct MarkedMonitor {
+    pub id: String,
+    pub kept: i64,
+}
+
+/// Up to `limit` monitors marked for pruning (a partial index on `prune_due`).
+pub async fn marked_for_pruning(db: &D1Database, limit: i64) -> Result<Vec<MarkedMonitor>> {
+    db.prepare("SELECT id, n_pings - n_pruned AS kept FROM monitors WHERE prune_due = 1 LIMIT ?1")
+        .bind(&[int(limit)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// The statement following the deletion of a marked monitor's oldest pings: counts them as
+/// pruned (`changes()`) and unmarks the monitor.
+pub fn unmark_pruned(db: &D1Database, monitor_id: &str) -> Result<D1PreparedStatement> {
+    db.prepare("UPDATE monitors SET n_pruned = n_pruned + changes(), prune_due = 0 WHERE id = ?1")
+        .bind(&[text(monitor_id)])
+}
+
+/// The statement, before the pings `selected` (a subquery of ping rowids over `bind`) are
+/// deleted, counting them as pruned on their monitors.
+pub fn count_pruned(db: &D1Database, selected: &str, bind: &[JsValue]) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "UPDATE monitors SET n_pruned = n_pruned + \
+           (SELECT COUNT(*) FROM pings p WHERE p.monitor_id = monitors.id AND p.rowid IN ({selected})) \
+         WHERE id IN (SELECT monitor_id FROM pings WHERE rowid IN ({selected}))"
+    ))
+    .bind(bind)
+}

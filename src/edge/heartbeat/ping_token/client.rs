@@ -1,0 +1,147 @@
+//! The worker's side of a token's object: `record_ping` asks the object, but remembers in the
+//! isolate the answers that cannot change soon (token unknown; window full until T), so a busy
+//! page hammering a dead or limited token does not queue behind its Durable Object; the other
+//! calls hurry a flush or tell the object its token changed.
+//!
+//! Only negative answers are remembered. Acceptance is always the object's decision, so
+//! the rate limit stays exact and a rotated-away token is never kept alive here.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
+
+use super::protocol::{Call, BINDING, TOKEN_HEADER};
+use crate::core::heartbeat::ping::{PingInput, RecordOutcome};
+use crate::edge::cost_meter;
+use crate::edge::db::now_ms;
+use crate::edge::durable::internal;
+use crate::edge::durable::ObjectCall;
+
+/// Unknown tokens are remembered this long.
+const UNKNOWN_TTL_MS: i64 = 60_000;
+/// A limited answer is reused only until this long before the window frees, leaving the
+/// exact boundary to the object (its clock, not ours, decides).
+const LIMIT_MARGIN_MS: i64 = 100;
+const MAX_REMEMBERED: usize = 10_000;
+
+thread_local! {
+    /// token -> until when (ms) the remembered negative answer holds.
+    static REMEMBERED: RefCell<HashMap<String, (i64, RecordOutcome)>> = RefCell::new(HashMap::new());
+}
+
+fn remembered(token: &str, now: i64) -> Option<RecordOutcome> {
+    REMEMBERED.with(|r| {
+        let mut map = r.borrow_mut();
+        match map.get(token) {
+            Some((until, outcome)) if now < *until => Some(outcome.clone()),
+            Some(_) => {
+                map.remove(token);
+                None
+            }
+            None => None,
+        }
+    })
+}
+
+fn remember(token: &str, until: i64, outcome: RecordOutcome) {
+    REMEMBERED.with(|r| {
+        let mut map = r.borrow_mut();
+        if map.len() >= MAX_REMEMBERED {
+            map.clear();
+        }
+        map.insert(token.to_string(), (until, outcome));
+    });
+}
+
+/// Records a ping for `token` (already checked to be well formed).
+pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<RecordOutcome> {
+    let now = now_ms();
+    if let Some(outcome) = remembered(token, now) {
+        return Ok(outcome);
+    }
+    let headers = Headers::new();
+    headers.set(TOKEN_HEADER, token)?;
+    headers.set("content-type", "application/json")?;
+    let body = serde_json::to_string(input).map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init(&Call::Record.url(), &init)?;
+    let outcome: RecordOutcome = token_object(env, token)?
+        .fetch_with_request(request)
+        .await?
+        .json()
+        .await?;
+    match &outcome {
+        RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
+        RecordOutcome::Limited { retry_at } if retry_at - LIMIT_MARGIN_MS > now => {
+            remember(token, retry_at - LIMIT_MARGIN_MS, outcome.clone())
+        }
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+/// How many acknowledged pings the token's object still holds for D1; it starts moving them
+/// to D1 at once (the sweep asks before it calls a monitor down).
+pub async fn hurry_pending_pings(env: &Env, token: &str) -> Result<usize> {
+    #[derive(serde::Deserialize)]
+    struct ObjectState {
+        pending: usize,
+    }
+    let state: ObjectState = token_object(env, token)?
+        .fetch_with_str(&Call::Hurry.url())
+        .await?
+        .json()
+        .await?;
+    Ok(state.pending)
+}
+
+/// Tells the token's object that its monitor changed (allowed methods): it looks the token
+/// up again on the next ping.
+pub async fn refresh_token(env: &Env, token: &str) -> Result<()> {
+    tell(env, token, Call::Refresh).await
+}
+
+/// Tells the token's object that the token is dead (rotated away or its monitor deleted).
+/// Runs after D1 has dropped the token, so the very next ping is refused.
+pub async fn retire_token(env: &Env, token: &str) -> Result<()> {
+    tell(env, token, Call::Retire).await
+}
+
+/// The Durable Object of a ping token.
+fn token_object(env: &Env, token: &str) -> Result<Stub> {
+    env.durable_object(BINDING)?.id_from_name(token)?.get_stub()
+}
+
+async fn tell(env: &Env, token: &str, call: Call) -> Result<()> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post);
+    let url = call.url();
+    let response = token_object(env, token)?
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
+        .await?;
+    if response.status_code() >= 300 {
+        return Err(internal(format!("{url} answered {}", response.status_code())));
+    }
+    Ok(())
+}
+
+/// The benchmark's probes (only where `EDGEBEAT_METER` is "1"): `/__meter` answers this
+/// isolate's counts; `/__meter/echo/{token}` asks the token's object for its state and
+/// records nothing, the round trip every ping pays.
+pub async fn meter_answer(env: &Env, path: &str) -> Result<worker::Response> {
+    match path.strip_prefix(cost_meter::ECHO_PREFIX) {
+        Some(token) => {
+            let state = token_object(env, token)?
+                .fetch_with_str(&Call::State.url())
+                .await?
+                .text()
+                .await?;
+            worker::Response::ok(state)
+        }
+        None => worker::Response::from_json(&cost_meter::snapshot()),
+    }
+}

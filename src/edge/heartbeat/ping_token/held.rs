@@ -1,0 +1,161 @@
+//! A token object's own storage: the held pings (one row per flush window's pings, appended
+//! to) and the checkpoint of its ledger, written once per flush. Every statement on these
+//! tables is here.
+
+use serde::{Deserialize, Serialize};
+use worker::{ListOptions, Result, SqlStorage, Storage};
+
+use crate::core::heartbeat::ping::PendingPing;
+use crate::core::heartbeat::rate_window::RateWindow;
+use crate::core::heartbeat::token_ledger::Ledger;
+use crate::edge::cost_meter;
+use crate::edge::durable::internal;
+
+const SCHEMA: &str = "\
+    CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
+    CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);";
+
+/// Keys of the key-value layout objects used before the SQL tables (read once, moved over).
+const LEGACY_WINDOW_KEY: &str = "window";
+const LEGACY_SEQ_KEY: &str = "seq";
+const LEGACY_RUNS_KEY: &str = "runs";
+const LEGACY_PENDING_PREFIX: &str = "p:";
+
+/// A held ping with its place in the ledger (the extra field is ignored by D1's insert).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct HeldPing {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub ping: PendingPing,
+}
+
+/// Held rows, oldest first: (batch number, its pings), as many rows as hold at most
+/// `max_pings` pings (at least one row).
+pub(super) fn held_rows(sql: &SqlStorage, max_pings: usize) -> Result<Vec<(i64, Vec<HeldPing>)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        batch: i64,
+        n: i64,
+        pings: String,
+    }
+    // Every row holds at least one ping; LIMIT -1 is no limit.
+    let row_limit = i64::try_from(max_pings).unwrap_or(-1);
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for row in sql
+        .exec(
+            "SELECT batch, n, pings FROM held ORDER BY batch LIMIT ?",
+            vec![row_limit.into()],
+        )?
+        .to_array::<Row>()?
+    {
+        if !rows.is_empty() && total + row.n as usize > max_pings {
+            break;
+        }
+        total += row.n as usize;
+        rows.push((row.batch, serde_json::from_str(&row.pings).map_err(internal)?));
+    }
+    Ok(rows)
+}
+
+pub(super) fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger) -> Result<()> {
+    let state = serde_json::to_string(ledger).map_err(internal)?;
+    sql.exec(
+        "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+        vec![state.into()],
+    )?;
+    cost_meter::object_rows(1);
+    Ok(())
+}
+
+/// Objects written before the SQL tables kept the ledger and pending pings as keys: move
+/// them into the tables once, in one transaction with their deletion.
+async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
+    let Some(next_seq) = storage.get::<u64>(LEGACY_SEQ_KEY).await? else {
+        return Ok(());
+    };
+    let ledger = Ledger {
+        window: storage
+            .get(LEGACY_WINDOW_KEY)
+            .await?
+            .unwrap_or_else(RateWindow::for_pings),
+        runs: storage.get(LEGACY_RUNS_KEY).await?.unwrap_or_default(),
+        next_seq,
+    };
+    let listed = storage
+        .list_with_options(ListOptions::new().prefix(LEGACY_PENDING_PREFIX))
+        .await?;
+    let mut keys = vec![
+        LEGACY_SEQ_KEY.to_string(),
+        LEGACY_WINDOW_KEY.into(),
+        LEGACY_RUNS_KEY.into(),
+    ];
+    let mut held = Vec::new();
+    for entry in listed.entries() {
+        let pair: js_sys::Array = entry?.into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let ping: PendingPing = serde_wasm_bindgen::from_value(pair.get(1))?;
+        let seq = u64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
+        held.push(HeldPing { seq, ping });
+        keys.push(key);
+    }
+    if !held.is_empty() {
+        let n = held.len() as i64;
+        let json = serde_json::to_string(&held).map_err(internal)?;
+        sql.exec(
+            "INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)",
+            vec![n.into(), json.into()],
+        )?;
+    }
+    write_checkpoint(sql, &ledger)?;
+    storage.delete_multiple(keys).await?;
+    Ok(())
+}
+
+/// Creates the tables on a new object, and moves an old object's keys into them.
+pub(super) async fn create_tables(storage: &Storage, sql: &SqlStorage) -> Result<()> {
+    sql.exec(SCHEMA, None)?;
+    adopt_legacy_keys(storage, sql).await
+}
+
+/// The ledger as the last flush left it (a new token's when none was written).
+pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Ledger> {
+    #[derive(Deserialize)]
+    struct Row {
+        state: String,
+    }
+    let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
+    match checkpoint.first() {
+        Some(row) => serde_json::from_str(&row.state).map_err(internal),
+        None => Ok(Ledger::default()),
+    }
+}
+
+/// Whether any ping is held.
+pub(super) fn any_held(sql: &SqlStorage) -> Result<bool> {
+    let held: Vec<serde_json::Value> = sql.exec("SELECT 1 AS held FROM held LIMIT 1", None)?.to_array()?;
+    Ok(!held.is_empty())
+}
+
+/// Holds a ping as the `n`th of row `batch`: the first inserts the row, the others append to it.
+pub(super) fn hold(sql: &SqlStorage, batch: i64, n: u32, held: &HeldPing) -> Result<()> {
+    let json = serde_json::to_string(held).map_err(internal)?;
+    if n == 1 {
+        sql.exec(
+            "INSERT INTO held (batch, n, pings) VALUES (?, 1, json_array(json(?)))",
+            vec![batch.into(), json.into()],
+        )?;
+    } else {
+        sql.exec(
+            "UPDATE held SET n = n + 1, pings = json_insert(pings, '$[#]', json(?)) WHERE batch = ?",
+            vec![json.into(), batch.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Forgets the rows up to `upto` (D1 has their pings); answers the rows written.
+pub(super) fn release(sql: &SqlStorage, upto: i64) -> Result<usize> {
+    let deleted = sql.exec("DELETE FROM held WHERE batch <= ?", vec![upto.into()])?;
+    Ok(deleted.rows_written())
+}

@@ -1,0 +1,391 @@
+//! The token's Durable Object: decides each ping against its ledger, holds it, flushes
+//! held pings to D1 beside its alarm (see the module comment in `mod.rs`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
+use super::protocol::{Call, TOKEN_HEADER};
+use crate::core::cached_lookup::{Cached, Recheck};
+use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
+use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
+use crate::core::heartbeat::token_ledger::{flush_delay, Ledger};
+use crate::edge::cost_meter;
+use crate::edge::db::{database, now_ms};
+use crate::edge::durable::ObjectCall;
+use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, look_up_once, Startup};
+use crate::edge::heartbeat::monitor_state::{read_state, StoredState};
+use crate::edge::heartbeat::monitors::monitor_for_token;
+use crate::edge::heartbeat::ping_flush::flush_pings;
+use crate::edge::heartbeat::ping_pruning::log_limit;
+use crate::edge::random;
+use crate::edge::vars;
+
+/// A quiet token's first ping waits this long before its flush (var PING_FLUSH_DELAY_MS).
+const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
+/// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
+const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
+/// At most this many pings go to D1 in one flush...
+const FLUSH_BATCH: usize = 500;
+/// ...and at most this many share one held row, so appending stays cheap.
+const ROW_PINGS: u32 = 64;
+/// A known token is re-checked against D1 every 5 minutes, bounding how long any missed
+/// retirement could keep it alive; an unknown one every minute (tokens are random, so this
+/// is rare).
+const RECHECK: Recheck = Recheck {
+    found_ms: 300_000,
+    missing_ms: 60_000,
+};
+
+/// The monitor behind the token, as far as this object knows.
+#[derive(Debug, Clone)]
+struct Owner {
+    monitor_id: String,
+    methods: Vec<String>,
+    /// The monitor's newest stored ping when looked up: pings recorded here come after it,
+    /// also on a token that was just rotated in.
+    last_ping_at: i64,
+}
+
+struct Hot {
+    /// The token's monitor; revoked once the token is rotated away or deleted.
+    binding: Cached<Owner>,
+    ledger: Ledger,
+    /// The monitor's status as the last flush (or lookup) left it in D1.
+    monitor: Option<StoredState>,
+    pending: usize,
+    /// The held row new pings append to (its batch number and ping count), until a flush starts.
+    open_row: Option<(i64, u32)>,
+    next_row: i64,
+    flush_armed: bool,
+    /// A flush is running (in this instance of the object).
+    flushing: bool,
+    flush_backoff: FlushBackoff,
+    last_flush_at: Option<i64>,
+}
+
+#[durable_object]
+pub struct PingToken {
+    token: Rc<Token>,
+}
+
+/// The object's state and behaviour, shared with a flush that outlives the alarm event.
+struct Token {
+    state: State,
+    env: Env,
+    startup: Startup,
+    hot: RefCell<Hot>,
+}
+
+impl DurableObject for PingToken {
+    fn new(state: State, env: Env) -> Self {
+        let hot = RefCell::new(Hot {
+            binding: Cached::Unresolved,
+            ledger: Ledger::default(),
+            monitor: None,
+            pending: 0,
+            open_row: None,
+            next_row: 0,
+            flush_armed: false,
+            flushing: false,
+            flush_backoff: FlushBackoff::default(),
+            last_flush_at: None,
+        });
+        Self {
+            token: Rc::new(Token {
+                state,
+                env,
+                startup: Startup::default(),
+                hot,
+            }),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        cost_meter::object_request();
+        self.token.ready().await?;
+        self.token.answer(req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        cost_meter::object_alarm();
+        self.token.ready().await?;
+        let token = &self.token;
+        // The safety alarm a flush left standing, with nothing held since: nothing to do (an
+        // alarm that fires costs a request; deleting it after every flush would cost a row).
+        if !any_held(&token.state.storage().sql())? {
+            token.hot.borrow_mut().pending = 0;
+            return Response::empty();
+        }
+        // The flush decides the next alarm; this one only stands if the flush never finishes.
+        token.state.storage().set_alarm(SAFETY_REARM_MS).await?;
+        cost_meter::object_rows(1);
+        // The alarm event ends now and the flush goes on by itself: a flush cut off by a
+        // reset of the Wasm application (its awaits then never resume) must not hold up the
+        // object's alarms, so the safety alarm can run the flush again.
+        if !std::mem::replace(&mut token.hot.borrow_mut().flushing, true) {
+            let flushing = token.clone();
+            token.state.wait_until(async move {
+                flushing.flush().await;
+                flushing.hot.borrow_mut().flushing = false;
+            });
+        }
+        Response::empty()
+    }
+}
+
+impl Token {
+    /// Rebuilds the ledger (checkpoint + pings written since) before the first event of this
+    /// instance does anything (`durable::Startup` says why there and not in the constructor).
+    async fn ready(self: &Rc<Self>) -> Result<()> {
+        let token = self.clone();
+        self.startup
+            .ready(&self.state, async move { token.restore().await })
+            .await
+    }
+
+    async fn restore(&self) -> Result<()> {
+        let storage = self.state.storage();
+        let sql = storage.sql();
+        create_tables(&storage, &sql).await?;
+        let mut ledger = read_checkpoint(&sql)?;
+        let rows = held_rows(&sql, usize::MAX)?;
+        let mut pending = 0;
+        for held in rows.iter().flat_map(|(_, pings)| pings) {
+            let ping = &held.ping;
+            ledger.replay(
+                held.seq,
+                ping.received_at,
+                ping.input.kind,
+                ping.input.run_id.as_deref(),
+            );
+            pending += 1;
+        }
+        // Any alarm already set will flush them.
+        if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
+            cost_meter::object_rows(1);
+        }
+        let mut hot = self.hot.borrow_mut();
+        hot.ledger = ledger;
+        hot.pending = pending;
+        hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
+        hot.flush_armed = pending > 0;
+        Ok(())
+    }
+
+    async fn answer(self: &Rc<Self>, mut req: Request) -> Result<Response> {
+        let Some(call) = Call::of_path(&req.path()) else {
+            return Response::error("not found", 404);
+        };
+        match call {
+            Call::Record => {
+                let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
+                let input: PingInput = req.json().await?;
+                Response::from_json(&self.record(&token, input).await?)
+            }
+            Call::State => self.state_answer(),
+            // The sweep, about to call the monitor late or down, wants held pings in D1 now;
+            // this also restarts a flush whose alarm was lost.
+            Call::Hurry => {
+                let soon = now_ms() + 1_000;
+                if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
+                    cost_meter::object_rows(1);
+                    self.hot.borrow_mut().flush_armed = true;
+                }
+                self.state_answer()
+            }
+            Call::Retire => {
+                let mut hot = self.hot.borrow_mut();
+                hot.binding = Cached::Revoked;
+                hot.monitor = None;
+                Response::empty()
+            }
+            // The monitor changed (allowed methods): look it up again on the next ping.
+            Call::Refresh => {
+                let mut hot = self.hot.borrow_mut();
+                hot.binding.forget();
+                hot.monitor = None;
+                Response::empty()
+            }
+        }
+    }
+
+    fn state_answer(&self) -> Result<Response> {
+        let hot = self.hot.borrow();
+        Response::from_json(&serde_json::json!({
+            "pending": hot.pending,
+            "in_window": hot.ledger.window.in_window(now_ms()),
+        }))
+    }
+
+    /// The monitor this token belongs to, from memory or (single-flight) from D1.
+    async fn owner(self: &Rc<Self>, token: &str, now: i64) -> Result<Option<Owner>> {
+        let me = self.clone();
+        let cached = move || me.hot.borrow().binding.fresh(now, RECHECK);
+        let (me, token) = (self.clone(), token.to_string());
+        look_up_once(&self.state, cached, async move {
+            let found = monitor_for_token(&database(&me.env)?, &token).await?;
+            let mut hot = me.hot.borrow_mut();
+            let owner = found.map(|row| {
+                let owner = Owner {
+                    monitor_id: row.state.id.clone(),
+                    methods: serde_json::from_str(&row.methods).unwrap_or_default(),
+                    last_ping_at: row.last_ping_at.unwrap_or(i64::MIN),
+                };
+                hot.monitor = Some(row.state);
+                owner
+            });
+            hot.binding = Cached::found(owner.clone(), now);
+            Ok(owner)
+        })
+        .await
+    }
+
+    async fn record(self: &Rc<Self>, token: &str, input: PingInput) -> Result<RecordOutcome> {
+        let now = now_ms();
+        let Some(owner) = self.owner(token, now).await? else {
+            return Ok(RecordOutcome::UnknownToken);
+        };
+        if input.source == PingSource::Heartbeat && !owner.methods.iter().any(|m| *m == input.method) {
+            return Ok(RecordOutcome::MethodNotAllowed { allow: owner.methods });
+        }
+        let sql = self.state.storage().sql();
+        // Decide and write with no await in between: one row, the ledger changes in memory only.
+        let (at, arm_in) = {
+            let mut hot = self.hot.borrow_mut();
+            let before = hot.ledger.clone();
+            let admitted = match hot
+                .ledger
+                .admit(now, owner.last_ping_at, input.kind, input.run_id.as_deref())
+            {
+                Ok(admitted) => admitted,
+                Err(retry_at) => return Ok(RecordOutcome::Limited { retry_at }),
+            };
+            let held = HeldPing {
+                seq: admitted.seq,
+                ping: PendingPing {
+                    id: random::uuid(),
+                    monitor_id: owner.monitor_id,
+                    received_at: admitted.at,
+                    duration_ms: admitted.duration_ms,
+                    input,
+                },
+            };
+            let (row, n) = match hot.open_row {
+                Some((row, n)) if n < ROW_PINGS => (row, n + 1),
+                _ => (hot.next_row, 1),
+            };
+            if let Err(e) = hold(&sql, row, n, &held) {
+                hot.ledger = before;
+                return Err(e);
+            }
+            hot.open_row = Some((row, n));
+            hot.next_row = hot.next_row.max(row + 1);
+            cost_meter::object_rows(1);
+            hot.pending += 1;
+            let arm = !std::mem::replace(&mut hot.flush_armed, true);
+            let quick = vars::integer(&self.env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
+            let busy = vars::integer(&self.env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
+            (
+                admitted.at,
+                arm.then(|| flush_delay(hot.last_flush_at, now, quick, busy)),
+            )
+        };
+        if let Some(delay) = arm_in {
+            self.state.storage().set_alarm(delay).await?;
+            cost_meter::object_rows(1);
+        }
+        Ok(RecordOutcome::Accepted { received_at: at })
+    }
+
+    /// The monitor's state for a flush: the one the last flush left, or read from D1.
+    async fn known_state(&self, db: &worker::D1Database, monitor_id: &str) -> Result<Option<StoredState>> {
+        let cached = self.hot.borrow().monitor.clone();
+        if let Some(state) = cached.filter(|s| s.id == monitor_id) {
+            return Ok(Some(state));
+        }
+        cost_meter::d1_statements(1);
+        read_state(db, monitor_id).await
+    }
+
+    /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
+    async fn flush(&self) {
+        let storage = self.state.storage();
+        let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
+        let result: Result<usize> = async {
+            let sql = storage.sql();
+            // Pings from now on go to a new row, which a later flush takes.
+            self.hot.borrow_mut().open_row = None;
+            let rows = held_rows(&sql, FLUSH_BATCH)?;
+            let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
+                return Ok(0);
+            };
+            let pending: Vec<&PendingPing> = rows
+                .iter()
+                .flat_map(|(_, pings)| pings.iter().map(|h| &h.ping))
+                .collect();
+            let mut by_monitor: Vec<(String, Vec<PendingPing>)> = Vec::new();
+            for ping in pending.iter().copied() {
+                match by_monitor.iter_mut().find(|(m, _)| *m == ping.monitor_id) {
+                    Some((_, group)) => group.push(ping.clone()),
+                    None => by_monitor.push((ping.monitor_id.clone(), vec![ping.clone()])),
+                }
+            }
+            let db = database(&self.env)?;
+            let mut flipped = false;
+            for (monitor_id, group) in &by_monitor {
+                // A monitor deleted meanwhile takes its pings with it.
+                let Some(known) = self.known_state(&db, monitor_id).await? else {
+                    continue;
+                };
+                let flushed = flush_pings(&db, &known, group, log_limit, now_ms()).await?;
+                self.hot.borrow_mut().monitor = flushed.state;
+                flipped |= flushed.flipped;
+            }
+            // D1 has them: forget them and checkpoint the ledger, in one transaction.
+            cost_meter::object_rows(release(&sql, upto)?);
+            write_checkpoint(&sql, &self.hot.borrow().ledger)?;
+            if flipped {
+                deliver_due_after_flush(&self.state, &self.env, "a ping flip");
+            }
+            Ok(pending.len())
+        }
+        .await;
+        let (rearm_in, failures) = {
+            let mut hot = self.hot.borrow_mut();
+            match result {
+                Ok(flushed) => {
+                    // Nothing listed means nothing is pending, whatever the count said.
+                    hot.pending = if flushed == 0 {
+                        0
+                    } else {
+                        hot.pending.saturating_sub(flushed)
+                    };
+                    hot.flush_backoff.succeeded();
+                    hot.last_flush_at = Some(now_ms());
+                }
+                Err(ref e) => {
+                    let attempt = hot.flush_backoff.failed();
+                    worker::console_error!("flush to D1 failed (attempt {attempt}): {e}");
+                }
+            }
+            hot.flush_armed = hot.pending > 0;
+            (
+                hot.flush_backoff.next_flush_in(hot.flush_armed),
+                hot.flush_backoff.failures(),
+            )
+        };
+        // Nothing held: the safety alarm stays and finds nothing when it fires, unless a ping
+        // re-arms it sooner.
+        let Some(delay) = rearm_in else {
+            return;
+        };
+        cost_meter::object_rows(1);
+        if let Err(e) = storage.set_alarm(delay).await {
+            // The safety alarm set before the flush still stands.
+            worker::console_error!("could not re-arm flush after {failures} failures: {e}");
+        }
+    }
+}
