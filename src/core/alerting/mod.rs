@@ -1,6 +1,13 @@
-//! Telling people: where an alert may be sent (outbound URLs), how it is signed, and when a
-//! failed delivery is tried again. A new channel kind's rendering goes here.
+//! Telling people: what an alert says (`alert`), each channel kind's request in the shape its
+//! service documents (`kinds`, one file per service), the markup escapes they share, how an
+//! answer is read (`outbound`), where an alert may be sent (`outbound_url`), how the webhook
+//! kind signs (`signature`), and when a failed delivery is tried again (`delivery`). A new
+//! channel kind is a file in `kinds/`.
 
+pub mod alert;
 pub mod delivery;
+pub mod kinds;
+pub mod markup;
+pub mod outbound;
 pub mod outbound_url;
 pub mod signature;

@@ -1,0 +1,128 @@
+//! Escaping a user's text (monitor names, messages, tags, event names) for each target's
+//! markup, so that a name can never format, link, mention or break the message around it.
+
+/// HTML text and attribute values (Telegram's HTML mode, Matrix `formatted_body`, email):
+/// `& < > " '`.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Slack's mrkdwn (also Mattermost's and Google Chat's text): Slack documents exactly three
+/// characters to escape, `& < >`, which stops `<!channel>` mentions and `<url|label>` links.
+pub fn slack(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown (Discord, Teams' Adaptive Card TextBlocks, ntfy, Gotify, Matrix `body`):
+/// every ASCII punctuation character Markdown gives a meaning to is backslash-escaped, and
+/// `<`/`>` too, so no autolink, HTML or mention survives; `@` is escaped as well because
+/// Discord and Teams read `@everyone`-style mentions.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '-'
+                | '.'
+                | '!'
+                | '|'
+                | '~'
+                | '<'
+                | '>'
+                | '@'
+                | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One line of at most `max` characters: newlines become spaces and a cut ends with `…`
+/// (titles, summaries, subjects).
+pub fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_the_five_characters_and_nothing_else() {
+        assert_eq!(
+            html(r#"<b>"x" & 'y'</b> é"#),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt; é"
+        );
+        assert_eq!(html("plain name"), "plain name");
+    }
+
+    #[test]
+    fn slack_escapes_mentions_and_links() {
+        assert_eq!(
+            slack("<!channel> & <https://x|y>"),
+            "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+        );
+        assert_eq!(slack("*bold* _it_"), "*bold* _it_");
+    }
+
+    #[test]
+    fn markdown_escapes_formatting_links_and_mentions() {
+        assert_eq!(
+            markdown("[x](http://e) **b** @everyone"),
+            r"\[x\]\(http://e\) \*\*b\*\* \@everyone"
+        );
+        assert_eq!(markdown("a_b`c"), r"a\_b\`c");
+        assert_eq!(markdown("<img>&"), r"\<img\>\&");
+        assert_eq!(markdown("plain name 1"), "plain name 1");
+    }
+
+    #[test]
+    fn one_line_flattens_and_cuts() {
+        assert_eq!(one_line("a\nb\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 4), "abc…");
+        assert_eq!(one_line("abcd", 4), "abcd");
+        assert_eq!(one_line("", 0), "");
+    }
+}
