@@ -50,7 +50,7 @@ const SECRET_TEXT = "internal-detail-7f3a";
 async function storedChannel(eb, projectId, url) {
   const id = crypto.randomUUID();
   await eb.env.DB.prepare(
-    "INSERT INTO channels (id, project_id, kind, name, url, secret, created_at) VALUES (?1, ?2, 'webhook', 'old row', ?3, 'whsec_x', ?4)",
+    "INSERT INTO channels (id, project_id, kind, name, config, secret, created_at) VALUES (?1, ?2, 'webhook', 'old row', json_object('url', ?3, 'method', 'POST'), 'whsec_x', ?4)",
   ).bind(id, projectId, url, Date.now()).run();
   return id;
 }
@@ -101,7 +101,7 @@ test("with WEBHOOK_HOSTS unset, a channel at an internal address is refused and 
     assert.equal(res.body.field, "url", url);
     assert.match(res.body.error, /^url /, url);
   }
-  assert.deepEqual(await open.rows("SELECT url FROM channels WHERE project_id = ?", t.project.id), []);
+  assert.deepEqual(await open.rows("SELECT config FROM channels WHERE project_id = ?", t.project.id), []);
   // A public host is still a channel (and nothing is sent to it here).
   const ok = await open.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: "https://hooks.example.com/edgebeat" } });
   assert.equal(ok.status, 201, ok.text);

@@ -1,4 +1,7 @@
-//! When a failed webhook delivery is tried again, and when it is given up.
+//! When a failed delivery is tried again, when it is given up, and what its answer does to
+//! the channel (a permanent refusal marks it failing; a service's "wait" holds it).
+
+use super::outbound::Verdict;
 
 /// Attempts before a delivery is recorded as failed (var WEBHOOK_MAX_ATTEMPTS overrides).
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 6;
@@ -11,6 +14,11 @@ pub fn retry_delay_ms(attempt: i64) -> i64 {
     let doublings = attempt.saturating_sub(1).clamp(0, 20) as u32;
     (FIRST_RETRY_MS << doublings).min(MAX_RETRY_MS)
 }
+
+/// Deliveries of one channel a run may send, by kind, where the service publishes a limit:
+/// Telegram takes about 20 messages a minute in a group, and the cron runs every minute.
+/// Kinds not named take what a run sends.
+pub const PER_RUN_CAPS: &[(&str, i64)] = &[("telegram", 20)];
 
 /// What happens after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +49,138 @@ pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64)
     }
 }
 
+/// What the outbox does after one attempt, as `after_verdict` decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    pub delivery: AfterAttempt,
+    /// The error the attempt records (`None` when delivered).
+    pub error: Option<String>,
+    /// A permanent refusal: the channel is marked failing with this reason.
+    pub channel_failing: Option<String>,
+    /// The service asked to wait: nothing more goes to the channel before this time.
+    pub hold_channel_until: Option<i64>,
+}
+
+/// The rule over a verdict: delivered; permanent, failed now whatever attempts are left, the
+/// channel failing; or retried, after the service's own wait when it named one (and the whole
+/// channel held that long), else after the usual backoff, until the last attempt.
+pub fn after_verdict(verdict: &Verdict, attempt: i64, max_attempts: i64, now: i64) -> Next {
+    match verdict {
+        Verdict::Delivered => Next {
+            delivery: AfterAttempt::Delivered,
+            error: None,
+            channel_failing: None,
+            hold_channel_until: None,
+        },
+        Verdict::Permanent { reason } => Next {
+            delivery: AfterAttempt::Failed,
+            error: Some(reason.clone()),
+            channel_failing: Some(reason.clone()),
+            hold_channel_until: None,
+        },
+        Verdict::Retry { error, after_ms } => {
+            let hold = after_ms.map(|wait| now + wait);
+            let delivery = match after_attempt(false, attempt, max_attempts, now) {
+                AfterAttempt::RetryAt(backoff) => AfterAttempt::RetryAt(hold.map_or(backoff, |h| h.max(now + 1))),
+                other => other,
+            };
+            Next {
+                delivery,
+                error: Some(error.clone()),
+                channel_failing: None,
+                hold_channel_until: hold,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_decides_the_delivery_and_the_channel() {
+        let delivered = after_verdict(&Verdict::Delivered, 1, 6, 1_000);
+        assert_eq!(
+            delivered,
+            Next {
+                delivery: AfterAttempt::Delivered,
+                error: None,
+                channel_failing: None,
+                hold_channel_until: None
+            }
+        );
+        let permanent = after_verdict(
+            &Verdict::Permanent {
+                reason: "slack: invalid_token".into(),
+            },
+            1,
+            6,
+            1_000,
+        );
+        assert_eq!(
+            permanent.delivery,
+            AfterAttempt::Failed,
+            "no attempt is left for a permanent refusal"
+        );
+        assert_eq!(permanent.channel_failing.as_deref(), Some("slack: invalid_token"));
+        assert_eq!(permanent.error.as_deref(), Some("slack: invalid_token"));
+        let backoff = after_verdict(
+            &Verdict::Retry {
+                error: "HTTP 500".into(),
+                after_ms: None,
+            },
+            2,
+            6,
+            1_000,
+        );
+        assert_eq!(
+            backoff,
+            Next {
+                delivery: AfterAttempt::RetryAt(61_000),
+                error: Some("HTTP 500".into()),
+                channel_failing: None,
+                hold_channel_until: None
+            }
+        );
+        let waited = after_verdict(
+            &Verdict::Retry {
+                error: "HTTP 429".into(),
+                after_ms: Some(5_000),
+            },
+            1,
+            6,
+            1_000,
+        );
+        assert_eq!(
+            (waited.delivery, waited.hold_channel_until),
+            (AfterAttempt::RetryAt(6_000), Some(6_000))
+        );
+        let at_once = after_verdict(
+            &Verdict::Retry {
+                error: "HTTP 429".into(),
+                after_ms: Some(0),
+            },
+            1,
+            6,
+            1_000,
+        );
+        assert_eq!(at_once.delivery, AfterAttempt::RetryAt(1_001));
+        let last = after_verdict(
+            &Verdict::Retry {
+                error: "HTTP 429".into(),
+                after_ms: Some(5_000),
+            },
+            6,
+            6,
+            1_000,
+        );
+        assert_eq!(
+            (last.delivery, last.channel_failing),
+            (AfterAttempt::Failed, None),
+            "a wait does not outlast the last attempt"
+        );
+    }
 
     #[test]
     fn only_a_2xx_answer_is_a_delivery_and_a_3xx_is_a_refused_redirect() {

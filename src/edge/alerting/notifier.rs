@@ -1,24 +1,36 @@
-//! Delivers due webhooks from the outbox: claims each (so concurrent sweeps never send one
-//! twice), signs it, sends it with a timeout, and records the outcome. Retries back off;
-//! after the last attempt the delivery is recorded as failed.
+//! Sends due deliveries from the outbox, every kind alike: claims a batch in one statement
+//! (so concurrent sweeps never send one twice), renders each through its channel's kind, sends
+//! the requests a few at a time with a timeout and no redirects, reads each answer by the
+//! kind's rules, and records every outcome in one batch: delivered, retried (after the
+//! service's own wait when it named one), or failed, marking the channel failing when the
+//! service refused for good.
 
-use crate::edge::vars;
-use serde_json::{json, Value};
-use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Result};
-
-use crate::core::alerting::delivery::{
-    after_attempt, answer_error, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS,
+use futures_util::future::join_all;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use worker::{
+    D1Database, D1PreparedStatement, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Result,
 };
+
+use crate::core::alerting::alert::{Alert, AlertEvent};
+use crate::core::alerting::delivery::{after_verdict, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
+use crate::core::alerting::kinds::kind::{MailSettings, RenderContext};
+use crate::core::alerting::kinds::ChannelKind;
+use crate::core::alerting::outbound::{Answer, Method as OutMethod, Outbound, Verdict};
 use crate::core::alerting::outbound_url::{check_delivery_host, check_delivery_url, WebhookHosts};
-use crate::core::alerting::signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::edge::alerting::outbox::{
-    claim, due_deliveries, flip_payload, pending_delivery, record_attempt, DueDelivery,
-};
+use crate::edge::alerting::channels::{self, channels_by_ids, Channel};
+use crate::edge::alerting::outbox::{claim_due, claim_one, flip_payload, record_attempt, Claimed};
 use crate::edge::db::{database, now_ms};
+use crate::edge::vars;
 
-/// Deliveries attempted per cron run.
-const BATCH: i64 = 50;
+/// Deliveries attempted per run when `DELIVERIES_PER_RUN` is unset: within a paid plan's
+/// subrequests per invocation (each delivery is one or two fetches); a free plan (50) sets 40.
+const DEFAULT_PER_RUN: i64 = 200;
+/// Requests in flight at once (the runtime allows six open connections per invocation).
+const IN_FLIGHT: usize = 6;
 const TIMEOUT_MS: u32 = 10_000;
+/// The most of an answer read to judge it (a service's error word or JSON).
+const ANSWER_BYTES: usize = 4_096;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NotifyReport {
@@ -31,126 +43,267 @@ fn max_attempts(env: &Env) -> i64 {
     vars::integer(env, "WEBHOOK_MAX_ATTEMPTS").unwrap_or(DEFAULT_MAX_ATTEMPTS)
 }
 
-/// The JSON body: `{"event", "monitor", "flip", "last_ping"}`, or a test message.
-async fn body_of(db: &D1Database, d: &DueDelivery) -> Result<String> {
-    if let Some(frozen) = &d.payload {
-        return Ok(frozen.clone());
-    }
-    let mut body = match d.flip_id {
-        Some(flip_id) => flip_payload(db, flip_id)
-            .await?
-            .and_then(|p| serde_json::from_str::<Value>(&p).ok())
-            .unwrap_or_else(|| json!({})),
-        None => json!({"channel": {"id": d.channel_id, "name": d.channel_name}, "message": "edgebeat test delivery"}),
-    };
-    body["event"] = Value::from(d.event.as_str());
-    Ok(body.to_string())
-}
-
-/// The var `WEBHOOK_HOSTS`: the only hosts webhooks may go to when set, and the only
-/// internal ones they may ever go to.
+/// The var `WEBHOOK_HOSTS`: the only hosts alerts may go to when set, and the only internal
+/// ones they may ever go to.
 pub fn webhook_hosts(env: &Env) -> WebhookHosts {
     WebhookHosts::from_var(env.var("WEBHOOK_HOSTS").ok().map(|v| v.to_string()).as_deref())
 }
 
-/// Sends one signed delivery; answers the status, or a fixed phrase for what went wrong
-/// (never the runtime's error text, which can describe the network behind the URL).
-async fn send(d: &DueDelivery, body: &str, hosts: &WebhookHosts) -> std::result::Result<u16, &'static str> {
-    // Checked again here, not only when the channel was made: the var may have changed, or
-    // the row come from elsewhere. Then the host as fetch itself will read the URL, so that no
-    // difference between the two parsers can open a host.
-    check_delivery_url(&d.url, hosts).map_err(|r| r.delivery_error())?;
-    let runtime_host = web_sys::Url::new(&d.url).map(|u| u.hostname()).unwrap_or_default();
-    check_delivery_host(&runtime_host, hosts).map_err(|r| r.delivery_error())?;
-    let build = || -> std::result::Result<Request, worker::Error> {
-        let timestamp = now_ms() / 1_000;
-        let headers = Headers::new();
-        headers.set("content-type", "application/json")?;
-        headers.set("user-agent", "edgebeat-webhook/0.1")?;
-        headers.set(TIMESTAMP_HEADER, &timestamp.to_string())?;
-        headers.set(SIGNATURE_HEADER, &sign(&d.secret, timestamp, body))?;
-        headers.set("X-Edgebeat-Event", &d.event)?;
-        headers.set("X-Edgebeat-Delivery", &d.id.to_string())?;
-        let mut init = RequestInit::new();
-        // A redirect could lead anywhere, internal addresses included: its 3xx is the answer.
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_redirect(RequestRedirect::Manual)
-            .with_body(Some(body.into()));
-        Request::new_with_init(&d.url, &init)
+/// The deploy's mail API, when `MAIL_API`, `MAIL_API_KEY` and `MAIL_FROM` are all set.
+fn mail_settings(env: &Env) -> Option<MailSettings> {
+    let read = |name: &str| {
+        env.secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(name).map(|v| v.to_string()))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     };
-    let request = build().map_err(|e| {
-        worker::console_error!("webhook delivery {}: request not built: {e}", d.id);
-        "request could not be built"
-    })?;
-    let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
-    match Fetch::Request(request).send_with_signal(&signal).await {
-        Ok(response) => Ok(response.status_code()),
-        Err(_) if signal.aborted() => Err("timed out after 10 s"),
-        Err(e) => {
-            worker::console_warn!("webhook delivery {}: {e}", d.id);
-            Err("connection failed")
-        }
-    }
-}
-
-/// What one attempt came to.
-enum Attempted {
-    /// Another sweep claimed it first.
-    Skipped,
-    Delivered,
-    Retrying,
-    Failed,
-}
-
-/// Claims the delivery for one attempt, sends it, and records the outcome.
-async fn attempt(db: &D1Database, d: &DueDelivery, max: i64, hosts: &WebhookHosts, at: i64) -> Result<Attempted> {
-    let body = body_of(db, d).await?;
-    let attempt = d.attempts + 1;
-    if !claim(db, d, &body, at + retry_delay_ms(attempt)).await? {
-        return Ok(Attempted::Skipped);
-    }
-    let (http_status, error) = match send(d, &body, hosts).await {
-        Ok(status) => (Some(status), answer_error(status)),
-        Err(phrase) => (None, Some(phrase.to_string())),
-    };
-    let now = now_ms();
-    Ok(match after_attempt(error.is_none(), attempt, max, at) {
-        AfterAttempt::Delivered => {
-            record_attempt(db, d.id, "delivered", at, http_status, None, now).await?;
-            Attempted::Delivered
-        }
-        AfterAttempt::RetryAt(next) => {
-            record_attempt(db, d.id, "pending", next, http_status, error.as_deref(), now).await?;
-            Attempted::Retrying
-        }
-        AfterAttempt::Failed => {
-            record_attempt(db, d.id, "failed", at, http_status, error.as_deref(), now).await?;
-            Attempted::Failed
-        }
+    Some(MailSettings {
+        api: read("MAIL_API")?,
+        api_key: read("MAIL_API_KEY")?,
+        from: read("MAIL_FROM")?,
+        api_url: read("MAIL_API_URL"),
     })
 }
 
-/// Attempts every delivery due by `at` (the trigger's scheduled time), up to a batch.
+/// What a run needs from the environment, read once.
+struct Settings {
+    max_attempts: i64,
+    hosts: WebhookHosts,
+    mail: Option<MailSettings>,
+    public_url: String,
+}
+
+impl Settings {
+    fn of(env: &Env) -> Self {
+        Settings {
+            max_attempts: max_attempts(env),
+            hosts: webhook_hosts(env),
+            mail: mail_settings(env),
+            public_url: env
+                .var("PUBLIC_URL")
+                .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// How one attempt went.
+struct Outcome {
+    http_status: Option<u16>,
+    verdict: Verdict,
+}
+
+/// Sends one request: the URL checked again (the var may have changed, the row come from
+/// elsewhere), then as the runtime itself reads it, so no difference between two parsers can
+/// open a host. Answers the service's answer, or a fixed phrase (never the runtime's error
+/// text, which can describe the network behind the URL).
+async fn send(delivery_id: i64, out: &Outbound, hosts: &WebhookHosts) -> std::result::Result<Answer, &'static str> {
+    check_delivery_url(&out.url, hosts).map_err(|r| r.delivery_error())?;
+    let runtime_host = web_sys::Url::new(&out.url).map(|u| u.hostname()).unwrap_or_default();
+    check_delivery_host(&runtime_host, hosts).map_err(|r| r.delivery_error())?;
+    let build = || -> std::result::Result<Request, worker::Error> {
+        let headers = Headers::new();
+        for (name, value) in &out.headers {
+            headers.set(name, value)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(match out.method {
+            OutMethod::Get => Method::Get,
+            OutMethod::Post => Method::Post,
+            OutMethod::Put => Method::Put,
+        })
+        .with_headers(headers)
+        // A redirect could lead anywhere, internal addresses included: its 3xx is the answer.
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(out.body.as_deref().map(Into::into));
+        Request::new_with_init(&out.url, &init)
+    };
+    let request = build().map_err(|e| {
+        worker::console_error!("delivery {delivery_id}: request not built: {e}");
+        "request could not be built"
+    })?;
+    let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
+    let mut response = match Fetch::Request(request).send_with_signal(&signal).await {
+        Ok(response) => response,
+        Err(_) if signal.aborted() => return Err("timed out after 10 s"),
+        Err(e) => {
+            worker::console_warn!("delivery {delivery_id}: {e}");
+            return Err("connection failed");
+        }
+    };
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    let mut body = Vec::new();
+    if let Ok(mut stream) = response.stream() {
+        while let Some(Ok(chunk)) = stream.next().await {
+            body.extend_from_slice(&chunk);
+            if body.len() >= ANSWER_BYTES {
+                body.truncate(ANSWER_BYTES);
+                break;
+            }
+        }
+    }
+    Ok(Answer {
+        status: response.status_code(),
+        retry_after,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// The payload of a claimed delivery: frozen when queued, or built now for an old row.
+async fn payload_of(db: &D1Database, d: &Claimed) -> Result<String> {
+    if let Some(frozen) = &d.payload {
+        return Ok(frozen.clone());
+    }
+    Ok(match d.flip_id {
+        Some(flip_id) => flip_payload(db, flip_id).await?.unwrap_or_else(|| "{}".into()),
+        None => "{}".into(),
+    })
+}
+
+/// Renders the delivery through its channel's kind and sends its requests in order, stopping
+/// at the first that is not delivered.
+async fn attempt(d: &Claimed, payload: &str, channel: Option<&Channel>, settings: &Settings, now: i64) -> Outcome {
+    let permanent = |reason: &str| Outcome {
+        http_status: None,
+        verdict: Verdict::Permanent { reason: reason.into() },
+    };
+    let Some(channel) = channel else {
+        return permanent("channel not found");
+    };
+    let (Some(kind), Ok(config)) = (
+        ChannelKind::parse(&channel.kind),
+        serde_json::from_str::<Map<String, Value>>(&channel.config),
+    ) else {
+        return permanent("channel configuration unreadable");
+    };
+    let event = AlertEvent::parse(&d.event).unwrap_or(AlertEvent::Test);
+    let payload_json: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let alert = Alert::from_payload(event, &payload_json, d.id, &channel.name, &settings.public_url, now);
+    let ctx = RenderContext {
+        now_s: now / 1_000,
+        signing_secret: &channel.secret,
+        mail: settings.mail.as_ref(),
+        public_url: &settings.public_url,
+        payload,
+    };
+    let requests = match kind.render(&config, &alert, &ctx) {
+        Ok(requests) => requests,
+        Err(reason) => return permanent(&reason),
+    };
+    let mut last = Outcome {
+        http_status: None,
+        verdict: Verdict::Delivered,
+    };
+    for out in &requests {
+        last = match send(d.id, out, &settings.hosts).await {
+            Ok(answer) => Outcome {
+                http_status: Some(answer.status),
+                verdict: kind.judge(&answer),
+            },
+            Err(phrase) => Outcome {
+                http_status: None,
+                verdict: Verdict::Retry {
+                    error: phrase.into(),
+                    after_ms: None,
+                },
+            },
+        };
+        if last.verdict != Verdict::Delivered {
+            break;
+        }
+    }
+    last
+}
+
+/// The statements that record one attempt's outcome, and how it counts.
+fn record(
+    db: &D1Database,
+    d: &Claimed,
+    payload: &str,
+    outcome: &Outcome,
+    settings: &Settings,
+    at: i64,
+    report: &mut NotifyReport,
+) -> Result<Vec<D1PreparedStatement>> {
+    let now = now_ms();
+    let next = after_verdict(&outcome.verdict, d.attempts, settings.max_attempts, at);
+    let (status, next_at) = match next.delivery {
+        AfterAttempt::Delivered => ("delivered", at),
+        AfterAttempt::RetryAt(when) => ("pending", when),
+        AfterAttempt::Failed => ("failed", at),
+    };
+    report.attempted += 1;
+    report.delivered += i64::from(status == "delivered");
+    report.failed += i64::from(status == "failed");
+    let mut statements = vec![record_attempt(
+        db,
+        d.id,
+        status,
+        next_at,
+        outcome.http_status,
+        next.error.as_deref(),
+        payload,
+        now,
+    )?];
+    if let Some(reason) = &next.channel_failing {
+        statements.push(channels::mark_failing(db, &d.channel_id, reason, now)?);
+    } else if status == "delivered" && d.event == "test" {
+        statements.push(channels::clear_failing(db, &d.channel_id)?);
+    }
+    if let Some(until) = next.hold_channel_until {
+        statements.push(channels::hold(db, &d.channel_id, until)?);
+    }
+    Ok(statements)
+}
+
+/// Attempts the claimed deliveries, a few at a time, and records every outcome in one batch.
+async fn deliver(db: &D1Database, claimed: Vec<Claimed>, settings: &Settings, at: i64) -> Result<NotifyReport> {
+    let mut report = NotifyReport::default();
+    if claimed.is_empty() {
+        return Ok(report);
+    }
+    let ids: Vec<String> = claimed.iter().map(|d| d.channel_id.clone()).collect();
+    let channels = channels_by_ids(db, &ids).await?;
+    let mut statements = Vec::new();
+    for group in claimed.chunks(IN_FLIGHT) {
+        let mut payloads = Vec::with_capacity(group.len());
+        for d in group {
+            payloads.push(payload_of(db, d).await?);
+        }
+        let now = now_ms();
+        let outcomes = join_all(group.iter().zip(&payloads).map(|(d, payload)| {
+            let channel = channels.iter().find(|c| c.id == d.channel_id);
+            attempt(d, payload, channel, settings, now)
+        }))
+        .await;
+        for ((d, payload), outcome) in group.iter().zip(&payloads).zip(&outcomes) {
+            statements.extend(record(db, d, payload, outcome, settings, at, &mut report)?);
+        }
+    }
+    db.batch(statements).await?;
+    Ok(report)
+}
+
+/// Attempts deliveries due by `at` (the trigger's scheduled time), up to a run's budget; a
+/// larger backlog goes out over the next runs.
 pub async fn deliver_due(env: &Env, at: i64) -> Result<NotifyReport> {
     let db = database(env)?;
-    let (max, hosts) = (max_attempts(env), webhook_hosts(env));
-    let mut report = NotifyReport::default();
-    for d in due_deliveries(&db, at, BATCH).await? {
-        let outcome = attempt(&db, &d, max, &hosts, at).await?;
-        report.attempted += i64::from(!matches!(outcome, Attempted::Skipped));
-        report.delivered += i64::from(matches!(outcome, Attempted::Delivered));
-        report.failed += i64::from(matches!(outcome, Attempted::Failed));
-    }
-    Ok(report)
+    let settings = Settings::of(env);
+    let limit = vars::integer(env, "DELIVERIES_PER_RUN")
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_PER_RUN);
+    let claimed = claim_due(&db, at, limit, at + retry_delay_ms(1)).await?;
+    deliver(&db, claimed, &settings, at).await
 }
 
 /// Attempts one delivery now, and nothing else (a channel test: a backlog of other
 /// deliveries neither delays it nor is sent with it).
 pub async fn deliver_one(env: &Env, id: i64, at: i64) -> Result<()> {
     let db = database(env)?;
-    if let Some(d) = pending_delivery(&db, id).await? {
-        attempt(&db, &d, max_attempts(env), &webhook_hosts(env), at).await?;
+    if let Some(d) = claim_one(&db, id, at + retry_delay_ms(1)).await? {
+        deliver(&db, vec![d], &Settings::of(env), at).await?;
     }
     Ok(())
 }

@@ -5,10 +5,30 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use crate::edge::db::{changed_one, int, text};
+use crate::core::alerting::delivery::PER_RUN_CAPS;
+use crate::edge::db::{int, text};
 
-/// Queues one delivery per channel the monitor notifies for the flip just recorded
-/// (same batch), only if that flip exists; repeating it queues nothing more.
+/// The JSON a flip's alert is made from (the webhook kind's body), built by SQLite from the
+/// flip `f`, its monitor `m` and the monitor's last ping: frozen into the delivery when it is
+/// queued, so every attempt and every kind tells the same story.
+const FLIP_PAYLOAD: &str = "json_object( \
+   'event', CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, \
+   'monitor', json_object('id', m.id, 'unique_key', m.unique_key, 'name', m.name, 'status', m.status, \
+      'service_id', m.service_id, 'slug', m.slug, 'tags', json(m.tags), \
+      'last_ping_at', strftime('%Y-%m-%dT%H:%M:%fZ', m.last_ping_at / 1000.0, 'unixepoch'), \
+      'next_due_at', strftime('%Y-%m-%dT%H:%M:%fZ', m.next_due_at / 1000.0, 'unixepoch')), \
+   'flip', json_object('at', strftime('%Y-%m-%dT%H:%M:%fZ', f.at / 1000.0, 'unixepoch'), \
+      'from', f.from_status, 'to', f.to_status, 'reason', f.reason, \
+      'down_since', (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', MAX(d.at) / 1000.0, 'unixepoch') FROM flips d \
+         WHERE d.monitor_id = f.monitor_id AND d.to_status = 'down' AND d.at < f.at AND f.to_status <> 'down')), \
+   'last_ping', (SELECT json_object('received_at', strftime('%Y-%m-%dT%H:%M:%fZ', p.received_at / 1000.0, 'unixepoch'), \
+      'result', p.kind, 'method', p.method, \
+      'message', p.message, 'exit_status', p.exit_status, 'duration_ms', p.duration_ms) \
+      FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1))";
+
+/// Queues one delivery per channel the monitor notifies of this kind of flip (down, or up
+/// again; each channel can switch either off) for the flip just recorded (same batch), only
+/// if that flip exists; repeating it queues nothing more.
 pub fn enqueue_flip(
     db: &D1Database,
     monitor_id: &str,
@@ -16,90 +36,113 @@ pub fn enqueue_flip(
     to_status: &str,
     now: i64,
 ) -> Result<D1PreparedStatement> {
-    db.prepare(
-        "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, event, next_attempt_at, created_at) \
-         SELECT c.id, f.id, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, ?4, ?4 \
+    db.prepare(format!(
+        "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, event, payload, next_attempt_at, created_at) \
+         SELECT c.id, f.id, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, {FLIP_PAYLOAD}, ?4, ?4 \
          FROM flips f JOIN monitors m ON m.id = f.monitor_id JOIN channels c ON c.project_id = m.project_id \
          WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 \
-           AND (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels)))",
-    )
+           AND (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
+           AND CASE WHEN f.to_status = 'down' THEN c.notify_down ELSE c.notify_up END = 1"
+    ))
     .bind(&[text(monitor_id), int(at), text(to_status), int(now)])
 }
 
-pub async fn enqueue_test(db: &D1Database, channel_id: &str, now: i64) -> Result<i64> {
+/// Queues a channel's test alert, its payload frozen at once.
+pub async fn enqueue_test(db: &D1Database, channel_id: &str, channel_name: &str, now: i64) -> Result<i64> {
+    let payload = serde_json::json!({
+        "event": "test",
+        "channel": {"id": channel_id, "name": channel_name},
+        "message": "edgebeat test delivery",
+    })
+    .to_string();
     let id: Option<i64> = db
-        .prepare("INSERT INTO deliveries (channel_id, event, next_attempt_at, created_at) VALUES (?1, 'test', ?2, ?2) RETURNING id")
-        .bind(&[text(channel_id), int(now)])?
+        .prepare(
+            "INSERT INTO deliveries (channel_id, event, payload, next_attempt_at, created_at) \
+             VALUES (?1, 'test', ?2, ?3, ?3) RETURNING id",
+        )
+        .bind(&[text(channel_id), text(&payload), int(now)])?
         .first(Some("id"))
         .await?;
     id.ok_or_else(|| worker::Error::RustError("test delivery not queued".into()))
 }
 
-/// A due delivery with what it takes to send it.
+/// A delivery taken for one attempt: what it says and where it goes.
 #[derive(Debug, Clone, Deserialize)]
-pub struct DueDelivery {
+pub struct Claimed {
     pub id: i64,
+    pub channel_id: String,
     pub event: String,
     pub payload: Option<String>,
-    pub attempts: i64,
-    pub url: String,
-    pub secret: String,
-    pub channel_id: String,
-    pub channel_name: String,
     pub flip_id: Option<i64>,
+    /// This attempt's number (1 for the first).
+    pub attempts: i64,
 }
 
-const DUE_COLUMNS: &str = "d.id, d.event, d.payload, d.attempts, c.url, c.secret, c.id AS channel_id, \
-    c.name AS channel_name, d.flip_id";
+const CLAIMED: &str = "id, channel_id, event, payload, flip_id, attempts";
 
-/// One pending delivery, due or not (a channel test is sent at once).
-pub async fn pending_delivery(db: &D1Database, id: i64) -> Result<Option<DueDelivery>> {
+/// Takes up to `limit` due deliveries for one attempt each, in one statement (so two sweeps
+/// never take the same one), oldest due first, skipping channels a service asked to wait and
+/// taking no more of one channel than its kind allows a run (`PER_RUN_CAPS`: a chat's own
+/// rate limit). The lease (`lease_until`) is when each is tried again should this attempt
+/// never report back.
+pub async fn claim_due(db: &D1Database, at: i64, limit: i64, lease_until: i64) -> Result<Vec<Claimed>> {
+    let caps: String = PER_RUN_CAPS
+        .iter()
+        .map(|(kind, cap)| format!(" WHEN '{kind}' THEN {cap}"))
+        .collect();
     db.prepare(format!(
-        "SELECT {DUE_COLUMNS} FROM deliveries d JOIN channels c ON c.id = d.channel_id \
-         WHERE d.id = ?1 AND d.status = 'pending'"
+        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?3 WHERE id IN ( \
+           SELECT id FROM ( \
+             SELECT d.id, d.next_attempt_at, \
+               ROW_NUMBER() OVER (PARTITION BY d.channel_id ORDER BY d.next_attempt_at, d.id) AS rn, \
+               CASE c.kind{caps} ELSE ?2 END AS cap \
+             FROM deliveries d JOIN channels c ON c.id = d.channel_id \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND c.hold_until <= ?1) \
+           WHERE rn <= cap ORDER BY next_attempt_at, id LIMIT ?2) \
+         RETURNING {CLAIMED}"
     ))
-    .bind(&[int(id)])?
-    .first(None)
-    .await
-}
-
-pub async fn due_deliveries(db: &D1Database, at: i64, limit: i64) -> Result<Vec<DueDelivery>> {
-    db.prepare(format!(
-        "SELECT {DUE_COLUMNS} FROM deliveries d JOIN channels c ON c.id = d.channel_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at LIMIT ?2"
-    ))
-    .bind(&[int(at), int(limit)])?
+    .bind(&[int(at), int(limit), int(lease_until)])?
     .all()
     .await?
     .results()
 }
 
-/// Takes the delivery for one attempt; false if another sweep took it first. The lease
-/// (`retry_at`) is when it is tried again should this attempt never report back.
-pub async fn claim(db: &D1Database, d: &DueDelivery, payload: &str, retry_at: i64) -> Result<bool> {
-    let result = db
-        .prepare(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?3, payload = ?4 \
-             WHERE id = ?1 AND attempts = ?2 AND status = 'pending'",
-        )
-        .bind(&[int(d.id), int(d.attempts), int(retry_at), text(payload)])?
-        .run()
-        .await?;
-    changed_one(&result)
+/// Takes one pending delivery for an attempt now, due or not (a channel's test).
+pub async fn claim_one(db: &D1Database, id: i64, lease_until: i64) -> Result<Option<Claimed>> {
+    db.prepare(format!(
+        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2 \
+         WHERE id = ?1 AND status = 'pending' RETURNING {CLAIMED}"
+    ))
+    .bind(&[int(id), int(lease_until)])?
+    .first(None)
+    .await
 }
 
-pub async fn record_attempt(
+/// The payload of a delivery queued before payloads were frozen at queueing (migration 0012):
+/// built now from its flip, and frozen by the attempt's record.
+pub async fn flip_payload(db: &D1Database, flip_id: i64) -> Result<Option<String>> {
+    db.prepare(format!(
+        "SELECT {FLIP_PAYLOAD} AS payload FROM flips f JOIN monitors m ON m.id = f.monitor_id WHERE f.id = ?1"
+    ))
+    .bind(&[int(flip_id)])?
+    .first(Some("payload"))
+    .await
+}
+
+/// Records how an attempt went (and the payload it sent, for rows queued without one).
+pub fn record_attempt(
     db: &D1Database,
     id: i64,
     status: &str,
     next_attempt_at: i64,
     http_status: Option<u16>,
     error: Option<&str>,
+    payload: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<D1PreparedStatement> {
     db.prepare(
         "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, last_status = ?4, last_error = ?5, \
-           finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?1",
+           payload = COALESCE(payload, ?7), finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?6 END WHERE id = ?1",
     )
     .bind(&[
         int(id),
@@ -108,30 +151,8 @@ pub async fn record_attempt(
         http_status.map_or(JsValue::NULL, |s| int(i64::from(s))),
         error.map_or(JsValue::NULL, text),
         int(now),
-    ])?
-    .run()
-    .await?;
-    Ok(())
-}
-
-/// The flip, its monitor and the monitor's last ping, as one JSON payload built by SQLite.
-pub async fn flip_payload(db: &D1Database, flip_id: i64) -> Result<Option<String>> {
-    db.prepare(
-        "SELECT json_object( \
-           'monitor', json_object('id', m.id, 'name', m.name, 'status', m.status, 'service_id', m.service_id, \
-              'slug', m.slug, 'tags', json(m.tags), 'last_ping_at', strftime('%Y-%m-%dT%H:%M:%fZ', m.last_ping_at / 1000.0, 'unixepoch'), \
-              'next_due_at', strftime('%Y-%m-%dT%H:%M:%fZ', m.next_due_at / 1000.0, 'unixepoch')), \
-           'flip', json_object('at', strftime('%Y-%m-%dT%H:%M:%fZ', f.at / 1000.0, 'unixepoch'), \
-              'from', f.from_status, 'to', f.to_status, 'reason', f.reason), \
-           'last_ping', (SELECT json_object('received_at', strftime('%Y-%m-%dT%H:%M:%fZ', p.received_at / 1000.0, 'unixepoch'), \
-              'result', p.kind, 'method', p.method, \
-              'message', p.message, 'exit_status', p.exit_status, 'duration_ms', p.duration_ms) \
-              FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1)) AS payload \
-         FROM flips f JOIN monitors m ON m.id = f.monitor_id WHERE f.id = ?1",
-    )
-    .bind(&[int(flip_id)])?
-    .first(Some("payload"))
-    .await
+        text(payload),
+    ])
 }
 
 #[derive(Debug, Deserialize)]

@@ -257,7 +257,7 @@ pub fn queue_error_digests(db: &D1Database, project_id: Option<&str>, now: i64) 
                'error', json_object('name', d.name, 'count', d.pending, 'message', d.last_message, \
                  'last_at', strftime('%Y-%m-%dT%H:%M:%fZ', d.last_at / 1000.0, 'unixepoch')), \
                'window_minutes', {}), ?3, ?3 \
-             FROM error_digests d JOIN channels c ON c.project_id = d.project_id WHERE {due}",
+             FROM error_digests d JOIN channels c ON c.project_id = d.project_id AND c.notify_errors = 1 WHERE {due}",
             ERROR_DIGEST_WINDOW_MS / 60_000
         ))
         .bind(&args)?,

@@ -5,9 +5,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{outbound_url_field, stored, Kind, RenderContext, Rendered};
+use super::fields::{outbound_url_field, stored};
+use super::kind::{Kind, RenderContext, Rendered};
 use crate::core::alerting::alert::{percent_encode, Alert, AlertEvent};
-use crate::core::alerting::outbound::{Method, Outbound};
+use crate::core::alerting::outbound::{common_verdict, Answer, Method, Outbound, Verdict};
 use crate::core::alerting::outbound_url::WebhookHosts;
 use crate::core::alerting::signature::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::core::http_contract::validation::{check_text, line_text, Checked, FieldError, TextRule};
@@ -175,6 +176,18 @@ impl Kind for Webhook {
             }
         }
         Ok(vec![out])
+    }
+
+    /// A webhook is the user's own server: only 401 and 403 say its credential is refused;
+    /// a 404 or 410 may be a deploy in progress, so it is retried like any other error.
+    fn judge(answer: &Answer) -> Verdict {
+        match answer.status {
+            404 | 410 => Verdict::Retry {
+                error: format!("HTTP {}", answer.status),
+                after_ms: None,
+            },
+            _ => common_verdict(answer),
+        }
     }
 }
 

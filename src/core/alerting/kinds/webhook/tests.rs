@@ -2,6 +2,7 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::core::alerting::alert::MonitorFacts;
+use crate::core::alerting::outbound::{Answer, Verdict};
 use crate::core::alerting::signature::verify;
 
 fn body(v: Value) -> Map<String, Value> {
@@ -175,4 +176,44 @@ fn bad_fields_are_refused_by_name() {
     );
     let many: Map<String, Value> = (0..11).map(|i| (format!("X-{i}"), Value::from("v"))).collect();
     assert_eq!(refuse(json!({"url": "https://e.com", "headers": many})), "headers");
+}
+
+#[test]
+fn only_a_refused_credential_is_permanent_for_a_webhook() {
+    let answer = |status: u16| Answer {
+        status,
+        retry_after: Some("9".into()),
+        body: String::new(),
+    };
+    assert_eq!(Webhook::judge(&answer(204)), Verdict::Delivered);
+    assert!(matches!(Webhook::judge(&answer(401)), Verdict::Permanent { .. }));
+    assert!(matches!(Webhook::judge(&answer(403)), Verdict::Permanent { .. }));
+    assert_eq!(
+        Webhook::judge(&answer(404)),
+        Verdict::Retry {
+            error: "HTTP 404".into(),
+            after_ms: None
+        }
+    );
+    assert_eq!(
+        Webhook::judge(&answer(410)),
+        Verdict::Retry {
+            error: "HTTP 410".into(),
+            after_ms: None
+        }
+    );
+    assert_eq!(
+        Webhook::judge(&answer(429)),
+        Verdict::Retry {
+            error: "HTTP 429: rate limited".into(),
+            after_ms: Some(9_000)
+        }
+    );
+    assert_eq!(
+        Webhook::judge(&answer(500)),
+        Verdict::Retry {
+            error: "HTTP 500".into(),
+            after_ms: None
+        }
+    );
 }
