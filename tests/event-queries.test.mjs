@@ -202,8 +202,11 @@ test("an event-fed monitor goes up on its events, is called down when they stop,
 
 test("error events notify as a digest: at most one webhook per error name per 10 minutes, with the count and latest message", async () => {
   const t = await eventTenant(eb);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.manage, body: { kind: "webhook", url: receiver.url("/digest"), name: "ops" } });
+  const ch = await eb.api("POST", "/v1/channels", { auth: t.manage, body: { kind: "webhook", url: receiver.url("/digest"), name: "ops", notify_errors: true } });
   assert.equal(ch.status, 201);
+  // Digests go only to channels that opt in: this one is told of flips alone.
+  const quiet = await eb.api("POST", "/v1/channels", { auth: t.manage, body: { kind: "webhook", url: receiver.url("/digest-quiet"), name: "flips only" } });
+  assert.equal(quiet.body.notify_errors, false);
   const now = Date.now();
   const errors = (n, from) =>
     Array.from({ length: n }, (_, i) => ({ type: "error", name: "webhook failed", message: `timeout #${from + i}`, ts: iso(now - 10_000 + from + i) }));
@@ -231,6 +234,7 @@ test("error events notify as a digest: at most one webhook per error name per 10
   assert.deepEqual([JSON.parse(third.body).error.name, JSON.parse(third.body).error.count], ["db down", 1]);
   await eb.sweep(now + 30 * MIN);
   assert.equal(receiver.received["/digest"].length, 3);
+  assert.equal(receiver.received["/digest-quiet"], undefined, "a channel without notify_errors gets no digest");
 });
 
 test("retention: the cron prunes events that arrived more than EVENT_RETENTION_DAYS ago; rollups and names stay", async () => {

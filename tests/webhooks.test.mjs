@@ -73,7 +73,7 @@ test("channels: the secret is shown once; list, delete and validation", async ()
   const listed = await eb.api("GET", "/v1/channels", { auth: tenant.key });
   assert.ok(listed.body.items.some((c) => c.id === ch.id));
   assert.ok(!listed.text.includes(ch.secret), "never shown again");
-  for (const [body, field] of [[{ kind: "email", url: receiver.url("/x") }, "kind"], [{ kind: "webhook", url: "ftp://x" }, "url"], [{ kind: "webhook" }, "url"]]) {
+  for (const [body, field] of [[{ kind: "carrier-pigeon", url: receiver.url("/x") }, "kind"], [{ kind: "webhook", url: "ftp://x" }, "url"], [{ kind: "webhook" }, "url"]]) {
     const res = await eb.api("POST", "/v1/channels", { auth: tenant.key, body });
     assert.equal(res.status, 400);
     assert.equal(res.body.field, field);
@@ -103,7 +103,7 @@ test("webhooks go only to the hosts WEBHOOK_HOSTS names", async () => {
   // A row from before the list changed is checked again when it is sent.
   const id = crypto.randomUUID();
   await eb.env.DB.prepare(
-    "INSERT INTO channels (id, project_id, kind, name, url, secret, created_at) VALUES (?1, ?2, 'webhook', 'old', ?3, 'whsec_x', ?4)",
+    "INSERT INTO channels (id, project_id, kind, name, config, secret, created_at) VALUES (?1, ?2, 'webhook', 'old', json_object('url', ?3, 'method', 'POST'), 'whsec_x', ?4)",
   ).bind(id, tenant.project.id, url, Date.now()).run();
   const res = await eb.api("POST", `/v1/channels/${id}/test`, { auth: tenant.key });
   assert.equal(res.status, 200, res.text);
