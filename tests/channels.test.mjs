@@ -150,3 +150,32 @@ test("a burst of 2,000 flips to 2 channels each arrives exactly once, over a bou
   assert.equal(pending, 0);
   console.log(`[burst] ${2 * N} deliveries over ${runs} cron runs in ${took} ms`);
 });
+
+test("a webhook's own method, headers and templates: the request as configured, header values never shown again", async () => {
+  const t = await eb.tenant("templated");
+  const res = await eb.api("POST", "/v1/channels", {
+    auth: t.key,
+    body: {
+      kind: "webhook",
+      url: receiver.url("/templated"),
+      method: "PUT",
+      headers: { Authorization: "Bearer chat-token-0123456789" },
+      body_up: '{"text": "$NAME is $STATUS", "raw": $JSON}',
+    },
+  });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.body.config.headers.Authorization, "Bearer chat-token-0123456789", "shown in full once");
+  const listed = await eb.api("GET", "/v1/channels", { auth: t.key });
+  assert.ok(!listed.text.includes("chat-token-0123456789"), "never again");
+  assert.equal(listed.body.items[0].config.headers.Authorization, "…6789");
+  const test = await eb.api("POST", `/v1/channels/${res.body.id}/test`, { auth: t.key });
+  assert.equal(test.body.delivery.status, "delivered");
+  const [got] = receiver.received["/templated"];
+  assert.equal(got.method, "PUT");
+  assert.equal(got.headers.authorization, "Bearer chat-token-0123456789");
+  assert.equal(got.headers["content-type"], "application/json");
+  const body = JSON.parse(got.body);
+  assert.equal(body.text, "templated is test");
+  assert.equal(body.raw.event, "test");
+  assert.ok(got.headers["x-edgebeat-signature"], "signed as every webhook");
+});

@@ -28,17 +28,6 @@ pub enum AfterAttempt {
     Failed,
 }
 
-/// The error an attempt answered with `status` records, `None` for a 2xx. Only the status:
-/// a receiver's body never reaches a delivery's record. Redirects are not followed (one could
-/// bounce the signed request to an internal address), so a 3xx is a failed attempt.
-pub fn answer_error(status: u16) -> Option<String> {
-    match status {
-        200..=299 => None,
-        300..=399 => Some(format!("redirect refused ({status})")),
-        _ => Some(format!("HTTP {status}")),
-    }
-}
-
 pub fn after_attempt(succeeded: bool, attempt: i64, max_attempts: i64, now: i64) -> AfterAttempt {
     if succeeded {
         AfterAttempt::Delivered
@@ -180,19 +169,6 @@ mod tests {
             (AfterAttempt::Failed, None),
             "a wait does not outlast the last attempt"
         );
-    }
-
-    #[test]
-    fn only_a_2xx_answer_is_a_delivery_and_a_3xx_is_a_refused_redirect() {
-        assert_eq!(answer_error(200), None);
-        assert_eq!(answer_error(204), None);
-        assert_eq!(answer_error(299), None);
-        assert_eq!(answer_error(301).as_deref(), Some("redirect refused (301)"));
-        assert_eq!(answer_error(302).as_deref(), Some("redirect refused (302)"));
-        assert_eq!(answer_error(399).as_deref(), Some("redirect refused (399)"));
-        assert_eq!(answer_error(199).as_deref(), Some("HTTP 199"));
-        assert_eq!(answer_error(400).as_deref(), Some("HTTP 400"));
-        assert_eq!(answer_error(500).as_deref(), Some("HTTP 500"));
     }
 
     #[test]

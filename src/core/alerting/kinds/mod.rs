@@ -63,8 +63,20 @@ impl ChannelKind {
     pub fn shown(self, config: &Map<String, Value>) -> Map<String, Value> {
         let mut out = config.clone();
         for field in self.secret_fields() {
-            if let Some(Value::String(s)) = config.get(*field) {
-                out.insert((*field).to_string(), Value::from(hint(s)));
+            match config.get(*field) {
+                Some(Value::String(s)) => {
+                    out.insert((*field).to_string(), Value::from(hint(s)));
+                }
+                // A map of secrets (a webhook's headers: `Authorization: Bearer ...`): each
+                // value hinted, the names kept.
+                Some(Value::Object(map)) => {
+                    let hinted = map
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::from(hint(v.as_str().unwrap_or_default()))))
+                        .collect();
+                    out.insert((*field).to_string(), Value::Object(hinted));
+                }
+                _ => {}
             }
         }
         out
@@ -89,6 +101,10 @@ mod tests {
         let mut config = Map::new();
         config.insert("url".into(), Value::from("https://example.com/hooks/abcdefghijkl"));
         config.insert("method".into(), Value::from("POST"));
+        let headers = serde_json::json!({"Authorization": "Bearer 0123456789abcdef"});
+        config.insert("headers".into(), headers);
+        let webhook = ChannelKind::Webhook.shown(&config);
+        assert_eq!(webhook["headers"], serde_json::json!({"Authorization": "…cdef"}), "header values are secrets");
         for kind in ChannelKind::ALL {
             let shown = kind.shown(&config);
             assert_eq!(shown["method"], "POST");

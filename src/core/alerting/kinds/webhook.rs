@@ -50,7 +50,8 @@ fn template(body: &Map<String, Value>, field: &str) -> Checked<Option<String>> {
 }
 
 impl Kind for Webhook {
-    const SECRET_FIELDS: &'static [&'static str] = &[];
+    /// Header values often carry a credential (`Authorization: Bearer ...`).
+    const SECRET_FIELDS: &'static [&'static str] = &["headers"];
 
     fn configure(body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
         let url = match body.get("url") {
