@@ -157,6 +157,7 @@ test("a webhook's own method, headers and templates: the request as configured, 
     auth: t.key,
     body: {
       kind: "webhook",
+      name: "templated",
       url: receiver.url("/templated"),
       method: "PUT",
       headers: { Authorization: "Bearer chat-token-0123456789" },
