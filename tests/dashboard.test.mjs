@@ -4,8 +4,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+import { startReceiver } from "./support/receiver.mjs";
 import { skip, launch, newPage, signIn, assertAccessible, screenshot, cspAndScriptProblems } from "./support/browser.mjs";
 
 const PAGES = ["/", "/monitors", "/monitor", "/events", "/channels", "/keys"];
@@ -15,7 +16,6 @@ let tenant;
 let browser;
 let page;
 let receiver;
-const received = [];
 const state = {};
 
 before(async () => {
@@ -24,16 +24,12 @@ before(async () => {
   if (skip) return;
   browser = await launch();
   page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 } }));
-  // A webhook receiver on this machine, for the channels page's test delivery.
-  receiver = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => (received.push(req.url), res.writeHead(200).end("ok")));
-  });
-  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  // A webhook receiver on this machine for the channels page's tests, answering from a plan per path.
+  receiver = await startReceiver();
 });
 after(async () => {
   await browser?.close();
-  receiver?.close();
+  await receiver?.close();
   await eb?.close();
 });
 
@@ -275,19 +271,121 @@ test("events page: names with counts, a per-day chart, recent errors", { skip },
 test("channels page: add a webhook, send a test, see the delivery and its attempts", { skip }, async () => {
   await page.getByRole("link", { name: "Channels" }).click();
   await page.getByLabel("Name").fill("ops hook");
-  await page.getByLabel("URL").fill(`http://127.0.0.1:${receiver.address().port}/hook`);
+  await page.getByLabel("URL").fill(receiver.url("/hook"));
   await page.getByRole("button", { name: "Add webhook" }).click();
   assert.ok((await page.locator("#channel-secret-value").inputValue()).length > 10, "the signing secret is shown once");
   await page.getByRole("button", { name: "Send test to ops hook" }).click();
   await page.locator("#delivery-table").waitFor();
   assert.match(await page.locator("#delivery-table").innerText(), /test/);
-  await eventually(() => received.includes("/hook"), { what: "the test delivery" });
+  await eventually(() => receiver.received["/hook"]?.length > 0, { what: "the test delivery" });
   await eventually(async () => {
     await page.getByRole("button", { name: "Deliveries of ops hook" }).click();
     return /delivered/.test(await page.locator("#delivery-table").innerText());
   }, { intervalMs: 500, what: "delivered with its attempt" });
   await assertAccessible(page, "channels page");
   await screenshot(page, "channels");
+});
+
+const CHANNEL_KINDS = JSON.parse(readFileSync(new URL("../openapi.json", import.meta.url), "utf8")).paths["/v1/channels"].post.requestBody.content["application/json"].schema.properties.kind.enum;
+
+test("channels page: every kind the API takes is offered, each field labelled with a hint", { skip }, async () => {
+  const kind = page.getByLabel("Kind");
+  assert.deepEqual((await kind.locator("option").evaluateAll((os) => os.map((o) => o.value))).sort(), [...CHANNEL_KINDS].sort());
+  for (const value of CHANNEL_KINDS) {
+    await kind.selectOption(value);
+    const fields = page.locator(`#channel-form .kind-fields[data-kind="${value}"]`);
+    await fields.waitFor();
+    const described = await fields.locator("input, select, textarea").evaluateAll((els) =>
+      els.map((el) => ({
+        name: el.name,
+        label: el.labels[0]?.textContent.trim(),
+        hint: (el.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id)?.textContent.trim()).join(" "),
+      })),
+    );
+    assert.ok(described.length > 0, `${value}: has fields`);
+    for (const f of described) assert.ok(f.label && f.hint, `${value}.${f.name}: a label and a hint (${JSON.stringify(f)})`);
+  }
+  // Slack: the incoming webhook URL, where Slack shows it, and a button that says what it adds.
+  await kind.selectOption("slack");
+  const slackUrl = page.getByLabel("Webhook URL");
+  assert.equal(await slackUrl.getAttribute("type"), "url");
+  assert.equal(await slackUrl.getAttribute("required"), "");
+  assert.match(await page.locator("#ch-url-hint").innerText(), /Incoming Webhooks → Add New Webhook to Workspace, copy the URL/);
+  assert.equal(await page.getByRole("button", { name: "Add Slack" }).count(), 1);
+  await kind.selectOption("telegram");
+  assert.match(await page.locator("#ch-bot_token-hint").innerText(), /@BotFather/);
+  assert.match(await page.locator("#ch-chat_id-hint").innerText(), /getUpdates.*@userinfobot/);
+  assert.equal(await page.getByLabel("Topic id").getAttribute("type"), "number");
+  await screenshot(page, "channels-telegram");
+  await kind.selectOption("ntfy");
+  assert.equal(await page.getByLabel("Priority when down").inputValue(), "5");
+  assert.equal(await page.getByLabel("Priority when up").inputValue(), "3");
+  await assertAccessible(page, "channels page (ntfy form)");
+  await kind.selectOption("webhook");
+  await page.getByRole("button", { name: "Add webhook" }).waitFor();
+});
+
+test("channels page: the API's error shows next to the field it names", { skip }, async () => {
+  await page.getByLabel("Name").fill("inside");
+  await page.getByLabel("URL").fill("http://10.0.0.1/hook");
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  const error = page.locator("#ch-url-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /internal address/);
+  assert.equal(await page.getByLabel("URL").getAttribute("aria-invalid"), "true");
+  assert.match(await page.getByLabel("URL").getAttribute("aria-describedby"), /\bch-url-error\b/);
+  assert.match(await page.locator("#notice").innerText(), /Could not add the webhook/);
+  assert.equal(await page.locator("#channels tr", { hasText: "inside" }).count(), 0);
+  await assertAccessible(page, "channels page (an error on a field)");
+});
+
+test("channels page: the switches are sent; a refused test shows failing with the reason, a good one ok", { skip }, async () => {
+  receiver.plan["/refused"] = [401];
+  await page.getByLabel("Name").fill("flaky hook");
+  await page.getByLabel("URL").fill(receiver.url("/refused"));
+  assert.equal(await page.getByLabel("Monitors going down").isChecked(), true);
+  assert.equal(await page.getByLabel("Monitors coming back up").isChecked(), true);
+  assert.equal(await page.getByLabel("Error digests").isChecked(), false);
+  await page.getByLabel("Monitors coming back up").uncheck();
+  await page.getByLabel("Error digests").check();
+  await page.getByText("Method, headers and body templates").click();
+  await page.getByLabel("Extra headers").fill("X-Env: staging");
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  const row = page.locator("#channels tbody tr", { hasText: "flaky hook" });
+  await row.waitFor();
+  assert.equal(await page.locator("#ch-url-error").isHidden(), true, "the earlier error is gone");
+  assert.ok((await page.locator("#channel-secret-value").inputValue()).length > 10, "the new webhook's secret is shown once");
+  const listed = (await eb.api("GET", "/v1/channels", { auth: tenant.key })).body.items.find((c) => c.name === "flaky hook");
+  assert.deepEqual([listed.notify_down, listed.notify_up, listed.notify_errors], [true, false, true]);
+  assert.deepEqual(listed.config.headers, { "X-Env": "staging" }, "the kind's fields are sent too");
+  assert.equal(await page.getByLabel("Monitors coming back up").isChecked(), true, "the form is back to its defaults");
+  // The row: kind, settings, switches, the monitors it serves (every monitor uses every channel by default).
+  const text = await row.innerText();
+  assert.match(text, /Webhook/);
+  assert.ok(text.includes(receiver.url("/refused")), text);
+  assert.match(text, /down: on\s+up: off\s+error digests: on/);
+  assert.match(text, /Extra headers\s+X-Env/);
+  assert.match(text, /3 monitors: hourly sync, nightly backup, payments cron/);
+  assert.equal(await row.getAttribute("data-status"), "ok");
+  // The receiver refuses the test: failing, with the service's answer and since when, as an alert.
+  await page.getByRole("button", { name: "Send test to flaky hook" }).click();
+  await page.locator('#channels tr[data-status="failing"]', { hasText: "flaky hook" }).waitFor();
+  const failing = row.locator(".failing");
+  assert.match(await failing.locator(".status").innerText(), /failing/);
+  assert.match(await failing.locator(".failing-reason").innerText(), /401/);
+  assert.match(await failing.locator(".failing-since").innerText(), /since (just now|\d+ s ago)/);
+  assert.match(await page.locator("#notice").innerText(), /failed.*401/);
+  assert.equal(receiver.received["/refused"].length, 1);
+  await assertAccessible(page, "channels page (a failing channel)");
+  await screenshot(page, "channels-failing");
+  // The receiver is fixed (no more planned refusals): the next test clears it.
+  await page.getByRole("button", { name: "Send test to flaky hook" }).click();
+  await page.locator('#channels tr[data-status="ok"]', { hasText: "flaky hook" }).waitFor();
+  assert.equal(await row.locator(".failing").count(), 0);
+  assert.match(await row.locator(".channel-status").innerText(), /ok/);
+  assert.match(await page.locator("#notice").innerText(), /Test delivered to "flaky hook"/);
+  assert.equal(receiver.received["/refused"].length, 2);
+  assert.equal((await eb.api("GET", "/v1/channels", { auth: tenant.key })).body.items.find((c) => c.name === "flaky hook").status, "ok");
 });
 
 test("keys page: create a key shown once, then revoke it with immediate effect", { skip }, async () => {
