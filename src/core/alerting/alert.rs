@@ -213,11 +213,11 @@ impl Alert {
         format!("{}: {}", self.event.headline(), self.subject())
     }
 
-    /// Plain sentences (no markup) in order: why, then the facts a person acts on.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// The plain sentence that says what happened: "nightly backup is down: no ping by the
+    /// due time plus grace."
+    pub fn summary(&self) -> String {
         match self.event {
-            AlertEvent::Down => out.push(format!("{} is down: {}.", self.subject(), self.reason)),
+            AlertEvent::Down => format!("{} is down: {}.", self.subject(), self.reason),
             AlertEvent::Up => {
                 let down_for = self
                     .monitor
@@ -225,25 +225,37 @@ impl Alert {
                     .and_then(|m| m.down_since)
                     .map(|since| format!(" after {}", duration_words(self.at - since)))
                     .unwrap_or_default();
-                out.push(format!("{} is up again{down_for}: {}.", self.subject(), self.reason));
+                format!("{} is up again{down_for}: {}.", self.subject(), self.reason)
             }
-            AlertEvent::Test => out.push(format!("This is {}.", self.reason)),
-            AlertEvent::ErrorDigest => out.push(format!("{}.", capitalize(&self.reason))),
+            AlertEvent::Test => format!("This is {}.", self.reason),
+            AlertEvent::ErrorDigest => format!("{}.", capitalize(&self.reason)),
         }
-        if let Some(p) = self.monitor.as_ref().and_then(|m| m.last_ping.as_ref()) {
-            out.push(format!("Last ping: {}", ping_words(p)));
-        } else if self.monitor.is_some() {
-            out.push("Last ping: never".into());
+    }
+
+    /// The facts a person acts on, as a label and a plain value in order: a card's fields,
+    /// or a line each where a service has no fields.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(m) = &self.monitor {
+            let ping = m.last_ping.as_ref().map_or_else(|| "never".into(), ping_words);
+            out.push(("Last ping", ping));
         }
         if let Some(message) = self.digest.as_ref().and_then(|d| d.message.as_ref()) {
-            out.push(format!("Last message: {message}"));
+            out.push(("Last message", message.clone()));
         }
-        if let Some(m) = &self.monitor {
-            if !m.tags.is_empty() {
-                out.push(format!("Tags: {}", m.tags.join(" ")));
-            }
+        if let Some(m) = self.monitor.as_ref().filter(|m| !m.tags.is_empty()) {
+            out.push(("Tags", m.tags.join(" ")));
         }
         out
+    }
+
+    /// Plain sentences (no markup) in order: why, then the facts a person acts on.
+    pub fn lines(&self) -> Vec<String> {
+        let facts = self
+            .facts()
+            .into_iter()
+            .map(|(label, value)| format!("{label}: {value}"));
+        std::iter::once(self.summary()).chain(facts).collect()
     }
 
     /// Whether this alert announces a problem (down, errors) rather than its end.

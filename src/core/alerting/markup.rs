@@ -85,6 +85,40 @@ pub fn one_line(s: &str, max: usize) -> String {
     cut
 }
 
+/// `s` escaped by `escape` in at most `max` characters, for a service that refuses a longer
+/// field: a longer text is cut between two characters of `s`, never inside an escape (a
+/// lone `\` or `&am` would change the text after it), and ends with `…`. `escape` must
+/// escape character by character, as every escape here does.
+pub fn escaped_within(s: &str, max: usize, escape: fn(&str) -> String) -> String {
+    let whole = escape(s);
+    if whole.chars().count() <= max {
+        return whole;
+    }
+    let budget = max.saturating_sub(1);
+    let mut out = String::new();
+    let mut used = 0;
+    let mut one = [0u8; 4];
+    for c in s.chars() {
+        let piece = escape(c.encode_utf8(&mut one));
+        used += piece.chars().count();
+        if used > budget {
+            break;
+        }
+        out.push_str(&piece);
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// A word joiner (U+2060, invisible) after every `@`, for services that find mentions in the
+/// text whatever its markup says: Mattermost reads `@channel` even behind a backslash, and
+/// Telegram notifies an `@username` in a bot's message.
+pub fn quiet_mentions(s: &str) -> String {
+    s.replace('@', "@\u{2060}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +158,23 @@ mod tests {
         assert_eq!(one_line("abcdef", 4), "abc…");
         assert_eq!(one_line("abcd", 4), "abcd");
         assert_eq!(one_line("", 0), "");
+    }
+
+    #[test]
+    fn a_cut_never_splits_an_escape_and_ends_with_an_ellipsis() {
+        assert_eq!(escaped_within("a<b", 10, html), "a&lt;b");
+        assert_eq!(escaped_within("a<b", 6, html), "a&lt;b");
+        assert_eq!(escaped_within("a<b", 5, html), "a…");
+        assert_eq!(escaped_within("ab<", 5, html), "ab…");
+        assert_eq!(escaped_within("a*b*c", 4, markdown), r"a\*…");
+        assert_eq!(escaped_within("abc", 2, str::to_string), "a…");
+        assert_eq!(escaped_within("line\nnext", 20, slack), "line\nnext");
+        assert_eq!(escaped_within("abc", 0, str::to_string), "");
+    }
+
+    #[test]
+    fn mentions_are_broken_by_an_invisible_joiner() {
+        assert_eq!(quiet_mentions("@channel and a@b"), "@\u{2060}channel and a@\u{2060}b");
+        assert_eq!(quiet_mentions("none"), "none");
     }
 }

@@ -106,3 +106,20 @@ fn events_round_trip_and_percent_encoding_keeps_only_unreserved() {
     assert_eq!(AlertEvent::parse("flip"), None);
     assert_eq!(percent_encode("!room:ex.org/é"), "%21room%3Aex.org%2F%C3%A9");
 }
+
+#[test]
+fn facts_are_the_labelled_lines_after_the_summary() {
+    let payload = json!({
+        "monitor": {"unique_key": "uk_abc", "name": "n", "tags": ["a", "b"]},
+        "flip": {"at": "2026-12-03T10:00:00.000Z", "reason": "r"},
+        "last_ping": null
+    });
+    let a = Alert::from_payload(AlertEvent::Down, &payload, 1, "c", "", 0);
+    assert_eq!(a.summary(), "n is down: r.");
+    assert_eq!(
+        a.facts(),
+        vec![("Last ping", "never".to_string()), ("Tags", "a b".to_string())]
+    );
+    let t = Alert::from_payload(AlertEvent::Test, &json!({}), 3, "ops", "", 99);
+    assert_eq!(t.facts(), vec![]);
+}
