@@ -13,21 +13,28 @@ use crate::core::http_contract::validation::Checked;
 use fields::hint;
 use kind::{Kind, RenderContext, Rendered};
 
+pub mod appearance;
 pub mod fields;
 pub mod kind;
+pub mod slack;
 pub mod webhook;
+
+#[cfg(test)]
+mod samples;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelKind {
     Webhook,
+    Slack,
 }
 
 impl ChannelKind {
-    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook];
+    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Slack];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
         }
     }
 
@@ -38,24 +45,28 @@ impl ChannelKind {
     pub fn secret_fields(self) -> &'static [&'static str] {
         match self {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
+            ChannelKind::Slack => slack::Slack::SECRET_FIELDS,
         }
     }
 
     pub fn configure(self, body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
         match self {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
+            ChannelKind::Slack => slack::Slack::configure(body, hosts),
         }
     }
 
     pub fn render(self, config: &Map<String, Value>, alert: &Alert, ctx: &RenderContext) -> Rendered {
         match self {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
+            ChannelKind::Slack => slack::Slack::render(config, alert, ctx),
         }
     }
 
     pub fn judge(self, answer: &Answer) -> Verdict {
         match self {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
+            ChannelKind::Slack => slack::Slack::judge(answer),
         }
     }
 
@@ -104,7 +115,11 @@ mod tests {
         let headers = serde_json::json!({"Authorization": "Bearer 0123456789abcdef"});
         config.insert("headers".into(), headers);
         let webhook = ChannelKind::Webhook.shown(&config);
-        assert_eq!(webhook["headers"], serde_json::json!({"Authorization": "…cdef"}), "header values are secrets");
+        assert_eq!(
+            webhook["headers"],
+            serde_json::json!({"Authorization": "…cdef"}),
+            "header values are secrets"
+        );
         for kind in ChannelKind::ALL {
             let shown = kind.shown(&config);
             assert_eq!(shown["method"], "POST");
