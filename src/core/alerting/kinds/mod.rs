@@ -14,6 +14,7 @@ use fields::hint;
 use kind::{Kind, RenderContext, Rendered};
 
 pub mod appearance;
+pub mod discord;
 pub mod fields;
 pub mod kind;
 pub mod slack;
@@ -26,15 +27,17 @@ mod samples;
 pub enum ChannelKind {
     Webhook,
     Slack,
+    Discord,
 }
 
 impl ChannelKind {
-    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Slack];
+    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
+            ChannelKind::Discord => "discord",
         }
     }
 
@@ -46,6 +49,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
             ChannelKind::Slack => slack::Slack::SECRET_FIELDS,
+            ChannelKind::Discord => discord::Discord::SECRET_FIELDS,
         }
     }
 
@@ -53,6 +57,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
             ChannelKind::Slack => slack::Slack::configure(body, hosts),
+            ChannelKind::Discord => discord::Discord::configure(body, hosts),
         }
     }
 
@@ -60,6 +65,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
             ChannelKind::Slack => slack::Slack::render(config, alert, ctx),
+            ChannelKind::Discord => discord::Discord::render(config, alert, ctx),
         }
     }
 
@@ -67,6 +73,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
             ChannelKind::Slack => slack::Slack::judge(answer),
+            ChannelKind::Discord => discord::Discord::judge(answer),
         }
     }
 
