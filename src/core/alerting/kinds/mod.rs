@@ -18,6 +18,7 @@ pub mod discord;
 pub mod fields;
 pub mod kind;
 pub mod slack;
+pub mod teams;
 pub mod webhook;
 
 #[cfg(test)]
@@ -28,16 +29,23 @@ pub enum ChannelKind {
     Webhook,
     Slack,
     Discord,
+    Teams,
 }
 
 impl ChannelKind {
-    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord];
+    pub const ALL: &'static [ChannelKind] = &[
+        ChannelKind::Webhook,
+        ChannelKind::Slack,
+        ChannelKind::Discord,
+        ChannelKind::Teams,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
             ChannelKind::Discord => "discord",
+            ChannelKind::Teams => "teams",
         }
     }
 
@@ -50,6 +58,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
             ChannelKind::Slack => slack::Slack::SECRET_FIELDS,
             ChannelKind::Discord => discord::Discord::SECRET_FIELDS,
+            ChannelKind::Teams => teams::Teams::SECRET_FIELDS,
         }
     }
 
@@ -58,6 +67,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
             ChannelKind::Slack => slack::Slack::configure(body, hosts),
             ChannelKind::Discord => discord::Discord::configure(body, hosts),
+            ChannelKind::Teams => teams::Teams::configure(body, hosts),
         }
     }
 
@@ -66,6 +76,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
             ChannelKind::Slack => slack::Slack::render(config, alert, ctx),
             ChannelKind::Discord => discord::Discord::render(config, alert, ctx),
+            ChannelKind::Teams => teams::Teams::render(config, alert, ctx),
         }
     }
 
@@ -74,6 +85,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
             ChannelKind::Slack => slack::Slack::judge(answer),
             ChannelKind::Discord => discord::Discord::judge(answer),
+            ChannelKind::Teams => teams::Teams::judge(answer),
         }
     }
 
