@@ -16,6 +16,7 @@ use kind::{Kind, RenderContext, Rendered};
 pub mod appearance;
 pub mod discord;
 pub mod fields;
+pub mod google_chat;
 pub mod kind;
 pub mod slack;
 pub mod teams;
@@ -30,6 +31,7 @@ pub enum ChannelKind {
     Slack,
     Discord,
     Teams,
+    GoogleChat,
 }
 
 impl ChannelKind {
@@ -38,6 +40,7 @@ impl ChannelKind {
         ChannelKind::Slack,
         ChannelKind::Discord,
         ChannelKind::Teams,
+        ChannelKind::GoogleChat,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl ChannelKind {
             ChannelKind::Slack => "slack",
             ChannelKind::Discord => "discord",
             ChannelKind::Teams => "teams",
+            ChannelKind::GoogleChat => "google_chat",
         }
     }
 
@@ -59,6 +63,7 @@ impl ChannelKind {
             ChannelKind::Slack => slack::Slack::SECRET_FIELDS,
             ChannelKind::Discord => discord::Discord::SECRET_FIELDS,
             ChannelKind::Teams => teams::Teams::SECRET_FIELDS,
+            ChannelKind::GoogleChat => google_chat::GoogleChat::SECRET_FIELDS,
         }
     }
 
@@ -68,6 +73,7 @@ impl ChannelKind {
             ChannelKind::Slack => slack::Slack::configure(body, hosts),
             ChannelKind::Discord => discord::Discord::configure(body, hosts),
             ChannelKind::Teams => teams::Teams::configure(body, hosts),
+            ChannelKind::GoogleChat => google_chat::GoogleChat::configure(body, hosts),
         }
     }
 
@@ -77,6 +83,7 @@ impl ChannelKind {
             ChannelKind::Slack => slack::Slack::render(config, alert, ctx),
             ChannelKind::Discord => discord::Discord::render(config, alert, ctx),
             ChannelKind::Teams => teams::Teams::render(config, alert, ctx),
+            ChannelKind::GoogleChat => google_chat::GoogleChat::render(config, alert, ctx),
         }
     }
 
@@ -86,6 +93,7 @@ impl ChannelKind {
             ChannelKind::Slack => slack::Slack::judge(answer),
             ChannelKind::Discord => discord::Discord::judge(answer),
             ChannelKind::Teams => teams::Teams::judge(answer),
+            ChannelKind::GoogleChat => google_chat::GoogleChat::judge(answer),
         }
     }
 
