@@ -18,6 +18,7 @@ pub mod discord;
 pub mod fields;
 pub mod google_chat;
 pub mod kind;
+pub mod mattermost;
 pub mod slack;
 pub mod teams;
 pub mod webhook;
@@ -32,6 +33,7 @@ pub enum ChannelKind {
     Discord,
     Teams,
     GoogleChat,
+    Mattermost,
 }
 
 impl ChannelKind {
@@ -41,6 +43,7 @@ impl ChannelKind {
         ChannelKind::Discord,
         ChannelKind::Teams,
         ChannelKind::GoogleChat,
+        ChannelKind::Mattermost,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl ChannelKind {
             ChannelKind::Discord => "discord",
             ChannelKind::Teams => "teams",
             ChannelKind::GoogleChat => "google_chat",
+            ChannelKind::Mattermost => "mattermost",
         }
     }
 
@@ -64,6 +68,7 @@ impl ChannelKind {
             ChannelKind::Discord => discord::Discord::SECRET_FIELDS,
             ChannelKind::Teams => teams::Teams::SECRET_FIELDS,
             ChannelKind::GoogleChat => google_chat::GoogleChat::SECRET_FIELDS,
+            ChannelKind::Mattermost => mattermost::Mattermost::SECRET_FIELDS,
         }
     }
 
@@ -74,6 +79,7 @@ impl ChannelKind {
             ChannelKind::Discord => discord::Discord::configure(body, hosts),
             ChannelKind::Teams => teams::Teams::configure(body, hosts),
             ChannelKind::GoogleChat => google_chat::GoogleChat::configure(body, hosts),
+            ChannelKind::Mattermost => mattermost::Mattermost::configure(body, hosts),
         }
     }
 
@@ -84,6 +90,7 @@ impl ChannelKind {
             ChannelKind::Discord => discord::Discord::render(config, alert, ctx),
             ChannelKind::Teams => teams::Teams::render(config, alert, ctx),
             ChannelKind::GoogleChat => google_chat::GoogleChat::render(config, alert, ctx),
+            ChannelKind::Mattermost => mattermost::Mattermost::render(config, alert, ctx),
         }
     }
 
@@ -94,6 +101,7 @@ impl ChannelKind {
             ChannelKind::Discord => discord::Discord::judge(answer),
             ChannelKind::Teams => teams::Teams::judge(answer),
             ChannelKind::GoogleChat => google_chat::GoogleChat::judge(answer),
+            ChannelKind::Mattermost => mattermost::Mattermost::judge(answer),
         }
     }
 
