@@ -21,6 +21,7 @@ pub mod kind;
 pub mod mattermost;
 pub mod slack;
 pub mod teams;
+pub mod telegram;
 pub mod webhook;
 
 #[cfg(test)]
@@ -34,6 +35,7 @@ pub enum ChannelKind {
     Teams,
     GoogleChat,
     Mattermost,
+    Telegram,
 }
 
 impl ChannelKind {
@@ -44,6 +46,7 @@ impl ChannelKind {
         ChannelKind::Teams,
         ChannelKind::GoogleChat,
         ChannelKind::Mattermost,
+        ChannelKind::Telegram,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl ChannelKind {
             ChannelKind::Teams => "teams",
             ChannelKind::GoogleChat => "google_chat",
             ChannelKind::Mattermost => "mattermost",
+            ChannelKind::Telegram => "telegram",
         }
     }
 
@@ -69,6 +73,7 @@ impl ChannelKind {
             ChannelKind::Teams => teams::Teams::SECRET_FIELDS,
             ChannelKind::GoogleChat => google_chat::GoogleChat::SECRET_FIELDS,
             ChannelKind::Mattermost => mattermost::Mattermost::SECRET_FIELDS,
+            ChannelKind::Telegram => telegram::Telegram::SECRET_FIELDS,
         }
     }
 
@@ -80,6 +85,7 @@ impl ChannelKind {
             ChannelKind::Teams => teams::Teams::configure(body, hosts),
             ChannelKind::GoogleChat => google_chat::GoogleChat::configure(body, hosts),
             ChannelKind::Mattermost => mattermost::Mattermost::configure(body, hosts),
+            ChannelKind::Telegram => telegram::Telegram::configure(body, hosts),
         }
     }
 
@@ -91,6 +97,7 @@ impl ChannelKind {
             ChannelKind::Teams => teams::Teams::render(config, alert, ctx),
             ChannelKind::GoogleChat => google_chat::GoogleChat::render(config, alert, ctx),
             ChannelKind::Mattermost => mattermost::Mattermost::render(config, alert, ctx),
+            ChannelKind::Telegram => telegram::Telegram::render(config, alert, ctx),
         }
     }
 
@@ -102,6 +109,7 @@ impl ChannelKind {
             ChannelKind::Teams => teams::Teams::judge(answer),
             ChannelKind::GoogleChat => google_chat::GoogleChat::judge(answer),
             ChannelKind::Mattermost => mattermost::Mattermost::judge(answer),
+            ChannelKind::Telegram => telegram::Telegram::judge(answer),
         }
     }
 
