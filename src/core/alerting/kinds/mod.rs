@@ -18,6 +18,7 @@ pub mod discord;
 pub mod fields;
 pub mod google_chat;
 pub mod kind;
+pub mod matrix;
 pub mod mattermost;
 pub mod slack;
 pub mod teams;
@@ -36,6 +37,7 @@ pub enum ChannelKind {
     GoogleChat,
     Mattermost,
     Telegram,
+    Matrix,
 }
 
 impl ChannelKind {
@@ -47,6 +49,7 @@ impl ChannelKind {
         ChannelKind::GoogleChat,
         ChannelKind::Mattermost,
         ChannelKind::Telegram,
+        ChannelKind::Matrix,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl ChannelKind {
             ChannelKind::GoogleChat => "google_chat",
             ChannelKind::Mattermost => "mattermost",
             ChannelKind::Telegram => "telegram",
+            ChannelKind::Matrix => "matrix",
         }
     }
 
@@ -74,6 +78,7 @@ impl ChannelKind {
             ChannelKind::GoogleChat => google_chat::GoogleChat::SECRET_FIELDS,
             ChannelKind::Mattermost => mattermost::Mattermost::SECRET_FIELDS,
             ChannelKind::Telegram => telegram::Telegram::SECRET_FIELDS,
+            ChannelKind::Matrix => matrix::Matrix::SECRET_FIELDS,
         }
     }
 
@@ -86,6 +91,7 @@ impl ChannelKind {
             ChannelKind::GoogleChat => google_chat::GoogleChat::configure(body, hosts),
             ChannelKind::Mattermost => mattermost::Mattermost::configure(body, hosts),
             ChannelKind::Telegram => telegram::Telegram::configure(body, hosts),
+            ChannelKind::Matrix => matrix::Matrix::configure(body, hosts),
         }
     }
 
@@ -98,6 +104,7 @@ impl ChannelKind {
             ChannelKind::GoogleChat => google_chat::GoogleChat::render(config, alert, ctx),
             ChannelKind::Mattermost => mattermost::Mattermost::render(config, alert, ctx),
             ChannelKind::Telegram => telegram::Telegram::render(config, alert, ctx),
+            ChannelKind::Matrix => matrix::Matrix::render(config, alert, ctx),
         }
     }
 
@@ -110,6 +117,7 @@ impl ChannelKind {
             ChannelKind::GoogleChat => google_chat::GoogleChat::judge(answer),
             ChannelKind::Mattermost => mattermost::Mattermost::judge(answer),
             ChannelKind::Telegram => telegram::Telegram::judge(answer),
+            ChannelKind::Matrix => matrix::Matrix::judge(answer),
         }
     }
 
