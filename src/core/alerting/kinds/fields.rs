@@ -100,6 +100,11 @@ mod tests {
         assert_eq!(hint("123456:ABCDEFGHIJKLMNOP"), "…MNOP");
         assert_eq!(hint("short"), "…");
         assert_eq!(hint("https://a.io"), "https://a.io/…");
+        assert_eq!(
+            hint("ftp://host/abcdefgh1234"),
+            "…1234",
+            "only a webhook URL shows its host"
+        );
     }
 
     #[test]

@@ -148,6 +148,131 @@ impl ChannelKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use samples::Configure;
+
+    type Render = fn(&Map<String, Value>, &Alert, &RenderContext) -> Rendered;
+    type Judge = fn(&Answer) -> Verdict;
+
+    #[test]
+    fn kind_names_are_the_public_contract() {
+        let names: Vec<&str> = ChannelKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "webhook",
+                "slack",
+                "discord",
+                "teams",
+                "google_chat",
+                "mattermost",
+                "telegram",
+                "matrix"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_kind_dispatches_to_its_own_rules() {
+        use samples::{answer, body, ctx, down, open};
+        use serde_json::json;
+        let kinds: [(ChannelKind, Configure, Render, Judge, Value); 8] = [
+            (
+                ChannelKind::Webhook,
+                webhook::Webhook::configure,
+                webhook::Webhook::render,
+                webhook::Webhook::judge,
+                json!({"url": "https://e.example/h"}),
+            ),
+            (
+                ChannelKind::Slack,
+                slack::Slack::configure,
+                slack::Slack::render,
+                slack::Slack::judge,
+                json!({"url": "https://e.example/s"}),
+            ),
+            (
+                ChannelKind::Discord,
+                discord::Discord::configure,
+                discord::Discord::render,
+                discord::Discord::judge,
+                json!({"url": "https://e.example/d"}),
+            ),
+            (
+                ChannelKind::Teams,
+                teams::Teams::configure,
+                teams::Teams::render,
+                teams::Teams::judge,
+                json!({"url": "https://e.example/t"}),
+            ),
+            (
+                ChannelKind::GoogleChat,
+                google_chat::GoogleChat::configure,
+                google_chat::GoogleChat::render,
+                google_chat::GoogleChat::judge,
+                json!({"url": "https://e.example/g"}),
+            ),
+            (
+                ChannelKind::Mattermost,
+                mattermost::Mattermost::configure,
+                mattermost::Mattermost::render,
+                mattermost::Mattermost::judge,
+                json!({"url": "https://e.example/m"}),
+            ),
+            (
+                ChannelKind::Telegram,
+                telegram::Telegram::configure,
+                telegram::Telegram::render,
+                telegram::Telegram::judge,
+                json!({"bot_token": format!("1:{}", "a".repeat(30)), "chat_id": 1}),
+            ),
+            (
+                ChannelKind::Matrix,
+                matrix::Matrix::configure,
+                matrix::Matrix::render,
+                matrix::Matrix::judge,
+                json!({"homeserver": "https://e.example", "access_token": "t", "room_id": "!r:e.example"}),
+            ),
+        ];
+        let answers = [
+            answer(403, None, "invalid_token"),
+            answer(404, None, "gone"),
+            answer(
+                403,
+                None,
+                r#"{"message": "m", "code": 1, "errcode": "M_FORBIDDEN", "description": "d"}"#,
+            ),
+            answer(
+                400,
+                None,
+                r#"{"id": "web.incoming_webhook.invalid.app_error", "description": "chat not found"}"#,
+            ),
+        ];
+        for (kind, configure, render, judge, given) in kinds {
+            let config = kind.configure(&body(given.clone()), &open()).unwrap();
+            assert_eq!(config, configure(&body(given), &open()).unwrap());
+            let out = kind.render(&config, &down("n"), &ctx()).unwrap();
+            assert_eq!(out, render(&config, &down("n"), &ctx()).unwrap());
+            assert_eq!(out.len(), 1, "{}", kind.as_str());
+            for a in &answers {
+                assert_eq!(kind.judge(a), judge(a), "{}", kind.as_str());
+            }
+        }
+        let secrets: Vec<&[&str]> = ChannelKind::ALL.iter().map(|k| k.secret_fields()).collect();
+        let url: &[&str] = &["url"];
+        assert_eq!(
+            secrets,
+            [
+                webhook::Webhook::SECRET_FIELDS,
+                url,
+                url,
+                url,
+                url,
+                url,
+                &["bot_token"],
+                &["access_token"]
+            ]
+        );
+    }
 
     #[test]
     fn every_kind_parses_its_own_name() {
