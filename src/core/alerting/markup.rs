@@ -85,6 +85,40 @@ pub fn one_line(s: &str, max: usize) -> String {
     cut
 }
 
+/// At most `max` characters with the lines kept (a message body a service caps): a cut ends
+/// with `…`.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `html(s)` in at most `max` characters (Pushover's message, Opsgenie's description): the cut
+/// falls between two characters of `s`, never inside an entity, and ends with `…`.
+pub fn html_clip(s: &str, max: usize) -> String {
+    let escaped = html(s);
+    if escaped.chars().count() <= max {
+        return escaped;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let piece = html(c.encode_utf8(&mut [0; 4]));
+        let len = piece.chars().count();
+        // One character is kept for the ellipsis.
+        if used + len >= max {
+            break;
+        }
+        out.push_str(&piece);
+        used += len;
+    }
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +158,22 @@ mod tests {
         assert_eq!(one_line("abcdef", 4), "abc…");
         assert_eq!(one_line("abcd", 4), "abcd");
         assert_eq!(one_line("", 0), "");
+    }
+
+    #[test]
+    fn clip_keeps_lines_and_cuts_with_an_ellipsis() {
+        assert_eq!(clip("a\nb", 3), "a\nb");
+        assert_eq!(clip("a\nbcd", 4), "a\nb…");
+        assert_eq!(clip("é", 0), "…");
+    }
+
+    #[test]
+    fn html_clip_never_cuts_an_entity() {
+        assert_eq!(html_clip("a<b", 6), "a&lt;b");
+        assert_eq!(html_clip("a<b", 5), "a…");
+        assert_eq!(html_clip("ab<", 5), "ab…");
+        assert_eq!(html_clip("abcdef", 4), "abc…");
+        assert_eq!(html_clip("<<", 9), "&lt;&lt;");
+        assert!(html_clip(&"&".repeat(500), 1_024).chars().count() <= 1_024);
     }
 }

@@ -17,17 +17,26 @@ pub mod fields;
 pub mod kind;
 pub mod webhook;
 
+// Push and paging services, and email.
+pub mod credential;
+pub mod incident_key;
+pub mod ntfy;
+#[cfg(test)]
+mod sample_alerts;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelKind {
     Webhook,
+    Ntfy,
 }
 
 impl ChannelKind {
-    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook];
+    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Ntfy];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Webhook => "webhook",
+            ChannelKind::Ntfy => "ntfy",
         }
     }
 
@@ -38,24 +47,28 @@ impl ChannelKind {
     pub fn secret_fields(self) -> &'static [&'static str] {
         match self {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
+            ChannelKind::Ntfy => ntfy::Ntfy::SECRET_FIELDS,
         }
     }
 
     pub fn configure(self, body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
         match self {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
+            ChannelKind::Ntfy => ntfy::Ntfy::configure(body, hosts),
         }
     }
 
     pub fn render(self, config: &Map<String, Value>, alert: &Alert, ctx: &RenderContext) -> Rendered {
         match self {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
+            ChannelKind::Ntfy => ntfy::Ntfy::render(config, alert, ctx),
         }
     }
 
     pub fn judge(self, answer: &Answer) -> Verdict {
         match self {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
+            ChannelKind::Ntfy => ntfy::Ntfy::judge(answer),
         }
     }
 
@@ -104,7 +117,11 @@ mod tests {
         let headers = serde_json::json!({"Authorization": "Bearer 0123456789abcdef"});
         config.insert("headers".into(), headers);
         let webhook = ChannelKind::Webhook.shown(&config);
-        assert_eq!(webhook["headers"], serde_json::json!({"Authorization": "…cdef"}), "header values are secrets");
+        assert_eq!(
+            webhook["headers"],
+            serde_json::json!({"Authorization": "…cdef"}),
+            "header values are secrets"
+        );
         for kind in ChannelKind::ALL {
             let shown = kind.shown(&config);
             assert_eq!(shown["method"], "POST");
