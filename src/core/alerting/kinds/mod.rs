@@ -19,6 +19,7 @@ pub mod webhook;
 
 // Push and paging services, and email.
 pub mod credential;
+pub mod gotify;
 pub mod incident_key;
 pub mod ntfy;
 #[cfg(test)]
@@ -28,6 +29,7 @@ mod sample_alerts;
 pub enum ChannelKind {
     Webhook,
     Ntfy,
+    Gotify,
 }
 
 impl ChannelKind {
@@ -37,6 +39,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Ntfy => "ntfy",
+            ChannelKind::Gotify => "gotify",
         }
     }
 
@@ -48,6 +51,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
             ChannelKind::Ntfy => ntfy::Ntfy::SECRET_FIELDS,
+            ChannelKind::Gotify => gotify::Gotify::SECRET_FIELDS,
         }
     }
 
@@ -55,6 +59,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
             ChannelKind::Ntfy => ntfy::Ntfy::configure(body, hosts),
+            ChannelKind::Gotify => gotify::Gotify::configure(body, hosts),
         }
     }
 
@@ -62,6 +67,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
             ChannelKind::Ntfy => ntfy::Ntfy::render(config, alert, ctx),
+            ChannelKind::Gotify => gotify::Gotify::render(config, alert, ctx),
         }
     }
 
@@ -69,6 +75,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
             ChannelKind::Ntfy => ntfy::Ntfy::judge(answer),
+            ChannelKind::Gotify => gotify::Gotify::judge(answer),
         }
     }
 
