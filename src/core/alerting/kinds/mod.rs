@@ -22,6 +22,7 @@ pub mod credential;
 pub mod gotify;
 pub mod incident_key;
 pub mod ntfy;
+pub mod pushover;
 #[cfg(test)]
 mod sample_alerts;
 
@@ -30,6 +31,7 @@ pub enum ChannelKind {
     Webhook,
     Ntfy,
     Gotify,
+    Pushover,
 }
 
 impl ChannelKind {
@@ -40,6 +42,7 @@ impl ChannelKind {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Ntfy => "ntfy",
             ChannelKind::Gotify => "gotify",
+            ChannelKind::Pushover => "pushover",
         }
     }
 
@@ -52,6 +55,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::SECRET_FIELDS,
             ChannelKind::Ntfy => ntfy::Ntfy::SECRET_FIELDS,
             ChannelKind::Gotify => gotify::Gotify::SECRET_FIELDS,
+            ChannelKind::Pushover => pushover::Pushover::SECRET_FIELDS,
         }
     }
 
@@ -60,6 +64,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::configure(body, hosts),
             ChannelKind::Ntfy => ntfy::Ntfy::configure(body, hosts),
             ChannelKind::Gotify => gotify::Gotify::configure(body, hosts),
+            ChannelKind::Pushover => pushover::Pushover::configure(body, hosts),
         }
     }
 
@@ -68,6 +73,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::render(config, alert, ctx),
             ChannelKind::Ntfy => ntfy::Ntfy::render(config, alert, ctx),
             ChannelKind::Gotify => gotify::Gotify::render(config, alert, ctx),
+            ChannelKind::Pushover => pushover::Pushover::render(config, alert, ctx),
         }
     }
 
@@ -76,6 +82,7 @@ impl ChannelKind {
             ChannelKind::Webhook => webhook::Webhook::judge(answer),
             ChannelKind::Ntfy => ntfy::Ntfy::judge(answer),
             ChannelKind::Gotify => gotify::Gotify::judge(answer),
+            ChannelKind::Pushover => pushover::Pushover::judge(answer),
         }
     }
 
