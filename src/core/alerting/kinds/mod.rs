@@ -22,6 +22,7 @@ pub mod credential;
 pub mod gotify;
 pub mod incident_key;
 pub mod ntfy;
+pub mod pagerduty;
 pub mod pushover;
 #[cfg(test)]
 mod sample_alerts;
@@ -32,6 +33,7 @@ pub enum ChannelKind {
     Ntfy,
     Gotify,
     Pushover,
+    PagerDuty,
 }
 
 impl ChannelKind {
@@ -43,6 +45,7 @@ impl ChannelKind {
             ChannelKind::Ntfy => "ntfy",
             ChannelKind::Gotify => "gotify",
             ChannelKind::Pushover => "pushover",
+            ChannelKind::PagerDuty => "pagerduty",
         }
     }
 
@@ -56,6 +59,7 @@ impl ChannelKind {
             ChannelKind::Ntfy => ntfy::Ntfy::SECRET_FIELDS,
             ChannelKind::Gotify => gotify::Gotify::SECRET_FIELDS,
             ChannelKind::Pushover => pushover::Pushover::SECRET_FIELDS,
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::SECRET_FIELDS,
         }
     }
 
@@ -65,6 +69,7 @@ impl ChannelKind {
             ChannelKind::Ntfy => ntfy::Ntfy::configure(body, hosts),
             ChannelKind::Gotify => gotify::Gotify::configure(body, hosts),
             ChannelKind::Pushover => pushover::Pushover::configure(body, hosts),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::configure(body, hosts),
         }
     }
 
@@ -74,6 +79,7 @@ impl ChannelKind {
             ChannelKind::Ntfy => ntfy::Ntfy::render(config, alert, ctx),
             ChannelKind::Gotify => gotify::Gotify::render(config, alert, ctx),
             ChannelKind::Pushover => pushover::Pushover::render(config, alert, ctx),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::render(config, alert, ctx),
         }
     }
 
@@ -83,6 +89,7 @@ impl ChannelKind {
             ChannelKind::Ntfy => ntfy::Ntfy::judge(answer),
             ChannelKind::Gotify => gotify::Gotify::judge(answer),
             ChannelKind::Pushover => pushover::Pushover::judge(answer),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::judge(answer),
         }
     }
 
