@@ -22,6 +22,7 @@ pub mod credential;
 pub mod gotify;
 pub mod incident_key;
 pub mod ntfy;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
 #[cfg(test)]
@@ -34,6 +35,7 @@ pub enum ChannelKind {
     Gotify,
     Pushover,
     PagerDuty,
+    Opsgenie,
 }
 
 impl ChannelKind {
@@ -46,6 +48,7 @@ impl ChannelKind {
             ChannelKind::Gotify => "gotify",
             ChannelKind::Pushover => "pushover",
             ChannelKind::PagerDuty => "pagerduty",
+            ChannelKind::Opsgenie => "opsgenie",
         }
     }
 
@@ -60,6 +63,7 @@ impl ChannelKind {
             ChannelKind::Gotify => gotify::Gotify::SECRET_FIELDS,
             ChannelKind::Pushover => pushover::Pushover::SECRET_FIELDS,
             ChannelKind::PagerDuty => pagerduty::PagerDuty::SECRET_FIELDS,
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::SECRET_FIELDS,
         }
     }
 
@@ -70,6 +74,7 @@ impl ChannelKind {
             ChannelKind::Gotify => gotify::Gotify::configure(body, hosts),
             ChannelKind::Pushover => pushover::Pushover::configure(body, hosts),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::configure(body, hosts),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::configure(body, hosts),
         }
     }
 
@@ -80,6 +85,7 @@ impl ChannelKind {
             ChannelKind::Gotify => gotify::Gotify::render(config, alert, ctx),
             ChannelKind::Pushover => pushover::Pushover::render(config, alert, ctx),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::render(config, alert, ctx),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::render(config, alert, ctx),
         }
     }
 
@@ -90,6 +96,7 @@ impl ChannelKind {
             ChannelKind::Gotify => gotify::Gotify::judge(answer),
             ChannelKind::Pushover => pushover::Pushover::judge(answer),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::judge(answer),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::judge(answer),
         }
     }
 
