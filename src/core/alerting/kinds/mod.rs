@@ -19,6 +19,7 @@ pub mod webhook;
 
 // Push and paging services, and email.
 pub mod credential;
+pub mod email;
 pub mod gotify;
 pub mod incident_key;
 pub mod ntfy;
@@ -36,6 +37,7 @@ pub enum ChannelKind {
     Pushover,
     PagerDuty,
     Opsgenie,
+    Email,
 }
 
 impl ChannelKind {
@@ -49,6 +51,7 @@ impl ChannelKind {
             ChannelKind::Pushover => "pushover",
             ChannelKind::PagerDuty => "pagerduty",
             ChannelKind::Opsgenie => "opsgenie",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -64,6 +67,7 @@ impl ChannelKind {
             ChannelKind::Pushover => pushover::Pushover::SECRET_FIELDS,
             ChannelKind::PagerDuty => pagerduty::PagerDuty::SECRET_FIELDS,
             ChannelKind::Opsgenie => opsgenie::Opsgenie::SECRET_FIELDS,
+            ChannelKind::Email => email::Email::SECRET_FIELDS,
         }
     }
 
@@ -75,6 +79,7 @@ impl ChannelKind {
             ChannelKind::Pushover => pushover::Pushover::configure(body, hosts),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::configure(body, hosts),
             ChannelKind::Opsgenie => opsgenie::Opsgenie::configure(body, hosts),
+            ChannelKind::Email => email::Email::configure(body, hosts),
         }
     }
 
@@ -86,6 +91,7 @@ impl ChannelKind {
             ChannelKind::Pushover => pushover::Pushover::render(config, alert, ctx),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::render(config, alert, ctx),
             ChannelKind::Opsgenie => opsgenie::Opsgenie::render(config, alert, ctx),
+            ChannelKind::Email => email::Email::render(config, alert, ctx),
         }
     }
 
@@ -97,6 +103,7 @@ impl ChannelKind {
             ChannelKind::Pushover => pushover::Pushover::judge(answer),
             ChannelKind::PagerDuty => pagerduty::PagerDuty::judge(answer),
             ChannelKind::Opsgenie => opsgenie::Opsgenie::judge(answer),
+            ChannelKind::Email => email::Email::judge(answer),
         }
     }
 
