@@ -41,7 +41,15 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    pub const ALL: &'static [ChannelKind] = &[ChannelKind::Webhook, ChannelKind::Ntfy];
+    pub const ALL: &'static [ChannelKind] = &[
+        ChannelKind::Webhook,
+        ChannelKind::Ntfy,
+        ChannelKind::Gotify,
+        ChannelKind::Pushover,
+        ChannelKind::PagerDuty,
+        ChannelKind::Opsgenie,
+        ChannelKind::Email,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,6 +170,79 @@ mod tests {
             assert_eq!(shown["method"], "POST");
             let url_is_secret = kind.secret_fields().contains(&"url");
             assert_eq!(shown["url"] == config["url"], !url_is_secret, "{}", kind.as_str());
+        }
+    }
+
+    #[test]
+    fn each_kind_dispatches_to_its_own_rules() {
+        use super::kind::MailSettings;
+        use super::sample_alerts::{answer, ctx, down};
+        use crate::core::alerting::outbound::Verdict;
+        use serde_json::json;
+
+        let mail = MailSettings {
+            api: "resend".into(),
+            api_key: "re_1".into(),
+            from: "a@eb.example".into(),
+            api_url: None,
+        };
+        let samples = [
+            (
+                "ntfy",
+                json!({"topic": "t", "token": "tk_abcdefghijkl"}),
+                &["token"][..],
+                "https://ntfy.sh",
+            ),
+            (
+                "gotify",
+                json!({"url": "https://g.example.com", "token": "Aabcdefghijkl"}),
+                &["token"][..],
+                "https://g.example.com/message",
+            ),
+            (
+                "pushover",
+                json!({"app_token": "a".repeat(30), "user_key": "u".repeat(30)}),
+                &["app_token", "user_key"][..],
+                "https://api.pushover.net/1/messages.json",
+            ),
+            (
+                "pagerduty",
+                json!({"routing_key": "r".repeat(32)}),
+                &["routing_key"][..],
+                "https://events.pagerduty.com/v2/enqueue",
+            ),
+            (
+                "opsgenie",
+                json!({"api_key": "k".repeat(36)}),
+                &["api_key"][..],
+                "https://api.opsgenie.com/v2/alerts",
+            ),
+            (
+                "email",
+                json!({"to": "ops@example.com"}),
+                &[][..],
+                "https://api.resend.com/emails",
+            ),
+        ];
+        for (name, body, secrets, url) in samples {
+            let kind = ChannelKind::parse(name).unwrap();
+            assert_eq!(kind.secret_fields(), secrets, "{name}");
+            let config = kind
+                .configure(body.as_object().unwrap(), &WebhookHosts::default())
+                .unwrap();
+            let out = kind.render(&config, &down("n"), &ctx(Some(&mail))).unwrap();
+            assert_eq!(out.last().unwrap().url, url, "{name}");
+            assert_eq!(kind.judge(&answer(202, None, "")), Verdict::Delivered, "{name}");
+            assert!(
+                matches!(kind.judge(&answer(401, None, "")), Verdict::Permanent { .. }),
+                "{name}"
+            );
+            for secret in secrets {
+                assert!(
+                    kind.shown(&config)[*secret].as_str().unwrap().starts_with('…'),
+                    "{name}"
+                );
+            }
         }
     }
 }
