@@ -163,6 +163,11 @@ fn a_non_ascii_subject_is_encoded_words_cut_on_characters() {
     assert_eq!(long.split("\r\n ").count(), 6, "36 bytes per word: 18 é each");
     assert!(long.split("\r\n ").all(|w| w.len() <= 60));
     assert_eq!(decoded(&long.replace("\r\n ", " ")), "é".repeat(100));
+    // A word takes exactly 36 bytes, and a character that would pass them starts the next.
+    assert_eq!(header_text(&"é".repeat(18)).split("\r\n ").count(), 1);
+    assert_eq!(header_text(&"é".repeat(19)).split("\r\n ").count(), 2);
+    let odd = header_text(&format!("a{}", "é".repeat(40)));
+    assert_eq!(odd.split("\r\n ").map(str::len).collect::<Vec<_>>(), [60, 60, 28]);
     assert_eq!(
         header_text("a =?x?="),
         "=?UTF-8?B?YSA9P3g/PQ==?=",
