@@ -119,6 +119,17 @@ pub fn quiet_mentions(s: &str) -> String {
     s.replace('@', "@\u{2060}")
 }
 
+/// At most `max` characters with the lines kept (a message body a service caps): a cut ends
+/// with `…`.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +187,12 @@ mod tests {
     fn mentions_are_broken_by_an_invisible_joiner() {
         assert_eq!(quiet_mentions("@channel and a@b"), "@\u{2060}channel and a@\u{2060}b");
         assert_eq!(quiet_mentions("none"), "none");
+    }
+
+    #[test]
+    fn clip_keeps_lines_and_cuts_with_an_ellipsis() {
+        assert_eq!(clip("a\nb", 3), "a\nb");
+        assert_eq!(clip("a\nbcd", 4), "a\nb…");
+        assert_eq!(clip("é", 0), "…");
     }
 }

@@ -121,4 +121,10 @@ mod tests {
         let listed = WebhookHosts::from_var(Some("127.0.0.1"));
         assert!(outbound_url_field("url", "http://127.0.0.1:9/x", &listed).is_ok());
     }
+
+    #[test]
+    fn a_secret_that_only_looks_like_a_url_shows_its_last_four_only() {
+        assert_eq!(hint("ftp://host/secretpath1234"), "…1234");
+        assert_eq!(hint("tk://abcdefgh5678"), "…5678");
+    }
 }

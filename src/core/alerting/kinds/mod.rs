@@ -27,6 +27,17 @@ pub mod webhook;
 
 #[cfg(test)]
 mod samples;
+// Push and paging services, and email.
+pub mod credential;
+pub mod email;
+pub mod gotify;
+pub mod incident_key;
+pub mod ntfy;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod pushover;
+#[cfg(test)]
+mod sample_alerts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelKind {
@@ -38,6 +49,12 @@ pub enum ChannelKind {
     Mattermost,
     Telegram,
     Matrix,
+    Ntfy,
+    Gotify,
+    Pushover,
+    PagerDuty,
+    Opsgenie,
+    Email,
 }
 
 impl ChannelKind {
@@ -50,6 +67,12 @@ impl ChannelKind {
         ChannelKind::Mattermost,
         ChannelKind::Telegram,
         ChannelKind::Matrix,
+        ChannelKind::Ntfy,
+        ChannelKind::Gotify,
+        ChannelKind::Pushover,
+        ChannelKind::PagerDuty,
+        ChannelKind::Opsgenie,
+        ChannelKind::Email,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +85,12 @@ impl ChannelKind {
             ChannelKind::Mattermost => "mattermost",
             ChannelKind::Telegram => "telegram",
             ChannelKind::Matrix => "matrix",
+            ChannelKind::Ntfy => "ntfy",
+            ChannelKind::Gotify => "gotify",
+            ChannelKind::Pushover => "pushover",
+            ChannelKind::PagerDuty => "pagerduty",
+            ChannelKind::Opsgenie => "opsgenie",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -79,6 +108,12 @@ impl ChannelKind {
             ChannelKind::Mattermost => mattermost::Mattermost::SECRET_FIELDS,
             ChannelKind::Telegram => telegram::Telegram::SECRET_FIELDS,
             ChannelKind::Matrix => matrix::Matrix::SECRET_FIELDS,
+            ChannelKind::Ntfy => ntfy::Ntfy::SECRET_FIELDS,
+            ChannelKind::Gotify => gotify::Gotify::SECRET_FIELDS,
+            ChannelKind::Pushover => pushover::Pushover::SECRET_FIELDS,
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::SECRET_FIELDS,
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::SECRET_FIELDS,
+            ChannelKind::Email => email::Email::SECRET_FIELDS,
         }
     }
 
@@ -92,6 +127,12 @@ impl ChannelKind {
             ChannelKind::Mattermost => mattermost::Mattermost::configure(body, hosts),
             ChannelKind::Telegram => telegram::Telegram::configure(body, hosts),
             ChannelKind::Matrix => matrix::Matrix::configure(body, hosts),
+            ChannelKind::Ntfy => ntfy::Ntfy::configure(body, hosts),
+            ChannelKind::Gotify => gotify::Gotify::configure(body, hosts),
+            ChannelKind::Pushover => pushover::Pushover::configure(body, hosts),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::configure(body, hosts),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::configure(body, hosts),
+            ChannelKind::Email => email::Email::configure(body, hosts),
         }
     }
 
@@ -105,6 +146,12 @@ impl ChannelKind {
             ChannelKind::Mattermost => mattermost::Mattermost::render(config, alert, ctx),
             ChannelKind::Telegram => telegram::Telegram::render(config, alert, ctx),
             ChannelKind::Matrix => matrix::Matrix::render(config, alert, ctx),
+            ChannelKind::Ntfy => ntfy::Ntfy::render(config, alert, ctx),
+            ChannelKind::Gotify => gotify::Gotify::render(config, alert, ctx),
+            ChannelKind::Pushover => pushover::Pushover::render(config, alert, ctx),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::render(config, alert, ctx),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::render(config, alert, ctx),
+            ChannelKind::Email => email::Email::render(config, alert, ctx),
         }
     }
 
@@ -118,6 +165,12 @@ impl ChannelKind {
             ChannelKind::Mattermost => mattermost::Mattermost::judge(answer),
             ChannelKind::Telegram => telegram::Telegram::judge(answer),
             ChannelKind::Matrix => matrix::Matrix::judge(answer),
+            ChannelKind::Ntfy => ntfy::Ntfy::judge(answer),
+            ChannelKind::Gotify => gotify::Gotify::judge(answer),
+            ChannelKind::Pushover => pushover::Pushover::judge(answer),
+            ChannelKind::PagerDuty => pagerduty::PagerDuty::judge(answer),
+            ChannelKind::Opsgenie => opsgenie::Opsgenie::judge(answer),
+            ChannelKind::Email => email::Email::judge(answer),
         }
     }
 
@@ -166,7 +219,13 @@ mod tests {
                 "google_chat",
                 "mattermost",
                 "telegram",
-                "matrix"
+                "matrix",
+                "ntfy",
+                "gotify",
+                "pushover",
+                "pagerduty",
+                "opsgenie",
+                "email"
             ]
         );
     }
@@ -257,7 +316,7 @@ mod tests {
                 assert_eq!(kind.judge(a), judge(a), "{}", kind.as_str());
             }
         }
-        let secrets: Vec<&[&str]> = ChannelKind::ALL.iter().map(|k| k.secret_fields()).collect();
+        let secrets: Vec<&[&str]> = ChannelKind::ALL[..8].iter().map(|k| k.secret_fields()).collect();
         let url: &[&str] = &["url"];
         assert_eq!(
             secrets,
@@ -301,6 +360,79 @@ mod tests {
             assert_eq!(shown["method"], "POST");
             let url_is_secret = kind.secret_fields().contains(&"url");
             assert_eq!(shown["url"] == config["url"], !url_is_secret, "{}", kind.as_str());
+        }
+    }
+
+    #[test]
+    fn each_push_paging_and_mail_kind_dispatches_to_its_own_rules() {
+        use super::kind::MailSettings;
+        use super::sample_alerts::{answer, ctx, down};
+        use crate::core::alerting::outbound::Verdict;
+        use serde_json::json;
+
+        let mail = MailSettings {
+            api: "resend".into(),
+            api_key: "re_1".into(),
+            from: "a@eb.example".into(),
+            api_url: None,
+        };
+        let samples = [
+            (
+                "ntfy",
+                json!({"topic": "t", "token": "tk_abcdefghijkl"}),
+                &["token"][..],
+                "https://ntfy.sh",
+            ),
+            (
+                "gotify",
+                json!({"url": "https://g.example.com", "token": "Aabcdefghijkl"}),
+                &["token"][..],
+                "https://g.example.com/message",
+            ),
+            (
+                "pushover",
+                json!({"app_token": "a".repeat(30), "user_key": "u".repeat(30)}),
+                &["app_token", "user_key"][..],
+                "https://api.pushover.net/1/messages.json",
+            ),
+            (
+                "pagerduty",
+                json!({"routing_key": "r".repeat(32)}),
+                &["routing_key"][..],
+                "https://events.pagerduty.com/v2/enqueue",
+            ),
+            (
+                "opsgenie",
+                json!({"api_key": "k".repeat(36)}),
+                &["api_key"][..],
+                "https://api.opsgenie.com/v2/alerts",
+            ),
+            (
+                "email",
+                json!({"to": "ops@example.com"}),
+                &[][..],
+                "https://api.resend.com/emails",
+            ),
+        ];
+        for (name, body, secrets, url) in samples {
+            let kind = ChannelKind::parse(name).unwrap();
+            assert_eq!(kind.secret_fields(), secrets, "{name}");
+            let config = kind
+                .configure(body.as_object().unwrap(), &WebhookHosts::default())
+                .unwrap();
+            let out = kind.render(&config, &down("n"), &ctx(Some(&mail))).unwrap();
+            assert_eq!(out.last().unwrap().url, url, "{name}");
+            assert_eq!(kind.judge(&answer(202, None, "")), Verdict::Delivered, "{name}");
+            assert!(
+                matches!(kind.judge(&answer(401, None, "")), Verdict::Permanent { .. }),
+                "{name}"
+            );
+            for secret in secrets {
+                assert!(
+                    kind.shown(&config)[*secret].as_str().unwrap().starts_with('…'),
+                    "{name}"
+                );
+            }
         }
     }
 }
