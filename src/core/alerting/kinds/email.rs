@@ -10,45 +10,18 @@ use crate::core::alerting::alert::Alert;
 use crate::core::alerting::outbound::{common_verdict, error_sentence, Answer, Outbound, Verdict};
 use crate::core::alerting::outbound_url::WebhookHosts;
 use crate::core::http_contract::validation::{Checked, FieldError};
+use address::is_mail_address;
 
+pub mod address;
 pub mod body;
 pub mod mime;
 
 pub struct Email;
 
 const MAX_RECIPIENTS: usize = 10;
-/// RFC 5321's longest path, and its longest local part.
-const MAX_ADDRESS: usize = 254;
-const MAX_LOCAL_PART: usize = 64;
 const RESEND_API: &str = "https://api.resend.com";
 const POSTMARK_API: &str = "https://api.postmarkapp.com";
 pub const NOT_CONFIGURED: &str = "email is not configured on this deploy: set MAIL_API, MAIL_API_KEY and MAIL_FROM";
-
-/// A plain addr-spec, `local@domain.tld`: no display name, no comments, no quoting, none of
-/// the characters that separate or wrap addresses in a header (`< > , ; " ( ) [ ] \ :`), no
-/// white space or control character; one `@`; a domain of dot-separated labels with at least
-/// one dot. What a mail API and a MIME `To:` header both take as one recipient, nothing more.
-pub fn is_mail_address(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    let plain = |c: char| {
-        !c.is_control()
-            && !c.is_whitespace()
-            && !matches!(
-                c,
-                '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\' | ':' | '@'
-            )
-    };
-    s.chars().count() <= MAX_ADDRESS
-        && !local.is_empty()
-        && local.chars().count() <= MAX_LOCAL_PART
-        && local.chars().all(plain)
-        && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
-}
 
 /// `to`: one address, or a list of 1 to 10.
 fn recipients(body: &Map<String, Value>) -> Checked<Vec<String>> {

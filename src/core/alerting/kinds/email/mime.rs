@@ -7,8 +7,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::address::is_mail_address;
 use super::body;
-use super::is_mail_address;
 use crate::core::alerting::alert::Alert;
 use crate::core::time::civil_from_days;
 
