@@ -9,11 +9,14 @@ use futures_util::future::join_all;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use worker::{
-    D1Database, D1PreparedStatement, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Result,
+    D1Database, D1PreparedStatement, EmailMessage, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    Result, SendEmail,
 };
 
 use crate::core::alerting::alert::{Alert, AlertEvent};
 use crate::core::alerting::delivery::{after_verdict, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
+use crate::core::alerting::kinds::email::mime::mime_message;
+use crate::core::alerting::kinds::email::stored_recipients;
 use crate::core::alerting::kinds::kind::{MailSettings, RenderContext};
 use crate::core::alerting::kinds::ChannelKind;
 use crate::core::alerting::outbound::{Answer, Method as OutMethod, Outbound, Verdict};
@@ -72,6 +75,9 @@ struct Settings {
     max_attempts: i64,
     hosts: WebhookHosts,
     mail: Option<MailSettings>,
+    /// Cloudflare's Email Service binding (`[[send_email]] name = "EMAIL"`) and the sender
+    /// (`MAIL_FROM`): when both are there, email goes through it rather than a mail API.
+    email_binding: Option<(SendEmail, String)>,
     public_url: String,
 }
 
@@ -81,6 +87,12 @@ impl Settings {
             max_attempts: max_attempts(env),
             hosts: webhook_hosts(env),
             mail: mail_settings(env),
+            email_binding: env.send_email("EMAIL").ok().zip(
+                env.var("MAIL_FROM")
+                    .map(|v| v.to_string().trim().to_string())
+                    .ok()
+                    .filter(|f| !f.is_empty()),
+            ),
             public_url: env
                 .var("PUBLIC_URL")
                 .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
@@ -181,6 +193,9 @@ async fn attempt(d: &Claimed, payload: &str, channel: Option<&Channel>, settings
     let event = AlertEvent::parse(&d.event).unwrap_or(AlertEvent::Test);
     let payload_json: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
     let alert = Alert::from_payload(event, &payload_json, d.id, &channel.name, &settings.public_url, now);
+    if let (ChannelKind::Email, Some((binding, from))) = (kind, &settings.email_binding) {
+        return send_by_binding(binding, from, &stored_recipients(&config), &alert, settings, d.id).await;
+    }
     let ctx = RenderContext {
         now_s: now / 1_000,
         signing_secret: &channel.secret,
@@ -215,6 +230,45 @@ async fn attempt(d: &Claimed, payload: &str, channel: Option<&Channel>, settings
         }
     }
     last
+}
+
+/// Sends an email alert through the Email Service binding: one raw MIME message (built by
+/// the core) per recipient, since the binding takes one envelope recipient a message.
+async fn send_by_binding(
+    binding: &SendEmail,
+    from: &str,
+    to: &[String],
+    alert: &Alert,
+    settings: &Settings,
+    delivery_id: i64,
+) -> Outcome {
+    for recipient in to {
+        let raw = mime_message(
+            from,
+            std::slice::from_ref(recipient),
+            alert,
+            &settings.public_url,
+            &delivery_id.to_string(),
+        );
+        let sent = match EmailMessage::new(from, recipient, &raw) {
+            Ok(message) => binding.send(&message).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            worker::console_warn!("delivery {delivery_id}: the email binding refused the message: {e:?}");
+            return Outcome {
+                http_status: None,
+                verdict: Verdict::Retry {
+                    error: "the email binding refused the message".into(),
+                    after_ms: None,
+                },
+            };
+        }
+    }
+    Outcome {
+        http_status: None,
+        verdict: Verdict::Delivered,
+    }
 }
 
 /// The statements that record one attempt's outcome, and how it counts.

@@ -53,7 +53,8 @@ fn recipients(body: &Map<String, Value>) -> Checked<Vec<String>> {
         .collect()
 }
 
-fn stored_recipients(config: &Map<String, Value>) -> Vec<String> {
+/// The channel's recipients as stored.
+pub fn stored_recipients(config: &Map<String, Value>) -> Vec<String> {
     config
         .get("to")
         .and_then(Value::as_array)

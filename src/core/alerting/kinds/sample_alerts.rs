@@ -1,11 +1,12 @@
 //! The alerts every kind's tests render: one per event, built from payloads shaped as the
 //! outbox freezes them, and the name that tries to break out of every markup.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::kind::{MailSettings, RenderContext};
+/// The same helpers as the chat kinds' tests use.
+pub use super::samples::{answer, body, open};
 use crate::core::alerting::alert::{Alert, AlertEvent};
-use crate::core::alerting::outbound::Answer;
 use crate::core::alerting::outbound_url::WebhookHosts;
 
 /// Markup, quotes, a line break and a header line at once.
@@ -64,26 +65,9 @@ pub fn ctx(mail: Option<&MailSettings>) -> RenderContext<'_> {
     }
 }
 
-pub fn body(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().expect("a JSON object")
-}
-
-/// Any host that is not internal (`WEBHOOK_HOSTS` unset).
-pub fn open() -> WebhookHosts {
-    WebhookHosts::default()
-}
-
 /// `WEBHOOK_HOSTS=127.0.0.1`: the one internal host a channel may name.
 pub fn loopback_listed() -> WebhookHosts {
     WebhookHosts::from_var(Some("127.0.0.1"))
-}
-
-pub fn answer(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
-    Answer {
-        status,
-        retry_after: retry_after.map(str::to_string),
-        body: body.to_string(),
-    }
 }
 
 /// The JSON body of a request.
