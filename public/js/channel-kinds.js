@@ -52,7 +52,7 @@ export const KINDS = [
     kind: "google_chat",
     label: "Google Chat",
     group: "Chat",
-    about: "A card in a Google Chat space.",
+    about: "A message in a Google Chat space.",
     fields: [chatUrl("https://chat.googleapis.com/v1/spaces/…", "Space → Apps & integrations → Webhooks → Add webhook, copy the URL.")],
   },
   {
