@@ -6,10 +6,15 @@ import { createServer } from "node:http";
 
 /**
  * `plan[path]` is a list of answers used in order, each `{status, body, headers}` or a bare
- * status; without a plan the answer is 200 `ok`. Paths are matched without the query string.
+ * status; without a plan the answer is 200 `ok`. Paths are matched without the query string;
+ * a key ending in `*` plans every path that starts with what precedes it (a path that carries
+ * an id not known in advance), an exact key first.
+ * `received[path]` lists a path's requests; `log` lists every request in arrival order, each
+ * with its `path` too (for services whose paths carry ids, such as Matrix's transaction).
  */
 export async function startReceiver() {
   const received = {};
+  const log = [];
   const plan = {};
   const server = createServer((req, res) => {
     const chunks = [];
@@ -17,8 +22,11 @@ export async function startReceiver() {
     req.on("end", () => {
       const path = req.url.split("?")[0];
       const body = Buffer.concat(chunks).toString("utf8");
-      (received[path] ??= []).push({ method: req.method, url: req.url, headers: req.headers, body });
-      let answer = (plan[path] ?? []).shift() ?? { status: 200 };
+      const request = { method: req.method, url: req.url, headers: req.headers, body };
+      (received[path] ??= []).push(request);
+      log.push({ path, ...request });
+      const key = path in plan ? path : Object.keys(plan).find((k) => k.endsWith("*") && path.startsWith(k.slice(0, -1)));
+      let answer = (plan[key] ?? []).shift() ?? { status: 200 };
       if (typeof answer === "number") answer = { status: answer };
       const status = answer.status ?? 200;
       res.writeHead(status, answer.headers ?? {}).end(answer.body ?? (status < 300 ? "ok" : "nope"));
@@ -29,6 +37,7 @@ export async function startReceiver() {
   return {
     server,
     received,
+    log,
     plan,
     base,
     url: (path) => `${base}${path}`,
