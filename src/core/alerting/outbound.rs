@@ -234,6 +234,15 @@ mod tests {
     }
 
     #[test]
+    fn methods_read_back_what_they_write_and_nothing_else() {
+        for m in [Method::Get, Method::Post, Method::Put] {
+            assert_eq!(Method::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Method::parse("post"), None);
+        assert_eq!(Method::parse("DELETE"), None);
+    }
+
+    #[test]
     fn retry_after_is_seconds_capped_at_an_hour() {
         assert_eq!(retry_after_ms(Some("0")), Some(0));
         assert_eq!(retry_after_ms(Some(" 30 ")), Some(30_000));
