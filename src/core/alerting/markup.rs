@@ -1,5 +1,7 @@
 //! Escaping a user's text (monitor names, messages, tags, event names) for each target's
-//! markup, so that a name can never format, link, mention or break the message around it.
+//! markup, so that a name can never link, mention, inject markup or break the message around
+//! it. (Slack's and Google Chat's formats have no escape for `*` and `_`: there a name can
+//! still show bold or italic, and nothing more.)
 
 /// HTML text and attribute values (Telegram's HTML mode, Matrix `formatted_body`, email):
 /// `& < > " '`.
@@ -33,7 +35,7 @@ pub fn slack(s: &str) -> String {
     out
 }
 
-/// Markdown (Discord, Teams' Adaptive Card TextBlocks, ntfy, Gotify, Matrix `body`):
+/// Markdown (Discord, Teams' Adaptive Card TextBlocks, Gotify, Mattermost):
 /// every ASCII punctuation character Markdown gives a meaning to is backslash-escaped, and
 /// `<`/`>` too, so no autolink, HTML or mention survives; `@` is escaped as well because
 /// Discord and Teams read `@everyone`-style mentions.
