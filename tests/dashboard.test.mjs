@@ -387,6 +387,9 @@ test("channels page: the switches are sent; a refused test shows failing with th
   assert.match(await page.locator("#notice").innerText(), /Test delivered to "flaky hook"/);
   assert.equal(receiver.received["/refused"].length, 2);
   assert.equal((await eb.api("GET", "/v1/channels", { auth: tenant.key })).body.items.find((c) => c.name === "flaky hook").status, "ok");
+  // A monitor's settings pick channels by name and kind.
+  await page.goto(new URL(`/monitor?id=${state.id}`, eb.url).href);
+  await page.locator("#edit-form").getByLabel("flaky hook (Webhook)").waitFor({ state: "attached" });
 });
 
 test("keys page: create a key shown once, then revoke it with immediate effect", { skip }, async () => {

@@ -5,6 +5,9 @@ import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, ever
 import { barChart, lineChart } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
 import { snippets, pingUrls } from "./snippets.js";
+import { KINDS } from "./channel-kinds.js";
+
+const kindLabel = (kind) => KINDS.find((k) => k.kind === kind)?.label ?? kind;
 
 const REFRESH_SECONDS = 15;
 const RANGES = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 };
@@ -270,7 +273,7 @@ async function renderEdit() {
       h("legend", {}, "Alert channels"),
       h("label", { class: "inline" }, allChannels, "All of the project's channels"),
       h("label", { class: "inline" }, someChannels, "Only these:"),
-      chBoxes.length ? chBoxes.map((c, i) => h("label", { class: "inline" }, c, channels[i].name)) : h("span", { class: "muted" }, " (no channels yet: add one on the Channels page)"),
+      chBoxes.length ? chBoxes.map((c, i) => h("label", { class: "inline" }, c, `${channels[i].name} (${kindLabel(channels[i].kind)})`)) : h("span", { class: "muted" }, " (no channels yet: add one on the Channels page)"),
     ),
     h("button", { type: "submit", class: "primary", id: "save" }, "Save changes"),
   );
