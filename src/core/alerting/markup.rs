@@ -3,36 +3,42 @@
 //! it. (Slack's and Google Chat's formats have no escape for `*` and `_`: there a name can
 //! still show bold or italic, and nothing more.)
 
-/// HTML text and attribute values (Telegram's HTML mode, Matrix `formatted_body`, email):
-/// `& < > " '`.
-pub fn html(s: &str) -> String {
+/// `s` with each character `entity` names replaced by that entity.
+fn with_entities(s: &str, entity: fn(char) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+        match entity(c) {
+            Some(e) => out.push_str(e),
+            None => out.push(c),
         }
     }
     out
 }
 
+/// The three characters Slack escapes, which HTML escapes too.
+fn angle_and_amp(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        _ => None,
+    }
+}
+
+/// HTML text and attribute values (Telegram's HTML mode, Matrix `formatted_body`, email):
+/// `& < > " '`.
+pub fn html(s: &str) -> String {
+    with_entities(s, |c| match c {
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        c => angle_and_amp(c),
+    })
+}
+
 /// Slack's mrkdwn (also Mattermost's and Google Chat's text): Slack documents exactly three
 /// characters to escape, `& < >`, which stops `<!channel>` mentions and `<url|label>` links.
 pub fn slack(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    with_entities(s, angle_and_amp)
 }
 
 /// Markdown (Discord, Teams' Adaptive Card TextBlocks, Gotify, Mattermost):

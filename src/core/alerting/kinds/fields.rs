@@ -78,6 +78,13 @@ pub fn url_or_default(body: &Map<String, Value>, field: &str, default: &str, hos
     Ok(url.trim_end_matches('/').to_string())
 }
 
+/// The whole configuration of a kind that is only its service's incoming-webhook URL (Slack,
+/// Discord, Teams, Google Chat, Mattermost): `url`, checked as `outbound_url_field`.
+pub fn incoming_webhook_url(body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
+    let url = required_url(body, "url", hosts)?;
+    Ok(Map::from_iter([("url".to_string(), Value::from(url))]))
+}
+
 /// A stored string field (present after `configure`).
 pub fn stored<'a>(config: &'a Map<String, Value>, field: &str) -> &'a str {
     config.get(field).and_then(Value::as_str).unwrap_or_default()

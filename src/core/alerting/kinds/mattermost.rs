@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::appearance::{hex_colour, title_within};
-use super::fields::{required_url, stored};
+use super::fields::{incoming_webhook_url, stored};
 use super::kind::{Kind, RenderContext, Rendered};
 use crate::core::alerting::alert::Alert;
 use crate::core::alerting::markup::{escaped_within, markdown, one_line, quiet_mentions};
@@ -39,8 +39,7 @@ impl Kind for Mattermost {
     const SECRET_FIELDS: &'static [&'static str] = &["url"];
 
     fn configure(body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
-        let url = required_url(body, "url", hosts)?;
-        Ok(Map::from_iter([("url".to_string(), Value::from(url))]))
+        incoming_webhook_url(body, hosts)
     }
 
     fn render(config: &Map<String, Value>, alert: &Alert, _ctx: &RenderContext) -> Rendered {

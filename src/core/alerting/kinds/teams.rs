@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::appearance::{title_within, LINK_LABEL};
-use super::fields::{required_url, stored};
+use super::fields::{incoming_webhook_url, stored};
 use super::kind::{Kind, RenderContext, Rendered};
 use crate::core::alerting::alert::{Alert, AlertEvent};
 use crate::core::alerting::markup::{escaped_within, markdown};
@@ -36,8 +36,7 @@ impl Kind for Teams {
     const SECRET_FIELDS: &'static [&'static str] = &["url"];
 
     fn configure(body: &Map<String, Value>, hosts: &WebhookHosts) -> Checked<Map<String, Value>> {
-        let url = required_url(body, "url", hosts)?;
-        Ok(Map::from_iter([("url".to_string(), Value::from(url))]))
+        incoming_webhook_url(body, hosts)
     }
 
     fn render(config: &Map<String, Value>, alert: &Alert, _ctx: &RenderContext) -> Rendered {
