@@ -113,6 +113,8 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::DeleteHeartbeats => api::monitors::delete_many(req, env).await,
         Route::ListServiceHeartbeats => api::monitors::list_for_service(req, env, param(0)).await,
         Route::PauseHeartbeat => api::monitors::pause(req, env, param(0)).await,
+        Route::SnoozeHeartbeat => api::monitors::snooze(req, env, param(0)).await,
+        Route::UnsnoozeHeartbeat => api::monitors::unsnooze(req, env, param(0)).await,
         Route::ResumeHeartbeat => api::monitors::resume(req, env, param(0)).await,
         Route::RotateHeartbeatToken => api::monitors::rotate_token(req, env, param(0)).await,
         Route::HeartbeatEvents => api::monitors::events(req, env, param(0)).await,

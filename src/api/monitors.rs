@@ -7,6 +7,7 @@ use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
 use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
+use crate::core::heartbeat::snooze::snooze_until;
 use crate::core::heartbeat::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
 use crate::core::heartbeat::status::is_watched;
 use crate::core::http_contract::paging::parse_page;
@@ -51,6 +52,7 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "enabled": m.enabled != 0,
         "methods": serde_json::from_str::<Value>(&m.methods).unwrap_or(Value::Null),
         "paused": m.paused != 0,
+        "snoozed_until": m.snoozed_until.map(format_rfc3339),
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
@@ -204,6 +206,31 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
         return Err(ApiError::NotFound("heartbeat"));
     }
     let monitor = own_monitor(&db, &project_id, id).await?;
+    json(200, &view(&monitor, &public_url(env), Scope::Manage))
+}
+
+/// `POST /v1/heartbeat/{id}/snooze {"until"}`: holds the monitor's alerts until then.
+pub async fn snooze(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let id = &monitor_id(raw_id)?;
+    let now = now_ms();
+    let until = snooze_until(&json_body(req).await?, now)?;
+    set_snooze(env, &project_id, id, Some(until), now).await
+}
+
+/// `DELETE /v1/heartbeat/{id}/snooze`: alerts go out again from the next flip.
+pub async fn unsnooze(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Manage).await?;
+    let id = &monitor_id(raw_id)?;
+    set_snooze(env, &project_id, id, None, now_ms()).await
+}
+
+async fn set_snooze(env: &Env, project_id: &str, id: &str, until: Option<i64>, now: i64) -> ApiResult {
+    let db = database(env)?;
+    if !monitors::set_snooze(&db, project_id, id, until, now).await? {
+        return Err(ApiError::NotFound("heartbeat"));
+    }
+    let monitor = own_monitor(&db, project_id, id).await?;
     json(200, &view(&monitor, &public_url(env), Scope::Manage))
 }
 

@@ -11,6 +11,7 @@ pub mod ping;
 pub mod rate_window;
 pub mod retention;
 pub mod run;
+pub mod snooze;
 pub mod statistic;
 pub mod status;
 pub mod token_ledger;

@@ -6,12 +6,13 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::heartbeat::monitor::Schedule;
+use crate::core::heartbeat::snooze::holds_alerts;
 use crate::core::heartbeat::status::{is_watched, State, Status, Transition};
 use crate::edge::alerting::outbox::enqueue_flip;
 use crate::edge::db::{int, text};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
-    grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name";
+    grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -32,6 +33,9 @@ pub struct StoredState {
     pub project_id: String,
     /// Events of this name feed the monitor (they wait in the project's object, not the token's).
     pub event_name: Option<String>,
+    /// Flips before this time queue no alert (`core::heartbeat::snooze`).
+    #[serde(default)]
+    pub snoozed_until: Option<i64>,
 }
 
 impl StoredState {
@@ -92,7 +96,9 @@ pub fn flip_statements(
                 int(now),
             ])?,
         );
-        statements.push(enqueue_flip(db, &stored.id, f.at, f.to.as_str(), now)?);
+        if !holds_alerts(stored.snoozed_until, f.at) {
+            statements.push(enqueue_flip(db, &stored.id, f.at, f.to.as_str(), now)?);
+        }
     }
     Ok(statements)
 }

@@ -17,7 +17,7 @@ use crate::edge::heartbeat::monitor_state::{flip_statements, StoredState, STATE_
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
-    event_name, unique_key, event_key_ids";
+    event_name, unique_key, event_key_ids, snoozed_until";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -52,6 +52,8 @@ pub struct Monitor {
     pub unique_key: String,
     /// JSON array of key ids, or NULL for any key that may feed monitors.
     pub event_key_ids: Option<String>,
+    /// Alerts of flips before this time are held (`core::heartbeat::snooze`).
+    pub snoozed_until: Option<i64>,
 }
 
 impl Monitor {
@@ -173,6 +175,17 @@ pub async fn update_monitor(
     ];
     values.extend(spec_values(spec));
     let result = db.prepare(sql).bind(&values)?.run().await?;
+    changed_one(&result)
+}
+
+/// Snoozes the monitor's alerts until `until`, or ends a snooze (`None`); false if the
+/// monitor is gone.
+pub async fn set_snooze(db: &D1Database, project_id: &str, id: &str, until: Option<i64>, now: i64) -> Result<bool> {
+    let result = db
+        .prepare("UPDATE monitors SET snoozed_until = ?3, updated_at = ?4 WHERE id = ?1 AND project_id = ?2")
+        .bind(&[text(id), text(project_id), until.map_or(JsValue::NULL, int), int(now)])?
+        .run()
+        .await?;
     changed_one(&result)
 }
 
