@@ -227,6 +227,18 @@ test("pause and resume from the monitor page", { skip }, async () => {
   assert.equal((await eb.monitor(tenant.key, state.id)).paused, false);
 });
 
+test("snooze and end the snooze from the monitor page", { skip }, async () => {
+  assert.equal(await page.locator("#alerts").innerText(), "on");
+  await page.getByRole("button", { name: "Snooze alerts 1 h" }).click();
+  await page.locator("#alerts", { hasText: "snoozed until" }).waitFor();
+  const until = Date.parse((await eb.monitor(tenant.key, state.id)).snoozed_until);
+  assert.ok(Math.abs(until - (Date.now() + 3_600_000)) < 60_000, "about an hour from now");
+  assert.equal(await page.locator("#alerts time").getAttribute("datetime"), new Date(until).toISOString());
+  await page.getByRole("button", { name: "End snooze" }).click();
+  await page.locator("#alerts", { hasText: /^on$/ }).waitFor();
+  assert.equal((await eb.monitor(tenant.key, state.id)).snoozed_until, null);
+});
+
 test("keyboard: the skip link comes first, snippet tabs follow the arrow keys, a dialog closes with Escape", { skip }, async () => {
   await page.reload();
   await page.locator("#pings-title").waitFor();

@@ -10,6 +10,7 @@ import { KINDS } from "./channel-kinds.js";
 const kindLabel = (kind) => KINDS.find((k) => k.kind === kind)?.label ?? kind;
 
 const REFRESH_SECONDS = 15;
+const SNOOZE_MS = 3_600_000;
 const RANGES = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 };
 const PINGS_PER_PAGE = 20;
 const MAX_PING_PAGES = 5;
@@ -74,6 +75,9 @@ function renderHead() {
         m.paused
           ? h("button", { type: "button", id: "resume", onclick: () => act("resume", "Resumed: it can go down and alert again.") }, "Resume")
           : h("button", { type: "button", id: "pause", onclick: () => act("pause", "Paused: pings are recorded, but it never goes down or alerts.") }, "Pause"),
+        snoozed()
+          ? h("button", { type: "button", id: "unsnooze", onclick: () => snooze(null) }, "End snooze")
+          : h("button", { type: "button", id: "snooze", onclick: () => snooze(SNOOZE_MS) }, "Snooze alerts 1 h"),
         h("button", { type: "button", id: "rotate", onclick: rotate }, "Rotate token"),
         h("button", { type: "button", id: "delete", class: "danger", onclick: remove }, "Delete"),
       )
@@ -96,6 +100,8 @@ function renderHead() {
         h("dd", { id: "next-due" }, m.paused ? "paused" : when(m.next_due_at, "after the first ping")),
         h("dt", {}, "Pings"),
         h("dd", { id: "n-pings" }, String(m.n_pings)),
+        h("dt", {}, "Alerts"),
+        h("dd", { id: "alerts" }, snoozed() ? ["snoozed until ", h("time", { datetime: m.snoozed_until, title: exact(m.snoozed_until) }, exact(m.snoozed_until))] : "on"),
         h("dt", {}, "Tags"),
         h("dd", {}, m.tags.length ? m.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "none")),
         m.description && [h("dt", {}, "Description"), h("dd", {}, m.description)],
@@ -105,6 +111,25 @@ function renderHead() {
     ),
   );
   if (focused) document.getElementById(focused)?.focus();
+}
+
+/** Whether the monitor's alerts are held now (`POST /v1/heartbeat/{id}/snooze`). */
+function snoozed() {
+  return m.snoozed_until != null && Date.parse(m.snoozed_until) > Date.now();
+}
+
+/** Snoozes alerts for `forMs`, or ends the snooze (`null`). */
+async function snooze(forMs) {
+  try {
+    m = forMs == null
+      ? await api("DELETE", `/v1/heartbeat/${ref(m)}/snooze`)
+      : await api("POST", `/v1/heartbeat/${ref(m)}/snooze`, { until: new Date(Date.now() + forMs).toISOString() });
+    renderHead();
+    notice(forMs == null ? "Snooze ended: its next flip alerts." : "Snoozed for an hour: flips are recorded, none alerts.");
+    $(forMs == null ? "#snooze" : "#unsnooze")?.focus();
+  } catch (e) {
+    notice(`Could not change the snooze: ${errorText(e)}`, "error");
+  }
 }
 
 async function act(what, message) {
