@@ -1,11 +1,13 @@
 //! `matrix`: an `m.room.message` sent to a room through the client-server API, as the user
 //! whose `access_token` it holds (secret: it is that user's whole account). The transaction
-//! id is the delivery's, so a retry of a message the homeserver already took is not posted
-//! twice. `body` is the plain text and `formatted_body` its HTML, every text HTML-escaped;
-//! an empty `m.mentions` tells clients and servers that the message mentions no one, so no
-//! name can notify the room or a user through the body-keyword rules.
+//! id is the delivery's (its id and its frozen payload's digest), so a retry of a message the
+//! homeserver already took is not posted twice. `body` is the plain text and `formatted_body`
+//! its HTML, every text HTML-escaped; an empty `m.mentions` tells clients and servers that the
+//! message mentions no one, so no name can notify the room or a user through the body-keyword
+//! rules.
 
 use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::appearance::{title_within, LINK_LABEL};
 use super::fields::{required_line, required_url, stored};
@@ -43,6 +45,19 @@ fn errcode(said: &Value) -> Option<&str> {
     .then_some(code)
 }
 
+/// `edgebeat-{delivery id}-{16 hex of SHA-256(frozen payload)}`. The id alone is not unique: a
+/// delivery id is a D1 rowid, reused once the newest delivery is deleted (with its monitor or
+/// channel), and every deploy counts from 1; a homeserver answers a transaction id it has seen
+/// (Synapse: for 24 h, per device) with the old event and posts nothing. The payload is frozen
+/// when the delivery is queued, so every retry is the same transaction.
+fn transaction_id(alert: &Alert, ctx: &RenderContext) -> String {
+    let digest: String = Sha256::digest(ctx.payload.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("edgebeat-{}-{digest}", alert.delivery_id)
+}
+
 impl Kind for Matrix {
     const SECRET_FIELDS: &'static [&'static str] = &["access_token"];
 
@@ -66,12 +81,12 @@ impl Kind for Matrix {
         ]))
     }
 
-    fn render(config: &Map<String, Value>, alert: &Alert, _ctx: &RenderContext) -> Rendered {
+    fn render(config: &Map<String, Value>, alert: &Alert, ctx: &RenderContext) -> Rendered {
         let url = format!(
-            "{}/_matrix/client/v3/rooms/{}/send/m.room.message/edgebeat-{}",
+            "{}/_matrix/client/v3/rooms/{}/send/m.room.message/{}",
             stored(config, "homeserver"),
             percent_encode(stored(config, "room_id")),
-            alert.delivery_id
+            transaction_id(alert, ctx)
         );
         let lines = alert.lines().join("\n");
         let mut text = format!(

@@ -73,7 +73,8 @@ fn a_down_alert_is_a_put_of_one_message_with_the_delivery_as_transaction() {
         (out[0].method, out[0].url.as_str()),
         (
             Method::Put,
-            "https://matrix.example.org/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message/edgebeat-42"
+            // 44136fa355b3678a: the first 16 hex of SHA-256 of the sample payload, `{}`.
+            "https://matrix.example.org/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message/edgebeat-42-44136fa355b3678a"
         )
     );
     assert_eq!(out[0].header("content-type"), Some("application/json"));
@@ -97,11 +98,45 @@ fn a_down_alert_is_a_put_of_one_message_with_the_delivery_as_transaction() {
         })
     );
     let test = Matrix::render(&config(), &test_alert(), &ctx()).unwrap();
-    assert!(test[0].url.ends_with("/send/m.room.message/edgebeat-44"));
+    assert!(test[0]
+        .url
+        .ends_with("/send/m.room.message/edgebeat-44-44136fa355b3678a"));
     assert_eq!(
         sent(&test[0])["formatted_body"],
         "<strong>TEST: ops</strong><br>This is a test alert, sent from edgebeat to check this channel."
     );
+}
+
+/// A delivery id is a D1 rowid, which comes back once the newest delivery is deleted (its
+/// monitor or channel deleted) and is the same number on every deploy; a homeserver keeps a
+/// transaction id for a day and answers a repeated one with the old event, posting nothing.
+/// So the transaction id also carries the frozen payload's digest: a retry (same delivery,
+/// same payload) is the same transaction, another alert under a reused id is not.
+#[test]
+fn a_reused_delivery_id_is_another_transaction_and_a_retry_the_same() {
+    let path = |alert: &Alert, payload: &str| {
+        let ctx = RenderContext { payload, ..ctx() };
+        Matrix::render(&config(), alert, &ctx).unwrap()[0].url.clone()
+    };
+    let x = r#"{"event":"down","monitor":{"id":"m-x","name":"monitor X"},"flip":{"at":"2025-12-03T10:00:00.000Z"}}"#;
+    let y = r#"{"event":"down","monitor":{"id":"m-y","name":"monitor Y"},"flip":{"at":"2025-12-03T11:00:00.000Z"}}"#;
+    let (first, retry) = (path(&down("monitor X"), x), path(&down("monitor X"), x));
+    assert_eq!(first, retry, "a retry is the same transaction");
+    let reused = path(&down("monitor Y"), y);
+    assert_ne!(
+        first, reused,
+        "the same delivery id for another alert is another transaction"
+    );
+    let prefix =
+        "https://matrix.example.org/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message/edgebeat-42-";
+    for url in [&first, &reused] {
+        let digest = url.strip_prefix(prefix).unwrap_or_else(|| panic!("{url}"));
+        assert_eq!(digest.len(), 16, "{url}");
+        assert!(
+            digest.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "{url}"
+        );
+    }
 }
 
 #[test]
