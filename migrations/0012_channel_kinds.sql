@@ -39,7 +39,10 @@ ALTER TABLE channels_rebuilt RENAME TO channels;
 CREATE INDEX channels_by_project ON channels (project_id, created_at);
 
 CREATE TABLE deliveries (
-  id              INTEGER PRIMARY KEY,
+  -- Never reused (AUTOINCREMENT): receivers drop duplicates by X-Edgebeat-Delivery, so a
+  -- number once given to a delivery must never name another (a rowid is reused after the
+  -- newest row is deleted with its monitor or channel).
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
   channel_id      TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
   -- NULL for a channel test or an error digest.
   flip_id         INTEGER REFERENCES flips(id) ON DELETE CASCADE,

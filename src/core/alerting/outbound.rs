@@ -95,6 +95,19 @@ pub fn form_encode(s: &str) -> String {
         .collect()
 }
 
+/// A delivery's key for services that drop what they have seen (Matrix's transaction id, an
+/// email's Message-ID): `{delivery id}-{16 hex of SHA-256(frozen payload)}`. The id alone could
+/// repeat across deploys (each D1 counts its own); the payload is frozen when the delivery is
+/// queued, so every retry of one alert has the same key and another alert never does.
+pub fn delivery_key(delivery_id: i64, payload: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(payload.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{delivery_id}-{digest}")
+}
+
 /// What the service answered (the body cut to its first few KB by the edge).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
@@ -231,6 +244,16 @@ mod tests {
                 after_ms: None
             }
         );
+    }
+
+    #[test]
+    fn a_delivery_key_is_stable_for_a_payload_and_differs_for_another() {
+        let key = delivery_key(7, "{\"a\":1}");
+        assert_eq!(key, delivery_key(7, "{\"a\":1}"));
+        assert_ne!(key, delivery_key(7, "{\"a\":2}"));
+        assert_ne!(key, delivery_key(8, "{\"a\":1}"));
+        assert!(key.starts_with("7-") && key.len() == 2 + 16, "{key}");
+        assert!(key[2..].bytes().all(|b| b.is_ascii_hexdigit()));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::core::alerting::kinds::email::mime::mime_message;
 use crate::core::alerting::kinds::email::stored_recipients;
 use crate::core::alerting::kinds::kind::{MailSettings, RenderContext};
 use crate::core::alerting::kinds::ChannelKind;
-use crate::core::alerting::outbound::{Answer, Method as OutMethod, Outbound, Verdict};
+use crate::core::alerting::outbound::{delivery_key, Answer, Method as OutMethod, Outbound, Verdict};
 use crate::core::alerting::outbound_url::{check_delivery_host, check_delivery_url, WebhookHosts};
 use crate::edge::alerting::channels::{self, channels_by_ids, Channel};
 use crate::edge::alerting::outbox::{claim_due, claim_one, flip_payload, record_attempt, Claimed};
@@ -194,7 +194,16 @@ async fn attempt(d: &Claimed, payload: &str, channel: Option<&Channel>, settings
     let payload_json: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
     let alert = Alert::from_payload(event, &payload_json, d.id, &channel.name, &settings.public_url, now);
     if let (ChannelKind::Email, Some((binding, from))) = (kind, &settings.email_binding) {
-        return send_by_binding(binding, from, &stored_recipients(&config), &alert, settings, d.id).await;
+        return send_by_binding(
+            binding,
+            from,
+            &stored_recipients(&config),
+            &alert,
+            settings,
+            d.id,
+            payload,
+        )
+        .await;
     }
     let ctx = RenderContext {
         now_s: now / 1_000,
@@ -241,6 +250,7 @@ async fn send_by_binding(
     alert: &Alert,
     settings: &Settings,
     delivery_id: i64,
+    payload: &str,
 ) -> Outcome {
     for recipient in to {
         let raw = mime_message(
@@ -248,7 +258,7 @@ async fn send_by_binding(
             std::slice::from_ref(recipient),
             alert,
             &settings.public_url,
-            &delivery_id.to_string(),
+            &delivery_key(delivery_id, payload),
         );
         let sent = match EmailMessage::new(from, recipient, &raw) {
             Ok(message) => binding.send(&message).await.map(|_| ()),

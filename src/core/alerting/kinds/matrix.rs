@@ -7,13 +7,13 @@
 //! rules.
 
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::appearance::{title_within, LINK_LABEL};
 use super::fields::{required_line, required_url, stored};
 use super::kind::{Kind, RenderContext, Rendered};
 use crate::core::alerting::alert::{percent_encode, Alert};
 use crate::core::alerting::markup::{escaped_within, html};
+use crate::core::alerting::outbound::delivery_key;
 use crate::core::alerting::outbound::{
     common_verdict, retry_after_ms, Answer, Method, Outbound, Verdict, MAX_RETRY_AFTER_MS,
 };
@@ -45,17 +45,11 @@ fn errcode(said: &Value) -> Option<&str> {
     .then_some(code)
 }
 
-/// `edgebeat-{delivery id}-{16 hex of SHA-256(frozen payload)}`. The id alone is not unique: a
-/// delivery id is a D1 rowid, reused once the newest delivery is deleted (with its monitor or
-/// channel), and every deploy counts from 1; a homeserver answers a transaction id it has seen
-/// (Synapse: for 24 h, per device) with the old event and posts nothing. The payload is frozen
-/// when the delivery is queued, so every retry is the same transaction.
+/// `edgebeat-{delivery_key}`: a homeserver answers a transaction id it has seen (Synapse: for
+/// 24 h, per device) with the old event and posts nothing, so the id must differ for every
+/// alert and stay the same for every retry of one.
 fn transaction_id(alert: &Alert, ctx: &RenderContext) -> String {
-    let digest: String = Sha256::digest(ctx.payload.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("edgebeat-{}-{digest}", alert.delivery_id)
+    format!("edgebeat-{}", delivery_key(alert.delivery_id, ctx.payload))
 }
 
 impl Kind for Matrix {
