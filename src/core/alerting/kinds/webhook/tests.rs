@@ -170,6 +170,15 @@ fn bad_fields_are_refused_by_name() {
         refuse(json!({"url": "https://e.com", "body_up": "x".repeat(5_001)})),
         "body_up"
     );
+    let longest = Webhook::configure(
+        &body(json!({"url": "https://e.com", "method": "POST", "body_up": "x".repeat(5_000)})),
+        &open(),
+    );
+    assert_eq!(
+        longest.map(|c| c["method"].clone()),
+        Ok(Value::from("POST")),
+        "5,000 characters and an explicit POST are fine"
+    );
     assert_eq!(
         refuse(json!({"url": "https://e.com", "method": "GET", "body_down": "x"})),
         "method"
