@@ -213,6 +213,9 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
 pub async fn snooze(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let id = &monitor_id(raw_id)?;
+    // Another project's monitor is not found before its body is read: a 400 would tell a
+    // stranger nothing, but every route answers a foreign id alike.
+    own_monitor(&database(env)?, &project_id, id).await?;
     let now = now_ms();
     let until = snooze_until(&json_body(req).await?, now)?;
     set_snooze(env, &project_id, id, Some(until), now).await
