@@ -245,14 +245,7 @@ fn forbidden_for(scope: Scope) -> &'static str {
     }
 }
 
-/// Where this deployment is reached (`PUBLIC_URL`), for the URLs in answers. Never the Host
-/// header: any caller can set it and would get ping URLs that point elsewhere. Unset, URLs
-/// are relative to wherever the caller reached edgebeat.
-pub fn public_url(env: &Env) -> String {
-    env.var("PUBLIC_URL")
-        .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
-        .unwrap_or_default()
-}
+pub use crate::edge::vars::public_url;
 
 /// Every value of a repeated query parameter, in order.
 pub fn query_params(req: &Request, name: &str) -> Vec<String> {

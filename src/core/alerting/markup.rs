@@ -85,12 +85,7 @@ pub fn one_line(s: &str, max: usize) -> String {
         .chars()
         .map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c })
         .collect();
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    clip(&flat, max)
 }
 
 /// `s` escaped by `escape` in at most `max` characters, for a service that refuses a longer

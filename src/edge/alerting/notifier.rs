@@ -54,19 +54,11 @@ pub fn webhook_hosts(env: &Env) -> WebhookHosts {
 
 /// The deploy's mail API, when `MAIL_API`, `MAIL_API_KEY` and `MAIL_FROM` are all set.
 fn mail_settings(env: &Env) -> Option<MailSettings> {
-    let read = |name: &str| {
-        env.secret(name)
-            .map(|s| s.to_string())
-            .or_else(|_| env.var(name).map(|v| v.to_string()))
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
     Some(MailSettings {
-        api: read("MAIL_API")?,
-        api_key: read("MAIL_API_KEY")?,
-        from: read("MAIL_FROM")?,
-        api_url: read("MAIL_API_URL"),
+        api: vars::setting(env, "MAIL_API")?,
+        api_key: vars::setting(env, "MAIL_API_KEY")?,
+        from: vars::setting(env, "MAIL_FROM")?,
+        api_url: vars::setting(env, "MAIL_API_URL"),
     })
 }
 
@@ -87,16 +79,8 @@ impl Settings {
             max_attempts: max_attempts(env),
             hosts: webhook_hosts(env),
             mail: mail_settings(env),
-            email_binding: env.send_email("EMAIL").ok().zip(
-                env.var("MAIL_FROM")
-                    .map(|v| v.to_string().trim().to_string())
-                    .ok()
-                    .filter(|f| !f.is_empty()),
-            ),
-            public_url: env
-                .var("PUBLIC_URL")
-                .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
-                .unwrap_or_default(),
+            email_binding: env.send_email("EMAIL").ok().zip(vars::setting(env, "MAIL_FROM")),
+            public_url: vars::public_url(env),
         }
     }
 }
@@ -252,13 +236,14 @@ async fn send_by_binding(
     delivery_id: i64,
     payload: &str,
 ) -> Outcome {
+    let message_id_seed = delivery_key(delivery_id, payload);
     for recipient in to {
         let raw = mime_message(
             from,
             std::slice::from_ref(recipient),
             alert,
             &settings.public_url,
-            &delivery_key(delivery_id, payload),
+            &message_id_seed,
         );
         let sent = match EmailMessage::new(from, recipient, &raw) {
             Ok(message) => binding.send(&message).await.map(|_| ()),
