@@ -15,7 +15,7 @@ const statusSel = h(
   "select",
   { id: "f-status" },
   h("option", { value: "" }, "any status"),
-  ["up", "grace", "down", "started", "new", "paused"].map((s) => h("option", { value: s, selected: params.get("status") === s }, statusWord(s))),
+  ["up", "grace", "failing", "down", "started", "new", "paused"].map((s) => h("option", { value: s, selected: params.get("status") === s }, statusWord(s))),
 );
 const tagSel = h("select", { id: "f-tag" }, h("option", { value: "" }, "any tag"));
 const updated = h("span", { class: "muted", id: "updated" });

@@ -74,7 +74,7 @@ export function ms(n) {
 
 // ---- status: a colour AND a word, never colour alone
 
-const STATUS_WORDS = { new: "new", up: "up", grace: "late", down: "down", started: "running", paused: "paused" };
+const STATUS_WORDS = { new: "new", up: "up", grace: "late", failing: "failing", down: "down", started: "running", paused: "paused" };
 export const statusWord = (s) => STATUS_WORDS[s] ?? s;
 export function statusBadge(status) {
   return h("span", { class: `status status-${status}` }, h("span", { class: "dot", "aria-hidden": "true" }), statusWord(status));

@@ -29,7 +29,7 @@ use crate::http::{
     ApiResult, Need,
 };
 
-const STATUSES: [&str; 6] = ["new", "up", "grace", "down", "started", "paused"];
+const STATUSES: [&str; 7] = ["new", "up", "grace", "failing", "down", "started", "paused"];
 
 /// A monitor as `scope` may see it: a read scope gets its `unique_key` and no id, token or
 /// ping URL (the id pings the monitor while the project's `ping_by_id` is on).
@@ -53,6 +53,10 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "methods": serde_json::from_str::<Value>(&m.methods).unwrap_or(Value::Null),
         "paused": m.paused != 0,
         "snoozed_until": m.snoozed_until.map(format_rfc3339),
+        "failure_tolerance": m.failure_tolerance,
+        "recovery_threshold": m.recovery_threshold,
+        "failures_in_row": m.failures_in_row,
+        "successes_in_row": m.successes_in_row,
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),

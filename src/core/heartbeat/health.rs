@@ -22,7 +22,7 @@ impl Health {
         match status {
             Status::New => Health::Unknown,
             Status::Up | Status::Started => Health::Up,
-            Status::Grace => Health::Late,
+            Status::Grace | Status::Failing => Health::Late,
             Status::Down => Health::Down,
         }
     }

@@ -1,5 +1,6 @@
 //! Heartbeats: what a monitor is, its schedules (interval, cron), the pings and runs that
-//! feed it, the status machine, and what is read of it (statistic, health, badges).
+//! feed it, the status machine and the rules it
+//! applies (tolerance), and what is read of it (statistic, health, badges).
 
 pub mod badge;
 pub mod beacon;
@@ -15,3 +16,4 @@ pub mod snooze;
 pub mod statistic;
 pub mod status;
 pub mod token_ledger;
+pub mod tolerance;

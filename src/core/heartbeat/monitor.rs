@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::core::access::credentials::is_api_key_id;
 use crate::core::events::event::parse_event_name;
 use crate::core::heartbeat::cron::{CronExpr, Zone};
+use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::http_contract::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
 };
@@ -77,6 +78,8 @@ pub struct MonitorSpec {
     /// Only these keys' events feed the monitor; `None`: any key that may feed monitors
     /// (never a browser key, whatever this says).
     pub event_key_ids: Option<Vec<String>>,
+    /// `failure_tolerance` and `recovery_threshold` (`core::heartbeat::status`).
+    pub tolerance: Tolerance,
 }
 
 impl MonitorSpec {
@@ -271,6 +274,16 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
             }
         };
     }
+    if present(body, "failure_tolerance").is_some() {
+        let max = i64::from(Tolerance::MAX_FAILURES);
+        let n = optional_integer(body, "failure_tolerance", 0, max)?.unwrap_or(0);
+        spec.tolerance.failures = u32::try_from(n).unwrap_or(0);
+    }
+    if present(body, "recovery_threshold").is_some() {
+        let max = i64::from(Tolerance::MAX_RECOVERY);
+        let n = optional_integer(body, "recovery_threshold", 1, max)?.unwrap_or(1);
+        spec.tolerance.recovery = u32::try_from(n).unwrap_or(1);
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -297,6 +310,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         channels: None,
         event_name: None,
         event_key_ids: None,
+        tolerance: Tolerance::NONE,
     };
     apply_fields(blank, body)
 }

@@ -3,16 +3,21 @@
 //! a `Transition` (a flip) stamped with the moment it logically happened, not when it was
 //! noticed, so a late or repeated sweep records the same flip.
 //!
-//! `new` -> `up` on a success/tick -> `grace` past the due time -> `down` past grace too;
-//! `started` while a start waits for its end (down if none within grace); a fail ping is
-//! `down` at once; the next success is `up` at ping time. Paused or disabled monitors are
-//! not moved by the clock (the sweep skips them) and never alert.
+//! `new` -> `up` on a success/tick -> `grace` past the due time -> a failure past grace too;
+//! `started` while a start waits for its end (a failure if none within grace); a fail ping is
+//! a failure at once. A failure is `down` when it is one more than the monitor's
+//! `failure_tolerance` in a row, `failing` (with the count) before that; a down monitor is
+//! `up` again after `recovery_threshold` successes in a row. With tolerance 0 and threshold 1
+//! (the defaults) this is the plain machine: down on the first failure, up on the next
+//! success. Paused or disabled monitors are not moved by the clock (the sweep skips them) and
+//! never alert.
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::heartbeat::cron::Zone;
 use crate::core::heartbeat::monitor::Schedule;
 use crate::core::heartbeat::ping::PingKind;
+pub use crate::core::heartbeat::tolerance::Tolerance;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,26 +25,45 @@ pub enum Status {
     New,
     Up,
     Grace,
+    /// Failed fewer times in a row than it tolerates: not down yet.
+    Failing,
     Down,
     Started,
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::New,
+        Status::Up,
+        Status::Grace,
+        Status::Failing,
+        Status::Down,
+        Status::Started,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::New => "new",
             Status::Up => "up",
             Status::Grace => "grace",
+            Status::Failing => "failing",
             Status::Down => "down",
             Status::Started => "started",
         }
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::New, Status::Up, Status::Grace, Status::Down, Status::Started]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
+}
+
+/// What the machine judges a monitor by.
+#[derive(Clone, Copy)]
+pub struct Rules<'a> {
+    pub grace_ms: i64,
+    pub schedule: &'a Schedule,
+    pub zone: &'a dyn Zone,
+    pub tolerance: Tolerance,
 }
 
 /// What the machine remembers about a monitor.
@@ -52,6 +76,10 @@ pub struct State {
     pub started_at: Option<i64>,
     /// The newest ping already applied: applying the same pings again changes nothing.
     pub last_signal_at: Option<i64>,
+    /// Misses and fails in a row since the last success (`failing 2 of 3`).
+    pub failures: u32,
+    /// Successes in a row while down (`recovering 1 of 3`).
+    pub successes: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,19 +108,15 @@ impl State {
             next_due_at: None,
             started_at: None,
             last_signal_at: None,
+            failures: 0,
+            successes: 0,
         }
     }
 
     /// Applies pings (any order; older than `last_signal_at` are ignored) and returns the
     /// flips. Time-driven moves up to each ping are applied first, so a ping after a missed
     /// deadline still records the down it ends.
-    pub fn on_pings(
-        &mut self,
-        pings: &[(i64, PingKind)],
-        grace_ms: i64,
-        schedule: &Schedule,
-        zone: &dyn Zone,
-    ) -> Vec<Transition> {
+    pub fn on_pings(&mut self, pings: &[(i64, PingKind)], rules: &Rules) -> Vec<Transition> {
         let mut sorted: Vec<(i64, PingKind)> = pings
             .iter()
             .copied()
@@ -101,25 +125,22 @@ impl State {
         sorted.sort_by_key(|(at, _)| *at);
         let mut flips = Vec::new();
         for (at, kind) in sorted {
-            flips.extend(self.on_clock(at - 1, grace_ms));
-            let from = self.status;
+            flips.extend(self.on_clock(at - 1, rules));
             match kind {
                 PingKind::Success | PingKind::Tick => {
-                    self.status = Status::Up;
                     self.started_at = None;
-                    self.next_due_at = schedule.next_due_after(at, zone);
-                    flip(from, Status::Up, at, REASON_RECOVERED, &mut flips);
+                    self.next_due_at = rules.schedule.next_due_after(at, rules.zone);
+                    self.succeeded(at, rules.tolerance, &mut flips);
                 }
                 PingKind::Fail => {
-                    self.status = Status::Down;
                     self.started_at = None;
-                    self.next_due_at = schedule.next_due_after(at, zone);
-                    flip(from, Status::Down, at, REASON_FAIL, &mut flips);
+                    self.next_due_at = rules.schedule.next_due_after(at, rules.zone);
+                    self.failed(at, REASON_FAIL, rules.tolerance, &mut flips);
                 }
                 PingKind::Start => {
                     self.started_at = Some(at);
                     // A down monitor stays down until a run ends well.
-                    if from != Status::Down {
+                    if self.status != Status::Down {
                         self.status = Status::Started;
                     }
                 }
@@ -130,35 +151,75 @@ impl State {
         flips
     }
 
-    /// Moves the state to `now` by the clock alone; returns the flips.
-    pub fn on_clock(&mut self, now: i64, grace_ms: i64) -> Vec<Transition> {
-        let mut flips = Vec::new();
+    /// A success at `at`: up, unless a down monitor still needs more successes in a row.
+    fn succeeded(&mut self, at: i64, tolerance: Tolerance, flips: &mut Vec<Transition>) {
         let from = self.status;
-        match (self.status, self.started_at, self.next_due_at) {
-            (Status::Started, Some(started), _) => {
-                if now > started + grace_ms {
-                    self.status = Status::Down;
+        self.failures = 0;
+        if from == Status::Down {
+            self.successes += 1;
+            if self.successes < tolerance.recovery.max(1) {
+                return;
+            }
+        }
+        self.successes = 0;
+        self.status = Status::Up;
+        flip(from, Status::Up, at, REASON_RECOVERED, flips);
+    }
+
+    /// A failure (a fail ping, a miss, a run that did not end) at `at`: down once it is one
+    /// more than the tolerance in a row, failing before. Answers whether it went down.
+    fn failed(&mut self, at: i64, reason: &'static str, tolerance: Tolerance, flips: &mut Vec<Transition>) -> bool {
+        let from = self.status;
+        self.successes = 0;
+        if from == Status::Down {
+            return true;
+        }
+        self.failures = self.failures.saturating_add(1);
+        if self.failures > tolerance.failures {
+            self.status = Status::Down;
+            flip(from, Status::Down, at, reason, flips);
+            true
+        } else {
+            self.status = Status::Failing;
+            false
+        }
+    }
+
+    /// Moves the state to `now` by the clock alone; returns the flips. A failing monitor
+    /// waits for its next check-in, so several missed ones are counted one by one.
+    pub fn on_clock(&mut self, now: i64, rules: &Rules) -> Vec<Transition> {
+        let mut flips = Vec::new();
+        let grace_ms = rules.grace_ms;
+        // Each pass counts one failure or ends; there are at most tolerance + 1 failures
+        // before down, which stops the clock.
+        for _ in 0..=rules.tolerance.failures.saturating_add(1) {
+            match (self.status, self.started_at, self.next_due_at) {
+                (Status::Started, Some(started), _) => {
+                    if now <= started + grace_ms {
+                        break;
+                    }
                     self.started_at = None;
-                    flip(
-                        from,
-                        Status::Down,
-                        started + grace_ms,
-                        REASON_RUN_UNFINISHED,
-                        &mut flips,
-                    );
+                    if !self.failed(started + grace_ms, REASON_RUN_UNFINISHED, rules.tolerance, &mut flips) {
+                        // The unfinished run was this check-in: the next one is due after it.
+                        self.next_due_at = rules.schedule.next_due_after(started, rules.zone);
+                    }
                 }
-            }
-            (Status::Up | Status::Grace, _, Some(due)) => {
-                if now > due + grace_ms {
-                    self.status = Status::Down;
-                    flip(from, Status::Down, due + grace_ms, REASON_LATE, &mut flips);
-                } else if now > due {
-                    self.status = Status::Grace;
-                } else {
-                    self.status = Status::Up;
+                (Status::Up | Status::Grace | Status::Failing, _, Some(due)) => {
+                    if now > due + grace_ms {
+                        if !self.failed(due + grace_ms, REASON_LATE, rules.tolerance, &mut flips) {
+                            self.next_due_at = rules.schedule.next_due_after(due, rules.zone);
+                        }
+                    } else {
+                        if now > due && self.status == Status::Up {
+                            self.status = Status::Grace;
+                        } else if now <= due && self.status == Status::Grace {
+                            self.status = Status::Up;
+                        }
+                        break;
+                    }
                 }
+                _ => break,
             }
-            _ => {}
         }
         flips
     }
@@ -169,7 +230,11 @@ impl State {
         if !watched || self.next_due_at.is_none() {
             return None;
         }
-        State { next_due_at, ..*self }.check_at(grace_ms)
+        State {
+            next_due_at,
+            ..self.clone()
+        }
+        .check_at(grace_ms)
     }
 
     /// When the clock can next move this state (the sweep's index), if ever.
@@ -177,7 +242,7 @@ impl State {
         match (self.status, self.started_at, self.next_due_at) {
             (Status::Started, Some(started), _) => Some(started + grace_ms + 1),
             (Status::Up, _, Some(due)) => Some(due + 1),
-            (Status::Grace, _, Some(due)) => Some(due + grace_ms + 1),
+            (Status::Grace | Status::Failing, _, Some(due)) => Some(due + grace_ms + 1),
             _ => None,
         }
     }
@@ -199,6 +264,7 @@ mod tests {
             next_due_at: Some(1_000),
             started_at: None,
             last_signal_at: Some(0),
+            ..State::new_monitor()
         };
         assert_eq!(waiting.check_at_rescheduled(Some(5_000), 200, true), Some(5_001));
         let late = State {
@@ -215,6 +281,7 @@ mod tests {
             next_due_at: Some(1_000),
             started_at: None,
             last_signal_at: Some(0),
+            ..State::new_monitor()
         };
         assert_eq!(
             waiting.check_at_rescheduled(Some(5_000), 200, false),
@@ -247,9 +314,18 @@ mod tests {
     const EVERY_10_MIN: Schedule = Schedule::Every { interval_s: 600 };
     const GRACE: i64 = 2 * MIN;
 
+    fn rules() -> Rules<'static> {
+        Rules {
+            grace_ms: GRACE,
+            schedule: &EVERY_10_MIN,
+            zone: &FixedZone(0),
+            tolerance: Tolerance::NONE,
+        }
+    }
+
     fn pinged(pings: &[(i64, PingKind)]) -> (State, Vec<Transition>) {
         let mut s = State::new_monitor();
-        let flips = s.on_pings(pings, GRACE, &EVERY_10_MIN, &FixedZone(0));
+        let flips = s.on_pings(pings, &rules());
         (s, flips)
     }
 
@@ -257,7 +333,7 @@ mod tests {
     fn a_new_monitor_has_nothing_to_check_and_never_goes_down() {
         let mut s = State::new_monitor();
         assert_eq!(s.check_at(GRACE), None);
-        assert!(s.on_clock(1_000 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(1_000 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::New);
     }
 
@@ -269,11 +345,11 @@ mod tests {
             (s.status, s.next_due_at, s.check_at(GRACE)),
             (Status::Up, Some(10 * MIN), Some(10 * MIN + 1))
         );
-        assert!(s.on_clock(10 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(10 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::Up, "exactly at the due time is still on time");
-        assert!(s.on_clock(11 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(11 * MIN, &rules()).is_empty());
         assert_eq!((s.status, s.check_at(GRACE)), (Status::Grace, Some(12 * MIN + 1)));
-        let down = s.on_clock(13 * MIN, GRACE);
+        let down = s.on_clock(13 * MIN, &rules());
         assert_eq!(
             down,
             [Transition {
@@ -284,7 +360,7 @@ mod tests {
             }]
         );
         assert_eq!(s.check_at(GRACE), None, "down waits for a ping, not the clock");
-        let up = s.on_pings(&[(20 * MIN, PingKind::Tick)], GRACE, &EVERY_10_MIN, &FixedZone(0));
+        let up = s.on_pings(&[(20 * MIN, PingKind::Tick)], &rules());
         assert_eq!(
             up,
             [Transition {
@@ -299,11 +375,11 @@ mod tests {
     #[test]
     fn a_late_sweep_stamps_the_flip_at_the_deadline() {
         let (mut s, _) = pinged(&[(0, PingKind::Success)]);
-        let flips = s.on_clock(500 * MIN, GRACE);
+        let flips = s.on_clock(500 * MIN, &rules());
         assert_eq!(flips.len(), 1);
         assert_eq!(flips[0].at, 12 * MIN);
         assert!(
-            s.on_clock(501 * MIN, GRACE).is_empty(),
+            s.on_clock(501 * MIN, &rules()).is_empty(),
             "a second sweep finds nothing more"
         );
     }
@@ -311,7 +387,7 @@ mod tests {
     #[test]
     fn a_ping_in_time_keeps_it_up() {
         let (mut s, _) = pinged(&[(0, PingKind::Success), (11 * MIN, PingKind::Success)]);
-        assert!(s.on_clock(13 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(13 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::Up);
     }
 
@@ -334,7 +410,7 @@ mod tests {
     fn a_start_without_an_end_within_grace_is_down() {
         let (mut s, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
         assert_eq!((s.status, s.check_at(GRACE)), (Status::Started, Some(7 * MIN + 1)));
-        let flips = s.on_clock(8 * MIN, GRACE);
+        let flips = s.on_clock(8 * MIN, &rules());
         assert_eq!(
             flips,
             [Transition {
@@ -381,21 +457,21 @@ mod tests {
         let pings = [(0, PingKind::Success), (MIN, PingKind::Fail)];
         let (mut s, _) = pinged(&pings);
         let before = s.clone();
-        assert!(s.on_pings(&pings, GRACE, &EVERY_10_MIN, &FixedZone(0)).is_empty());
+        assert!(s.on_pings(&pings, &rules()).is_empty());
         assert_eq!(s, before);
     }
 
     #[test]
     fn logs_change_nothing_but_the_applied_mark() {
         let (mut s, _) = pinged(&[(0, PingKind::Success)]);
-        s.on_pings(&[(MIN, PingKind::Log)], GRACE, &EVERY_10_MIN, &FixedZone(0));
+        s.on_pings(&[(MIN, PingKind::Log)], &rules());
         assert_eq!((s.status, s.next_due_at), (Status::Up, Some(10 * MIN)));
     }
 
     /// A state whose clock can next move it, and a copy moved to `now`.
     fn moved(state: &State, now: i64) -> State {
         let mut s = state.clone();
-        s.on_clock(now, GRACE);
+        s.on_clock(now, &rules());
         s
     }
 
@@ -419,9 +495,9 @@ mod tests {
     fn the_last_instant_of_grace_is_grace_and_the_next_is_down() {
         let (up, _) = pinged(&[(0, PingKind::Success)]);
         let mut s = up.clone();
-        assert!(s.on_clock(12 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(12 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::Grace);
-        let flips = s.on_clock(12 * MIN + 1, GRACE);
+        let flips = s.on_clock(12 * MIN + 1, &rules());
         assert_eq!((flips.len(), s.status), (1, Status::Down));
         assert_eq!(flips[0].at, 12 * MIN, "stamped at the deadline, not when seen");
     }
@@ -430,9 +506,9 @@ mod tests {
     fn a_run_may_take_exactly_the_grace_and_not_a_moment_more() {
         let (started, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
         let mut s = started.clone();
-        assert!(s.on_clock(7 * MIN, GRACE).is_empty());
+        assert!(s.on_clock(7 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::Started);
-        assert_eq!(s.on_clock(7 * MIN + 1, GRACE)[0].at, 7 * MIN);
+        assert_eq!(s.on_clock(7 * MIN + 1, &rules())[0].at, 7 * MIN);
         assert_eq!((s.status, s.started_at), (Status::Down, None));
     }
 
@@ -450,9 +526,7 @@ mod tests {
     #[test]
     fn a_ping_at_the_instant_already_applied_is_not_applied_again() {
         let (mut s, _) = pinged(&[(0, PingKind::Success), (MIN, PingKind::Success)]);
-        assert!(s
-            .on_pings(&[(MIN, PingKind::Fail)], GRACE, &EVERY_10_MIN, &FixedZone(0))
-            .is_empty());
+        assert!(s.on_pings(&[(MIN, PingKind::Fail)], &rules()).is_empty());
         assert_eq!(s.status, Status::Up);
     }
 
@@ -480,7 +554,7 @@ mod tests {
     fn a_monitor_that_never_pinged_never_goes_down_or_up_by_the_clock() {
         let mut s = State::new_monitor();
         s.started_at = Some(0);
-        assert!(s.on_clock(i64::from(u32::MAX), GRACE).is_empty());
+        assert!(s.on_clock(i64::from(u32::MAX), &rules()).is_empty());
         assert_eq!(s.status, Status::New);
     }
 
@@ -521,11 +595,12 @@ mod properties {
             probe in 0i64..7_200_000,
         ) {
             let schedule = Schedule::Every { interval_s };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
             let mut state = State::new_monitor();
-            state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            state.on_pings(&pings, &rules);
             let moved = |now: i64| {
                 let mut s = state.clone();
-                s.on_clock(now, grace_ms);
+                s.on_clock(now, &rules);
                 s
             };
             match state.check_at(grace_ms) {
@@ -544,14 +619,15 @@ mod properties {
             grace_ms in 0i64..=600_000,
         ) {
             let schedule = Schedule::Every { interval_s: 600 };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
             let mut state = State::new_monitor();
-            let mut flips = state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0));
+            let mut flips = state.on_pings(&pings, &rules);
             let last = state.last_signal_at;
             // Sweeps come after the pings they follow, in order.
             let mut sweeps: Vec<i64> = sweeps.into_iter().filter(|&t| last.is_none_or(|last| t >= last)).collect();
             sweeps.sort_unstable();
             for now in sweeps {
-                flips.extend(state.on_clock(now, grace_ms));
+                flips.extend(state.on_clock(now, &rules));
             }
             for pair in flips.windows(2) {
                 // Into down, out of down, into down...: up and grace may pass between flips unseen.
@@ -561,8 +637,352 @@ mod properties {
             }
             prop_assert!(flips.iter().all(|f| (f.from == Status::Down) != (f.to == Status::Down)));
             let before = state.clone();
-            prop_assert!(state.on_pings(&pings, grace_ms, &schedule, &FixedZone(0)).is_empty());
+            prop_assert!(state.on_pings(&pings, &rules).is_empty());
             prop_assert_eq!(state, before);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tolerance {
+    use super::*;
+    use crate::core::heartbeat::cron::FixedZone;
+
+    const MIN: i64 = 60_000;
+    const EVERY_10_MIN: Schedule = Schedule::Every { interval_s: 600 };
+    const GRACE: i64 = 2 * MIN;
+
+    fn rules(failures: u32, recovery: u32) -> Rules<'static> {
+        Rules {
+            grace_ms: GRACE,
+            schedule: &EVERY_10_MIN,
+            zone: &FixedZone(0),
+            tolerance: Tolerance { failures, recovery },
+        }
+    }
+
+    fn up_at_0(rules: &Rules) -> State {
+        let mut s = State::new_monitor();
+        s.on_pings(&[(0, PingKind::Success)], rules);
+        s
+    }
+
+    #[test]
+    fn tolerance_2_is_failing_after_two_misses_and_down_on_the_third_stamped_at_its_deadline() {
+        let rules = rules(2, 1);
+        let mut s = up_at_0(&rules);
+        assert!(s.on_clock(12 * MIN + 1, &rules).is_empty(), "first miss");
+        assert_eq!(
+            (s.status, s.failures, s.next_due_at),
+            (Status::Failing, 1, Some(20 * MIN))
+        );
+        assert_eq!(s.check_at(GRACE), Some(22 * MIN + 1), "the next deadline is looked at");
+        assert!(s.on_clock(22 * MIN + 1, &rules).is_empty(), "second miss");
+        assert_eq!((s.status, s.failures), (Status::Failing, 2));
+        let flips = s.on_clock(32 * MIN + 1, &rules);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Failing,
+                to: Status::Down,
+                at: 32 * MIN,
+                reason: REASON_LATE
+            }]
+        );
+        assert_eq!((s.status, s.failures, s.check_at(GRACE)), (Status::Down, 3, None));
+    }
+
+    #[test]
+    fn a_late_sweep_counts_every_missed_deadline_and_stamps_the_one_that_was_too_many() {
+        let rules = rules(2, 1);
+        let mut s = up_at_0(&rules);
+        let flips = s.on_clock(500 * MIN, &rules);
+        assert_eq!(flips.len(), 1);
+        assert_eq!((flips[0].from, flips[0].at), (Status::Failing, 32 * MIN));
+        assert!(s.on_clock(501 * MIN, &rules).is_empty(), "a second sweep adds nothing");
+    }
+
+    #[test]
+    fn a_success_while_failing_is_up_again_without_a_flip_and_starts_the_count_over() {
+        let rules = rules(1, 1);
+        let mut s = up_at_0(&rules);
+        s.on_clock(12 * MIN + 1, &rules);
+        assert_eq!(s.status, Status::Failing);
+        assert!(s.on_pings(&[(15 * MIN, PingKind::Success)], &rules).is_empty());
+        assert_eq!((s.status, s.failures, s.next_due_at), (Status::Up, 0, Some(25 * MIN)));
+        assert!(
+            s.on_clock(27 * MIN + 1, &rules).is_empty(),
+            "one miss is tolerated again"
+        );
+        assert_eq!(s.status, Status::Failing);
+    }
+
+    #[test]
+    fn fail_pings_count_toward_the_tolerance_and_the_one_too_many_is_the_flip() {
+        let rules = rules(2, 1);
+        let mut s = up_at_0(&rules);
+        let flips = s.on_pings(
+            &[
+                (MIN, PingKind::Fail),
+                (2 * MIN, PingKind::Fail),
+                (3 * MIN, PingKind::Fail),
+            ],
+            &rules,
+        );
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Failing,
+                to: Status::Down,
+                at: 3 * MIN,
+                reason: REASON_FAIL
+            }]
+        );
+    }
+
+    #[test]
+    fn misses_and_fails_count_together() {
+        let rules = rules(1, 1);
+        let mut s = up_at_0(&rules);
+        s.on_clock(12 * MIN + 1, &rules);
+        let flips = s.on_pings(&[(13 * MIN, PingKind::Fail)], &rules);
+        assert_eq!((flips.len(), s.status), (1, Status::Down));
+        assert_eq!(flips[0].at, 13 * MIN);
+    }
+
+    #[test]
+    fn an_unfinished_run_is_one_failure_not_also_a_miss_of_its_deadline() {
+        let rules = rules(1, 1);
+        let mut s = up_at_0(&rules);
+        s.on_pings(&[(10 * MIN, PingKind::Start)], &rules);
+        assert!(s.on_clock(13 * MIN, &rules).is_empty());
+        assert_eq!((s.status, s.failures), (Status::Failing, 1));
+        assert_eq!(s.next_due_at, Some(20 * MIN), "the run was the check-in due at 10 min");
+        assert_eq!(s.started_at, None);
+    }
+
+    #[test]
+    fn recovery_3_needs_three_successes_in_a_row_and_flips_at_the_third() {
+        let rules = rules(0, 3);
+        let mut s = up_at_0(&rules);
+        s.on_pings(&[(MIN, PingKind::Fail)], &rules);
+        assert_eq!(s.status, Status::Down);
+        assert!(s
+            .on_pings(&[(2 * MIN, PingKind::Success), (3 * MIN, PingKind::Success)], &rules)
+            .is_empty());
+        assert_eq!((s.status, s.successes), (Status::Down, 2));
+        assert_eq!(s.check_at(GRACE), None, "down waits for pings");
+        let flips = s.on_pings(&[(4 * MIN, PingKind::Success)], &rules);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Down,
+                to: Status::Up,
+                at: 4 * MIN,
+                reason: REASON_RECOVERED
+            }]
+        );
+        assert_eq!((s.successes, s.failures), (0, 0));
+    }
+
+    #[test]
+    fn a_failure_while_recovering_starts_the_recovery_over() {
+        let rules = rules(0, 2);
+        let mut s = up_at_0(&rules);
+        s.on_pings(
+            &[
+                (MIN, PingKind::Fail),
+                (2 * MIN, PingKind::Success),
+                (3 * MIN, PingKind::Fail),
+                (4 * MIN, PingKind::Success),
+            ],
+            &rules,
+        );
+        assert_eq!((s.status, s.successes), (Status::Down, 1));
+        let flips = s.on_pings(&[(5 * MIN, PingKind::Success)], &rules);
+        assert_eq!(flips.len(), 1);
+        assert_eq!(flips[0].at, 5 * MIN);
+    }
+
+    #[test]
+    fn a_failing_monitor_that_starts_a_run_and_ends_it_well_is_up() {
+        let rules = rules(2, 1);
+        let mut s = up_at_0(&rules);
+        s.on_pings(&[(MIN, PingKind::Fail), (2 * MIN, PingKind::Start)], &rules);
+        assert_eq!((s.status, s.failures), (Status::Started, 1));
+        s.on_pings(&[(3 * MIN, PingKind::Success)], &rules);
+        assert_eq!((s.status, s.failures), (Status::Up, 0));
+    }
+
+    #[test]
+    fn failing_is_a_status_name() {
+        assert_eq!(Status::parse("failing"), Some(Status::Failing));
+        assert_eq!(serde_json::to_value(Status::Failing).unwrap(), "failing");
+    }
+}
+
+#[cfg(test)]
+mod plain_machine {
+    //! The machine before tolerance (kept here as the reference): with tolerance 0 and
+    //! threshold 1 the machine must move exactly as this one did.
+    use super::*;
+    use crate::core::heartbeat::cron::FixedZone;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Plain {
+        status: Status,
+        next_due_at: Option<i64>,
+        started_at: Option<i64>,
+        last_signal_at: Option<i64>,
+    }
+
+    fn plain_flip(from: Status, to: Status, at: i64, reason: &'static str, out: &mut Vec<Transition>) {
+        if from != to && (from == Status::Down || to == Status::Down) {
+            out.push(Transition { from, to, at, reason });
+        }
+    }
+
+    impl Plain {
+        fn on_clock(&mut self, now: i64, grace: i64) -> Vec<Transition> {
+            let mut flips = Vec::new();
+            let from = self.status;
+            match (self.status, self.started_at, self.next_due_at) {
+                (Status::Started, Some(started), _) if now > started + grace => {
+                    self.status = Status::Down;
+                    self.started_at = None;
+                    plain_flip(from, Status::Down, started + grace, REASON_RUN_UNFINISHED, &mut flips);
+                }
+                (Status::Up | Status::Grace, _, Some(due)) => {
+                    if now > due + grace {
+                        self.status = Status::Down;
+                        plain_flip(from, Status::Down, due + grace, REASON_LATE, &mut flips);
+                    } else if now > due {
+                        self.status = Status::Grace;
+                    } else {
+                        self.status = Status::Up;
+                    }
+                }
+                _ => {}
+            }
+            flips
+        }
+
+        fn on_pings(&mut self, pings: &[(i64, PingKind)], grace: i64, interval_ms: i64) -> Vec<Transition> {
+            let mut sorted: Vec<_> = pings
+                .iter()
+                .copied()
+                .filter(|(at, _)| self.last_signal_at.is_none_or(|l| *at > l))
+                .collect();
+            sorted.sort_by_key(|(at, _)| *at);
+            let mut flips = Vec::new();
+            for (at, kind) in sorted {
+                flips.extend(self.on_clock(at - 1, grace));
+                let from = self.status;
+                match kind {
+                    PingKind::Success | PingKind::Tick => {
+                        self.status = Status::Up;
+                        self.started_at = None;
+                        self.next_due_at = Some(at + interval_ms);
+                        plain_flip(from, Status::Up, at, REASON_RECOVERED, &mut flips);
+                    }
+                    PingKind::Fail => {
+                        self.status = Status::Down;
+                        self.started_at = None;
+                        self.next_due_at = Some(at + interval_ms);
+                        plain_flip(from, Status::Down, at, REASON_FAIL, &mut flips);
+                    }
+                    PingKind::Start => {
+                        self.started_at = Some(at);
+                        if from != Status::Down {
+                            self.status = Status::Started;
+                        }
+                    }
+                    PingKind::Log => {}
+                }
+                self.last_signal_at = Some(at);
+            }
+            flips
+        }
+    }
+
+    /// Pings and sweeps in time order.
+    fn steps() -> impl Strategy<Value = Vec<(i64, Option<PingKind>)>> {
+        prop::collection::vec(
+            (
+                0i64..7_200_000,
+                prop::option::of(crate::core::heartbeat::ping::any_kind()),
+            ),
+            0..24,
+        )
+        .prop_map(|mut v| {
+            v.sort_by_key(|(at, _)| *at);
+            v
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn with_tolerance_0_and_threshold_1_the_machine_is_the_plain_one(
+            steps in steps(),
+            interval_s in 60i64..=1_800,
+            grace_ms in 0i64..=600_000,
+        ) {
+            let schedule = Schedule::Every { interval_s };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
+            let mut state = State::new_monitor();
+            let mut plain = Plain { status: Status::New, next_due_at: None, started_at: None, last_signal_at: None };
+            for (at, ping) in steps {
+                let (ours, theirs) = match ping {
+                    Some(kind) => (state.on_pings(&[(at, kind)], &rules), plain.on_pings(&[(at, kind)], grace_ms, interval_s * 1_000)),
+                    None => (state.on_clock(at, &rules), plain.on_clock(at, grace_ms)),
+                };
+                prop_assert_eq!(ours, theirs);
+                prop_assert_eq!(
+                    (state.status, state.next_due_at, state.started_at, state.last_signal_at),
+                    (plain.status, plain.next_due_at, plain.started_at, plain.last_signal_at)
+                );
+                prop_assert_eq!(state.check_at(grace_ms).is_some(), matches!(
+                    (plain.status, plain.started_at, plain.next_due_at),
+                    (Status::Started, Some(_), _) | (Status::Up | Status::Grace, _, Some(_))
+                ));
+            }
+        }
+
+        #[test]
+        fn a_monitor_goes_down_only_on_its_tolerance_plus_one_failure_in_a_row(
+            steps in steps(),
+            failures in 0u32..=4,
+            recovery in 1u32..=4,
+            grace_ms in 0i64..=600_000,
+        ) {
+            let schedule = Schedule::Every { interval_s: 600 };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance { failures, recovery } };
+            let mut state = State::new_monitor();
+            for (at, ping) in steps {
+                let before = state.clone();
+                let flips = match ping {
+                    Some(kind) => state.on_pings(&[(at, kind)], &rules),
+                    None => state.on_clock(at, &rules),
+                };
+                // (A ping after a missed deadline may flip down and up again in one step.)
+                match flips.last() {
+                    Some(f) if f.to == Status::Down => {
+                        // Down on the one failure too many (or since then on the way back up).
+                        prop_assert!(state.failures == failures + 1 || state.successes > 0, "{:?}", state);
+                    }
+                    Some(f) => {
+                        prop_assert_eq!(f.from, Status::Down);
+                        prop_assert_eq!(state.status, Status::Up);
+                    }
+                    None => {}
+                }
+                prop_assert!(flips.len() <= 1 || ping.is_some(), "{:?}", flips);
+                prop_assert!(state.failures <= failures + 1);
+                prop_assert!(state.successes < recovery);
+                prop_assert_eq!(state.status == Status::Failing, state.failures > 0 && state.failures <= failures
+                    && !matches!(state.status, Status::Started | Status::Up | Status::Grace | Status::Down), "{:?} from {:?}", state, before);
+            }
         }
     }
 }

@@ -3,16 +3,19 @@
 //! `monitors`, the row's one writer) won.
 
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
+use crate::core::alerting::hold::Holds;
+use crate::core::heartbeat::cron::Zone;
 use crate::core::heartbeat::monitor::Schedule;
-use crate::core::heartbeat::snooze::holds_alerts;
-use crate::core::heartbeat::status::{is_watched, State, Status, Transition};
+use crate::core::heartbeat::status::{is_watched, Rules, State, Status, Tolerance, Transition};
 use crate::edge::alerting::outbox::enqueue_flip;
 use crate::edge::db::{int, text};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
-    grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until";
+    grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
+    failure_tolerance, recovery_threshold, failures_in_row, successes_in_row";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -36,6 +39,25 @@ pub struct StoredState {
     /// Flips before this time queue no alert (`core::heartbeat::snooze`).
     #[serde(default)]
     pub snoozed_until: Option<i64>,
+    /// `core::heartbeat::status::Tolerance` (defaults for a state kept before migration 0014).
+    #[serde(default)]
+    pub failure_tolerance: i64,
+    #[serde(default = "one")]
+    pub recovery_threshold: i64,
+    /// The machine's counts (`State::failures`, `State::successes`).
+    #[serde(default)]
+    pub failures_in_row: i64,
+    #[serde(default)]
+    pub successes_in_row: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// A count as stored, read back as the machine keeps it.
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
 impl StoredState {
@@ -45,6 +67,32 @@ impl StoredState {
             next_due_at: self.next_due_at,
             started_at: self.started_at,
             last_signal_at: self.last_signal_at,
+            failures: count(self.failures_in_row),
+            successes: count(self.successes_in_row),
+        }
+    }
+
+    pub fn tolerance(&self) -> Tolerance {
+        Tolerance {
+            failures: count(self.failure_tolerance),
+            recovery: count(self.recovery_threshold).max(1),
+        }
+    }
+
+    /// The rules the machine judges this monitor by, over its schedule and zone.
+    pub fn rules<'a>(&self, schedule: &'a Schedule, zone: &'a dyn Zone) -> Rules<'a> {
+        Rules {
+            grace_ms: self.grace_ms(),
+            schedule,
+            zone,
+            tolerance: self.tolerance(),
+        }
+    }
+
+    /// The rules that hold this monitor's alerts.
+    pub fn holds(&self) -> Holds {
+        Holds {
+            snoozed_until: self.snoozed_until,
         }
     }
 
@@ -78,12 +126,14 @@ pub fn flip_statements(
     now: i64,
 ) -> Result<Vec<D1PreparedStatement>> {
     let mut statements = Vec::new();
+    let holds = stored.holds();
     // Unwatched monitors change status but record no flips: they never alert.
     for f in flips.iter().filter(|_| stored.watched()) {
+        let held = holds.first(f.at);
         statements.push(
             db.prepare(
-                "INSERT OR IGNORE INTO flips (monitor_id, at, from_status, to_status, reason, recorded_at) \
-                 SELECT ?1, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS \
+                "INSERT OR IGNORE INTO flips (monitor_id, at, from_status, to_status, reason, recorded_at, held_by) \
+                 SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS \
                    (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1)",
             )
             .bind(&[
@@ -94,9 +144,10 @@ pub fn flip_statements(
                 text(f.to.as_str()),
                 text(f.reason),
                 int(now),
+                held.as_ref().map_or(JsValue::NULL, |h| text(h.as_str())),
             ])?,
         );
-        if !holds_alerts(stored.snoozed_until, f.at) {
+        if held.is_none() {
             statements.push(enqueue_flip(db, &stored.id, f.at, f.to.as_str(), now)?);
         }
     }

@@ -12,12 +12,14 @@ use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
 use crate::core::heartbeat::status::{State, Transition};
+use crate::core::heartbeat::tolerance::Tolerance;
 use crate::edge::db::{changed_one, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
-    event_name, unique_key, event_key_ids, snoozed_until";
+    event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
+    successes_in_row";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -54,6 +56,11 @@ pub struct Monitor {
     pub event_key_ids: Option<String>,
     /// Alerts of flips before this time are held (`core::heartbeat::snooze`).
     pub snoozed_until: Option<i64>,
+    pub failure_tolerance: i64,
+    pub recovery_threshold: i64,
+    /// The status machine's counts: failures in a row, successes in a row while down.
+    pub failures_in_row: i64,
+    pub successes_in_row: i64,
 }
 
 impl Monitor {
@@ -74,12 +81,16 @@ impl Monitor {
             channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             event_name: self.event_name.clone(),
             event_key_ids: self.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
+            tolerance: Tolerance {
+                failures: u32::try_from(self.failure_tolerance).unwrap_or(0),
+                recovery: u32::try_from(self.recovery_threshold).unwrap_or(1).max(1),
+            },
         }
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 14] = [
+const SPEC_COLUMNS: [&str; 16] = [
     "name",
     "service_id",
     "interval_s",
@@ -94,6 +105,8 @@ const SPEC_COLUMNS: [&str; 14] = [
     "channels",
     "event_name",
     "event_key_ids",
+    "failure_tolerance",
+    "recovery_threshold",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -116,6 +129,8 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         spec.event_key_ids.as_ref().map_or(wasm_bindgen::JsValue::NULL, |k| {
             text(&serde_json::to_string(k).unwrap_or_default())
         }),
+        int(i64::from(spec.tolerance.failures)),
+        int(i64::from(spec.tolerance.recovery)),
     ]
 }
 
@@ -445,7 +460,8 @@ pub fn write_state(
     let mut statements = vec![db
         .prepare(
             "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
-             state_version = state_version + 1 WHERE id = ?1 AND state_version = ?2",
+             failures_in_row = ?8, successes_in_row = ?9, state_version = state_version + 1 \
+             WHERE id = ?1 AND state_version = ?2",
         )
         .bind(&[
             text(&stored.id),
@@ -455,6 +471,8 @@ pub fn write_state(
             opt(state.started_at),
             opt(state.last_signal_at),
             opt(check_at(stored, state)),
+            int(i64::from(state.failures)),
+            int(i64::from(state.successes)),
         ])?];
     statements.extend(flip_statements(db, stored, flips, now)?);
     Ok(statements)
@@ -488,6 +506,8 @@ pub fn record_flush(
            started_at = CASE WHEN {own} THEN ?8 ELSE started_at END, \
            last_signal_at = CASE WHEN {own} THEN ?9 ELSE last_signal_at END, \
            check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
+           failures_in_row = CASE WHEN {own} THEN ?13 ELSE failures_in_row END, \
+           successes_in_row = CASE WHEN {own} THEN ?14 ELSE successes_in_row END, \
            prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
@@ -505,6 +525,8 @@ pub fn record_flush(
         opt(check_at(known, state)),
         int(i64::from(changed)),
         int(mark_above(log_limit)),
+        int(i64::from(state.failures)),
+        int(i64::from(state.successes)),
     ])
 }
 

@@ -33,7 +33,8 @@ pub async fn flush_pings(
 ) -> Result<Flushed> {
     let signals: Vec<(i64, PingKind)> = batch.iter().map(|p| (p.received_at, p.input.kind)).collect();
     let mut state = known.state();
-    let flips = state.on_pings(&signals, known.grace_ms(), &known.due_rule(), &IntlZone::new(&known.tz));
+    let (schedule, zone) = (known.due_rule(), IntlZone::new(&known.tz));
+    let flips = state.on_pings(&signals, &known.rules(&schedule, &zone));
     let changed = state != known.state();
     let mut statements = vec![
         insert_pings(db, &known.id, batch)?,
@@ -85,7 +86,7 @@ async fn apply_pings_over(
         let mut state = stored.state();
         let schedule = stored.due_rule();
         let zone = IntlZone::new(&stored.tz);
-        let flips = state.on_pings(pings, stored.grace_ms(), &schedule, &zone);
+        let flips = state.on_pings(pings, &stored.rules(&schedule, &zone));
         if state == stored.state() {
             return Ok(false);
         }

@@ -11,6 +11,7 @@ use crate::edge::events::project_ingest::client::hurry_pending_events;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_token::client::hurry_pending_pings;
+use crate::edge::heartbeat::zone::IntlZone;
 
 const PAGE: usize = 200;
 /// Pages per invocation (20,000 monitors, ~500 D1 calls): keeps one cron invocation inside the
@@ -72,7 +73,8 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             .iter()
             .map(|stored| {
                 let mut state = stored.state();
-                let flips = state.on_clock(at, stored.grace_ms());
+                let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
+                let flips = state.on_clock(at, &stored.rules(&schedule, &zone));
                 (stored, state, flips)
             })
             .collect();
@@ -82,7 +84,8 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
         // held up for long (D1 failing, the object's isolate reset). Asking also wakes an
         // object whose flush stalled: it re-arms its alarm as it starts.
         let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
-            if state.status == Status::Down && !flips.is_empty() {
+            // A failure counted (down, or failing one more time) may be a ping still on its way.
+            if (state.status == Status::Down && !flips.is_empty()) || state.failures > stored.state().failures {
                 let pings = hurry_pending_pings(env, &stored.ping_token).await?;
                 let events = match &stored.event_name {
                     Some(name) => hurry_pending_events(env, &stored.project_id, name).await?,
