@@ -120,6 +120,7 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::HeartbeatEvents => api::monitors::events(req, env, param(0)).await,
         Route::HeartbeatStatistic => api::monitors::statistic(req, env, param(0)).await,
         Route::HeartbeatFlips => api::monitors::flips(req, env, param(0)).await,
+        Route::HeartbeatAlerts => api::monitors::alerts(req, env, param(0)).await,
         Route::CreateChannel => api::channels::create(req, env).await,
         Route::ListChannels => api::channels::list(req, env).await,
         Route::DeleteChannel => api::channels::delete(req, env, param(0)).await,

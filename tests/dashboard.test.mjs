@@ -239,6 +239,32 @@ test("snooze and end the snooze from the monitor page", { skip }, async () => {
   assert.equal((await eb.monitor(tenant.key, state.id)).snoozed_until, null);
 });
 
+test("alert rules: the settings set a tolerance, the head says how far it is failing, and the history says why an alert was held", { skip }, async () => {
+  await page.locator("#e-tolerance").fill("1");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved.").waitFor();
+  assert.equal((await eb.monitor(tenant.key, state.id)).failure_tolerance, 1);
+  const token = (await eb.monitor(tenant.key, state.id)).token;
+  assert.equal((await eb.fetch(`/ping/${token}/fail`)).status, 200);
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).status === "failing", { what: "failing on the fail", timeoutMs: 30_000 });
+  await page.reload();
+  await page.locator("#status", { hasText: "failing 1 of 2" }).waitFor();
+  const until = new Date(Date.now() + 3_600_000).toISOString();
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${state.id}/snooze`, { auth: tenant.key, body: { until } })).status, 200);
+  assert.equal((await eb.fetch(`/ping/${token}/fail`)).status, 200);
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).status === "down", { what: "down on the second fail", timeoutMs: 30_000 });
+  await page.reload();
+  const row = page.locator("#alert-history tbody tr").first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /a ping reported failure\s+held: snoozed/);
+  // Back to how the next tests expect it.
+  assert.equal((await eb.api("DELETE", `/v1/heartbeat/${state.id}/snooze`, { auth: tenant.key })).status, 200);
+  assert.equal((await eb.api("PUT", `/v1/heartbeat/${state.id}`, { auth: tenant.key, body: { failure_tolerance: 0 } })).status, 200);
+  assert.equal((await eb.fetch(`/ping/${token}`)).status, 200);
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).status === "up", { what: "up again", timeoutMs: 30_000 });
+  await page.reload();
+});
+
 test("keyboard: the skip link comes first, snippet tabs follow the arrow keys, a dialog closes with Escape", { skip }, async () => {
   await page.reload();
   await page.locator("#pings-title").waitFor();

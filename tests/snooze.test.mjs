@@ -44,6 +44,14 @@ test("a snoozed monitor goes down without an alert; the flip is still recorded",
   assert.deepEqual(events("/snoozed-down"), [], "held");
   const [{ n }] = await eb.rows("SELECT COUNT(*) AS n FROM deliveries d JOIN flips f ON f.id = d.flip_id WHERE f.monitor_id = ?", m.id);
   assert.equal(n, 0, "nothing queued for later either");
+  const history = await eb.api("GET", `/v1/heartbeat/${m.id}/alerts`, { auth: t.key });
+  assert.deepEqual(history.body.items.map((f) => [f.to, f.held_by, f.deliveries.length]), [["down", "snoozed", 0]], "the history says why");
+  const read = await eb.createKey(t.project.id, "read", t.key);
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.unique_key}/alerts`, { auth: read.key })).status, 200, "read keys see it by unique key");
+  const other = await eb.tenant("snooze-history-stranger");
+  assert.equal((await eb.api("GET", `/v1/heartbeat/${m.id}/alerts`, { auth: other.key })).status, 404);
+  const bad = await eb.api("GET", `/v1/heartbeat/${m.id}/alerts?limit=0`, { auth: t.key });
+  assert.deepEqual([bad.status, bad.body.field], [400, "limit"]);
 });
 
 test("a flip after the snooze ends alerts as usual", async () => {

@@ -39,7 +39,7 @@ const ping = async (token, suffix = "") => {
 const shown = (key, id, probe, what) => eventually(async () => {
   const m = await eb.monitor(key, id);
   return probe(m) && m;
-}, { what });
+}, { what, timeoutMs: 30_000 });
 
 test("tolerance 2: two missed deadlines are failing 1 and 2 without an alert; the third is down with one alert", async () => {
   const { t, m, due } = await watched("/tolerance-2", { failure_tolerance: 2 });
@@ -62,6 +62,12 @@ test("tolerance 2: two missed deadlines are failing 1 and 2 without an alert; th
   const sent = alerts("/tolerance-2");
   assert.deepEqual(sent.map((a) => a.event), ["down"]);
   assert.equal(sent[0].flip.at, new Date(deadline(2)).toISOString());
+  const history = await eb.api("GET", `/v1/heartbeat/${m.id}/alerts`, { auth: t.key });
+  assert.equal(history.status, 200, history.text);
+  assert.deepEqual(
+    history.body.items.map((f) => [f.at, f.from, f.to, f.held_by, f.deliveries.map((d) => [d.channel, d.kind, d.event, d.status])]),
+    [[new Date(deadline(2)).toISOString(), "failing", "down", null, [["/tolerance-2", "webhook", "down", "delivered"]]]],
+  );
 });
 
 test("tolerance 1: a success while failing is up again and the count starts over", async () => {

@@ -6,6 +6,7 @@ import { barChart, lineChart } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
 import { snippets, pingUrls } from "./snippets.js";
 import { KINDS } from "./channel-kinds.js";
+import { ruleState, ruleFields, heldText } from "./alert-rules.js";
 
 const kindLabel = (kind) => KINDS.find((k) => k.kind === kind)?.label ?? kind;
 
@@ -91,7 +92,7 @@ function renderHead() {
         "dl",
         { class: "facts" },
         h("dt", {}, "Status"),
-        h("dd", { id: "status" }, statusBadge(m.status), m.paused && m.status !== "paused" ? " (paused)" : ""),
+        h("dd", { id: "status" }, statusBadge(m.status), m.paused && m.status !== "paused" ? " (paused)" : "", ruleState(m).map((t) => h("span", { class: "muted rule-state" }, ` · ${t}`))),
         h("dt", {}, "Schedule"),
         h("dd", {}, scheduleText(m)),
         h("dt", {}, "Last ping"),
@@ -281,6 +282,7 @@ async function renderEdit() {
   const name = h("input", { id: "e-name", type: "text", value: m.name, required: true, maxlength: "200" });
   const tags = h("input", { id: "e-tags", type: "text", value: m.tags.join(", "), "aria-describedby": "e-tags-hint" });
   const sched = scheduleFields("e", m);
+  const rules = ruleFields(m);
   const methods = ["GET", "POST", "HEAD"].map((v) => h("input", { type: "checkbox", name: "method", value: v, checked: m.methods.includes(v) }));
   const allChannels = h("input", { type: "radio", name: "e-ch", value: "all", checked: m.channels == null });
   const someChannels = h("input", { type: "radio", name: "e-ch", value: "some", checked: m.channels != null });
@@ -300,6 +302,7 @@ async function renderEdit() {
       h("label", { class: "inline" }, someChannels, "Only these:"),
       chBoxes.length ? chBoxes.map((c, i) => h("label", { class: "inline" }, c, `${channels[i].name} (${kindLabel(channels[i].kind)})`)) : h("span", { class: "muted" }, " (no channels yet: add one on the Channels page)"),
     ),
+    rules.el,
     h("button", { type: "submit", class: "primary", id: "save" }, "Save changes"),
   );
   form.addEventListener("submit", async (e) => {
@@ -311,6 +314,7 @@ async function renderEdit() {
         methods: methods.filter((c) => c.checked).map((c) => c.value),
         channels: allChannels.checked ? null : chBoxes.filter((c) => c.checked).map((c) => c.value),
         ...sched.value(),
+        ...rules.value(),
       };
       m = await api("PUT", `/v1/heartbeat/${ref(m)}`, body);
       renderHead();
@@ -365,19 +369,25 @@ async function renderCharts() {
 // ---- flips
 
 async function renderFlips() {
-  const { items } = await get(`/v1/heartbeat/${ref(m)}/flips`);
+  const { items } = await get(`/v1/heartbeat/${ref(m)}/alerts${qs({ limit: 50 })}`);
+  const sent = (f) =>
+    f.held_by != null
+      ? h("span", { class: "muted" }, heldText(f.held_by))
+      : f.deliveries.length
+        ? h("ul", { class: "plain" }, f.deliveries.map((d) => h("li", {}, `${d.event} to ${d.channel} (${kindLabel(d.kind)}): ${d.status}`, d.attempts > 1 ? `, ${d.attempts} attempts` : "")))
+        : h("span", { class: "muted" }, "no channel");
   replace(
     flipsBox,
-    h("h2", { id: "flips-title" }, "Flips"),
+    h("h2", { id: "flips-title" }, "Alert history"),
     items.length
       ? h(
           "div",
           { class: "table-wrap" },
           h(
             "table",
-            {},
-            h("thead", {}, h("tr", {}, ["When", "From", "To", "Why"].map((t) => h("th", { scope: "col" }, t)))),
-            h("tbody", {}, [...items].reverse().slice(0, 50).map((f) => h("tr", {}, h("td", {}, when(f.at)), h("td", {}, statusBadge(f.from)), h("td", {}, statusBadge(f.to)), h("td", {}, f.reason)))),
+            { id: "alert-history" },
+            h("thead", {}, h("tr", {}, ["When", "From", "To", "Why", "Alerts"].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, items.map((f) => h("tr", {}, h("td", {}, when(f.at)), h("td", {}, statusBadge(f.from)), h("td", {}, statusBadge(f.to)), h("td", {}, f.reason), h("td", {}, sent(f))))),
           ),
         )
       : h("p", { class: "muted" }, "Never down so far."),

@@ -15,6 +15,7 @@ use crate::core::http_contract::validation::{line_text, FieldError};
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::edge::access::api_keys::scopes_of_own_keys;
 use crate::edge::alerting::channels::count_own_channels;
+use crate::edge::alerting::history::alert_history;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
 use crate::edge::heartbeat::monitors::{self, ListFilter, Monitor};
@@ -462,6 +463,56 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
             "items": items,
         }),
     )
+}
+
+/// The most flips the alert history shows at once.
+const MAX_HISTORY: i64 = 100;
+
+/// `GET /v1/heartbeat/{id}/alerts?limit=`: the alert history, newest flip first, each with
+/// the alerts sent for it to which channels, or why it was held.
+pub async fn alerts(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
+    let project_id = project_key(req, env, Need::Read).await?;
+    let named = monitor_ref(raw_id)?;
+    let limit = match query_param(req, "limit") {
+        None => 50,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_HISTORY).contains(n))
+            .ok_or_else(|| {
+                ApiError::from(FieldError::new(
+                    "limit",
+                    format!("must be an integer from 1 to {MAX_HISTORY}"),
+                ))
+            })?,
+    };
+    let db = database(env)?;
+    let id = &readable_monitor(&db, &project_id, &named).await?.id;
+    let items: Vec<Value> = alert_history(&db, id, limit)
+        .await?
+        .into_iter()
+        .map(|e| {
+            json!({
+                "at": format_rfc3339(e.at),
+                "from": e.from,
+                "to": e.to,
+                "reason": e.reason,
+                "held_by": e.held_by,
+                "deliveries": e.deliveries.iter().map(|d| json!({
+                    "channel_id": d.channel_id,
+                    "channel": d.channel,
+                    "kind": d.kind,
+                    "event": d.event,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "http_status": d.http_status,
+                    "queued_at": format_rfc3339(d.queued_at),
+                    "finished_at": d.finished_at.map(format_rfc3339),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json(200, &json!({"items": items}))
 }
 
 /// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.

@@ -1,11 +1,13 @@
 //! Telling people: what an alert says (`alert`), each channel kind's request in the shape its
 //! service documents (`kinds`, one file per service), the markup escapes they share, how an
 //! answer is read (`outbound`), where an alert may be sent (`outbound_url`), how the webhook
-//! kind signs (`signature`), when a failed delivery is tried again (`delivery`), and why a
-//! flip's alert is held (`hold`). A new channel kind is a file in `kinds/`.
+//! kind signs (`signature`), when a failed delivery is tried again (`delivery`), why a
+//! flip's alert is held (`hold`), and a monitor's alert history (`history`). A new channel
+//! kind is a file in `kinds/`.
 
 pub mod alert;
 pub mod delivery;
+pub mod history;
 pub mod hold;
 pub mod kinds;
 pub mod markup;

@@ -28,7 +28,7 @@ const FLIP_PAYLOAD: &str = "json_object( \
 
 /// Queues one delivery per channel the monitor notifies of this kind of flip (down, or up
 /// again; each channel can switch either off) for the flip just recorded (same batch), only
-/// if that flip exists; repeating it queues nothing more.
+/// if that flip exists and its alert was not held; repeating it queues nothing more.
 pub fn enqueue_flip(
     db: &D1Database,
     monitor_id: &str,
@@ -40,7 +40,7 @@ pub fn enqueue_flip(
         "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, event, payload, next_attempt_at, created_at) \
          SELECT c.id, f.id, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, {FLIP_PAYLOAD}, ?4, ?4 \
          FROM flips f JOIN monitors m ON m.id = f.monitor_id JOIN channels c ON c.project_id = m.project_id \
-         WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 \
+         WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 AND f.held_by IS NULL \
            AND (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
            AND CASE WHEN f.to_status = 'down' THEN c.notify_down ELSE c.notify_up END = 1"
     ))

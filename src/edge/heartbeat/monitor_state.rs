@@ -117,14 +117,18 @@ pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<Stor
         .await
 }
 
-/// The statements recording `flips`, which take effect only if the write of the state over
-/// version `stored.state_version` won (the row's version is then one more).
+/// The statements recording `flips`, which take effect only if the write of `state` over
+/// version `stored.state_version` won: the row's version is then one more and it holds that
+/// state. (The version alone is not enough: a write that lost to another change, a snooze say,
+/// finds the version one more too, but not its state.)
 pub fn flip_statements(
     db: &D1Database,
     stored: &StoredState,
+    state: &State,
     flips: &[Transition],
     now: i64,
 ) -> Result<Vec<D1PreparedStatement>> {
+    let opt = |v: Option<i64>| v.map_or(JsValue::NULL, int);
     let mut statements = Vec::new();
     let holds = stored.holds();
     // Unwatched monitors change status but record no flips: they never alert.
@@ -134,7 +138,9 @@ pub fn flip_statements(
             db.prepare(
                 "INSERT OR IGNORE INTO flips (monitor_id, at, from_status, to_status, reason, recorded_at, held_by) \
                  SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS \
-                   (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1)",
+                   (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1 AND status = ?9 \
+                      AND next_due_at IS ?10 AND started_at IS ?11 AND last_signal_at IS ?12 \
+                      AND failures_in_row = ?13 AND successes_in_row = ?14)",
             )
             .bind(&[
                 text(&stored.id),
@@ -145,6 +151,12 @@ pub fn flip_statements(
                 text(f.reason),
                 int(now),
                 held.as_ref().map_or(JsValue::NULL, |h| text(h.as_str())),
+                text(state.status.as_str()),
+                opt(state.next_due_at),
+                opt(state.started_at),
+                opt(state.last_signal_at),
+                int(i64::from(state.failures)),
+                int(i64::from(state.successes)),
             ])?,
         );
         if held.is_none() {

@@ -194,10 +194,16 @@ pub async fn update_monitor(
 }
 
 /// Snoozes the monitor's alerts until `until`, or ends a snooze (`None`); false if the
-/// monitor is gone.
+/// monitor is gone. A new version of the state, like every change to what judges or holds
+/// the monitor: a flush that read the state before (a token's object keeps it between
+/// flushes) then loses its write and applies its pings over the new one, so it cannot
+/// record a flip under the old snooze.
 pub async fn set_snooze(db: &D1Database, project_id: &str, id: &str, until: Option<i64>, now: i64) -> Result<bool> {
     let result = db
-        .prepare("UPDATE monitors SET snoozed_until = ?3, updated_at = ?4 WHERE id = ?1 AND project_id = ?2")
+        .prepare(
+            "UPDATE monitors SET snoozed_until = ?3, updated_at = ?4, state_version = state_version + 1 \
+             WHERE id = ?1 AND project_id = ?2",
+        )
         .bind(&[text(id), text(project_id), until.map_or(JsValue::NULL, int), int(now)])?
         .run()
         .await?;
@@ -474,7 +480,7 @@ pub fn write_state(
             int(i64::from(state.failures)),
             int(i64::from(state.successes)),
         ])?];
-    statements.extend(flip_statements(db, stored, flips, now)?);
+    statements.extend(flip_statements(db, stored, state, flips, now)?);
     Ok(statements)
 }
 

@@ -41,7 +41,7 @@ pub async fn flush_pings(
         record_flush(db, known, &state, changed, batch, log_limit)?,
     ];
     if changed {
-        statements.extend(flip_statements(db, known, &flips, now)?);
+        statements.extend(flip_statements(db, known, &state, &flips, now)?);
     }
     let results = db.batch(statements).await?;
     cost_meter::d1_results(&results);
