@@ -112,13 +112,10 @@ pub fn rollup_messages(project_id: &str, routes: &[EventRoute], rows: &[DayRow],
         .collect()
 }
 
-/// A number as people read it: whole numbers without a fraction.
+/// A number as people read it: whole numbers without a fraction (Rust's shortest form), and
+/// never a negative zero (`+ 0.0` turns -0 into 0).
 pub fn number_words(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
-    }
+    format!("{}", x + 0.0)
 }
 
 /// A change with its sign: `+5`, `-2`, `+0`.

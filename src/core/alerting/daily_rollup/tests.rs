@@ -161,6 +161,8 @@ fn numbers_read_whole_when_whole_and_changes_carry_their_sign() {
     assert_eq!(change_words(5.0), "+5");
     assert_eq!(change_words(0.0), "+0");
     assert_eq!(change_words(-2.5), "-2.5");
+    assert_eq!(number_words(-0.0), "0");
+    assert_eq!(change_words(-0.0), "+0");
 }
 
 #[test]

@@ -41,6 +41,18 @@ mod tests {
             ["#D32F2F", "#D32F2F", "#388E3C", "#1976D2"]
         );
         assert_eq!(colour(&up("n")), 0x38_8E_3C);
+        let as_event = |event| hex_colour(&Alert { event, ..digest("n") });
+        assert_eq!(
+            [
+                AlertEvent::ErrorAlert,
+                AlertEvent::EventAlert,
+                AlertEvent::EventDigest,
+                AlertEvent::DailyRollup
+            ]
+            .map(as_event),
+            ["#D32F2F", "#1976D2", "#1976D2", "#1976D2"],
+            "an error told at once is a problem; business events and rollups are news"
+        );
     }
 
     #[test]

@@ -67,6 +67,36 @@ mod tests {
     }
 
     #[test]
+    fn a_routed_error_joins_its_names_incident_and_events_and_rollups_have_their_own() {
+        let with = |event| Alert {
+            event,
+            ..digest("checkout failed")
+        };
+        assert_eq!(
+            incident_key(&with(AlertEvent::ErrorAlert), 255),
+            "edgebeat-errors-checkout%20failed"
+        );
+        assert_eq!(
+            incident_key(&with(AlertEvent::EventAlert), 255),
+            "edgebeat-events-checkout%20failed"
+        );
+        assert_eq!(
+            incident_key(&with(AlertEvent::EventDigest), 255),
+            "edgebeat-events-checkout%20failed"
+        );
+        let daily = with(AlertEvent::DailyRollup);
+        assert_eq!(
+            incident_key(&daily, 255),
+            format!("edgebeat-daily-{}", daily.delivery_id)
+        );
+        let long = Alert {
+            event: AlertEvent::EventAlert,
+            ..digest(&"é".repeat(100))
+        };
+        assert_eq!(incident_key(&long, 255).len(), "edgebeat-events-".len() + 64);
+    }
+
+    #[test]
     fn a_name_too_long_for_the_key_is_hashed() {
         let long = incident_key(&digest(&"é".repeat(100)), 255);
         assert_eq!(long.len(), "edgebeat-errors-".len() + 64);
