@@ -126,6 +126,8 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::DeleteChannel => api::channels::delete(req, env, param(0)).await,
         Route::TestChannel => api::channels::test(req, env, param(0)).await,
         Route::ChannelDeliveries => api::channels::deliveries(req, env, param(0)).await,
+        Route::GetEventRoutes => api::event_routes::get(req, env).await,
+        Route::PutEventRoutes => api::event_routes::put(req, env).await,
         Route::ListEvents => api::event_queries::list(req, env).await,
         Route::EventNames => api::event_queries::names(req, env).await,
         Route::EventRollup => api::event_queries::rollup(req, env).await,
@@ -174,6 +176,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(r) if r.pruned > 0 => worker::console_log!("pings: {} pruned from {} monitors", r.pruned, r.monitors),
         Ok(_) => {}
         Err(e) => worker::console_error!("ping pruning at {scheduled_at} failed: {e}"),
+    }
+    match edge::alerting::event_routes::queue_daily_rollups(&env, scheduled_at).await {
+        Ok(n) if n > 0 => worker::console_log!("events: {n} daily rollups queued"),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("daily rollups at {scheduled_at} failed: {e}"),
     }
     // After the status updates are committed: a slow receiver never holds up a flip.
     match edge::alerting::notifier::deliver_due(&env, scheduled_at).await {

@@ -1,10 +1,11 @@
 //! The management API: projects and keys, dashboard sessions, monitors (the API's
-//! heartbeats), channels, status badges and Prometheus metrics. Each
+//! heartbeats), channels and event routes, status badges and Prometheus metrics. Each
 //! handler parses, authorizes, calls the edge or core, and shapes the answer.
 
 pub mod badges;
 pub mod channels;
 pub mod event_queries;
+pub mod event_routes;
 pub mod metrics;
 pub mod monitors;
 pub mod project_limits;

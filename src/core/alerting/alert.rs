@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::core::alerting::daily_rollup::{number_words, rollup_words};
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 
 /// Why a delivery was queued.
@@ -14,6 +15,14 @@ pub enum AlertEvent {
     Test,
     /// Errors of one event name gathered over the digest window.
     ErrorDigest,
+    /// One error event, told at once by an `immediate` route.
+    ErrorAlert,
+    /// One business event, told at once by an `immediate` route.
+    EventAlert,
+    /// Business events of one name gathered over the digest window by a `digest` route.
+    EventDigest,
+    /// The previous UTC day's counts and sums per name, by `daily` routes.
+    DailyRollup,
 }
 
 impl AlertEvent {
@@ -23,6 +32,10 @@ impl AlertEvent {
             "up" => Some(Self::Up),
             "test" => Some(Self::Test),
             "error_digest" => Some(Self::ErrorDigest),
+            "error_alert" => Some(Self::ErrorAlert),
+            "event_alert" => Some(Self::EventAlert),
+            "event_digest" => Some(Self::EventDigest),
+            "daily_rollup" => Some(Self::DailyRollup),
             _ => None,
         }
     }
@@ -33,6 +46,10 @@ impl AlertEvent {
             Self::Up => "up",
             Self::Test => "test",
             Self::ErrorDigest => "error_digest",
+            Self::ErrorAlert => "error_alert",
+            Self::EventAlert => "event_alert",
+            Self::EventDigest => "event_digest",
+            Self::DailyRollup => "daily_rollup",
         }
     }
 
@@ -43,6 +60,10 @@ impl AlertEvent {
             Self::Up => "UP",
             Self::Test => "TEST",
             Self::ErrorDigest => "ERRORS",
+            Self::ErrorAlert => "ERROR",
+            Self::EventAlert => "EVENT",
+            Self::EventDigest => "EVENTS",
+            Self::DailyRollup => "DAILY",
         }
     }
 }
@@ -71,7 +92,8 @@ pub struct MonitorFacts {
     pub down_since: Option<i64>,
 }
 
-/// An error-event digest: one event name's errors over the window.
+/// An error-event digest: one event name's errors over the window (also one event told at
+/// once, a count of 1 over no window; and a daily rollup, its day's total over 1,440 minutes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorDigest {
     pub name: String,
@@ -160,8 +182,64 @@ impl Alert {
                     channel_name: channel_name.to_string(),
                 }
             }
-            AlertEvent::ErrorDigest => {
-                let e = payload.get("error").cloned().unwrap_or(Value::Null);
+            AlertEvent::ErrorAlert | AlertEvent::EventAlert => {
+                let e = payload.get("matched").cloned().unwrap_or(Value::Null);
+                let (kind, what) = match event {
+                    AlertEvent::ErrorAlert => ("error", "an error event"),
+                    _ => ("event", "an event"),
+                };
+                let digest = ErrorDigest {
+                    name: text(&e, "name").unwrap_or_default(),
+                    count: 1,
+                    message: text(&e, "message").filter(|s| !s.is_empty()),
+                    last_at: time(&e, "at"),
+                    window_minutes: 0,
+                };
+                let value = e
+                    .get("value")
+                    .and_then(Value::as_f64)
+                    .map(|v| format!(" with value {}", number_words(v)))
+                    .unwrap_or_default();
+                Alert {
+                    event,
+                    delivery_id,
+                    at: digest.last_at.unwrap_or(now),
+                    reason: format!(
+                        "{what} named {}{value} at {}",
+                        digest.name,
+                        format_rfc3339(digest.last_at.unwrap_or(now))
+                    ),
+                    link: link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
+                    monitor: None,
+                    digest: Some(digest),
+                    channel_name: channel_name.to_string(),
+                }
+            }
+            AlertEvent::DailyRollup => {
+                let (subject, total, lines) = rollup_words(payload);
+                Alert {
+                    event,
+                    delivery_id,
+                    at: now,
+                    reason: lines.join("\n"),
+                    link: link_to("/events".into()),
+                    monitor: None,
+                    digest: Some(ErrorDigest {
+                        name: subject,
+                        count: total,
+                        message: None,
+                        last_at: None,
+                        window_minutes: 1_440,
+                    }),
+                    channel_name: channel_name.to_string(),
+                }
+            }
+            AlertEvent::ErrorDigest | AlertEvent::EventDigest => {
+                let (kind, noun, key) = match event {
+                    AlertEvent::ErrorDigest => ("error", "error event", "error"),
+                    _ => ("event", "event", "events"),
+                };
+                let e = payload.get(key).cloned().unwrap_or(Value::Null);
                 let digest = ErrorDigest {
                     name: text(&e, "name").unwrap_or_default(),
                     count: e.get("count").and_then(Value::as_i64).unwrap_or(0),
@@ -174,13 +252,13 @@ impl Alert {
                     delivery_id,
                     at: digest.last_at.unwrap_or(now),
                     reason: format!(
-                        "{} error event{} named {} in the last {} min",
+                        "{} {noun}{} named {} in the last {} min",
                         digest.count,
                         if digest.count == 1 { "" } else { "s" },
                         digest.name,
                         digest.window_minutes
                     ),
-                    link: link_to(format!("/events?type=error&name={}", percent_encode(&digest.name))),
+                    link: link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
                     monitor: None,
                     digest: Some(digest),
                     channel_name: channel_name.to_string(),
@@ -228,7 +306,10 @@ impl Alert {
                 format!("{} is up again{down_for}: {}.", self.subject(), self.reason)
             }
             AlertEvent::Test => format!("This is {}.", self.reason),
-            AlertEvent::ErrorDigest => format!("{}.", capitalize(&self.reason)),
+            AlertEvent::ErrorDigest | AlertEvent::EventDigest | AlertEvent::ErrorAlert | AlertEvent::EventAlert => {
+                format!("{}.", capitalize(&self.reason))
+            }
+            AlertEvent::DailyRollup => self.reason.clone(),
         }
     }
 
@@ -260,7 +341,10 @@ impl Alert {
 
     /// Whether this alert announces a problem (down, errors) rather than its end.
     pub fn is_problem(&self) -> bool {
-        matches!(self.event, AlertEvent::Down | AlertEvent::ErrorDigest)
+        matches!(
+            self.event,
+            AlertEvent::Down | AlertEvent::ErrorDigest | AlertEvent::ErrorAlert
+        )
     }
 }
 

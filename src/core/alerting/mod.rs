@@ -2,11 +2,14 @@
 //! service documents (`kinds`, one file per service), the markup escapes they share, how an
 //! answer is read (`outbound`), where an alert may be sent (`outbound_url`), how the webhook
 //! kind signs (`signature`), when a failed delivery is tried again (`delivery`), why a
-//! flip's alert is held (`hold`), and a monitor's alert history (`history`). A new channel
-//! kind is a file in `kinds/`.
+//! flip's alert is held (`hold`), a monitor's alert history (`history`), and which events
+//! are told to whom (`event_routes`, with the `daily_rollup` its daily rules send). A new
+//! channel kind is a file in `kinds/`.
 
 pub mod alert;
+pub mod daily_rollup;
 pub mod delivery;
+pub mod event_routes;
 pub mod history;
 pub mod hold;
 pub mod kinds;

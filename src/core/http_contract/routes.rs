@@ -37,6 +37,9 @@ pub enum Route {
     DeleteChannel,
     TestChannel,
     ChannelDeliveries,
+    /// The project's event routes: who is told of which events, and how.
+    GetEventRoutes,
+    PutEventRoutes,
     RotatePingKey,
     /// The systems API's system heartbeat.
     SystemHeartbeat,
@@ -124,6 +127,8 @@ pub const ROUTES: &[RouteSpec] = &[
     at("DELETE", "/v1/channels/{id}", Route::DeleteChannel),
     at("POST", "/v1/channels/{id}/test", Route::TestChannel),
     at("GET", "/v1/channels/{id}/deliveries", Route::ChannelDeliveries),
+    at("GET", "/v1/event-routes", Route::GetEventRoutes),
+    at("PUT", "/v1/event-routes", Route::PutEventRoutes),
     at("POST", "/api/systems/heartbeat", Route::SystemHeartbeat),
     // The systems API's heading names this path; its curl example uses the one above.
     at("POST", "/systems/heartbeat", Route::SystemHeartbeat),

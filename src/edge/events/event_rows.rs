@@ -7,10 +7,12 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
+use crate::core::alerting::event_routes::RoutedFlush;
 use crate::core::events::event_query::EventQuery;
 use crate::core::events::event_store::{retention_cutoff, FlushPlan, DEFAULT_RETENTION_DAYS, ERROR_DIGEST_WINDOW_MS};
 use crate::core::events::project_limits::LimitsChange;
 use crate::core::events::rollup::RollupRange;
+use crate::edge::alerting::event_routes::{flush_statements, queue_routed_digests};
 use crate::edge::db::{changed_one, database, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 
@@ -135,6 +137,7 @@ pub async fn store_flush(
     flush_id: &str,
     events_json: &str,
     plan: &FlushPlan,
+    routed: &RoutedFlush,
     now: i64,
 ) -> Result<(Vec<FedMonitor>, FlushCost)> {
     let (p, f) = (text(project_id), text(flush_id));
@@ -202,6 +205,9 @@ pub async fn store_flush(
             json_text(&plan.errors)?,
         )?);
     }
+    // The project's event routes: digests counted and immediate alerts queued, in the same
+    // transaction as the events (so once, whatever the flush's retries).
+    statements.extend(flush_statements(db, project_id, flush_id, routed, now)?);
     statements.push(
         db.prepare("INSERT OR IGNORE INTO event_flushes (id, at) VALUES (?1, ?2)")
             .bind(&[f.clone(), int(now)])?,
@@ -209,6 +215,9 @@ pub async fn store_flush(
     if !plan.errors.is_empty() {
         // The first error of a quiet name is told now, not at the next cron run.
         statements.extend(queue_error_digests(db, Some(project_id), now)?);
+    }
+    if !routed.digests.is_empty() {
+        statements.extend(queue_routed_digests(db, Some(project_id), now)?);
     }
     let names: Vec<&str> = plan.names.iter().map(|n| n.name.as_str()).collect();
     statements.push(
@@ -288,12 +297,16 @@ pub struct MaintenanceReport {
 pub async fn maintain_events(env: &Env, at: i64) -> Result<MaintenanceReport> {
     let db = database(env)?;
     let mut report = MaintenanceReport::default();
-    let results = db.batch(queue_error_digests(&db, None, at)?).await?;
+    let mut digests = queue_error_digests(&db, None, at)?;
+    digests.extend(queue_routed_digests(&db, None, at)?);
+    let results = db.batch(digests).await?;
+    // The inserts are the first statement of each pair.
     report.digests_queued = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0) as u64;
+        .iter()
+        .step_by(2)
+        .filter_map(|r| r.meta().ok().flatten())
+        .filter_map(|m| m.changes)
+        .sum::<usize>() as u64;
     let cutoff = retention_cutoff(at, retention_days(env));
     for _ in 0..PRUNE_CHUNKS {
         let result = db

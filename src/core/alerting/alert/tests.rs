@@ -123,3 +123,85 @@ fn facts_are_the_labelled_lines_after_the_summary() {
     let t = Alert::from_payload(AlertEvent::Test, &json!({}), 3, "ops", "", 99);
     assert_eq!(t.facts(), vec![]);
 }
+
+#[test]
+fn an_immediate_alert_reads_its_one_event() {
+    let payload = json!({"event": "error_alert", "matched": {"id": "e1", "type": "error", "name": "checkout failed", "message": "card declined", "value": 29, "at": "2026-12-03T10:00:00.000Z"}});
+    let a = Alert::from_payload(AlertEvent::ErrorAlert, &payload, 5, "c", "https://eb.example", 0);
+    assert_eq!(a.title(), "ERROR: checkout failed");
+    assert_eq!(a.at, parse_rfc3339("2026-12-03T10:00:00.000Z").unwrap());
+    assert_eq!(
+        a.lines(),
+        vec![
+            "An error event named checkout failed with value 29 at 2026-12-03T10:00:00.000Z.".to_string(),
+            "Last message: card declined".to_string()
+        ]
+    );
+    assert_eq!(
+        a.link.as_deref(),
+        Some("https://eb.example/events?type=error&name=checkout%20failed")
+    );
+    assert!(a.is_problem());
+    let sale = json!({"matched": {"type": "event", "name": "sale", "at": "2026-12-03T10:00:00.000Z"}});
+    let e = Alert::from_payload(AlertEvent::EventAlert, &sale, 6, "c", "https://eb.example", 0);
+    assert_eq!(e.title(), "EVENT: sale");
+    assert_eq!(e.summary(), "An event named sale at 2026-12-03T10:00:00.000Z.");
+    assert_eq!(
+        e.link.as_deref(),
+        Some("https://eb.example/events?type=event&name=sale")
+    );
+    assert!(!e.is_problem());
+    assert_eq!(e.digest.as_ref().map(|d| (d.count, d.window_minutes)), Some((1, 0)));
+    let unknown = Alert::from_payload(AlertEvent::EventAlert, &json!({}), 6, "c", "", 42);
+    assert_eq!(
+        (unknown.at, unknown.summary()),
+        (42, "An event named  at 1970-01-01T00:00:00.042Z.".to_string())
+    );
+}
+
+#[test]
+fn an_event_digest_and_a_daily_rollup_read_their_own_payloads() {
+    let payload = json!({"event": "event_digest", "events": {"name": "signup", "count": 1, "last_at": "2026-12-03T10:00:00.000Z"}, "window_minutes": 10});
+    let d = Alert::from_payload(AlertEvent::EventDigest, &payload, 7, "c", "https://eb.example", 0);
+    assert_eq!(d.title(), "EVENTS: signup");
+    assert_eq!(d.summary(), "1 event named signup in the last 10 min.");
+    assert_eq!(
+        d.link.as_deref(),
+        Some("https://eb.example/events?type=event&name=signup")
+    );
+    assert!(!d.is_problem());
+    let rollup = json!({"event": "daily_rollup", "day": "2026-12-02", "previous_day": "2026-12-01",
+        "names": [{"name": "signup", "type": "event", "count": 3, "sum": 0, "previous": {"count": 1, "sum": 0}}], "more": 0});
+    let r = Alert::from_payload(AlertEvent::DailyRollup, &rollup, 8, "c", "https://eb.example", 99);
+    assert_eq!(r.title(), "DAILY: events of 2026-12-02");
+    assert_eq!(r.at, 99);
+    assert_eq!(
+        r.lines(),
+        vec!["Events of 2026-12-02 (UTC), against 2026-12-01:\nsignup: 3 events (+2)".to_string()]
+    );
+    assert_eq!(r.digest.as_ref().map(|d| (d.count, d.window_minutes)), Some((3, 1_440)));
+    assert_eq!(r.link.as_deref(), Some("https://eb.example/events"));
+    assert!(!r.is_problem());
+}
+
+#[test]
+fn the_routed_events_round_trip_by_name() {
+    for e in [
+        AlertEvent::ErrorAlert,
+        AlertEvent::EventAlert,
+        AlertEvent::EventDigest,
+        AlertEvent::DailyRollup,
+    ] {
+        assert_eq!(AlertEvent::parse(e.as_str()), Some(e));
+    }
+    let heads: Vec<&str> = [
+        AlertEvent::ErrorAlert,
+        AlertEvent::EventAlert,
+        AlertEvent::EventDigest,
+        AlertEvent::DailyRollup,
+    ]
+    .iter()
+    .map(|e| e.headline())
+    .collect();
+    assert_eq!(heads, ["ERROR", "EVENT", "EVENTS", "DAILY"]);
+}

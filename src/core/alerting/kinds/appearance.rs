@@ -9,12 +9,12 @@ pub const LINK_LABEL: &str = "Open in edgebeat";
 
 /// The colour of an alert where a service colours messages (`0xRRGGBB`), the same on every
 /// service so that a glance tells the news: red for a problem, green for its end, blue for
-/// a test.
+/// a test or news that is no problem (business events, a daily rollup).
 pub fn colour(alert: &Alert) -> u32 {
     match alert.event {
-        AlertEvent::Down | AlertEvent::ErrorDigest => 0xD3_2F_2F,
+        AlertEvent::Down | AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => 0xD3_2F_2F,
         AlertEvent::Up => 0x38_8E_3C,
-        AlertEvent::Test => 0x19_76_D2,
+        AlertEvent::Test | AlertEvent::EventAlert | AlertEvent::EventDigest | AlertEvent::DailyRollup => 0x19_76_D2,
     }
 }
 
@@ -41,6 +41,18 @@ mod tests {
             ["#D32F2F", "#D32F2F", "#388E3C", "#1976D2"]
         );
         assert_eq!(colour(&up("n")), 0x38_8E_3C);
+        let as_event = |event| hex_colour(&Alert { event, ..digest("n") });
+        assert_eq!(
+            [
+                AlertEvent::ErrorAlert,
+                AlertEvent::EventAlert,
+                AlertEvent::EventDigest,
+                AlertEvent::DailyRollup
+            ]
+            .map(as_event),
+            ["#D32F2F", "#1976D2", "#1976D2", "#1976D2"],
+            "an error told at once is a problem; business events and rollups are news"
+        );
     }
 
     #[test]

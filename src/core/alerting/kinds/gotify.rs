@@ -21,13 +21,14 @@ const MAX_TITLE: usize = 250;
 const MAX_LINE: usize = 2_000;
 
 /// Gotify's Android client rings and pops up from 8, rings from 4, and stays silent below;
-/// a digest is a problem but not an outage, so it rings without the pop-up.
+/// a digest is a problem but not an outage, so it rings without the pop-up; an error an
+/// `immediate` route tells is what that route asked to be paged for, so it pops up.
 fn priority(event: AlertEvent) -> i64 {
     match event {
-        AlertEvent::Down => 8,
+        AlertEvent::Down | AlertEvent::ErrorAlert => 8,
         AlertEvent::ErrorDigest => 6,
-        AlertEvent::Up => 4,
-        AlertEvent::Test => 2,
+        AlertEvent::Up | AlertEvent::EventAlert | AlertEvent::EventDigest => 4,
+        AlertEvent::Test | AlertEvent::DailyRollup => 2,
     }
 }
 

@@ -9,8 +9,10 @@ use crate::core::alerting::alert::{percent_encode, Alert, AlertEvent};
 
 /// `edgebeat-{unique_key}` for a monitor's down and up; `edgebeat-errors-{name}` (the name
 /// percent-encoded, or its SHA-256 in hex when that would pass `max`) for an error digest, so
-/// digests of one name while its incident is open add to that incident; and
-/// `edgebeat-test-{delivery id}` for a test, which must never touch a real incident.
+/// digests of one name while its incident is open add to that incident (an error told at
+/// once by a route joins it too; business events group as `edgebeat-events-{name}`); and
+/// `edgebeat-test-{delivery id}` for a test (`edgebeat-daily-` for a daily rollup), which
+/// must never touch a real incident.
 pub fn incident_key(alert: &Alert, max: usize) -> String {
     match alert.event {
         AlertEvent::Down | AlertEvent::Up => {
@@ -21,20 +23,26 @@ pub fn incident_key(alert: &Alert, max: usize) -> String {
                 .unwrap_or_default();
             format!("edgebeat-{unique_key}")
         }
-        AlertEvent::ErrorDigest => {
-            let name = alert.digest.as_ref().map(|d| d.name.as_str()).unwrap_or_default();
-            let key = format!("edgebeat-errors-{}", percent_encode(name));
-            if key.len() <= max {
-                key
-            } else {
-                let hash: String = Sha256::digest(name.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
-                format!("edgebeat-errors-{hash}")
-            }
-        }
+        AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => by_name(alert, "errors", max),
+        AlertEvent::EventAlert | AlertEvent::EventDigest => by_name(alert, "events", max),
         AlertEvent::Test => format!("edgebeat-test-{}", alert.delivery_id),
+        AlertEvent::DailyRollup => format!("edgebeat-daily-{}", alert.delivery_id),
+    }
+}
+
+/// `edgebeat-{group}-{name}`, the name percent-encoded, or its SHA-256 in hex when that
+/// would pass `max`.
+fn by_name(alert: &Alert, group: &str, max: usize) -> String {
+    let name = alert.digest.as_ref().map(|d| d.name.as_str()).unwrap_or_default();
+    let key = format!("edgebeat-{group}-{}", percent_encode(name));
+    if key.len() <= max {
+        key
+    } else {
+        let hash: String = Sha256::digest(name.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("edgebeat-{group}-{hash}")
     }
 }
 
@@ -56,6 +64,36 @@ mod tests {
             "edgebeat-errors-checkout%20failed"
         );
         assert_eq!(incident_key(&test_alert("ops"), 255), "edgebeat-test-42");
+    }
+
+    #[test]
+    fn a_routed_error_joins_its_names_incident_and_events_and_rollups_have_their_own() {
+        let with = |event| Alert {
+            event,
+            ..digest("checkout failed")
+        };
+        assert_eq!(
+            incident_key(&with(AlertEvent::ErrorAlert), 255),
+            "edgebeat-errors-checkout%20failed"
+        );
+        assert_eq!(
+            incident_key(&with(AlertEvent::EventAlert), 255),
+            "edgebeat-events-checkout%20failed"
+        );
+        assert_eq!(
+            incident_key(&with(AlertEvent::EventDigest), 255),
+            "edgebeat-events-checkout%20failed"
+        );
+        let daily = with(AlertEvent::DailyRollup);
+        assert_eq!(
+            incident_key(&daily, 255),
+            format!("edgebeat-daily-{}", daily.delivery_id)
+        );
+        let long = Alert {
+            event: AlertEvent::EventAlert,
+            ..digest(&"é".repeat(100))
+        };
+        assert_eq!(incident_key(&long, 255).len(), "edgebeat-events-".len() + 64);
     }
 
     #[test]

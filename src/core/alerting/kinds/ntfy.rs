@@ -77,7 +77,9 @@ impl Kind for Ntfy {
     fn render(config: &Map<String, Value>, alert: &Alert, _ctx: &RenderContext) -> Rendered {
         let (priority_field, tag, label) = match alert.event {
             AlertEvent::Down => ("priority_down", "rotating_light", "Open monitor"),
-            AlertEvent::ErrorDigest => ("priority_down", "warning", "Open errors"),
+            AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => ("priority_down", "warning", "Open errors"),
+            AlertEvent::EventAlert | AlertEvent::EventDigest => ("priority_up", "bell", "Open events"),
+            AlertEvent::DailyRollup => ("priority_up", "bar_chart", "Open events"),
             AlertEvent::Up => ("priority_up", "white_check_mark", "Open monitor"),
             AlertEvent::Test => ("priority_up", "test_tube", "Open channels"),
         };

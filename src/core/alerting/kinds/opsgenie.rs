@@ -130,8 +130,10 @@ impl Kind for Opsgenie {
                 return Ok(vec![with_key(Outbound::json(url, &close), config)]);
             }
             AlertEvent::Down => "P1",
+            AlertEvent::ErrorAlert => "P2",
             AlertEvent::ErrorDigest => "P3",
-            AlertEvent::Test => "P5",
+            AlertEvent::EventAlert => "P4",
+            AlertEvent::Test | AlertEvent::EventDigest | AlertEvent::DailyRollup => "P5",
         };
         let create = json!({
             "message": one_line(&alert.title(), MAX_MESSAGE),

@@ -89,8 +89,8 @@ impl Kind for PagerDuty {
                 return Ok(vec![Outbound::json(stored(config, "events_url").to_string(), &resolve)]);
             }
             AlertEvent::Down => "critical",
-            AlertEvent::ErrorDigest => "error",
-            AlertEvent::Test => "info",
+            AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => "error",
+            AlertEvent::Test | AlertEvent::EventAlert | AlertEvent::EventDigest | AlertEvent::DailyRollup => "info",
         };
         let mut event = json!({
             "routing_key": routing_key,

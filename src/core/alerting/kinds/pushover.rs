@@ -35,7 +35,8 @@ fn priority(configured: i64, event: AlertEvent) -> i64 {
     match event {
         AlertEvent::Down => configured,
         AlertEvent::Up => configured.min(0),
-        AlertEvent::ErrorDigest | AlertEvent::Test => configured.min(1),
+        AlertEvent::ErrorDigest | AlertEvent::ErrorAlert | AlertEvent::Test => configured.min(1),
+        AlertEvent::EventAlert | AlertEvent::EventDigest | AlertEvent::DailyRollup => configured.min(0),
     }
 }
 

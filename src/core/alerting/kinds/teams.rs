@@ -26,9 +26,9 @@ const FACT_MAX: usize = 1_000;
 /// The TextBlock colour of the title: Adaptive Cards name colours by meaning.
 fn title_colour(alert: &Alert) -> &'static str {
     match alert.event {
-        AlertEvent::Down | AlertEvent::ErrorDigest => "Attention",
+        AlertEvent::Down | AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => "Attention",
         AlertEvent::Up => "Good",
-        AlertEvent::Test => "Accent",
+        AlertEvent::Test | AlertEvent::EventAlert | AlertEvent::EventDigest | AlertEvent::DailyRollup => "Accent",
     }
 }
 

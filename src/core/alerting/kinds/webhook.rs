@@ -121,8 +121,12 @@ impl Kind for Webhook {
     fn render(config: &Map<String, Value>, alert: &Alert, ctx: &RenderContext) -> Rendered {
         let method = Method::parse(stored(config, "method")).unwrap_or(Method::Post);
         let template = match alert.event {
-            AlertEvent::Down | AlertEvent::ErrorDigest => config.get("body_down"),
-            AlertEvent::Up | AlertEvent::Test => config.get("body_up"),
+            AlertEvent::Down | AlertEvent::ErrorDigest | AlertEvent::ErrorAlert => config.get("body_down"),
+            AlertEvent::Up
+            | AlertEvent::Test
+            | AlertEvent::EventAlert
+            | AlertEvent::EventDigest
+            | AlertEvent::DailyRollup => config.get("body_up"),
         }
         .and_then(Value::as_str);
         let user_type = config
@@ -206,6 +210,10 @@ fn substitute(template: &str, alert: &Alert, payload: &str, escape: impl Fn(&str
         AlertEvent::Up => "up",
         AlertEvent::Test => "test",
         AlertEvent::ErrorDigest => "errors",
+        AlertEvent::ErrorAlert => "error",
+        AlertEvent::EventAlert => "event",
+        AlertEvent::EventDigest => "events",
+        AlertEvent::DailyRollup => "daily",
     };
     let tags = alert.monitor.as_ref().map(|m| m.tags.join(" ")).unwrap_or_default();
     let vars: [(&str, String); 7] = [

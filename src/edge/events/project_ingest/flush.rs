@@ -7,11 +7,13 @@ use worker::Result;
 
 use super::memory::Project;
 use super::tables::{pending_counts, read_meter, write_meter, METER_INFLIGHT, METER_PROJECT_ID};
+use crate::core::alerting::event_routes::route_flush;
 use crate::core::events::event_dedup::DEDUP_WINDOW_MS;
 use crate::core::events::event_store::{
     flush_upto, join_batches, monitor_pings, plan_flush, Feed, FlushedEvent, PendingBatch, FLUSH_MAX_BYTES,
     FLUSH_MAX_EVENTS,
 };
+use crate::edge::alerting::event_routes::load_routes;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::{deliver_due_after_flush, internal};
 use crate::edge::events::event_rows::store_flush;
@@ -121,10 +123,18 @@ impl Project {
             .to_array()?;
         let all = join_batches(rows.iter().map(|r| r.events.as_str()));
         let events: Vec<FlushedEvent> = serde_json::from_str(&all).map_err(internal)?;
-        let plan = plan_flush(&events);
+        let mut plan = plan_flush(&events);
         let db = database(&self.env)?;
         let d1_started = now_ms();
-        let (fed, cost) = store_flush(&db, &project_id, &inflight.id, &all, &plan, d1_started).await?;
+        // Read at each flush, so a change of the rules applies from the next flush on.
+        let routes = load_routes(&db, &project_id)
+            .await?
+            .map(|r| r.routes)
+            .unwrap_or_default();
+        let routed = route_flush(&project_id, &routes, &events);
+        // Errors no rule matched keep the default digest (all of them, without rules).
+        plan.errors = routed.default_errors.clone();
+        let (fed, cost) = store_flush(&db, &project_id, &inflight.id, &all, &plan, &routed, d1_started).await?;
         let d1_ms = (now_ms() - d1_started).max(0) as u64;
         let mut flipped = false;
         let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
@@ -156,12 +166,13 @@ impl Project {
             let stats = &mut hot.stats;
             stats.flushes += 1;
             stats.events += events.len() as u64;
-            stats.statements += cost.statements;
+            // The batch, and the read of the project's event routes before it.
+            stats.statements += cost.statements + 1;
             stats.rows_written += cost.rows_written;
             stats.monitors_fed += fed.len() as u64;
             stats.d1_ms += d1_ms;
         }
-        if flipped || !plan.errors.is_empty() {
+        if flipped || routed.tells_anyone() {
             deliver_due_after_flush(&self.state, &self.env, "an event flush");
         }
         Ok(events.len() as u64)
