@@ -1,9 +1,11 @@
 //! Telling people: what an alert says (`alert`), each channel kind's request in the shape its
 //! service documents (`kinds`, one file per service), the markup escapes they share, how an
 //! answer is read (`outbound`), where an alert may be sent (`outbound_url`), how the webhook
-//! kind signs (`signature`), when a failed delivery is tried again (`delivery`), and why a
-//! flip's alert is held (`hold`). A new channel kind is a file in `kinds/`.
+//! kind signs (`signature`), when a failed delivery is tried again (`delivery`), why a
+//! flip's alert is held (`hold`), and who hears of a down monitor when: reminders and
+//! escalation (`policy`, `planner`), acknowledged by a signed link (`ack`). A new channel kind is a file in `kinds/`.
 
+pub mod ack;
 pub mod alert;
 pub mod delivery;
 pub mod hold;
@@ -11,4 +13,6 @@ pub mod kinds;
 pub mod markup;
 pub mod outbound;
 pub mod outbound_url;
+pub mod planner;
+pub mod policy;
 pub mod signature;
