@@ -1,10 +1,11 @@
 //! The acknowledge link an alert carries (issue 18, rule 6): `{PUBLIC_URL}/ack/{token}`,
-//! where the token names one down flip (its monitor and moment) and is signed with the
+//! where the token names one down flip (its monitor's `unique_key`, never the id, which may
+//! ping, and the flip's moment) and is signed with the
 //! deploy secret, so nobody can make one for another flip and nothing needs storing. It is
 //! single use because a flip is acknowledged once (the edge records when); a new down period
 //! is a new flip, with a new token.
 //!
-//! `<monitor id>.<flip at ms>.<HMAC-SHA256 of "ack.<monitor id>.<flip at ms>", base64url>`;
+//! `<unique key>.<flip at ms>.<HMAC-SHA256 of "ack.<unique key>.<flip at ms>", base64url>`;
 //! the "ack." prefix keeps these signatures apart from the session cookies signed with the
 //! same secret.
 
@@ -12,51 +13,64 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::core::access::credentials::constant_time_eq;
+use crate::core::access::credentials::is_unique_key;
 use crate::core::alerting::signature::hmac_sha256;
-use crate::core::http_contract::validation::parse_uuid;
 
 /// The down flip a token names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckTarget {
-    pub monitor_id: String,
+    /// The monitor's `unique_key`.
+    pub monitor_key: String,
     pub flip_at: i64,
 }
 
-fn mac(secret: &[u8], monitor_id: &str, flip_at: i64) -> [u8; 32] {
-    hmac_sha256(secret, format!("ack.{monitor_id}.{flip_at}").as_bytes())
+fn mac(secret: &[u8], monitor_key: &str, flip_at: i64) -> [u8; 32] {
+    hmac_sha256(secret, format!("ack.{monitor_key}.{flip_at}").as_bytes())
 }
 
-/// The token acknowledging the down flip of `monitor_id` at `flip_at`.
-pub fn ack_token(secret: &[u8], monitor_id: &str, flip_at: i64) -> String {
-    let signature = URL_SAFE_NO_PAD.encode(mac(secret, monitor_id, flip_at));
-    format!("{monitor_id}.{flip_at}.{signature}")
+/// The token acknowledging the down flip of the monitor `monitor_key` at `flip_at`.
+pub fn ack_token(secret: &[u8], monitor_key: &str, flip_at: i64) -> String {
+    let signature = URL_SAFE_NO_PAD.encode(mac(secret, monitor_key, flip_at));
+    format!("{monitor_key}.{flip_at}.{signature}")
 }
 
 /// The flip a token names, when `secret` signed it; the signature is checked before the
 /// rest is believed. `None` for anything else (also without a secret).
 pub fn verify_ack_token(token: &str, secret: &[u8]) -> Option<AckTarget> {
     let (named, signature) = token.rsplit_once('.')?;
-    let (monitor_id, flip_at) = named.split_once('.')?;
+    let (monitor_key, flip_at) = named.split_once('.')?;
     let presented = URL_SAFE_NO_PAD.decode(signature).ok()?;
     let flip_at: i64 = flip_at
         .parse()
         .ok()
         .filter(|_| flip_at.bytes().all(|b| b.is_ascii_digit()))?;
-    if secret.is_empty() || !constant_time_eq(&mac(secret, monitor_id, flip_at), &presented) {
+    if secret.is_empty() || !constant_time_eq(&mac(secret, monitor_key, flip_at), &presented) {
         return None;
     }
     Some(AckTarget {
-        monitor_id: parse_uuid(monitor_id).filter(|id| id == monitor_id)?,
+        monitor_key: Some(monitor_key.to_string()).filter(|k| is_unique_key(k))?,
         flip_at,
     })
 }
 
 /// The link in an alert: `None` without a public URL or a secret (no link is better than
 /// one that cannot work).
-pub fn ack_link(public_url: &str, secret: &[u8], monitor_id: &str, flip_at: i64) -> Option<String> {
+pub fn ack_link(public_url: &str, secret: &[u8], monitor_key: &str, flip_at: i64) -> Option<String> {
     let base = public_url.trim_end_matches('/');
-    (!base.is_empty() && !secret.is_empty() && !monitor_id.is_empty())
-        .then(|| format!("{base}/ack/{}", ack_token(secret, monitor_id, flip_at)))
+    (!base.is_empty() && !secret.is_empty() && !monitor_key.is_empty())
+        .then(|| format!("{base}/ack/{}", ack_token(secret, monitor_key, flip_at)))
+}
+
+/// A down alert's payload as the webhook kind sends it, with its acknowledge link
+/// (`acknowledge_url`), which is signed when sent rather than frozen with the payload.
+pub fn with_ack_url(payload: &str, link: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(serde_json::Value::Object(mut body)) => {
+            body.insert("acknowledge_url".into(), link.into());
+            serde_json::Value::Object(body).to_string()
+        }
+        _ => payload.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -65,7 +79,7 @@ mod tests {
     use proptest::prelude::*;
 
     const SECRET: &[u8] = b"a deploy secret";
-    const ID: &str = "0b6f8a52-3c1e-4d7e-9a55-0f1e2d3c4b5a";
+    const ID: &str = "uk_0123456789abcdef01234567";
 
     #[test]
     fn a_token_names_its_flip_and_is_signed() {
@@ -74,7 +88,7 @@ mod tests {
         assert_eq!(
             verify_ack_token(&token, SECRET),
             Some(AckTarget {
-                monitor_id: ID.into(),
+                monitor_key: ID.into(),
                 flip_at: 1_796_292_000_000
             })
         );
@@ -87,7 +101,7 @@ mod tests {
         assert_eq!(verify_ack_token(&token, b""), None);
         let signature = token.rsplit_once('.').unwrap().1;
         assert_eq!(verify_ack_token(&format!("{ID}.1001.{signature}"), SECRET), None);
-        let other = "1c7f9b63-4d2f-4e8f-8b66-1f2e3d4c5b6a";
+        let other = "uk_0123456789abcdef01234568";
         assert_eq!(verify_ack_token(&format!("{other}.1000.{signature}"), SECRET), None);
     }
 
@@ -102,7 +116,7 @@ mod tests {
         for bad in ["", "x", "a.b", "a.b.c", &format!("{ID}.1000.!!")] {
             assert_eq!(verify_ack_token(bad, SECRET), None, "{bad}");
         }
-        // Signed, but not a monitor id and a time as the edge makes them.
+        // Signed, but not a monitor key and a time as the edge makes them.
         assert_eq!(verify_ack_token(&signed("nope.1000"), SECRET), None);
         assert_eq!(
             verify_ack_token(&signed(&ID.to_uppercase().replace('.', "")), SECRET),
@@ -127,11 +141,20 @@ mod tests {
         assert_eq!(ack_link("https://eb.example", SECRET, "", 5), None);
     }
 
+    #[test]
+    fn the_webhook_payload_gets_the_link() {
+        assert_eq!(
+            with_ack_url(r#"{"event":"down"}"#, "https://l"),
+            r#"{"acknowledge_url":"https://l","event":"down"}"#
+        );
+        assert_eq!(with_ack_url("not json", "https://l"), "not json");
+    }
+
     proptest! {
         #[test]
         fn every_token_made_verifies_to_its_flip(at in 0i64..i64::MAX, secret in prop::collection::vec(any::<u8>(), 1..40)) {
             let token = ack_token(&secret, ID, at);
-            prop_assert_eq!(verify_ack_token(&token, &secret), Some(AckTarget { monitor_id: ID.into(), flip_at: at }));
+            prop_assert_eq!(verify_ack_token(&token, &secret), Some(AckTarget { monitor_key: ID.into(), flip_at: at }));
         }
     }
 }
