@@ -73,6 +73,43 @@ pub fn with_ack_url(payload: &str, link: &str) -> String {
     }
 }
 
+/// What the acknowledge link's page says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckPage {
+    /// GET: asks to confirm with a button (link-preview bots only GET, so they never
+    /// acknowledge by opening the link).
+    Confirm,
+    /// POST, the first time.
+    Acknowledged,
+    /// The period was acknowledged before: the link was used.
+    AlreadyAcknowledged,
+    /// The monitor recovered (or went down again since): nothing to acknowledge.
+    Over,
+}
+
+/// The acknowledge link's page for the monitor named `name`, plain HTML without script or
+/// style (the page's CSP allows neither); the form posts back to the same URL.
+pub fn ack_page(page: AckPage, name: &str) -> String {
+    let name = crate::core::alerting::markup::html(name);
+    let body = match page {
+        AckPage::Confirm => format!(
+            "<p>{name} is down. Acknowledge it to stop its reminders and later escalation steps \
+             for this outage?</p><form method=\"post\"><button type=\"submit\">Acknowledge</button></form>"
+        ),
+        AckPage::Acknowledged => {
+            format!("<p>Acknowledged: {name} sends no more reminders or escalation steps for this outage.</p>")
+        }
+        AckPage::AlreadyAcknowledged => {
+            format!("<p>This outage of {name} was already acknowledged: the link works once.</p>")
+        }
+        AckPage::Over => format!("<p>This outage of {name} is over: there is nothing to acknowledge.</p>"),
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Acknowledge - edgebeat</title>\
+         <meta name=\"robots\" content=\"noindex\"></head><body><h1>edgebeat</h1>{body}</body></html>"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +185,20 @@ mod tests {
             r#"{"acknowledge_url":"https://l","event":"down"}"#
         );
         assert_eq!(with_ack_url("not json", "https://l"), "not json");
+    }
+
+    #[test]
+    fn only_the_confirm_page_has_a_form_and_names_are_escaped() {
+        let confirm = ack_page(AckPage::Confirm, "<b>db</b>");
+        assert!(confirm.contains("<form method=\"post\">") && confirm.contains("&lt;b&gt;db&lt;/b&gt; is down"));
+        for page in [AckPage::Acknowledged, AckPage::AlreadyAcknowledged, AckPage::Over] {
+            let html = ack_page(page, "db");
+            assert!(!html.contains("<form"), "{page:?}");
+            assert!(!html.contains("<script"), "{page:?}");
+        }
+        assert!(ack_page(AckPage::Acknowledged, "db").contains("Acknowledged: db"));
+        assert!(ack_page(AckPage::AlreadyAcknowledged, "db").contains("already acknowledged"));
+        assert!(ack_page(AckPage::Over, "db").contains("is over"));
     }
 
     proptest! {

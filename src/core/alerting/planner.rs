@@ -86,21 +86,32 @@ pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, now: i64) -
         }
         p.steps_sent += 1;
     }
-    let held_until = holds.held_until(now);
     let mut reminder = None;
-    if reminder_due(policy, &p).is_some_and(|due| due <= now) && held_until.is_none() {
+    if reminder_due(policy, &p).is_some_and(|due| due <= now) && holds.held_until(now).is_none() {
         p.reminders_sent += 1;
         p.reminded_at = Some(now);
         reminder = Some(p.reminders_sent);
     }
-    let next_step = delays.get(p.steps_sent as usize).map(|delay| since + delay);
-    let next_reminder = reminder_due(policy, &p).map(|due| held_until.map_or(due, |end| due.max(end)));
     Plan {
         steps,
         reminder,
+        next_look: look_at(policy, &p, holds, now),
         progress: p,
-        next_look: [next_step, next_reminder].into_iter().flatten().min(),
     }
+}
+
+/// When the planner has something to do for a down period at `progress` (the next step, or
+/// the next reminder, not before a hold at `now` ends): what the sweep's `check_at` takes
+/// from alerts. `None`: nothing more this period.
+pub fn look_at(policy: &AlertPolicy, progress: &Progress, holds: &Holds, now: i64) -> Option<i64> {
+    let since = progress.down_since.filter(|_| progress.acknowledged_at.is_none())?;
+    let next_step = policy
+        .step_delays_ms()
+        .get(progress.steps_sent as usize)
+        .map(|delay| since + delay);
+    let held_until = holds.held_until(now);
+    let next_reminder = reminder_due(policy, progress).map(|due| held_until.map_or(due, |end| due.max(end)));
+    [next_step, next_reminder].into_iter().flatten().min()
 }
 
 /// "escalation step 2 in 9 min": the next step's number (from 1) and when it is due, for the
