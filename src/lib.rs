@@ -115,6 +115,8 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::PauseHeartbeat => api::monitors::pause(req, env, param(0)).await,
         Route::SnoozeHeartbeat => api::monitors::snooze(req, env, param(0)).await,
         Route::UnsnoozeHeartbeat => api::monitors::unsnooze(req, env, param(0)).await,
+        Route::AcknowledgeHeartbeat => api::acknowledge::acknowledge(req, env, param(0)).await,
+        Route::AckLink => api::acknowledge::ack_link(req, env, param(0)).await,
         Route::ResumeHeartbeat => api::monitors::resume(req, env, param(0)).await,
         Route::RotateHeartbeatToken => api::monitors::rotate_token(req, env, param(0)).await,
         Route::HeartbeatEvents => api::monitors::events(req, env, param(0)).await,

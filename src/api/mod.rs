@@ -2,6 +2,7 @@
 //! heartbeats), channels and event routes, status badges and Prometheus metrics. Each
 //! handler parses, authorizes, calls the edge or core, and shapes the answer.
 
+pub mod acknowledge;
 pub mod badges;
 pub mod channels;
 pub mod event_queries;

@@ -5,6 +5,8 @@ use worker::{D1Database, Env, Request};
 
 use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
+use crate::core::alerting::planner::{look_at, next_step, Progress};
+use crate::core::heartbeat::check_time::{self, CheckTerms};
 use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
 use crate::core::heartbeat::snooze::snooze_until;
@@ -58,6 +60,10 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "recovery_threshold": m.recovery_threshold,
         "failures_in_row": m.failures_in_row,
         "successes_in_row": m.successes_in_row,
+        "realert_every": m.realert_every,
+        "realert_max": m.realert_max,
+        "escalation": m.policy().escalation_value(),
+        "alerting": alerting_view(m),
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
@@ -74,6 +80,35 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
     body
 }
 
+/// Where the current down period's alerts stand: when it began, reminders sent, whether it
+/// was acknowledged, and the next escalation step; `null` while the monitor is not down.
+fn alerting_view(m: &Monitor) -> Value {
+    let progress = Progress {
+        down_since: m.down_since,
+        steps_sent: u32::try_from(m.steps_sent).unwrap_or(0),
+        reminders_sent: u32::try_from(m.reminders_sent).unwrap_or(0),
+        reminded_at: None,
+        acknowledged_at: m.acknowledged_at,
+    };
+    match (m.status.as_str(), m.down_since) {
+        ("down", Some(since)) => json!({
+            "down_since": format_rfc3339(since),
+            "reminders_sent": m.reminders_sent,
+            "acknowledged_at": m.acknowledged_at.map(format_rfc3339),
+            "next_step": next_step(&m.policy(), &progress)
+                .filter(|_| m.policy().escalation.is_some())
+                .map(|(step, at)| json!({"step": step, "at": format_rfc3339(at)})),
+        }),
+        _ => Value::Null,
+    }
+}
+
+/// Answers the project's monitor as a manage key sees it (after a change).
+pub async fn answer_with(db: &D1Database, project_id: &str, id: &str, base: &str) -> ApiResult {
+    let monitor = own_monitor(db, project_id, id).await?;
+    json(200, &view(&monitor, base, Scope::Manage))
+}
+
 /// Every URL that records a ping for this token.
 fn ping_urls(base: &str, token: &str) -> Value {
     json!({
@@ -83,7 +118,7 @@ fn ping_urls(base: &str, token: &str) -> Value {
     })
 }
 
-fn monitor_id(raw: &str) -> Result<String, ApiError> {
+pub fn monitor_id(raw: &str) -> Result<String, ApiError> {
     // `/v1/heartbeat/{id}` takes ping tokens too (the credential-less ping), so a token here
     // is a monitor that does not exist rather than a malformed id.
     if is_ping_token(raw) {
@@ -132,6 +167,10 @@ async fn check_edge_fields(db: &D1Database, project_id: &str, spec: &MonitorSpec
         if count_own_channels(db, project_id, ids).await? != ids.len() {
             return Err(ApiError::NotFound("channel"));
         }
+    }
+    let escalation = spec.alerts.escalation_channels();
+    if !escalation.is_empty() && count_own_channels(db, project_id, &escalation).await? != escalation.len() {
+        return Err(ApiError::NotFound("channel"));
     }
     if let Some(ids) = &spec.event_key_ids {
         let scopes = scopes_of_own_keys(db, project_id, ids).await?;
@@ -188,13 +227,19 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let next_due_at = current
         .last_ping_at
         .and_then(|last| spec.schedule().next_due_after(last, &zone));
+    let now = now_ms();
     let check_at = read_state(&db, id).await?.and_then(|stored| {
         let watched = is_watched(spec.enabled, stored.paused != 0);
-        stored
+        let machine = stored
             .state()
-            .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched)
+            .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched);
+        // A down monitor's reminders and steps follow the new policy.
+        let alerts = (watched && stored.status == "down")
+            .then(|| look_at(&spec.alerts, &stored.progress(), &stored.holds(), now))
+            .flatten();
+        check_time::check_at(CheckTerms { machine, alerts })
     });
-    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now_ms()).await? {
+    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     // The token's object caches the allowed methods.

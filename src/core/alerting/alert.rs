@@ -92,6 +92,27 @@ pub struct MonitorFacts {
     pub down_since: Option<i64>,
 }
 
+/// A reminder that a monitor is still down (`realert_every`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// From 1.
+    pub number: i64,
+    /// `realert_max`: the last reminder of this down period.
+    pub max: i64,
+    /// How long the monitor has been down when the reminder went out.
+    pub down_for_ms: i64,
+}
+
+/// The escalation step a down alert was sent for (a step after the first means no one
+/// acknowledged the earlier ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationStep {
+    /// From 1.
+    pub step: i64,
+    pub of: i64,
+    pub after_s: i64,
+}
+
 /// An error-event digest: one event name's errors over the window (also one event told at
 /// once, a count of 1 over no window; and a daily rollup, its day's total over 1,440 minutes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +140,13 @@ pub struct Alert {
     /// The monitor's dashboard page (or the events page), when `PUBLIC_URL` is set.
     pub link: Option<String>,
     pub channel_name: String,
+    /// A down alert sent again while the monitor stays down.
+    pub reminder: Option<Reminder>,
+    /// A down alert sent by an escalation step.
+    pub escalation: Option<EscalationStep>,
+    /// Where a person acknowledges the down period (`core::alerting::ack`), set by the
+    /// notifier, which holds the secret that signs it.
+    pub ack_link: Option<String>,
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -169,10 +197,16 @@ impl Alert {
                     down_since: time(&flip, "down_since"),
                     unique_key: unique_key.clone(),
                 };
+                let flip_at = time(&flip, "at").unwrap_or(now);
+                let reminder = payload
+                    .get("reminder")
+                    .filter(|r| event == AlertEvent::Down && r.is_object());
+                let at = reminder.and_then(|r| time(r, "at")).unwrap_or(flip_at);
+                let number = |v: &Value, key: &str| v.get(key).and_then(Value::as_i64).unwrap_or(0);
                 Alert {
                     event,
                     delivery_id,
-                    at: time(&flip, "at").unwrap_or(now),
+                    at,
                     reason: text(&flip, "reason").unwrap_or_default(),
                     link: (!unique_key.is_empty())
                         .then(|| link_to(format!("/monitor?id={unique_key}")))
@@ -180,6 +214,20 @@ impl Alert {
                     monitor: Some(monitor),
                     digest: None,
                     channel_name: channel_name.to_string(),
+                    reminder: reminder.map(|r| Reminder {
+                        number: number(r, "number"),
+                        max: number(r, "max"),
+                        down_for_ms: at - flip_at,
+                    }),
+                    escalation: payload
+                        .get("escalation")
+                        .filter(|e| event == AlertEvent::Down && e.is_object())
+                        .map(|e| EscalationStep {
+                            step: number(e, "step"),
+                            of: number(e, "of"),
+                            after_s: number(e, "after_s"),
+                        }),
+                    ack_link: None,
                 }
             }
             AlertEvent::ErrorAlert | AlertEvent::EventAlert => {
@@ -213,6 +261,9 @@ impl Alert {
                     monitor: None,
                     digest: Some(digest),
                     channel_name: channel_name.to_string(),
+                    reminder: None,
+                    escalation: None,
+                    ack_link: None,
                 }
             }
             AlertEvent::DailyRollup => {
@@ -232,6 +283,9 @@ impl Alert {
                         window_minutes: 1_440,
                     }),
                     channel_name: channel_name.to_string(),
+                    reminder: None,
+                    escalation: None,
+                    ack_link: None,
                 }
             }
             AlertEvent::ErrorDigest | AlertEvent::EventDigest => {
@@ -262,6 +316,9 @@ impl Alert {
                     monitor: None,
                     digest: Some(digest),
                     channel_name: channel_name.to_string(),
+                    reminder: None,
+                    escalation: None,
+                    ack_link: None,
                 }
             }
             AlertEvent::Test => Alert {
@@ -273,6 +330,9 @@ impl Alert {
                 digest: None,
                 link: link_to("/channels".into()),
                 channel_name: channel_name.to_string(),
+                reminder: None,
+                escalation: None,
+                ack_link: None,
             },
         }
     }
@@ -286,16 +346,33 @@ impl Alert {
         }
     }
 
-    /// The plain title: "DOWN: nightly backup" (unescaped; renderers escape it).
+    /// The plain title: "DOWN: nightly backup", "STILL DOWN: nightly backup" for a reminder
+    /// (unescaped; renderers escape it).
     pub fn title(&self) -> String {
-        format!("{}: {}", self.event.headline(), self.subject())
+        let still = if self.reminder.is_some() { "STILL " } else { "" };
+        format!("{still}{}: {}", self.event.headline(), self.subject())
+    }
+
+    /// The down alert this alert says again or escalates (the same down period).
+    pub fn repeats_down(&self) -> bool {
+        self.reminder.is_some() || self.escalation.as_ref().is_some_and(|e| e.step > 1)
     }
 
     /// The plain sentence that says what happened: "nightly backup is down: no ping by the
     /// due time plus grace."
     pub fn summary(&self) -> String {
         match self.event {
-            AlertEvent::Down => format!("{} is down: {}.", self.subject(), self.reason),
+            AlertEvent::Down => match &self.reminder {
+                Some(r) => format!(
+                    "{} is still down, reminder {} of {}, down for {}: {}.",
+                    self.subject(),
+                    r.number,
+                    r.max,
+                    duration_words(r.down_for_ms),
+                    self.reason
+                ),
+                None => format!("{} is down: {}.", self.subject(), self.reason),
+            },
             AlertEvent::Up => {
                 let down_for = self
                     .monitor
@@ -327,6 +404,16 @@ impl Alert {
         if let Some(m) = self.monitor.as_ref().filter(|m| !m.tags.is_empty()) {
             out.push(("Tags", m.tags.join(" ")));
         }
+        if let Some(e) = self.escalation.as_ref().filter(|e| e.step > 1) {
+            let waited = duration_words(e.after_s * 1_000);
+            out.push((
+                "Escalation",
+                format!("step {} of {}, not acknowledged after {waited}", e.step, e.of),
+            ));
+        }
+        if let Some(link) = &self.ack_link {
+            out.push(("Acknowledge", link.clone()));
+        }
         out
     }
 
@@ -346,6 +433,17 @@ impl Alert {
             AlertEvent::Down | AlertEvent::ErrorDigest | AlertEvent::ErrorAlert
         )
     }
+}
+
+/// The down flip a down alert's payload is about, as the acknowledge link names it: the
+/// monitor's `unique_key` and the flip's time.
+pub fn down_flip_of(payload: &Value) -> Option<(String, i64)> {
+    if payload.get("event").and_then(Value::as_str) != Some("down") {
+        return None;
+    }
+    let key = payload.get("monitor").and_then(|m| text(m, "unique_key"))?;
+    let at = payload.get("flip").and_then(|f| time(f, "at"))?;
+    Some((key, at))
 }
 
 /// "a success ping at 2026-12-03T10:00:00.000Z (exit status 0, ran 3 s): message".

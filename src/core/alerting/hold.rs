@@ -34,6 +34,12 @@ impl Holds {
         }
         None
     }
+
+    /// While something holds alerts at `at`, when that hold ends (the planner looks again
+    /// then); `None` when nothing holds them.
+    pub fn held_until(&self, at: i64) -> Option<i64> {
+        self.snoozed_until.filter(|until| at < *until)
+    }
 }
 
 #[cfg(test)]
@@ -53,5 +59,15 @@ mod tests {
         assert_eq!(holds.first(4_999), Some(Hold::Snoozed));
         assert_eq!(holds.first(5_000), None);
         assert_eq!(Hold::Snoozed.as_str(), "snoozed");
+    }
+
+    #[test]
+    fn a_snooze_holds_until_its_end() {
+        let holds = Holds {
+            snoozed_until: Some(5_000),
+        };
+        assert_eq!(holds.held_until(4_999), Some(5_000));
+        assert_eq!(holds.held_until(5_000), None);
+        assert_eq!(Holds::default().held_until(0), None);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod badge;
 pub mod beacon;
+pub mod check_time;
 pub mod cron;
 pub mod cron_pattern;
 pub mod health;

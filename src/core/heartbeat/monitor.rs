@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::core::access::credentials::is_api_key_id;
+use crate::core::alerting::policy::AlertPolicy;
 use crate::core::events::event::parse_event_name;
 use crate::core::heartbeat::cron::{CronExpr, Zone};
 use crate::core::heartbeat::tolerance::Tolerance;
@@ -80,6 +81,8 @@ pub struct MonitorSpec {
     pub event_key_ids: Option<Vec<String>>,
     /// `failure_tolerance` and `recovery_threshold` (`core::heartbeat::status`).
     pub tolerance: Tolerance,
+    /// `realert_every`, `realert_max`, `escalation` (`core::alerting::policy`).
+    pub alerts: AlertPolicy,
 }
 
 impl MonitorSpec {
@@ -284,6 +287,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         let n = optional_integer(body, "recovery_threshold", 1, max)?.unwrap_or(1);
         spec.tolerance.recovery = u32::try_from(n).unwrap_or(1);
     }
+    spec.alerts = spec.alerts.apply(body)?;
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -311,6 +315,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         event_name: None,
         event_key_ids: None,
         tolerance: Tolerance::NONE,
+        alerts: AlertPolicy::default(),
     };
     apply_fields(blank, body)
 }

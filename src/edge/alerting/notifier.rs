@@ -13,6 +13,8 @@ use worker::{
     Result, SendEmail,
 };
 
+use crate::core::alerting::ack::{ack_link, with_ack_url};
+use crate::core::alerting::alert::down_flip_of;
 use crate::core::alerting::alert::{Alert, AlertEvent};
 use crate::core::alerting::delivery::{after_verdict, retry_delay_ms, AfterAttempt, DEFAULT_MAX_ATTEMPTS};
 use crate::core::alerting::kinds::email::mime::mime_message;
@@ -21,6 +23,7 @@ use crate::core::alerting::kinds::kind::{MailSettings, RenderContext};
 use crate::core::alerting::kinds::ChannelKind;
 use crate::core::alerting::outbound::{delivery_key, Answer, Method as OutMethod, Outbound, Verdict};
 use crate::core::alerting::outbound_url::{check_delivery_host, check_delivery_url, WebhookHosts};
+use crate::edge::access::session::session_secret;
 use crate::edge::alerting::channels::{self, channels_by_ids, Channel};
 use crate::edge::alerting::outbox::{claim_due, claim_one, flip_payload, record_attempt, Claimed};
 use crate::edge::db::{database, now_ms};
@@ -71,6 +74,8 @@ struct Settings {
     /// (`MAIL_FROM`): when both are there, email goes through it rather than a mail API.
     email_binding: Option<(SendEmail, String)>,
     public_url: String,
+    /// Signs acknowledge links (`SESSION_SECRET`; without it alerts carry none).
+    ack_secret: String,
 }
 
 impl Settings {
@@ -81,6 +86,7 @@ impl Settings {
             mail: mail_settings(env),
             email_binding: env.send_email("EMAIL").ok().zip(vars::setting(env, "MAIL_FROM")),
             public_url: vars::public_url(env),
+            ack_secret: session_secret(env).unwrap_or_default(),
         }
     }
 }
@@ -176,7 +182,13 @@ async fn attempt(d: &Claimed, payload: &str, channel: Option<&Channel>, settings
     };
     let event = AlertEvent::parse(&d.event).unwrap_or(AlertEvent::Test);
     let payload_json: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
-    let alert = Alert::from_payload(event, &payload_json, d.id, &channel.name, &settings.public_url, now);
+    let mut alert = Alert::from_payload(event, &payload_json, d.id, &channel.name, &settings.public_url, now);
+    // The acknowledge link is signed as it is sent, never stored; the webhook kind's body
+    // (the payload) carries it too.
+    alert.ack_link = down_flip_of(&payload_json)
+        .and_then(|(key, at)| ack_link(&settings.public_url, settings.ack_secret.as_bytes(), &key, at));
+    let with_link = alert.ack_link.as_deref().map(|link| with_ack_url(payload, link));
+    let payload = with_link.as_deref().unwrap_or(payload);
     if let (ChannelKind::Email, Some((binding, from))) = (kind, &settings.email_binding) {
         return send_by_binding(
             binding,

@@ -6,6 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::delivery::PER_RUN_CAPS;
+use crate::core::time::format_rfc3339;
 use crate::edge::db::{int, text};
 
 /// The JSON a flip's alert is made from (the webhook kind's body), built by SQLite from the
@@ -26,25 +27,101 @@ const FLIP_PAYLOAD: &str = "json_object( \
       'message', p.message, 'exit_status', p.exit_status, 'duration_ms', p.duration_ms) \
       FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1))";
 
-/// Queues one delivery per channel the monitor notifies of this kind of flip (down, or up
-/// again; each channel can switch either off) for the flip just recorded (same batch), only
-/// if that flip exists and its alert was not held; repeating it queues nothing more.
+/// One alert of a flip to queue: the flip's own (seq 0), an escalation step's (seq 0 too, so
+/// a channel in two steps hears once), or reminder `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub flip_at: i64,
+    pub to_status: &'static str,
+    pub seq: i64,
+    /// The escalation step, from 0.
+    pub step: Option<i64>,
+    /// The channels; `None`: the monitor's own (`monitors.channels`, or all).
+    pub channels: Option<Vec<String>>,
+    /// What the payload says besides the flip (`reminder`, `escalation`).
+    pub extra: serde_json::Value,
+}
+
+impl Queued {
+    pub fn flip(flip_at: i64, to_status: &'static str, channels: Option<Vec<String>>) -> Queued {
+        Queued {
+            flip_at,
+            to_status,
+            seq: 0,
+            step: None,
+            channels,
+            extra: serde_json::json!({}),
+        }
+    }
+
+    /// Escalation step `step` (from 0) of `of`, due `after_s` into the down period.
+    pub fn step(flip_at: i64, step: usize, of: usize, after_s: i64, channels: Option<Vec<String>>) -> Queued {
+        Queued {
+            step: Some(step as i64),
+            extra: serde_json::json!({"escalation": {"step": step + 1, "of": of, "after_s": after_s}}),
+            ..Queued::flip(flip_at, "down", channels)
+        }
+    }
+
+    /// Reminder `number` of at most `max`, sent at `at`.
+    pub fn reminder(flip_at: i64, number: u32, max: u32, at: i64, channels: Option<Vec<String>>) -> Queued {
+        Queued {
+            seq: i64::from(number),
+            extra: serde_json::json!({"reminder": {"number": number, "max": max, "at": format_rfc3339(at)}}),
+            ..Queued::flip(flip_at, "down", channels)
+        }
+    }
+}
+
+/// Queues `queued` for each of its channels that takes this kind of flip (down, or up again;
+/// each channel can switch either off), for the monitor's flip recorded in the same batch,
+/// only if the write of the monitor's state to version `won` did and, for the flip's own
+/// alert (seq 0), only if that flip's alert was not held (`flips.held_by`: a writer that
+/// read the monitor before a snooze must not alert what the snooze held); repeating it
+/// queues nothing more (one delivery per channel, flip and seq).
 pub fn enqueue_flip(
     db: &D1Database,
     monitor_id: &str,
-    at: i64,
-    to_status: &str,
+    queued: &Queued,
+    won: i64,
     now: i64,
 ) -> Result<D1PreparedStatement> {
+    let channels = queued
+        .channels
+        .as_ref()
+        .map_or(JsValue::NULL, |c| text(&serde_json::to_string(c).unwrap_or_default()));
     db.prepare(format!(
-        "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, event, payload, next_attempt_at, created_at) \
-         SELECT c.id, f.id, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, {FLIP_PAYLOAD}, ?4, ?4 \
+        "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, seq, step, event, payload, next_attempt_at, created_at) \
+         SELECT c.id, f.id, ?5, ?6, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, \
+           json_patch({FLIP_PAYLOAD}, ?7), ?4, ?4 \
          FROM flips f JOIN monitors m ON m.id = f.monitor_id JOIN channels c ON c.project_id = m.project_id \
-         WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 AND f.held_by IS NULL \
-           AND (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
+         WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 AND m.state_version = ?9 \
+           AND (?5 > 0 OR f.held_by IS NULL) \
+           AND CASE WHEN ?8 IS NULL THEN (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
+             ELSE c.id IN (SELECT value FROM json_each(?8)) END \
            AND CASE WHEN f.to_status = 'down' THEN c.notify_down ELSE c.notify_up END = 1"
     ))
-    .bind(&[text(monitor_id), int(at), text(to_status), int(now)])
+    .bind(&[
+        text(monitor_id),
+        int(queued.flip_at),
+        text(queued.to_status),
+        int(now),
+        int(queued.seq),
+        queued.step.map_or(JsValue::NULL, int),
+        text(&queued.extra.to_string()),
+        channels,
+        int(won),
+    ])
+}
+
+/// Cancels the reminders of the down flip of `monitor_id` at `flip_at` still waiting to go
+/// out (its period ended or was acknowledged: they would say something no longer true).
+pub fn cancel_reminders(db: &D1Database, monitor_id: &str, flip_at: i64, now: i64) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE deliveries SET status = 'cancelled', finished_at = ?3 WHERE status = 'pending' AND seq > 0 \
+           AND flip_id = (SELECT id FROM flips WHERE monitor_id = ?1 AND at = ?2 AND to_status = 'down')",
+    )
+    .bind(&[text(monitor_id), int(flip_at), int(now)])
 }
 
 /// Queues a channel's test alert, its payload frozen at once.

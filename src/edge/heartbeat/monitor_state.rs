@@ -7,15 +7,18 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::hold::Holds;
+use crate::core::alerting::planner::{look_at, plan, Progress};
+use crate::core::alerting::policy::AlertPolicy;
 use crate::core::heartbeat::cron::Zone;
 use crate::core::heartbeat::monitor::Schedule;
 use crate::core::heartbeat::status::{is_watched, Rules, State, Status, Tolerance, Transition};
-use crate::edge::alerting::outbox::enqueue_flip;
+use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, Queued};
 use crate::edge::db::{int, text};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
-    failure_tolerance, recovery_threshold, failures_in_row, successes_in_row";
+    failure_tolerance, recovery_threshold, failures_in_row, successes_in_row, realert_every, realert_max, escalation, \
+    down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -49,6 +52,28 @@ pub struct StoredState {
     pub failures_in_row: i64,
     #[serde(default)]
     pub successes_in_row: i64,
+    /// `core::alerting::policy::AlertPolicy` (defaults for a state kept before migration 0017).
+    #[serde(default)]
+    pub realert_every: Option<i64>,
+    #[serde(default = "ten")]
+    pub realert_max: i64,
+    #[serde(default)]
+    pub escalation: Option<String>,
+    /// The down period's progress (`core::alerting::planner::Progress`).
+    #[serde(default)]
+    pub down_since: Option<i64>,
+    #[serde(default)]
+    pub steps_sent: i64,
+    #[serde(default)]
+    pub reminders_sent: i64,
+    #[serde(default)]
+    pub reminded_at: Option<i64>,
+    #[serde(default)]
+    pub acknowledged_at: Option<i64>,
+}
+
+fn ten() -> i64 {
+    crate::core::alerting::policy::DEFAULT_REALERT_MAX.into()
 }
 
 fn one() -> i64 {
@@ -96,6 +121,30 @@ impl StoredState {
         }
     }
 
+    /// Who hears of this monitor's down periods, and how often.
+    pub fn policy(&self) -> AlertPolicy {
+        AlertPolicy::from_columns(self.realert_every, self.realert_max, self.escalation.as_deref())
+    }
+
+    /// Where its current down period stands.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            down_since: self.down_since,
+            steps_sent: count(self.steps_sent),
+            reminders_sent: count(self.reminders_sent),
+            reminded_at: self.reminded_at,
+            acknowledged_at: self.acknowledged_at,
+        }
+    }
+
+    /// When the alert planner has something to do for this monitor in `state` (`None`
+    /// unless it is watched and down).
+    pub fn alerts_look(&self, state: &State, now: i64) -> Option<i64> {
+        (self.watched() && state.status == Status::Down)
+            .then(|| look_at(&self.policy(), &self.progress(), &self.holds(), now))
+            .flatten()
+    }
+
     pub fn grace_ms(&self) -> i64 {
         self.grace_s * 1_000
     }
@@ -117,20 +166,33 @@ pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<Stor
         .await
 }
 
-/// The statements recording `flips`, which take effect only if the write of `state` over
-/// version `stored.state_version` won: the row's version is then one more and it holds that
-/// state. (The version alone is not enough: a write that lost to another change, a snooze say,
-/// finds the version one more too, but not its state.)
-pub fn flip_statements(
+/// What a write of the state does for alerts: the down period's progress and when the
+/// planner looks next (both stored with the state), and the statements recording the flips
+/// and queueing their alerts, reminders and escalation steps.
+pub struct AlertMoves {
+    pub progress: Progress,
+    pub next_look: Option<i64>,
+    pub statements: Vec<D1PreparedStatement>,
+}
+
+/// The alert side of moving `stored` to `state` through `flips` at `at` (the sweep's
+/// scheduled time, or a flush's now). Every statement takes effect only if the write of
+/// `state` over version `stored.state_version` won: the row's version is then one more and
+/// it holds that state. (The version alone is not enough: a write that lost to another
+/// change, a snooze say, finds the version one more too, but not its state.)
+pub fn alert_moves(
     db: &D1Database,
     stored: &StoredState,
     state: &State,
     flips: &[Transition],
+    at: i64,
     now: i64,
-) -> Result<Vec<D1PreparedStatement>> {
+) -> Result<AlertMoves> {
     let opt = |v: Option<i64>| v.map_or(JsValue::NULL, int);
     let mut statements = Vec::new();
-    let holds = stored.holds();
+    let (holds, policy) = (stored.holds(), stored.policy());
+    let won = stored.state_version + 1;
+    let mut progress = stored.progress();
     // Unwatched monitors change status but record no flips: they never alert.
     for f in flips.iter().filter(|_| stored.watched()) {
         let held = holds.first(f.at);
@@ -159,11 +221,96 @@ pub fn flip_statements(
                 int(i64::from(state.successes)),
             ])?,
         );
+        if f.to == Status::Down {
+            // The planner queues the down alert: its first step (at once, unless delayed).
+            progress = Progress::down_at(f.at);
+            continue;
+        }
         if held.is_none() {
-            statements.push(enqueue_flip(db, &stored.id, f.at, f.to.as_str(), now)?);
+            // Recovery goes to whoever heard of the outage: the steps reached.
+            let channels = policy.channels_of_steps(0, progress.steps_sent as usize);
+            let up = Queued::flip(f.at, f.to.as_str(), channels);
+            statements.push(enqueue_flip(db, &stored.id, &up, won, now)?);
+        }
+        if let Some(since) = progress.down_since {
+            statements.push(cancel_reminders(db, &stored.id, since, now)?);
+        }
+        progress = Progress::default();
+    }
+    if !(stored.watched() && state.status == Status::Down) {
+        return Ok(AlertMoves {
+            progress: Progress::default(),
+            next_look: None,
+            statements,
+        });
+    }
+    let planned = plan(&policy, progress, &holds, at);
+    if let Some(since) = planned.progress.down_since {
+        let steps = policy.step_delays_ms().len();
+        for step in planned.steps.iter().copied() {
+            let queued = match &policy.escalation {
+                Some(list) => Queued::step(
+                    since,
+                    step,
+                    steps,
+                    list[step].after_s,
+                    policy.channels_of_steps(step, step + 1),
+                ),
+                None => Queued::flip(since, "down", None),
+            };
+            statements.push(enqueue_flip(db, &stored.id, &queued, won, now)?);
+        }
+        if let Some(number) = planned.reminder {
+            let channels = policy.channels_of_steps(0, planned.progress.steps_sent as usize);
+            let queued = Queued::reminder(since, number, policy.realert_max, at, channels);
+            statements.push(enqueue_flip(db, &stored.id, &queued, won, now)?);
         }
     }
-    Ok(statements)
+    Ok(AlertMoves {
+        progress: planned.progress,
+        next_look: planned.next_look,
+        statements,
+    })
+}
+
+/// Records that a person acknowledged the down flip of `monitor_id` at `flip_at` (`by`:
+/// `api` or `link`); its `changes` is 1 only the first time.
+pub fn acknowledge_flip(
+    db: &D1Database,
+    monitor_id: &str,
+    flip_at: i64,
+    by: &str,
+    now: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE flips SET acknowledged_at = ?4, acknowledged_by = ?3 \
+         WHERE monitor_id = ?1 AND at = ?2 AND to_status = 'down' AND acknowledged_at IS NULL",
+    )
+    .bind(&[text(monitor_id), int(flip_at), text(by), int(now)])
+}
+
+/// A down flip, as its acknowledge link finds it.
+#[derive(Debug, Deserialize)]
+pub struct DownFlip {
+    pub monitor_id: String,
+    pub name: String,
+    pub acknowledged_at: Option<i64>,
+    /// Whether the monitor is still down in the period this flip began.
+    pub current: i64,
+}
+
+/// The down flip of the monitor whose `unique_key` is `monitor_key` at `flip_at` (unique
+/// index on the key; the flips' (monitor_id, at, to_status) is unique).
+pub async fn down_flip(db: &D1Database, monitor_key: &str, flip_at: i64) -> Result<Option<DownFlip>> {
+    db.prepare(
+        "SELECT m.id AS monitor_id, m.name, f.acknowledged_at, \
+           (m.status = 'down' AND m.down_since = f.at) AS current \
+         FROM monitors m JOIN flips f ON f.monitor_id = m.id AND f.at = ?2 AND f.to_status = 'down' \
+         WHERE m.unique_key = ?1",
+    )
+    .bind(&[text(monitor_key), int(flip_at)])?
+    .first(None)
+    .await
 }
 
 /// A flip as the API shows it.

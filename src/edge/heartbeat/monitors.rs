@@ -8,18 +8,21 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
+use crate::core::alerting::planner::Progress;
+use crate::core::alerting::policy::AlertPolicy;
+use crate::core::heartbeat::check_time::{self, CheckTerms};
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
 use crate::core::heartbeat::status::{State, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::edge::db::{changed_one, int, opt_text, text};
-use crate::edge::heartbeat::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
+use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
     event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
-    successes_in_row";
+    successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -61,6 +64,15 @@ pub struct Monitor {
     /// The status machine's counts: failures in a row, successes in a row while down.
     pub failures_in_row: i64,
     pub successes_in_row: i64,
+    /// `core::alerting::policy::AlertPolicy`'s columns.
+    pub realert_every: Option<i64>,
+    pub realert_max: i64,
+    pub escalation: Option<String>,
+    /// The current down period (`core::alerting::planner::Progress`).
+    pub down_since: Option<i64>,
+    pub steps_sent: i64,
+    pub reminders_sent: i64,
+    pub acknowledged_at: Option<i64>,
 }
 
 impl Monitor {
@@ -85,12 +97,17 @@ impl Monitor {
                 failures: u32::try_from(self.failure_tolerance).unwrap_or(0),
                 recovery: u32::try_from(self.recovery_threshold).unwrap_or(1).max(1),
             },
+            alerts: self.policy(),
         }
+    }
+
+    pub fn policy(&self) -> AlertPolicy {
+        AlertPolicy::from_columns(self.realert_every, self.realert_max, self.escalation.as_deref())
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 16] = [
+const SPEC_COLUMNS: [&str; 19] = [
     "name",
     "service_id",
     "interval_s",
@@ -107,6 +124,9 @@ const SPEC_COLUMNS: [&str; 16] = [
     "event_key_ids",
     "failure_tolerance",
     "recovery_threshold",
+    "realert_every",
+    "realert_max",
+    "escalation",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -131,6 +151,9 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         }),
         int(i64::from(spec.tolerance.failures)),
         int(i64::from(spec.tolerance.recovery)),
+        opt(spec.alerts.realert_every_s),
+        int(i64::from(spec.alerts.realert_max)),
+        opt_text(spec.alerts.escalation_json().as_deref()),
     ]
 }
 
@@ -445,28 +468,35 @@ fn opt(v: Option<i64>) -> JsValue {
     v.map_or(JsValue::NULL, int)
 }
 
-/// When the sweep looks at the monitor next in `state`: never while it is not watched.
-fn check_at(stored: &StoredState, state: &State) -> Option<i64> {
-    if stored.watched() {
-        state.check_at(stored.grace_ms())
-    } else {
-        None
-    }
+/// When the sweep looks at the monitor next in `state`, the alert planner looking next at
+/// `alerts`: never while it is not watched.
+fn check_at(stored: &StoredState, state: &State, alerts: Option<i64>) -> Option<i64> {
+    stored.watched().then(|| {
+        check_time::check_at(CheckTerms {
+            machine: state.check_at(stored.grace_ms()),
+            alerts,
+        })
+    })?
 }
 
 /// Statements writing `state` over version `stored.state_version`, and its flips only if that
 /// write won. The first statement's `changes` tells whether it did.
+/// `at`: the time the alert planner plans for (the sweep's scheduled time, or now).
 pub fn write_state(
     db: &D1Database,
     stored: &StoredState,
     state: &State,
     flips: &[Transition],
+    at: i64,
     now: i64,
 ) -> Result<Vec<D1PreparedStatement>> {
+    let alerts = alert_moves(db, stored, state, flips, at, now)?;
+    let p = &alerts.progress;
     let mut statements = vec![db
         .prepare(
             "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
-             failures_in_row = ?8, successes_in_row = ?9, state_version = state_version + 1 \
+             failures_in_row = ?8, successes_in_row = ?9, down_since = ?10, steps_sent = ?11, reminders_sent = ?12, \
+             reminded_at = ?13, acknowledged_at = ?14, state_version = state_version + 1 \
              WHERE id = ?1 AND state_version = ?2",
         )
         .bind(&[
@@ -476,12 +506,28 @@ pub fn write_state(
             opt(state.next_due_at),
             opt(state.started_at),
             opt(state.last_signal_at),
-            opt(check_at(stored, state)),
+            opt(check_at(stored, state, alerts.next_look)),
             int(i64::from(state.failures)),
             int(i64::from(state.successes)),
+            opt(p.down_since),
+            int(i64::from(p.steps_sent)),
+            int(i64::from(p.reminders_sent)),
+            opt(p.reminded_at),
+            opt(p.acknowledged_at),
         ])?];
-    statements.extend(flip_statements(db, stored, state, flips, now)?);
+    statements.extend(alerts.statements);
     Ok(statements)
+}
+
+/// Acknowledges the monitor's down period that began at `flip_at`, if it is still the
+/// current one and not acknowledged yet: nothing more goes out for it. A new state version,
+/// so a flush holding the row from before reads it afresh rather than writing over it.
+pub fn acknowledge(db: &D1Database, id: &str, flip_at: i64, now: i64) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE monitors SET acknowledged_at = ?3, state_version = state_version + 1 \
+         WHERE id = ?1 AND status = 'down' AND down_since = ?2 AND acknowledged_at IS NULL",
+    )
+    .bind(&[text(id), int(flip_at), int(now)])
 }
 
 /// The statement following a flush's insert of the monitor's pings (`changes()` counts the
@@ -493,9 +539,11 @@ pub fn record_flush(
     known: &StoredState,
     state: &State,
     changed: bool,
+    alerts: (&Progress, Option<i64>),
     batch: &[PendingPing],
     log_limit: i64,
 ) -> Result<D1PreparedStatement> {
+    let (p, alerts_look) = alerts;
     let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
     let (value, value_at) = match latest_value(batch) {
         Some((v, at)) => (JsValue::from_f64(v), int(at)),
@@ -514,6 +562,11 @@ pub fn record_flush(
            check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
            failures_in_row = CASE WHEN {own} THEN ?13 ELSE failures_in_row END, \
            successes_in_row = CASE WHEN {own} THEN ?14 ELSE successes_in_row END, \
+           down_since = CASE WHEN {own} THEN ?15 ELSE down_since END, \
+           steps_sent = CASE WHEN {own} THEN ?16 ELSE steps_sent END, \
+           reminders_sent = CASE WHEN {own} THEN ?17 ELSE reminders_sent END, \
+           reminded_at = CASE WHEN {own} THEN ?18 ELSE reminded_at END, \
+           acknowledged_at = CASE WHEN {own} THEN ?19 ELSE acknowledged_at END, \
            prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
@@ -528,11 +581,16 @@ pub fn record_flush(
         opt(state.next_due_at),
         opt(state.started_at),
         opt(state.last_signal_at),
-        opt(check_at(known, state)),
+        opt(check_at(known, state, alerts_look)),
         int(i64::from(changed)),
         int(mark_above(log_limit)),
         int(i64::from(state.failures)),
         int(i64::from(state.successes)),
+        opt(p.down_since),
+        int(i64::from(p.steps_sent)),
+        int(i64::from(p.reminders_sent)),
+        opt(p.reminded_at),
+        opt(p.acknowledged_at),
     ])
 }
 

@@ -10,7 +10,7 @@ use worker::{D1Database, Result};
 use crate::core::heartbeat::ping::{PendingPing, PingKind};
 use crate::edge::cost_meter;
 use crate::edge::db::changed_one;
-use crate::edge::heartbeat::monitor_state::{flip_statements, read_state, StoredState};
+use crate::edge::heartbeat::monitor_state::{alert_moves, read_state, StoredState};
 use crate::edge::heartbeat::monitors::{record_flush, write_state};
 use crate::edge::heartbeat::pings::insert_pings;
 use crate::edge::heartbeat::zone::IntlZone;
@@ -36,13 +36,20 @@ pub async fn flush_pings(
     let (schedule, zone) = (known.due_rule(), IntlZone::new(&known.tz));
     let flips = state.on_pings(&signals, &known.rules(&schedule, &zone));
     let changed = state != known.state();
+    // Only a change of status moves alerts (a flip, or the down period's progress).
+    let alerts = match changed {
+        true => Some(alert_moves(db, known, &state, &flips, now, now)?),
+        false => None,
+    };
+    let (progress, look) = match &alerts {
+        Some(moves) => (moves.progress, moves.next_look),
+        None => (known.progress(), known.alerts_look(&state, now)),
+    };
     let mut statements = vec![
         insert_pings(db, &known.id, batch)?,
-        record_flush(db, known, &state, changed, batch, log_limit)?,
+        record_flush(db, known, &state, changed, (&progress, look), batch, log_limit)?,
     ];
-    if changed {
-        statements.extend(flip_statements(db, known, &state, &flips, now)?);
-    }
+    statements.extend(alerts.into_iter().flat_map(|moves| moves.statements));
     let results = db.batch(statements).await?;
     cost_meter::d1_results(&results);
     let Some(after) = results[1].results::<StoredState>()?.into_iter().next() else {
@@ -90,7 +97,7 @@ async fn apply_pings_over(
         if state == stored.state() {
             return Ok(false);
         }
-        let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
+        let results = db.batch(write_state(db, &stored, &state, &flips, now, now)?).await?;
         cost_meter::d1_results(&results);
         if changed_one(&results[0])? {
             return Ok(stored.watched() && !flips.is_empty());

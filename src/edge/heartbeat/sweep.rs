@@ -105,7 +105,7 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
                 continue;
             }
             report.flips += flips.len() as i64;
-            statements.extend(write_state(&db, stored, state, flips, now_ms())?);
+            statements.extend(write_state(&db, stored, state, flips, at, now_ms())?);
             monitors_in_batch += 1;
             if monitors_in_batch == WRITE_CHUNK {
                 write_batch(&db, std::mem::take(&mut statements), &mut report).await?;

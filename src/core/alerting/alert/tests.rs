@@ -159,6 +159,53 @@ fn an_immediate_alert_reads_its_one_event() {
     );
 }
 
+fn down_payload() -> serde_json::Value {
+    json!({
+        "event": "down",
+        "monitor": {"id": "secret-id", "unique_key": "uk_abc", "name": "nightly backup", "tags": []},
+        "flip": {"at": "2026-12-03T10:00:00.000Z", "reason": "no ping by the due time plus grace"},
+    })
+}
+
+#[test]
+fn a_reminder_payload_says_still_down_with_its_number_and_how_long() {
+    let mut payload = down_payload();
+    payload["reminder"] = json!({"number": 3, "max": 10, "at": "2026-12-03T12:10:00.000Z"});
+    let a = Alert::from_payload(AlertEvent::Down, &payload, 7, "ops", "", 0);
+    assert_eq!(a.title(), "STILL DOWN: nightly backup");
+    assert_eq!(
+        a.at,
+        parse_rfc3339("2026-12-03T12:10:00.000Z").unwrap(),
+        "sent when reminded"
+    );
+    assert_eq!(
+        a.summary(),
+        "nightly backup is still down, reminder 3 of 10, down for 2 h 10 min: no ping by the due time plus grace."
+    );
+    assert!(a.repeats_down() && a.is_problem());
+    let up = Alert::from_payload(AlertEvent::Up, &payload, 7, "ops", "", 0);
+    assert_eq!(up.reminder, None, "only a down alert reminds");
+}
+
+#[test]
+fn an_escalation_payload_says_which_step_and_why() {
+    let mut payload = down_payload();
+    payload["escalation"] = json!({"step": 2, "of": 3, "after_s": 900});
+    let a = Alert::from_payload(AlertEvent::Down, &payload, 7, "ops", "", 0);
+    assert_eq!(a.title(), "DOWN: nightly backup");
+    assert!(a.repeats_down());
+    assert!(a
+        .lines()
+        .contains(&"Escalation: step 2 of 3, not acknowledged after 15 min".to_string()));
+    payload["escalation"] = json!({"step": 1, "of": 3, "after_s": 0});
+    let first = Alert::from_payload(AlertEvent::Down, &payload, 7, "ops", "", 0);
+    assert!(!first.repeats_down());
+    assert!(
+        first.lines().iter().all(|l| !l.starts_with("Escalation")),
+        "the first step is the alert itself"
+    );
+}
+
 #[test]
 fn an_event_digest_and_a_daily_rollup_read_their_own_payloads() {
     let payload = json!({"event": "event_digest", "events": {"name": "signup", "count": 1, "last_at": "2026-12-03T10:00:00.000Z"}, "window_minutes": 10});
@@ -204,4 +251,35 @@ fn the_routed_events_round_trip_by_name() {
     .map(|e| e.headline())
     .collect();
     assert_eq!(heads, ["ERROR", "EVENT", "EVENTS", "DAILY"]);
+}
+
+#[test]
+fn an_acknowledge_link_is_one_of_the_facts() {
+    let a = Alert {
+        ack_link: Some("https://eb.example/ack/t".into()),
+        ..Alert::from_payload(AlertEvent::Down, &down_payload(), 7, "ops", "", 0)
+    };
+    assert_eq!(
+        a.facts().last(),
+        Some(&("Acknowledge", "https://eb.example/ack/t".to_string()))
+    );
+}
+
+#[test]
+fn the_down_flip_of_a_payload_is_its_monitor_key_and_moment() {
+    assert_eq!(
+        down_flip_of(&down_payload()),
+        Some(("uk_abc".to_string(), parse_rfc3339("2026-12-03T10:00:00.000Z").unwrap()))
+    );
+    let mut up = down_payload();
+    up["event"] = json!("up");
+    assert_eq!(down_flip_of(&up), None);
+    assert_eq!(
+        down_flip_of(&json!({"event": "down", "flip": {"at": "2026-12-03T10:00:00.000Z"}})),
+        None
+    );
+    assert_eq!(
+        down_flip_of(&json!({"event": "down", "monitor": {"unique_key": "uk_abc"}})),
+        None
+    );
 }

@@ -363,6 +363,81 @@ mod tests {
         }
     }
 
+    /// Each kind's sample configuration, by name.
+    fn sample_config(kind: ChannelKind) -> Map<String, Value> {
+        use serde_json::json;
+        let body = match kind.as_str() {
+            "telegram" => json!({"bot_token": format!("1:{}", "a".repeat(30)), "chat_id": 1}),
+            "matrix" => json!({"homeserver": "https://e.example", "access_token": "t", "room_id": "!r:e.example"}),
+            "ntfy" => json!({"topic": "t"}),
+            "gotify" => json!({"url": "https://g.example.com", "token": "Aabcdefghijkl"}),
+            "pushover" => json!({"app_token": "a".repeat(30), "user_key": "u".repeat(30)}),
+            "pagerduty" => json!({"routing_key": "r".repeat(32)}),
+            "opsgenie" => json!({"api_key": "k".repeat(36)}),
+            "email" => json!({"to": "ops@example.com"}),
+            _ => json!({"url": "https://e.example/h"}),
+        };
+        kind.configure(body.as_object().unwrap(), &WebhookHosts::default())
+            .unwrap()
+    }
+
+    /// Everything a kind sends for `alert`: URLs and bodies, read as a person would (email's
+    /// soft breaks joined, markup escapes and form encoding undone).
+    fn everything_sent(kind: ChannelKind, alert: &Alert, payload: &str) -> String {
+        use super::kind::MailSettings;
+        let mail = MailSettings {
+            api: "resend".into(),
+            api_key: "re_1".into(),
+            from: "a@eb.example".into(),
+            api_url: None,
+        };
+        let ctx = RenderContext {
+            payload,
+            mail: Some(&mail),
+            ..samples::ctx()
+        };
+        let out = kind.render(&sample_config(kind), alert, &ctx).unwrap();
+        out.iter()
+            .map(|o| format!("{} {}", o.url, o.body.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("=\r\n", "")
+            .replace('\\', "")
+            .replace('+', " ")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%2F", "/")
+    }
+
+    #[test]
+    fn every_kind_tells_a_reminder_its_number_and_how_long_and_links_the_acknowledgement() {
+        let reminder = samples::reminder("nightly backup");
+        // The webhook kind sends the payload, which the notifier gives the link.
+        let payload = serde_json::json!({"event": "down", "reminder": {"number": 3, "max": 10}, "acknowledge_url": samples::ACK_LINK}).to_string();
+        for kind in ChannelKind::ALL.iter().copied() {
+            let sent = everything_sent(kind, &reminder, &payload);
+            let name = kind.as_str();
+            if kind != ChannelKind::Webhook {
+                assert!(sent.contains("reminder 3 of 10"), "{name}: {sent}");
+                assert!(sent.contains("2 h 10 min"), "{name}: {sent}");
+            }
+            assert!(sent.contains(samples::ACK_LINK), "{name}: {sent}");
+        }
+    }
+
+    #[test]
+    fn every_kind_says_which_escalation_step_an_alert_is() {
+        let escalated = samples::escalated("nightly backup");
+        for kind in ChannelKind::ALL.iter().copied().filter(|k| *k != ChannelKind::Webhook) {
+            let sent = everything_sent(kind, &escalated, "{}");
+            assert!(
+                sent.contains("step 2 of 2, not acknowledged after 15 min"),
+                "{}: {sent}",
+                kind.as_str()
+            );
+        }
+    }
+
     #[test]
     fn each_push_paging_and_mail_kind_dispatches_to_its_own_rules() {
         use super::kind::MailSettings;

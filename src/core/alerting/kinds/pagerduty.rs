@@ -48,6 +48,12 @@ fn custom_details(alert: &Alert) -> Value {
             details["last_message"] = Value::from(message.as_str());
         }
     }
+    if alert.reminder.is_some() {
+        details["reminder"] = Value::from(alert.summary());
+    }
+    for (label, value) in alert.facts().into_iter().filter(|(label, _)| *label == "Escalation") {
+        details[label.to_ascii_lowercase()] = Value::from(value);
+    }
     details
 }
 
@@ -107,6 +113,9 @@ impl Kind for PagerDuty {
         });
         if let Some(link) = &alert.link {
             event["links"] = json!([{"href": link, "text": "Open in edgebeat"}]);
+            if let (Some(ack), Some(links)) = (&alert.ack_link, event["links"].as_array_mut()) {
+                links.push(json!({"href": ack, "text": "Acknowledge in edgebeat"}));
+            }
             event["client_url"] = Value::from(link.as_str());
         }
         Ok(vec![Outbound::json(stored(config, "events_url").to_string(), &event)])

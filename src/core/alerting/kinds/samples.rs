@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::kind::RenderContext;
-use crate::core::alerting::alert::{Alert, AlertEvent, ErrorDigest, LastPing, MonitorFacts};
+use crate::core::alerting::alert::{Alert, AlertEvent, ErrorDigest, EscalationStep, LastPing, MonitorFacts, Reminder};
 use crate::core::alerting::outbound::{Answer, Outbound};
 use crate::core::alerting::outbound_url::WebhookHosts;
 use crate::core::http_contract::validation::Checked;
@@ -45,8 +45,41 @@ pub fn down(name: &str) -> Alert {
         digest: None,
         link: Some(format!("https://eb.example/monitor?id={KEY}")),
         channel_name: "ops".into(),
+        reminder: None,
+        escalation: None,
+        ack_link: None,
     }
 }
+
+/// The monitor named `name` is still down: reminder 3 of 10, 2 h 10 min in, with its
+/// acknowledge link.
+pub fn reminder(name: &str) -> Alert {
+    Alert {
+        at: AT + 7_800_000,
+        reminder: Some(Reminder {
+            number: 3,
+            max: 10,
+            down_for_ms: 7_800_000,
+        }),
+        ack_link: Some(ACK_LINK.into()),
+        ..down(name)
+    }
+}
+
+/// The monitor named `name` is down and nobody acknowledged: escalation step 2 of 2.
+pub fn escalated(name: &str) -> Alert {
+    Alert {
+        escalation: Some(EscalationStep {
+            step: 2,
+            of: 2,
+            after_s: 900,
+        }),
+        ack_link: Some(ACK_LINK.into()),
+        ..down(name)
+    }
+}
+
+pub const ACK_LINK: &str = "https://eb.example/ack/uk_0123456789abcdef01234567.1796292000000.c2lnbmF0dXJl";
 
 /// The monitor named `name` is up again after 2 h 10 min.
 pub fn up(name: &str) -> Alert {
@@ -75,6 +108,9 @@ pub fn digest(name: &str) -> Alert {
         }),
         link: Some("https://eb.example/events?type=error&name=checkout".into()),
         channel_name: "ops".into(),
+        reminder: None,
+        escalation: None,
+        ack_link: None,
     }
 }
 
@@ -89,6 +125,9 @@ pub fn test_alert() -> Alert {
         digest: None,
         link: None,
         channel_name: "ops".into(),
+        reminder: None,
+        escalation: None,
+        ack_link: None,
     }
 }
 

@@ -25,6 +25,9 @@ fn alert(event: AlertEvent, name: &str) -> Alert {
         digest: None,
         link: Some("https://eb.example/monitor?id=uk_0123456789abcdef01234567".into()),
         channel_name: "ops".into(),
+        reminder: None,
+        escalation: None,
+        ack_link: None,
     }
 }
 
