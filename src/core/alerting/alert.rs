@@ -436,9 +436,18 @@ impl Alert {
 }
 
 /// The down flip a down alert's payload is about, as the acknowledge link names it: the
-/// monitor's `unique_key` and the flip's time.
+/// monitor's `unique_key` and the flip's time. Only an alert that something would follow
+/// (an escalation step, a reminder, or the first alert of a monitor that reminds: its payload
+/// says `acknowledge`) carries a link: acknowledging a plain alert would stop nothing.
 pub fn down_flip_of(payload: &Value) -> Option<(String, i64)> {
     if payload.get("event").and_then(Value::as_str) != Some("down") {
+        return None;
+    }
+    let followed = ["escalation", "reminder"]
+        .iter()
+        .any(|k| payload.get(*k).is_some_and(Value::is_object))
+        || payload.get("acknowledge").and_then(Value::as_bool) == Some(true);
+    if !followed {
         return None;
     }
     let key = payload.get("monitor").and_then(|m| text(m, "unique_key"))?;

@@ -256,6 +256,11 @@ pub fn alert_moves(
                     list[step].after_s,
                     policy.channels_of_steps(step, step + 1),
                 ),
+                // A monitor that reminds: its first alert carries the acknowledge link.
+                None if policy.realert_every_s.is_some() => Queued {
+                    extra: serde_json::json!({"acknowledge": true}),
+                    ..Queued::flip(since, "down", None)
+                },
                 None => Queued::flip(since, "down", None),
             };
             statements.push(enqueue_flip(db, &stored.id, &queued, won, now)?);

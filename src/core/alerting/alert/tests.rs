@@ -269,17 +269,32 @@ fn an_acknowledge_link_is_one_of_the_facts() {
 fn the_down_flip_of_a_payload_is_its_monitor_key_and_moment() {
     assert_eq!(
         down_flip_of(&down_payload()),
-        Some(("uk_abc".to_string(), parse_rfc3339("2026-12-03T10:00:00.000Z").unwrap()))
+        None,
+        "nothing follows a plain down alert"
     );
+    let flip = Some(("uk_abc".to_string(), parse_rfc3339("2026-12-03T10:00:00.000Z").unwrap()));
+    for (key, value) in [
+        ("acknowledge", json!(true)),
+        ("reminder", json!({"number": 1, "max": 3})),
+        ("escalation", json!({"step": 1, "of": 2, "after_s": 0})),
+    ] {
+        let mut followed = down_payload();
+        followed[key] = value;
+        assert_eq!(down_flip_of(&followed), flip, "{key}");
+    }
+    let mut not_quite = down_payload();
+    not_quite["acknowledge"] = json!("yes");
+    assert_eq!(down_flip_of(&not_quite), None);
     let mut up = down_payload();
+    up["acknowledge"] = json!(true);
     up["event"] = json!("up");
     assert_eq!(down_flip_of(&up), None);
     assert_eq!(
-        down_flip_of(&json!({"event": "down", "flip": {"at": "2026-12-03T10:00:00.000Z"}})),
+        down_flip_of(&json!({"event": "down", "acknowledge": true, "flip": {"at": "2026-12-03T10:00:00.000Z"}})),
         None
     );
     assert_eq!(
-        down_flip_of(&json!({"event": "down", "monitor": {"unique_key": "uk_abc"}})),
+        down_flip_of(&json!({"event": "down", "acknowledge": true, "monitor": {"unique_key": "uk_abc"}})),
         None
     );
 }
