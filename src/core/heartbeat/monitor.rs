@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::core::access::credentials::is_api_key_id;
 use crate::core::events::event::parse_event_name;
 use crate::core::heartbeat::cron::{CronExpr, Zone};
+use crate::core::heartbeat::dependencies::parse_depends_on;
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::http_contract::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
@@ -80,6 +81,8 @@ pub struct MonitorSpec {
     pub event_key_ids: Option<Vec<String>>,
     /// `failure_tolerance` and `recovery_threshold` (`core::heartbeat::status`).
     pub tolerance: Tolerance,
+    /// The monitors this one depends on (`core::heartbeat::dependencies`); `None`: none.
+    pub depends_on: Option<Vec<String>>,
 }
 
 impl MonitorSpec {
@@ -284,6 +287,9 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         let n = optional_integer(body, "recovery_threshold", 1, max)?.unwrap_or(1);
         spec.tolerance.recovery = u32::try_from(n).unwrap_or(1);
     }
+    if let Some(raw) = present(body, "depends_on") {
+        spec.depends_on = parse_depends_on(raw)?;
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -311,6 +317,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         event_name: None,
         event_key_ids: None,
         tolerance: Tolerance::NONE,
+        depends_on: None,
     };
     apply_fields(blank, body)
 }

@@ -38,7 +38,7 @@ pub async fn flush_pings(
     let changed = state != known.state();
     let mut statements = vec![
         insert_pings(db, &known.id, batch)?,
-        record_flush(db, known, &state, changed, batch, log_limit)?,
+        record_flush(db, known, &state, &flips, changed, batch, log_limit, now)?,
     ];
     if changed {
         statements.extend(flip_statements(db, known, &flips, now)?);
@@ -90,7 +90,7 @@ async fn apply_pings_over(
         if state == stored.state() {
             return Ok(false);
         }
-        let results = db.batch(write_state(db, &stored, &state, &flips, now)?).await?;
+        let results = db.batch(write_state(db, &stored, &state, &flips, now, now)?).await?;
         cost_meter::d1_results(&results);
         if changed_one(&results[0])? {
             return Ok(stored.watched() && !flips.is_empty());
