@@ -144,7 +144,7 @@ pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<Stor
 /// while one of its parents is down (the first listed), and an up flip ending a down whose
 /// alert a parent held and nothing released (so no recovery is told of a down never told).
 /// Read here, as the flip is recorded, since a parent's status may have changed in this
-/// very batch. `?1` monitor, `?3` at, `?5` to_status.
+/// very batch. `?1` monitor, `?5` to_status.
 fn held_by_sql() -> String {
     format!(
         "COALESCE(?8, CASE WHEN ?5 = 'down' THEN \
@@ -153,7 +153,7 @@ fn held_by_sql() -> String {
          ELSE \
            (SELECT d.held_by FROM flips d WHERE d.monitor_id = ?1 AND d.to_status = 'down' \
               AND d.held_by LIKE '{PARENT_PREFIX}%' AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.flip_id = d.id) \
-              AND d.at = (SELECT MAX(e.at) FROM flips e WHERE e.monitor_id = ?1 AND e.to_status = 'down' AND e.at < ?3)) \
+              AND d.at = (SELECT MAX(e.at) FROM flips e WHERE e.monitor_id = ?1 AND e.to_status = 'down')) \
          END)"
     )
 }

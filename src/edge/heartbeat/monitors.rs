@@ -227,7 +227,8 @@ const WINDOWS_OF_M: &str = "(SELECT CASE WHEN COUNT(*) = 0 THEN NULL ELSE json_g
 
 /// Rewrites the `maintenance` column of the project's monitors (or only of `monitor_id`)
 /// from the windows that apply to each; answers the ping tokens of those whose windows
-/// changed, whose objects must forget the state they keep.
+/// changed, whose objects must forget the state they keep. A changed monitor that is down is
+/// looked at by the next sweep: a window taken away may leave a held down to tell.
 pub async fn refresh_maintenance(
     db: &D1Database,
     project_id: &str,
@@ -240,7 +241,9 @@ pub async fn refresh_maintenance(
     }
     let rows = db
         .prepare(format!(
-            "UPDATE monitors SET maintenance = n.windows FROM \
+            "UPDATE monitors SET maintenance = n.windows, \
+               check_at = CASE WHEN monitors.status = 'down' AND monitors.paused = 0 AND monitors.enabled = 1 \
+                 THEN MIN(COALESCE(monitors.check_at, ?2), ?2) ELSE monitors.check_at END FROM \
                (SELECT m.id, {WINDOWS_OF_M} AS windows FROM monitors m \
                 WHERE m.project_id = ?1 AND (?3 IS NULL OR m.id = ?3)) AS n \
              WHERE monitors.id = n.id AND monitors.maintenance IS NOT n.windows \
