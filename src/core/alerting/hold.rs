@@ -64,10 +64,14 @@ impl Holds {
         None
     }
 
-    /// Whether the down alert a maintenance window held goes out at `at` (a monitor that is
-    /// `down` then): once its maintenance is over, unless something else holds it now.
-    pub fn releases_maintenance(&self, down: bool, at: i64, zones: Zones) -> bool {
-        down && self.maintenance.releases_at(at, zones) && self.first(at, zones).is_none()
+    /// Whether the sweep, looking at a monitor at `at` that is `down` (and `flipped` there
+    /// or not), sends the down alert a maintenance window held: once its maintenance is over
+    /// (or its window deleted), unless something else holds it now. A monitor that just went
+    /// down, and has no window, has nothing held by one.
+    pub fn releases_maintenance(&self, down: bool, flipped: bool, at: i64, zones: Zones) -> bool {
+        down && (!flipped || !self.maintenance.is_empty())
+            && self.maintenance.releases_at(at, zones)
+            && self.first(at, zones).is_none()
     }
 }
 
@@ -129,21 +133,32 @@ mod tests {
             }]),
             ..Holds::default()
         };
-        assert!(!windowed.releases_maintenance(true, 1_999, &utc), "still inside");
-        assert!(windowed.releases_maintenance(true, 2_000, &utc));
+        assert!(!windowed.releases_maintenance(true, false, 1_999, &utc), "still inside");
+        assert!(windowed.releases_maintenance(true, false, 2_000, &utc));
         assert!(
-            !windowed.releases_maintenance(false, 2_000, &utc),
+            windowed.releases_maintenance(true, true, 2_000, &utc),
+            "gone down late, after the end"
+        );
+        assert!(
+            !windowed.releases_maintenance(false, false, 2_000, &utc),
             "up: nothing to tell"
         );
         let snoozed = Holds {
             snoozed_until: Some(3_000),
             ..windowed.clone()
         };
-        assert!(!snoozed.releases_maintenance(true, 2_500, &utc), "a snooze holds it on");
-        assert!(snoozed.releases_maintenance(true, 3_000, &utc));
         assert!(
-            !Holds::default().releases_maintenance(true, 2_000, &utc),
-            "no windows, nothing held by one"
+            !snoozed.releases_maintenance(true, false, 2_500, &utc),
+            "a snooze holds it on"
+        );
+        assert!(snoozed.releases_maintenance(true, false, 3_000, &utc));
+        assert!(
+            Holds::default().releases_maintenance(true, false, 2_000, &utc),
+            "looked at while down with no window (one was deleted)"
+        );
+        assert!(
+            !Holds::default().releases_maintenance(true, true, 2_000, &utc),
+            "just gone down without a window: nothing was held by one"
         );
     }
 

@@ -98,11 +98,11 @@ impl Windows {
         self.open_until(at, zones).is_some()
     }
 
-    /// Whether, at `now`, a monitor that is down gets the alert its maintenance held: it has
-    /// windows and none holds `now`. (Releasing is idempotent: only a down flip still held by
-    /// maintenance is queued, once.)
+    /// Whether, at `now`, a monitor that is down gets the alert its maintenance held: no
+    /// window holds `now` (a window deleted meanwhile holds nothing either). Releasing is
+    /// idempotent: only a down flip still held by maintenance is queued, once.
     pub fn releases_at(&self, now: i64, zones: Zones) -> bool {
-        !self.is_empty() && !self.holds(now, zones)
+        !self.holds(now, zones)
     }
 
     /// When the sweep must look at the monitor for its maintenance: at the end of the
@@ -324,8 +324,8 @@ mod tests {
         assert!(!w.releases_at(NOW + MIN, &utc));
         assert!(w.releases_at(NOW + HOUR, &utc));
         assert!(
-            !Windows::default().releases_at(NOW, &utc),
-            "nothing to release without windows"
+            Windows::default().releases_at(NOW, &utc),
+            "a deleted window holds nothing"
         );
     }
 

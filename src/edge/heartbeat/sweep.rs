@@ -118,9 +118,10 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             let now = now_ms();
             statements.extend(write_state(&db, stored, state, flips, at, now)?);
             // A down that a maintenance window held is told once the maintenance is over.
+            let down = state.status == Status::Down;
             if stored
                 .holds()
-                .releases_maintenance(state.status == Status::Down, at, &intl_zone)
+                .releases_maintenance(down, !flips.is_empty(), at, &intl_zone)
             {
                 statements.push(release_after_maintenance(&db, &stored.id, now)?);
             }
