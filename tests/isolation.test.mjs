@@ -24,6 +24,7 @@ async function fixtures(name) {
   const ingest = await eb.createKey(project.id, "ingest");
   const monitor = await eb.createMonitor(manage, { name: `${name} job`, interval: 3600, service_id: crypto.randomUUID(), slug: `${name}-job` });
   const channel = (await eb.api("POST", "/v1/channels", { auth: manage, body: { kind: "webhook", url: "http://127.0.0.1:9/hook" } })).body;
+  const window = (await eb.api("POST", `/v1/heartbeat/${monitor.id}/maintenance`, { auth: manage, body: { until: new Date(Date.now() + 3_600_000).toISOString() } })).body;
   await eb.fetch(`/ping/${monitor.token}/fail`);
   await eb.storedPingsEventually(monitor.id, 1, { what: `${name}'s ping in D1` });
   return {
@@ -37,6 +38,7 @@ async function fixtures(name) {
       "service/{service_id}": monitor.service_id,
       "channels/{id}": channel.id,
       "heartbeat?id": monitor.id,
+      "maintenance/{window_id}": window.id,
     },
   };
 }
@@ -84,6 +86,7 @@ async function snapshot(who) {
     flips: await eb.rows(`SELECT * FROM flips WHERE monitor_id IN (${monitors}) ORDER BY id`, project.id),
     channels: await eb.rows("SELECT * FROM channels WHERE project_id = ? ORDER BY id", project.id),
     deliveries: await eb.rows(`SELECT * FROM deliveries WHERE channel_id IN (${channels}) ORDER BY id`, project.id),
+    maintenance_windows: await eb.rows("SELECT * FROM maintenance_windows WHERE project_id = ? ORDER BY id", project.id),
   };
 }
 

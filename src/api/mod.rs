@@ -7,6 +7,7 @@ pub mod badges;
 pub mod channels;
 pub mod event_queries;
 pub mod event_routes;
+pub mod maintenance;
 pub mod metrics;
 pub mod monitors;
 pub mod project_limits;

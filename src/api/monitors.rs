@@ -6,7 +6,9 @@ use worker::{D1Database, Env, Request};
 use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
 use crate::core::alerting::planner::{look_at, next_step, Progress};
-use crate::core::heartbeat::check_time::{self, CheckTerms};
+use crate::core::heartbeat::dependencies::check_parents;
+use crate::core::heartbeat::look::LookTerms;
+use crate::core::heartbeat::maintenance::Windows;
 use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
 use crate::core::heartbeat::snooze::snooze_until;
@@ -25,19 +27,32 @@ use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
 use crate::edge::heartbeat::pings::{
     last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between,
 };
-use crate::edge::heartbeat::zone::{zone_exists, IntlZone};
+use crate::edge::heartbeat::zone::{intl_zone, zone_exists, IntlZone};
 use crate::edge::random;
 use crate::http::{
     json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, Access, ApiError,
     ApiResult, Need,
 };
 
-const STATUSES: [&str; 7] = ["new", "up", "grace", "failing", "down", "started", "paused"];
+const STATUSES: [&str; 8] = [
+    "new",
+    "up",
+    "grace",
+    "failing",
+    "down",
+    "started",
+    "paused",
+    "maintenance",
+];
+
+/// The most monitors with maintenance windows a `status=maintenance` listing looks through.
+const MAX_WITH_WINDOWS: i64 = 5_000;
 
 /// A monitor as `scope` may see it: a read scope gets its `unique_key` and no id, token or
 /// ping URL (the id pings the monitor while the project's `ping_by_id` is on).
 fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
     let at = |t: Option<i64>| t.map(format_rfc3339);
+    let maintenance_until = in_maintenance_until(m, now_ms());
     let mut body = json!({
         "unique_key": m.unique_key,
         "service_id": m.service_id,
@@ -64,7 +79,8 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "realert_max": m.realert_max,
         "escalation": m.policy().escalation_value(),
         "alerting": alerting_view(m),
-        "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
+        "maintenance_until": at(maintenance_until),
+        "status": shown_status(m, maintenance_until),
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
         "n_pings": m.n_pings,
@@ -76,6 +92,11 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         body["id"] = Value::from(m.id.as_str());
         body["token"] = Value::from(m.ping_token.as_str());
         body["ping_urls"] = ping_urls(base, &m.ping_token);
+        body["depends_on"] = m
+            .depends_on
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Value>(d).ok())
+            .unwrap_or(Value::Null);
     }
     body
 }
@@ -109,6 +130,23 @@ pub async fn answer_with(db: &D1Database, project_id: &str, id: &str, base: &str
     json(200, &view(&monitor, base, Scope::Manage))
 }
 
+/// When the maintenance the monitor is in at `now` ends, if it is in one.
+fn in_maintenance_until(m: &Monitor, now: i64) -> Option<i64> {
+    Windows::from_column(m.maintenance.as_deref()).open_until(now, &intl_zone)
+}
+
+/// The status the API shows: `paused`, `maintenance` while a window holds the monitor (for
+/// display only: its machine status moves on underneath), or the machine's.
+fn shown_status(m: &Monitor, maintenance_until: Option<i64>) -> &str {
+    if m.paused != 0 {
+        "paused"
+    } else if maintenance_until.is_some() {
+        "maintenance"
+    } else {
+        m.status.as_str()
+    }
+}
+
 /// Every URL that records a ping for this token.
 fn ping_urls(base: &str, token: &str) -> Value {
     json!({
@@ -128,12 +166,12 @@ pub fn monitor_id(raw: &str) -> Result<String, ApiError> {
 }
 
 /// How a read route names a monitor: by its id, or by its `unique_key` (what read scopes see).
-enum MonitorRef {
+pub(crate) enum MonitorRef {
     Id(String),
     UniqueKey(String),
 }
 
-fn monitor_ref(raw: &str) -> Result<MonitorRef, ApiError> {
+pub(crate) fn monitor_ref(raw: &str) -> Result<MonitorRef, ApiError> {
     if is_unique_key(raw) {
         return Ok(MonitorRef::UniqueKey(raw.to_string()));
     }
@@ -141,7 +179,11 @@ fn monitor_ref(raw: &str) -> Result<MonitorRef, ApiError> {
 }
 
 /// The project's monitor a read route names; another project's looks exactly like a missing one.
-async fn readable_monitor(db: &D1Database, project_id: &str, named: &MonitorRef) -> Result<Monitor, ApiError> {
+pub(crate) async fn readable_monitor(
+    db: &D1Database,
+    project_id: &str,
+    named: &MonitorRef,
+) -> Result<Monitor, ApiError> {
     let found = match named {
         MonitorRef::Id(id) => monitors::find_monitor(db, project_id, id).await?,
         MonitorRef::UniqueKey(key) => monitors::find_by_unique_key(db, project_id, key).await?,
@@ -150,15 +192,20 @@ async fn readable_monitor(db: &D1Database, project_id: &str, named: &MonitorRef)
 }
 
 /// The project's monitor with this id; another project's looks exactly like a missing one.
-async fn own_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Monitor, ApiError> {
+pub(crate) async fn own_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Monitor, ApiError> {
     monitors::find_monitor(db, project_id, id)
         .await?
         .ok_or(ApiError::NotFound("heartbeat"))
 }
 
-/// What only the edge can check: the zone is one the runtime knows, and the channels are
-/// the project's own.
-async fn check_edge_fields(db: &D1Database, project_id: &str, spec: &MonitorSpec) -> Result<(), ApiError> {
+/// What only the edge can check: the zone is one the runtime knows, and the channels, keys
+/// and parents are the project's own (parents of monitor `id`, when it exists, in no cycle).
+async fn check_edge_fields(
+    db: &D1Database,
+    project_id: &str,
+    id: Option<&str>,
+    spec: &MonitorSpec,
+) -> Result<(), ApiError> {
     if !zone_exists(&spec.tz) {
         return Err(FieldError::new("tz", "is not a known IANA time zone").into());
     }
@@ -185,6 +232,23 @@ async fn check_edge_fields(db: &D1Database, project_id: &str, spec: &MonitorSpec
             .into());
         }
     }
+    if let Some(parents) = &spec.depends_on {
+        if let Some(id) = id {
+            // Itself first: a 400 that needs no lookup.
+            check_parents(id, parents, &[])?;
+        }
+        if monitors::count_own_monitors(db, project_id, parents).await? != parents.len() {
+            return Err(ApiError::NotFound("heartbeat"));
+        }
+        if let Some(id) = id {
+            let graph: Vec<(String, Vec<String>)> = monitors::dependency_graph(db, project_id)
+                .await?
+                .into_iter()
+                .filter(|(m, _)| m != id)
+                .collect();
+            check_parents(id, parents, &graph)?;
+        }
+    }
     Ok(())
 }
 
@@ -192,9 +256,12 @@ pub async fn create(req: &mut Request, env: &Env) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let spec = parse_new_monitor(&json_body(req).await?)?;
     let db = database(env)?;
-    check_edge_fields(&db, &project_id, &spec).await?;
+    check_edge_fields(&db, &project_id, None, &spec).await?;
     let id = random::uuid();
-    monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now_ms()).await?;
+    let now = now_ms();
+    monitors::insert_monitor(&db, &id, &project_id, &random::ping_token(), &spec, now).await?;
+    // The project's windows for every monitor, or for one of its tags, apply at once.
+    monitors::refresh_maintenance(&db, &project_id, Some(&id), now).await?;
     let created = monitors::find_monitor(&db, &project_id, &id)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("heartbeat {id} missing right after its insert")))?;
@@ -221,7 +288,7 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let db = database(env)?;
     let current = own_monitor(&db, &project_id, id).await?;
     let spec = apply_fields(current.spec(), &body)?;
-    check_edge_fields(&db, &project_id, &spec).await?;
+    check_edge_fields(&db, &project_id, Some(id), &spec).await?;
     // A new schedule moves the due time of the last ping, and so when the sweep looks next.
     let zone = IntlZone::new(&spec.tz);
     let next_due_at = current
@@ -235,13 +302,20 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
             .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched);
         // A down monitor's reminders and steps follow the new policy.
         let alerts = (watched && stored.status == "down")
-            .then(|| look_at(&spec.alerts, &stored.progress(), &stored.holds(), now))
+            .then(|| look_at(&spec.alerts, &stored.progress(), &stored.holds(), &intl_zone, now))
             .flatten();
-        check_time::check_at(CheckTerms { machine, alerts })
+        LookTerms {
+            machine,
+            maintenance_end: watched.then(|| stored.windows().check_at(&[now], &intl_zone)).flatten(),
+            alerts,
+        }
+        .check_at()
     });
     if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
+    // New tags may bring the project's windows for a tag, or take them away.
+    monitors::refresh_maintenance(&db, &project_id, Some(id), now).await?;
     // The token's object caches the allowed methods.
     refresh_token(env, &current.ping_token).await?;
     let updated = own_monitor(&db, &project_id, id).await?;
@@ -311,8 +385,27 @@ async fn list_page(
         50,
         100,
     )?;
-    let (items, total) =
-        monitors::list_monitors(&database(env)?, project_id, &filter, page.limit, page.offset()).await?;
+    let db = database(env)?;
+    let (items, total) = if filter.status.as_deref() == Some("maintenance") {
+        // Whether a window holds a monitor now is computed, not stored: the monitors with
+        // windows are read (at most `MAX_WITH_WINDOWS`) and the page is cut from those held.
+        let (candidates, _) = monitors::list_monitors(&db, project_id, &filter, MAX_WITH_WINDOWS, 0).await?;
+        let now = now_ms();
+        let held: Vec<Monitor> = candidates
+            .into_iter()
+            .filter(|m| in_maintenance_until(m, now).is_some())
+            .collect();
+        let total = held.len() as i64;
+        let start = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+        let items = held
+            .into_iter()
+            .skip(start)
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .collect();
+        (items, total)
+    } else {
+        monitors::list_monitors(&db, project_id, &filter, page.limit, page.offset()).await?
+    };
     if let (0, Some(what)) = (total, none_is) {
         return Err(ApiError::NotFound(what));
     }
@@ -333,7 +426,11 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
     let access = project_access(req, env, Need::Read).await?;
     let status = query_param(req, "status");
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(FieldError::new("status", "must be one of new, up, grace, down, started, paused").into());
+        return Err(FieldError::new(
+            "status",
+            "must be one of new, up, grace, failing, down, started, paused, maintenance",
+        )
+        .into());
     }
     let tag = match query_param(req, "tag") {
         Some(raw) => Some(line_text("tag", &raw, MAX_TAG_CHARS)?),

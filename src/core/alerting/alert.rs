@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::core::alerting::daily_rollup::{number_words, rollup_words};
+use crate::core::heartbeat::dependencies::dependents_line;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 
 /// Why a delivery was queued.
@@ -153,6 +154,25 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
+/// A parent's down alert names its dependent monitors that are down with it (the payload's
+/// `dependents`, `core::heartbeat::dependencies`) after its reason.
+fn with_dependents(reason: String, payload: &Value) -> String {
+    let Some(d) = payload.get("dependents") else {
+        return reason;
+    };
+    let count = d.get("count").and_then(Value::as_i64).unwrap_or(0);
+    let names: Vec<String> = d
+        .get("names")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    match dependents_line(count, &names) {
+        Some(line) if reason.is_empty() => line,
+        Some(line) => format!("{reason}; {line}"),
+        None => reason,
+    }
+}
+
 fn time(v: &Value, key: &str) -> Option<i64> {
     v.get(key).and_then(Value::as_str).and_then(parse_rfc3339)
 }
@@ -207,7 +227,7 @@ impl Alert {
                     event,
                     delivery_id,
                     at,
-                    reason: text(&flip, "reason").unwrap_or_default(),
+                    reason: with_dependents(text(&flip, "reason").unwrap_or_default(), payload),
                     link: (!unique_key.is_empty())
                         .then(|| link_to(format!("/monitor?id={unique_key}")))
                         .flatten(),

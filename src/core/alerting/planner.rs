@@ -13,6 +13,7 @@
 
 use crate::core::alerting::hold::Holds;
 use crate::core::alerting::policy::AlertPolicy;
+use crate::core::heartbeat::maintenance::Zones;
 
 /// Where a monitor's current down period stands (the monitor row's alert columns).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,7 +61,7 @@ fn reminder_due(policy: &AlertPolicy, p: &Progress) -> Option<i64> {
 
 /// What goes out at `now` for a down period at `progress` under `policy`, while `holds` may
 /// hold alerts.
-pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, now: i64) -> Plan {
+pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, zones: Zones, now: i64) -> Plan {
     let nothing = |progress| Plan {
         steps: Vec::new(),
         reminder: None,
@@ -81,13 +82,13 @@ pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, now: i64) -
         if due > now {
             break;
         }
-        if holds.first(due).is_none() {
+        if holds.first(due, zones).is_none() {
             steps.push(p.steps_sent as usize);
         }
         p.steps_sent += 1;
     }
     let mut reminder = None;
-    if reminder_due(policy, &p).is_some_and(|due| due <= now) && holds.held_until(now).is_none() {
+    if reminder_due(policy, &p).is_some_and(|due| due <= now) && holds.held_until(now, zones).is_none() {
         p.reminders_sent += 1;
         p.reminded_at = Some(now);
         reminder = Some(p.reminders_sent);
@@ -95,7 +96,7 @@ pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, now: i64) -
     Plan {
         steps,
         reminder,
-        next_look: look_at(policy, &p, holds, now),
+        next_look: look_at(policy, &p, holds, zones, now),
         progress: p,
     }
 }
@@ -103,13 +104,13 @@ pub fn plan(policy: &AlertPolicy, progress: Progress, holds: &Holds, now: i64) -
 /// When the planner has something to do for a down period at `progress` (the next step, or
 /// the next reminder, not before a hold at `now` ends): what the sweep's `check_at` takes
 /// from alerts. `None`: nothing more this period.
-pub fn look_at(policy: &AlertPolicy, progress: &Progress, holds: &Holds, now: i64) -> Option<i64> {
+pub fn look_at(policy: &AlertPolicy, progress: &Progress, holds: &Holds, zones: Zones, now: i64) -> Option<i64> {
     let since = progress.down_since.filter(|_| progress.acknowledged_at.is_none())?;
     let next_step = policy
         .step_delays_ms()
         .get(progress.steps_sent as usize)
         .map(|delay| since + delay);
-    let held_until = holds.held_until(now);
+    let held_until = holds.held_until(now, zones);
     let next_reminder = reminder_due(policy, progress).map(|due| held_until.map_or(due, |end| due.max(end)));
     [next_step, next_reminder].into_iter().flatten().min()
 }

@@ -1,13 +1,15 @@
 //! Heartbeats: what a monitor is, its schedules (interval, cron), the pings and runs that
 //! feed it, the status machine and the rules it
-//! applies (tolerance), and what is read of it (statistic, health, badges).
+//! applies (tolerance, maintenance windows, dependencies), and what is read of it (statistic, health, badges).
 
 pub mod badge;
 pub mod beacon;
-pub mod check_time;
 pub mod cron;
 pub mod cron_pattern;
+pub mod dependencies;
 pub mod health;
+pub mod look;
+pub mod maintenance;
 pub mod monitor;
 pub mod ping;
 pub mod rate_window;

@@ -8,6 +8,7 @@ use crate::core::access::credentials::is_api_key_id;
 use crate::core::alerting::policy::AlertPolicy;
 use crate::core::events::event::parse_event_name;
 use crate::core::heartbeat::cron::{CronExpr, Zone};
+use crate::core::heartbeat::dependencies::parse_depends_on;
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::http_contract::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
@@ -83,6 +84,8 @@ pub struct MonitorSpec {
     pub tolerance: Tolerance,
     /// `realert_every`, `realert_max`, `escalation` (`core::alerting::policy`).
     pub alerts: AlertPolicy,
+    /// The monitors this one depends on (`core::heartbeat::dependencies`); `None`: none.
+    pub depends_on: Option<Vec<String>>,
 }
 
 impl MonitorSpec {
@@ -288,6 +291,9 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
         spec.tolerance.recovery = u32::try_from(n).unwrap_or(1);
     }
     spec.alerts = spec.alerts.apply(body)?;
+    if let Some(raw) = present(body, "depends_on") {
+        spec.depends_on = parse_depends_on(raw)?;
+    }
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -316,6 +322,7 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         event_key_ids: None,
         tolerance: Tolerance::NONE,
         alerts: AlertPolicy::default(),
+        depends_on: None,
     };
     apply_fields(blank, body)
 }

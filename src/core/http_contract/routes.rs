@@ -29,6 +29,12 @@ pub enum Route {
     AcknowledgeHeartbeat,
     /// The signed acknowledge link in alerts: a confirm page, and its form's POST.
     AckLink,
+    /// Maintenance windows: one monitor's, the project's, and ending either.
+    CreateHeartbeatMaintenance,
+    ListHeartbeatMaintenance,
+    CreateMaintenance,
+    ListMaintenance,
+    DeleteMaintenance,
     ResumeHeartbeat,
     HeartbeatStatistic,
     GetProject,
@@ -122,6 +128,15 @@ pub const ROUTES: &[RouteSpec] = &[
     at("POST", "/v1/heartbeat/{id}/acknowledge", Route::AcknowledgeHeartbeat),
     at("GET", "/ack/{token}", Route::AckLink),
     at("POST", "/ack/{token}", Route::AckLink),
+    at(
+        "POST",
+        "/v1/heartbeat/{id}/maintenance",
+        Route::CreateHeartbeatMaintenance,
+    ),
+    at("GET", "/v1/heartbeat/{id}/maintenance", Route::ListHeartbeatMaintenance),
+    at("POST", "/v1/maintenance", Route::CreateMaintenance),
+    at("GET", "/v1/maintenance", Route::ListMaintenance),
+    at("DELETE", "/v1/maintenance/{window_id}", Route::DeleteMaintenance),
     at("POST", "/v1/heartbeat/{id}/resume", Route::ResumeHeartbeat),
     at("POST", "/v1/heartbeat/{id}/rotate-token", Route::RotateHeartbeatToken),
     at("GET", "/v1/heartbeat/{id}/events", Route::HeartbeatEvents),

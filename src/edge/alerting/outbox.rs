@@ -9,10 +9,23 @@ use crate::core::alerting::delivery::PER_RUN_CAPS;
 use crate::core::time::format_rfc3339;
 use crate::edge::db::{int, text};
 
+/// The children of monitor `m` (`child`, monitors naming it in `depends_on`; the partial index
+/// on monitors with parents keeps this to those).
+const CHILDREN_OF_M: &str = "monitors child, json_each(child.depends_on) j \
+   WHERE child.project_id = m.project_id AND child.depends_on IS NOT NULL AND j.value = m.id";
+
+/// A parent's down alert waits this long before it is sent (and its payload is frozen at that
+/// first attempt, `flip_payload`), so children that go down with it in the next sweeps are
+/// named in it rather than held in silence.
+pub const PARENT_SETTLE_MS: i64 = 60_000;
+
 /// The JSON a flip's alert is made from (the webhook kind's body), built by SQLite from the
 /// flip `f`, its monitor `m` and the monitor's last ping: frozen into the delivery when it is
-/// queued, so every attempt and every kind tells the same story.
-const FLIP_PAYLOAD: &str = "json_object( \
+/// queued, so every attempt and every kind tells the same story. A parent's down alert also
+/// counts and names its dependent monitors that are down (`dependents`, only when there are).
+fn flip_payload_sql() -> String {
+    format!(
+        "json_patch(json_object( \
    'event', CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, \
    'monitor', json_object('id', m.id, 'unique_key', m.unique_key, 'name', m.name, 'status', m.status, \
       'service_id', m.service_id, 'slug', m.slug, 'tags', json(m.tags), \
@@ -25,7 +38,14 @@ const FLIP_PAYLOAD: &str = "json_object( \
    'last_ping', (SELECT json_object('received_at', strftime('%Y-%m-%dT%H:%M:%fZ', p.received_at / 1000.0, 'unixepoch'), \
       'result', p.kind, 'method', p.method, \
       'message', p.message, 'exit_status', p.exit_status, 'duration_ms', p.duration_ms) \
-      FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1))";
+      FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1)), \
+   COALESCE((SELECT CASE WHEN COUNT(*) > 0 THEN json_object('dependents', json_object('count', COUNT(*), \
+        'names', json((SELECT json_group_array(name) FROM (SELECT child.name FROM {CHILDREN_OF_M} \
+           AND child.status = 'down' AND child.paused = 0 ORDER BY child.name LIMIT {named}))))) END \
+      FROM {CHILDREN_OF_M} AND child.status = 'down' AND child.paused = 0 AND f.to_status = 'down'), '{{}}'))",
+        named = crate::core::heartbeat::dependencies::MAX_NAMED,
+    )
+}
 
 /// One alert of a flip to queue: the flip's own (seq 0), an escalation step's (seq 0 too, so
 /// a channel in two steps hears once), or reminder `seq`.
@@ -78,7 +98,10 @@ impl Queued {
 /// only if the write of the monitor's state to version `won` did and, for the flip's own
 /// alert (seq 0), only if that flip's alert was not held (`flips.held_by`: a writer that
 /// read the monitor before a snooze must not alert what the snooze held); repeating it
-/// queues nothing more (one delivery per channel, flip and seq).
+/// queues nothing more (one delivery per channel, flip and seq). A reminder of a down whose
+/// alert a parent held and nothing released is not sent either. A parent's own down alert
+/// (seq 0) waits `PARENT_SETTLE_MS` and is built when it is first sent, so it can name the
+/// dependents that went down with it.
 pub fn enqueue_flip(
     db: &D1Database,
     monitor_id: &str,
@@ -90,16 +113,21 @@ pub fn enqueue_flip(
         .channels
         .as_ref()
         .map_or(JsValue::NULL, |c| text(&serde_json::to_string(c).unwrap_or_default()));
+    let settles = format!("(?5 = 0 AND f.to_status = 'down' AND EXISTS (SELECT 1 FROM {CHILDREN_OF_M}))");
     db.prepare(format!(
         "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, seq, step, event, payload, next_attempt_at, created_at) \
          SELECT c.id, f.id, ?5, ?6, CASE WHEN f.to_status = 'down' THEN 'down' ELSE 'up' END, \
-           json_patch({FLIP_PAYLOAD}, ?7), ?4, ?4 \
+           CASE WHEN {settles} THEN NULL ELSE json_patch({payload}, ?7) END, \
+           ?4 + CASE WHEN {settles} THEN {PARENT_SETTLE_MS} ELSE 0 END, ?4 \
          FROM flips f JOIN monitors m ON m.id = f.monitor_id JOIN channels c ON c.project_id = m.project_id \
          WHERE f.monitor_id = ?1 AND f.at = ?2 AND f.to_status = ?3 AND m.state_version = ?9 \
-           AND (?5 > 0 OR f.held_by IS NULL) \
+           AND CASE WHEN ?5 = 0 THEN f.held_by IS NULL \
+             ELSE NOT (f.held_by LIKE '{prefix}%' AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.flip_id = f.id)) END \
            AND CASE WHEN ?8 IS NULL THEN (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
              ELSE c.id IN (SELECT value FROM json_each(?8)) END \
-           AND CASE WHEN f.to_status = 'down' THEN c.notify_down ELSE c.notify_up END = 1"
+           AND CASE WHEN f.to_status = 'down' THEN c.notify_down ELSE c.notify_up END = 1",
+        payload = flip_payload_sql(),
+        prefix = crate::core::alerting::hold::PARENT_PREFIX
     ))
     .bind(&[
         text(monitor_id),
@@ -122,6 +150,45 @@ pub fn cancel_reminders(db: &D1Database, monitor_id: &str, flip_at: i64, now: i6
            AND flip_id = (SELECT id FROM flips WHERE monitor_id = ?1 AND at = ?2 AND to_status = 'down')",
     )
     .bind(&[text(monitor_id), int(flip_at), int(now)])
+}
+
+/// Queues the held alerts of monitors that are down and whose newest flip, a down, was held
+/// by what no longer holds it: `m` is each such monitor, `f` its newest flip, and `which`
+/// narrows them (over `?1`). Repeating it queues nothing more (one delivery per flip and
+/// channel).
+fn enqueue_released(db: &D1Database, which: &str, subject: &str, now: i64) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "INSERT OR IGNORE INTO deliveries (channel_id, flip_id, event, payload, next_attempt_at, created_at) \
+         SELECT c.id, f.id, 'down', {payload}, ?2, ?2 \
+         FROM monitors m JOIN flips f ON f.monitor_id = m.id JOIN channels c ON c.project_id = m.project_id \
+         WHERE {which} AND m.status = 'down' AND m.paused = 0 AND m.enabled = 1 \
+           AND f.to_status = 'down' AND f.at = (SELECT MAX(l.at) FROM flips l WHERE l.monitor_id = m.id) \
+           AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.flip_id = f.id) \
+           AND (m.channels IS NULL OR c.id IN (SELECT value FROM json_each(m.channels))) \
+           AND c.notify_down = 1",
+        payload = flip_payload_sql()
+    ))
+    .bind(&[text(subject), int(now)])
+}
+
+/// Queues the down alert a maintenance window held, for monitor `?1` that is still down as
+/// its maintenance ends (one alert, once).
+pub fn release_after_maintenance(db: &D1Database, monitor_id: &str, now: i64) -> Result<D1PreparedStatement> {
+    enqueue_released(db, "m.id = ?1 AND f.held_by = 'maintenance'", monitor_id, now)
+}
+
+/// Queues the held down alerts of the children of monitor `?1` (just recovered) that are still
+/// down, and whose other parents are not down: they alert on their own now.
+pub fn release_children(db: &D1Database, parent_id: &str, now: i64) -> Result<D1PreparedStatement> {
+    let which = format!(
+        "m.depends_on IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(m.depends_on) WHERE value = ?1) \
+         AND m.project_id = (SELECT project_id FROM monitors WHERE id = ?1) \
+         AND f.held_by LIKE '{prefix}%' \
+         AND NOT EXISTS (SELECT 1 FROM json_each(m.depends_on) j JOIN monitors p ON p.id = j.value \
+           WHERE p.status = 'down' AND p.paused = 0 AND p.enabled = 1)",
+        prefix = crate::core::alerting::hold::PARENT_PREFIX
+    );
+    enqueue_released(db, &which, parent_id, now)
 }
 
 /// Queues a channel's test alert, its payload frozen at once.
@@ -195,11 +262,13 @@ pub async fn claim_one(db: &D1Database, id: i64, lease_until: i64) -> Result<Opt
     .await
 }
 
-/// The payload of a delivery queued before payloads were frozen at queueing (migration 0012):
-/// built now from its flip, and frozen by the attempt's record.
+/// The payload of a delivery queued without one (a parent's down alert, or one queued before
+/// payloads were frozen at queueing, migration 0012): built now from its flip, and frozen by
+/// the attempt's record.
 pub async fn flip_payload(db: &D1Database, flip_id: i64) -> Result<Option<String>> {
     db.prepare(format!(
-        "SELECT {FLIP_PAYLOAD} AS payload FROM flips f JOIN monitors m ON m.id = f.monitor_id WHERE f.id = ?1"
+        "SELECT {} AS payload FROM flips f JOIN monitors m ON m.id = f.monitor_id WHERE f.id = ?1",
+        flip_payload_sql()
     ))
     .bind(&[int(flip_id)])?
     .first(Some("payload"))

@@ -6,19 +6,21 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use crate::core::alerting::hold::Holds;
+use crate::core::alerting::hold::{Holds, PARENT_PREFIX};
 use crate::core::alerting::planner::{look_at, plan, Progress};
 use crate::core::alerting::policy::AlertPolicy;
 use crate::core::heartbeat::cron::Zone;
+use crate::core::heartbeat::maintenance::Windows;
 use crate::core::heartbeat::monitor::Schedule;
 use crate::core::heartbeat::status::{is_watched, Rules, State, Status, Tolerance, Transition};
-use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, Queued};
+use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, release_children, Queued};
 use crate::edge::db::{int, text};
+use crate::edge::heartbeat::zone::intl_zone;
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
     failure_tolerance, recovery_threshold, failures_in_row, successes_in_row, realert_every, realert_max, escalation, \
-    down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at";
+    down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at, maintenance, depends_on";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -70,6 +72,12 @@ pub struct StoredState {
     pub reminded_at: Option<i64>,
     #[serde(default)]
     pub acknowledged_at: Option<i64>,
+    /// The windows that apply to the monitor (`core::heartbeat::maintenance::Windows`).
+    #[serde(default)]
+    pub maintenance: Option<String>,
+    /// JSON array of its parents' ids (`core::heartbeat::dependencies`).
+    #[serde(default)]
+    pub depends_on: Option<String>,
 }
 
 fn ten() -> i64 {
@@ -114,10 +122,12 @@ impl StoredState {
         }
     }
 
-    /// The rules that hold this monitor's alerts.
+    /// The rules of its own that hold this monitor's alerts (a parent's status is read where
+    /// the flip is recorded).
     pub fn holds(&self) -> Holds {
         Holds {
             snoozed_until: self.snoozed_until,
+            maintenance: self.windows(),
         }
     }
 
@@ -141,8 +151,21 @@ impl StoredState {
     /// unless it is watched and down).
     pub fn alerts_look(&self, state: &State, now: i64) -> Option<i64> {
         (self.watched() && state.status == Status::Down)
-            .then(|| look_at(&self.policy(), &self.progress(), &self.holds(), now))
+            .then(|| look_at(&self.policy(), &self.progress(), &self.holds(), &intl_zone, now))
             .flatten()
+    }
+
+    /// Its maintenance windows.
+    pub fn windows(&self) -> Windows {
+        Windows::from_column(self.maintenance.as_deref())
+    }
+
+    /// Its parents' ids.
+    pub fn parents(&self) -> Vec<String> {
+        self.depends_on
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default()
     }
 
     pub fn grace_ms(&self) -> i64 {
@@ -164,6 +187,24 @@ pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<Stor
         .bind(&[text(monitor_id)])?
         .first(None)
         .await
+}
+
+/// Why a flip is held when nothing of the monitor's own holds it (`?8` NULL): a down flip
+/// while one of its parents is down (the first listed), and an up flip ending a down whose
+/// alert a parent held and nothing released (so no recovery is told of a down never told).
+/// Read here, as the flip is recorded, since a parent's status may have changed in this
+/// very batch. `?1` monitor, `?5` to_status.
+fn held_by_sql() -> String {
+    format!(
+        "COALESCE(?8, CASE WHEN ?5 = 'down' THEN \
+           (SELECT '{PARENT_PREFIX}' || p.id FROM monitors c, json_each(c.depends_on) j JOIN monitors p ON p.id = j.value \
+            WHERE c.id = ?1 AND p.status = 'down' AND p.paused = 0 AND p.enabled = 1 ORDER BY j.key LIMIT 1) \
+         ELSE \
+           (SELECT d.held_by FROM flips d WHERE d.monitor_id = ?1 AND d.to_status = 'down' \
+              AND d.held_by LIKE '{PARENT_PREFIX}%' AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.flip_id = d.id) \
+              AND d.at = (SELECT MAX(e.at) FROM flips e WHERE e.monitor_id = ?1 AND e.to_status = 'down')) \
+         END)"
+    )
 }
 
 /// What a write of the state does for alerts: the down period's progress and when the
@@ -195,15 +236,16 @@ pub fn alert_moves(
     let mut progress = stored.progress();
     // Unwatched monitors change status but record no flips: they never alert.
     for f in flips.iter().filter(|_| stored.watched()) {
-        let held = holds.first(f.at);
+        let held = holds.first(f.at, &intl_zone);
         statements.push(
-            db.prepare(
+            db.prepare(format!(
                 "INSERT OR IGNORE INTO flips (monitor_id, at, from_status, to_status, reason, recorded_at, held_by) \
-                 SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS \
+                 SELECT ?1, ?3, ?4, ?5, ?6, ?7, {} WHERE EXISTS \
                    (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1 AND status = ?9 \
                       AND next_due_at IS ?10 AND started_at IS ?11 AND last_signal_at IS ?12 \
                       AND failures_in_row = ?13 AND successes_in_row = ?14)",
-            )
+                held_by_sql()
+            ))
             .bind(&[
                 text(&stored.id),
                 int(stored.state_version),
@@ -212,7 +254,7 @@ pub fn alert_moves(
                 text(f.to.as_str()),
                 text(f.reason),
                 int(now),
-                held.as_ref().map_or(JsValue::NULL, |h| text(h.as_str())),
+                held.as_ref().map_or(JsValue::NULL, |h| text(&h.stored())),
                 text(state.status.as_str()),
                 opt(state.next_due_at),
                 opt(state.started_at),
@@ -232,6 +274,8 @@ pub fn alert_moves(
             let up = Queued::flip(f.at, f.to.as_str(), channels);
             statements.push(enqueue_flip(db, &stored.id, &up, won, now)?);
         }
+        // The children it held that are still down alert on their own now.
+        statements.push(release_children(db, &stored.id, now)?);
         if let Some(since) = progress.down_since {
             statements.push(cancel_reminders(db, &stored.id, since, now)?);
         }
@@ -244,7 +288,7 @@ pub fn alert_moves(
             statements,
         });
     }
-    let planned = plan(&policy, progress, &holds, at);
+    let planned = plan(&policy, progress, &holds, &intl_zone, at);
     if let Some(since) = planned.progress.down_since {
         let steps = policy.step_delays_ms().len();
         for step in planned.steps.iter().copied() {

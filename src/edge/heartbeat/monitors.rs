@@ -10,7 +10,7 @@ use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::planner::Progress;
 use crate::core::alerting::policy::AlertPolicy;
-use crate::core::heartbeat::check_time::{self, CheckTerms};
+use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
@@ -18,11 +18,13 @@ use crate::core::heartbeat::status::{State, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::edge::db::{changed_one, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
+use crate::edge::heartbeat::zone::intl_zone;
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
     event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
-    successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at";
+    successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at, \
+    maintenance, depends_on";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -73,6 +75,10 @@ pub struct Monitor {
     pub steps_sent: i64,
     pub reminders_sent: i64,
     pub acknowledged_at: Option<i64>,
+    /// The windows that apply to it, as one JSON array (`core::heartbeat::maintenance`).
+    pub maintenance: Option<String>,
+    /// JSON array of the ids of the monitors it depends on.
+    pub depends_on: Option<String>,
 }
 
 impl Monitor {
@@ -98,6 +104,7 @@ impl Monitor {
                 recovery: u32::try_from(self.recovery_threshold).unwrap_or(1).max(1),
             },
             alerts: self.policy(),
+            depends_on: self.depends_on.as_deref().and_then(|d| serde_json::from_str(d).ok()),
         }
     }
 
@@ -107,7 +114,7 @@ impl Monitor {
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 19] = [
+const SPEC_COLUMNS: [&str; 20] = [
     "name",
     "service_id",
     "interval_s",
@@ -127,6 +134,7 @@ const SPEC_COLUMNS: [&str; 19] = [
     "realert_every",
     "realert_max",
     "escalation",
+    "depends_on",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -154,6 +162,9 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         opt(spec.alerts.realert_every_s),
         int(i64::from(spec.alerts.realert_max)),
         opt_text(spec.alerts.escalation_json().as_deref()),
+        spec.depends_on.as_ref().map_or(wasm_bindgen::JsValue::NULL, |d| {
+            text(&serde_json::to_string(d).unwrap_or_default())
+        }),
     ]
 }
 
@@ -233,6 +244,77 @@ pub async fn set_snooze(db: &D1Database, project_id: &str, id: &str, until: Opti
     changed_one(&result)
 }
 
+/// The windows of `maintenance_windows` that apply to monitor `m`, not ended by `?2`, as the
+/// JSON array `core::heartbeat::maintenance::Windows` reads (NULL for none), oldest first.
+const WINDOWS_OF_M: &str = "(SELECT CASE WHEN COUNT(*) = 0 THEN NULL ELSE json_group_array(json(w)) END FROM ( \
+     SELECT CASE WHEN w.schedule IS NULL THEN json_object('from', w.starts_at, 'until', w.ends_at) \
+       ELSE json_object('schedule', w.schedule, 'duration_s', w.duration_s, 'tz', w.tz) END AS w \
+     FROM maintenance_windows w WHERE w.project_id = m.project_id AND (w.ends_at IS NULL OR w.ends_at > ?2) \
+       AND (w.monitor_id = m.id OR (w.monitor_id IS NULL AND (w.tag IS NULL \
+         OR EXISTS (SELECT 1 FROM json_each(m.tags) t WHERE t.value = w.tag)))) \
+     ORDER BY w.created_at, w.id))";
+
+/// Rewrites the `maintenance` column of the project's monitors (or only of `monitor_id`)
+/// from the windows that apply to each; answers the ping tokens of those whose windows
+/// changed, whose objects must forget the state they keep. A changed monitor that is down is
+/// looked at by the next sweep: a window taken away may leave a held down to tell.
+pub async fn refresh_maintenance(
+    db: &D1Database,
+    project_id: &str,
+    monitor_id: Option<&str>,
+    now: i64,
+) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Changed {
+        ping_token: String,
+    }
+    let rows = db
+        .prepare(format!(
+            "UPDATE monitors SET maintenance = n.windows, \
+               check_at = CASE WHEN monitors.status = 'down' AND monitors.paused = 0 AND monitors.enabled = 1 \
+                 THEN MIN(COALESCE(monitors.check_at, ?2), ?2) ELSE monitors.check_at END FROM \
+               (SELECT m.id, {WINDOWS_OF_M} AS windows FROM monitors m \
+                WHERE m.project_id = ?1 AND (?3 IS NULL OR m.id = ?3)) AS n \
+             WHERE monitors.id = n.id AND monitors.maintenance IS NOT n.windows \
+             RETURNING monitors.ping_token"
+        ))
+        .bind(&[text(project_id), int(now), opt_text(monitor_id)])?
+        .all()
+        .await?
+        .results::<Changed>()?;
+    Ok(rows.into_iter().map(|r| r.ping_token).collect())
+}
+
+/// How many of `ids` are the project's monitors.
+pub async fn count_own_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<usize> {
+    let n: Option<i64> = db
+        .prepare("SELECT COUNT(*) AS n FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
+        .bind(&[text(project_id), text(&serde_json::to_string(ids).unwrap_or_default())])?
+        .first(Some("n"))
+        .await?;
+    Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
+}
+
+/// Every monitor of the project that has parents, with them (the partial index on monitors
+/// with parents).
+pub async fn dependency_graph(db: &D1Database, project_id: &str) -> Result<Vec<(String, Vec<String>)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        depends_on: String,
+    }
+    let rows = db
+        .prepare("SELECT id, depends_on FROM monitors WHERE project_id = ?1 AND depends_on IS NOT NULL")
+        .bind(&[text(project_id)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, serde_json::from_str(&r.depends_on).unwrap_or_default()))
+        .collect())
+}
+
 /// Pauses or resumes; false if the monitor is gone.
 /// Pausing stops the clock; resuming starts over as `new`, waiting for the next ping, so time
 /// spent paused never turns into a flip.
@@ -287,10 +369,13 @@ pub async fn list_monitors(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Monitor>, i64)> {
-    // `paused` is shown as a status, so filtering by it reads the flag.
+    // `paused` is shown as a status, so filtering by it reads the flag; `maintenance` is
+    // computed from the windows, so it selects the monitors that have any (the caller keeps
+    // those a window holds now).
     let conditions = "project_id = ?1 \
         AND (?2 IS NULL OR service_id = ?2) \
-        AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3) \
+        AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3 \
+          OR (?3 = 'maintenance' AND paused = 0 AND maintenance IS NOT NULL)) \
         AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4))";
     let args = [
         text(project_id),
@@ -468,20 +553,32 @@ fn opt(v: Option<i64>) -> JsValue {
     v.map_or(JsValue::NULL, int)
 }
 
-/// When the sweep looks at the monitor next in `state`, the alert planner looking next at
-/// `alerts`: never while it is not watched.
-fn check_at(stored: &StoredState, state: &State, alerts: Option<i64>) -> Option<i64> {
-    stored.watched().then(|| {
-        check_time::check_at(CheckTerms {
-            machine: state.check_at(stored.grace_ms()),
-            alerts,
-        })
-    })?
+/// When the sweep looks at the monitor next in `state`, written at `at` with `flips`, the
+/// alert planner looking next at `alerts`: never while it is not watched; else the earliest
+/// time a rule needs (`LookTerms`).
+fn check_at(stored: &StoredState, state: &State, flips: &[Transition], at: i64, alerts: Option<i64>) -> Option<i64> {
+    if !stored.watched() {
+        return None;
+    }
+    let windows = stored.windows();
+    let maintenance_end = if windows.is_empty() {
+        None
+    } else {
+        let moments: Vec<i64> = std::iter::once(at).chain(flips.iter().map(|f| f.at)).collect();
+        windows.check_at(&moments, &intl_zone)
+    };
+    LookTerms {
+        machine: state.check_at(stored.grace_ms()),
+        maintenance_end,
+        alerts,
+    }
+    .check_at()
 }
 
 /// Statements writing `state` over version `stored.state_version`, and its flips only if that
-/// write won. The first statement's `changes` tells whether it did.
-/// `at`: the time the alert planner plans for (the sweep's scheduled time, or now).
+/// write won. The first statement's `changes` tells whether it did. `at` is the moment the
+/// state was judged at (the sweep's scheduled time, or now), which the alert planner plans
+/// for; `now` the clock's.
 pub fn write_state(
     db: &D1Database,
     stored: &StoredState,
@@ -506,7 +603,7 @@ pub fn write_state(
             opt(state.next_due_at),
             opt(state.started_at),
             opt(state.last_signal_at),
-            opt(check_at(stored, state, alerts.next_look)),
+            opt(check_at(stored, state, flips, at, alerts.next_look)),
             int(i64::from(state.failures)),
             int(i64::from(state.successes)),
             opt(p.down_since),
@@ -538,10 +635,12 @@ pub fn record_flush(
     db: &D1Database,
     known: &StoredState,
     state: &State,
+    flips: &[Transition],
     changed: bool,
     alerts: (&Progress, Option<i64>),
     batch: &[PendingPing],
     log_limit: i64,
+    now: i64,
 ) -> Result<D1PreparedStatement> {
     let (p, alerts_look) = alerts;
     let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
@@ -581,7 +680,7 @@ pub fn record_flush(
         opt(state.next_due_at),
         opt(state.started_at),
         opt(state.last_signal_at),
-        opt(check_at(known, state, alerts_look)),
+        opt(check_at(known, state, flips, now, alerts_look)),
         int(i64::from(changed)),
         int(mark_above(log_limit)),
         int(i64::from(state.failures)),

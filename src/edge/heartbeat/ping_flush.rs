@@ -47,7 +47,17 @@ pub async fn flush_pings(
     };
     let mut statements = vec![
         insert_pings(db, &known.id, batch)?,
-        record_flush(db, known, &state, changed, (&progress, look), batch, log_limit)?,
+        record_flush(
+            db,
+            known,
+            &state,
+            &flips,
+            changed,
+            (&progress, look),
+            batch,
+            log_limit,
+            now,
+        )?,
     ];
     statements.extend(alerts.into_iter().flat_map(|moves| moves.statements));
     let results = db.batch(statements).await?;

@@ -5,13 +5,15 @@
 use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
+use crate::core::heartbeat::dependencies::parents_first;
 use crate::core::heartbeat::status::Status;
+use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_token::client::hurry_pending_pings;
-use crate::edge::heartbeat::zone::IntlZone;
+use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
 /// Pages per invocation (20,000 monitors, ~500 D1 calls): keeps one cron invocation inside the
@@ -69,8 +71,16 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
         let (page, read) = due_page(&db, at, &after).await?;
         report.rows_read += read;
         report.due += page.len() as i64;
-        let moves: Vec<_> = page
+        // Parents first: a child that goes down with its parent finds it down, and is held.
+        let parents: Vec<Vec<String>> = page.iter().map(StoredState::parents).collect();
+        let listed: Vec<(&str, &[String])> = page
             .iter()
+            .zip(&parents)
+            .map(|(s, p)| (s.id.as_str(), p.as_slice()))
+            .collect();
+        let moves: Vec<_> = parents_first(&listed)
+            .into_iter()
+            .map(|i| &page[i])
             .map(|stored| {
                 let mut state = stored.state();
                 let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
@@ -105,7 +115,16 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
                 continue;
             }
             report.flips += flips.len() as i64;
-            statements.extend(write_state(&db, stored, state, flips, at, now_ms())?);
+            let now = now_ms();
+            statements.extend(write_state(&db, stored, state, flips, at, now)?);
+            // A down that a maintenance window held is told once the maintenance is over.
+            let down = state.status == Status::Down;
+            if stored
+                .holds()
+                .releases_maintenance(down, !flips.is_empty(), at, &intl_zone)
+            {
+                statements.push(release_after_maintenance(&db, &stored.id, now)?);
+            }
             monitors_in_batch += 1;
             if monitors_in_batch == WRITE_CHUNK {
                 write_batch(&db, std::mem::take(&mut statements), &mut report).await?;

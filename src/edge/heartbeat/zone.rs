@@ -41,6 +41,11 @@ pub fn zone_exists(tz: &str) -> bool {
     formatter(tz).is_some()
 }
 
+/// A zone by name, for rules that take zones by name (`core::heartbeat::maintenance::Zones`).
+pub fn intl_zone(tz: &str) -> Box<dyn Zone> {
+    Box::new(IntlZone::new(tz))
+}
+
 /// An IANA zone as the runtime's `Intl` knows it; unknown zones behave as UTC.
 pub struct IntlZone(Option<Intl::DateTimeFormat>);
 

@@ -298,3 +298,29 @@ fn the_down_flip_of_a_payload_is_its_monitor_key_and_moment() {
         None
     );
 }
+
+#[test]
+fn a_parents_down_alert_names_its_dependents_after_its_reason() {
+    let payload = json!({
+        "monitor": {"unique_key": "uk_db", "name": "database", "tags": []},
+        "flip": {"at": "2026-12-03T10:00:00.000Z", "reason": "no ping by the due time plus grace"},
+        "dependents": {"count": 2, "names": ["api", "worker"]}
+    });
+    let a = Alert::from_payload(AlertEvent::Down, &payload, 1, "c", "", 0);
+    assert_eq!(
+        a.reason,
+        "no ping by the due time plus grace; and 2 dependent monitors down: api, worker"
+    );
+    let bare = json!({"flip": {}, "dependents": {"count": 1, "names": ["api"]}});
+    assert_eq!(
+        Alert::from_payload(AlertEvent::Down, &bare, 1, "c", "", 0).reason,
+        "and 1 dependent monitor down: api"
+    );
+    let none = json!({"flip": {"reason": "r"}, "dependents": {"count": 0, "names": []}});
+    assert_eq!(Alert::from_payload(AlertEvent::Down, &none, 1, "c", "", 0).reason, "r");
+    let unreadable = json!({"flip": {"reason": "r"}, "dependents": "many"});
+    assert_eq!(
+        Alert::from_payload(AlertEvent::Down, &unreadable, 1, "c", "", 0).reason,
+        "r"
+    );
+}
