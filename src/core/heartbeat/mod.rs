@@ -1,19 +1,24 @@
 //! Heartbeats: what a monitor is, its schedules (interval, cron), the pings and runs that
 //! feed it, the status machine and the rules it
-//! applies (tolerance), and what is read of it (statistic, health, badges).
+//! applies (tolerance, runtime bounds, volume bands; why each flip happened, when the sweep
+//! looks next), and what is read of it (statistic, health, badges).
 
 pub mod badge;
 pub mod beacon;
+pub mod check_at;
 pub mod cron;
 pub mod cron_pattern;
+pub mod flip_reason;
 pub mod health;
 pub mod monitor;
 pub mod ping;
 pub mod rate_window;
 pub mod retention;
 pub mod run;
+pub mod runtime_bounds;
 pub mod snooze;
 pub mod statistic;
 pub mod status;
 pub mod token_ledger;
 pub mod tolerance;
+pub mod volume_band;
