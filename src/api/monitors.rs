@@ -5,6 +5,7 @@ use worker::{D1Database, Env, Request};
 
 use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
+use crate::core::heartbeat::check_at::{check_at, CheckTerms};
 use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
 use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
 use crate::core::heartbeat::snooze::snooze_until;
@@ -17,7 +18,7 @@ use crate::edge::access::api_keys::scopes_of_own_keys;
 use crate::edge::alerting::channels::count_own_channels;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
-use crate::edge::heartbeat::monitors::{self, ListFilter, Monitor};
+use crate::edge::heartbeat::monitors::{self, BandPlace, ListFilter, Monitor};
 use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
 use crate::edge::heartbeat::pings::{
     last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between,
@@ -57,6 +58,12 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "recovery_threshold": m.recovery_threshold,
         "failures_in_row": m.failures_in_row,
         "successes_in_row": m.successes_in_row,
+        "min_runtime": m.min_runtime,
+        "max_runtime": m.max_runtime,
+        "expect_min": m.expect_min,
+        "expect_max": m.expect_max,
+        "expect_window": m.expect_window,
+        "band_out": m.band_out != 0,
         "status": if m.paused != 0 { "paused" } else { m.status.as_str() },
         "last_ping_at": at(m.last_ping_at),
         "next_due_at": at(m.next_due_at),
@@ -187,13 +194,27 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let next_due_at = current
         .last_ping_at
         .and_then(|last| spec.schedule().next_due_after(last, &zone));
-    let check_at = read_state(&db, id).await?.and_then(|stored| {
-        let watched = is_watched(spec.enabled, stored.paused != 0);
-        stored
+    let now = now_ms();
+    let Some(stored) = read_state(&db, id).await? else {
+        return Err(ApiError::NotFound("heartbeat"));
+    };
+    let watched = is_watched(spec.enabled, stored.paused != 0);
+    // A band keeps its place while its window stays; a new window starts at the next boundary.
+    let judged_until = spec
+        .band
+        .judged_until_after_change(&stored.band(), stored.band_judged_until, now);
+    let band = BandPlace {
+        judged_until,
+        out: stored.band_out != 0 && judged_until.is_some() && judged_until == stored.band_judged_until,
+    };
+    let terms = CheckTerms {
+        machine: stored
             .state()
-            .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched)
-    });
-    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now_ms()).await? {
+            .check_at_rescheduled_within(next_due_at, spec.grace_s * 1_000, spec.runtime, watched),
+        band: spec.band.next_judgment(judged_until),
+    };
+    let check_at = check_at(watched, terms);
+    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, band, now).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     // The token's object caches the allowed methods.
@@ -206,7 +227,8 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
     let project_id = project_key(req, env, Need::Manage).await?;
     let id = &monitor_id(raw_id)?;
     let db = database(env)?;
-    if !monitors::set_paused(&db, &project_id, id, paused, now_ms()).await? {
+    let band = own_monitor(&db, &project_id, id).await?.spec().band;
+    if !monitors::set_paused(&db, &project_id, id, paused, &band, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     let monitor = own_monitor(&db, &project_id, id).await?;

@@ -316,6 +316,17 @@ impl State {
     /// When the sweep looks next after the monitor's schedule changed and its next check-in is
     /// now due at `next_due_at`: only a watched monitor that was waiting for one is looked at.
     pub fn check_at_rescheduled(&self, next_due_at: Option<i64>, grace_ms: i64, watched: bool) -> Option<i64> {
+        self.check_at_rescheduled_within(next_due_at, grace_ms, RuntimeBounds::NONE, watched)
+    }
+
+    /// `check_at_rescheduled` with an open run due at its `max_runtime`.
+    pub fn check_at_rescheduled_within(
+        &self,
+        next_due_at: Option<i64>,
+        grace_ms: i64,
+        runtime: RuntimeBounds,
+        watched: bool,
+    ) -> Option<i64> {
         if !watched || self.next_due_at.is_none() {
             return None;
         }
@@ -323,7 +334,7 @@ impl State {
             next_due_at,
             ..self.clone()
         }
-        .check_at(grace_ms)
+        .check_at_within(grace_ms, runtime)
     }
 
     /// When the clock can next move this state (the sweep's index), if ever.

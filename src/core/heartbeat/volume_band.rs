@@ -30,6 +30,20 @@ pub const MAX_EXPECT: i64 = 1_000_000_000;
 /// within seconds, and the sweep still asks the token's object for any it holds.
 pub const SETTLE_MS: i64 = 60_000;
 
+/// How long after a window closes the sweep waits, at most, for events of an event-fed
+/// monitor's name that its project's object still holds (it cannot say when they came).
+pub const EVENTS_PATIENCE_MS: i64 = 10 * 60_000;
+
+/// Whether a window ending at `until` can be counted at `now`: the token's object holds no
+/// ping received before `until` (`held_since`: its oldest), and the project's object no
+/// event of the monitor's name, unless it has held some for `EVENTS_PATIENCE_MS` past the end
+/// (a busy name always has some on their way, received after the window).
+pub fn window_settled(until: i64, held_since: Option<i64>, events_pending: bool, now: i64) -> bool {
+    let pings_in = held_since.is_none_or(|since| since >= until);
+    let events_in = !events_pending || now >= until + EVENTS_PATIENCE_MS;
+    pings_in && events_in
+}
+
 /// A monitor's band: either bound may be absent; without both there is no band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VolumeBand {
@@ -273,6 +287,32 @@ mod tests {
         assert_eq!(
             VolumeBand::NONE.judged_until_after_change(&HOURLY, Some(DEC_3), now),
             None
+        );
+    }
+
+    #[test]
+    fn a_window_waits_for_its_held_pings_but_not_for_later_ones() {
+        let until = DEC_3 + HOUR;
+        assert!(window_settled(until, None, false, until + SETTLE_MS));
+        assert!(
+            !window_settled(until, Some(until - 1), false, until + 10 * HOUR),
+            "a ping of the window is on its way"
+        );
+        assert!(
+            window_settled(until, Some(until), false, until + SETTLE_MS),
+            "held pings came after the window"
+        );
+    }
+
+    #[test]
+    fn an_event_fed_window_waits_for_pending_events_a_while() {
+        let until = DEC_3 + HOUR;
+        assert!(!window_settled(until, None, true, until + SETTLE_MS));
+        assert!(!window_settled(until, None, true, until + EVENTS_PATIENCE_MS - 1));
+        assert!(window_settled(until, None, true, until + EVENTS_PATIENCE_MS));
+        assert!(
+            !window_settled(until, Some(until - 1), true, until + EVENTS_PATIENCE_MS),
+            "held pings still hold it"
         );
     }
 

@@ -7,15 +7,18 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::hold::Holds;
+use crate::core::heartbeat::check_at::{check_at, CheckTerms};
 use crate::core::heartbeat::cron::Zone;
 use crate::core::heartbeat::monitor::Schedule;
-use crate::core::heartbeat::status::{is_watched, Rules, State, Status, Tolerance, Transition};
+use crate::core::heartbeat::status::{is_watched, Rules, RuntimeBounds, State, Status, Tolerance, Transition};
+use crate::core::heartbeat::volume_band::{VolumeBand, DEFAULT_WINDOW_S};
 use crate::edge::alerting::outbox::enqueue_flip;
 use crate::edge::db::{int, text};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
-    failure_tolerance, recovery_threshold, failures_in_row, successes_in_row";
+    failure_tolerance, recovery_threshold, failures_in_row, successes_in_row, min_runtime, max_runtime, judged_run, \
+    expect_min, expect_max, expect_window, band_judged_until, band_out";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -49,10 +52,32 @@ pub struct StoredState {
     pub failures_in_row: i64,
     #[serde(default)]
     pub successes_in_row: i64,
+    /// `core::heartbeat::runtime_bounds` (seconds), and the run the clock already failed.
+    #[serde(default)]
+    pub min_runtime: Option<i64>,
+    #[serde(default)]
+    pub max_runtime: Option<i64>,
+    #[serde(default)]
+    pub judged_run: Option<i64>,
+    /// `core::heartbeat::volume_band`, and how far its windows are judged.
+    #[serde(default)]
+    pub expect_min: Option<i64>,
+    #[serde(default)]
+    pub expect_max: Option<i64>,
+    #[serde(default = "default_window")]
+    pub expect_window: i64,
+    #[serde(default)]
+    pub band_judged_until: Option<i64>,
+    #[serde(default)]
+    pub band_out: i64,
 }
 
 fn one() -> i64 {
     1
+}
+
+fn default_window() -> i64 {
+    DEFAULT_WINDOW_S
 }
 
 /// A count as stored, read back as the machine keeps it.
@@ -69,7 +94,31 @@ impl StoredState {
             last_signal_at: self.last_signal_at,
             failures: count(self.failures_in_row),
             successes: count(self.successes_in_row),
+            judged_run: self.judged_run,
+            band_judged_until: self.band_judged_until,
+            band_out: self.band_out != 0,
         }
+    }
+
+    pub fn runtime(&self) -> RuntimeBounds {
+        RuntimeBounds::from_seconds(self.min_runtime, self.max_runtime)
+    }
+
+    pub fn band(&self) -> VolumeBand {
+        VolumeBand {
+            min: self.expect_min,
+            max: self.expect_max,
+            window_s: self.expect_window,
+        }
+    }
+
+    /// When the sweep looks at this monitor next in `state` (`core::heartbeat::check_at`).
+    pub fn check_at(&self, state: &State) -> Option<i64> {
+        let terms = CheckTerms {
+            machine: state.check_at_within(self.grace_ms(), self.runtime()),
+            band: self.band().next_judgment(state.band_judged_until),
+        };
+        check_at(self.watched(), terms)
     }
 
     pub fn tolerance(&self) -> Tolerance {
@@ -86,6 +135,7 @@ impl StoredState {
             schedule,
             zone,
             tolerance: self.tolerance(),
+            runtime: self.runtime(),
         }
     }
 
@@ -142,7 +192,7 @@ pub fn flip_statements(
                 int(f.at),
                 text(f.from.as_str()),
                 text(f.to.as_str()),
-                text(f.reason),
+                text(&f.reason.to_string()),
                 int(now),
                 held.as_ref().map_or(JsValue::NULL, |h| text(h.as_str())),
             ])?,

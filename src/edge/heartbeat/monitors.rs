@@ -11,15 +11,17 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
+use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
 use crate::core::heartbeat::status::{State, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
+use crate::core::heartbeat::volume_band::VolumeBand;
 use crate::edge::db::{changed_one, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{flip_statements, StoredState, STATE_COLUMNS};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
     event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
-    successes_in_row";
+    successes_in_row, min_runtime, max_runtime, expect_min, expect_max, expect_window, band_out";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -61,6 +63,14 @@ pub struct Monitor {
     /// The status machine's counts: failures in a row, successes in a row while down.
     pub failures_in_row: i64,
     pub successes_in_row: i64,
+    /// Seconds, NULL for no bound (`core::heartbeat::runtime_bounds`).
+    pub min_runtime: Option<i64>,
+    pub max_runtime: Option<i64>,
+    /// The volume band (`core::heartbeat::volume_band`), and whether its last window broke it.
+    pub expect_min: Option<i64>,
+    pub expect_max: Option<i64>,
+    pub expect_window: i64,
+    pub band_out: i64,
 }
 
 impl Monitor {
@@ -85,12 +95,18 @@ impl Monitor {
                 failures: u32::try_from(self.failure_tolerance).unwrap_or(0),
                 recovery: u32::try_from(self.recovery_threshold).unwrap_or(1).max(1),
             },
+            runtime: RuntimeBounds::from_seconds(self.min_runtime, self.max_runtime),
+            band: VolumeBand {
+                min: self.expect_min,
+                max: self.expect_max,
+                window_s: self.expect_window,
+            },
         }
     }
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 16] = [
+const SPEC_COLUMNS: [&str; 21] = [
     "name",
     "service_id",
     "interval_s",
@@ -107,6 +123,11 @@ const SPEC_COLUMNS: [&str; 16] = [
     "event_key_ids",
     "failure_tolerance",
     "recovery_threshold",
+    "min_runtime",
+    "max_runtime",
+    "expect_min",
+    "expect_max",
+    "expect_window",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -131,6 +152,11 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         }),
         int(i64::from(spec.tolerance.failures)),
         int(i64::from(spec.tolerance.recovery)),
+        opt(spec.runtime.min_ms.map(|ms| ms / 1_000)),
+        opt(spec.runtime.max_ms.map(|ms| ms / 1_000)),
+        opt(spec.band.min),
+        opt(spec.band.max),
+        int(spec.band.window_s),
     ]
 }
 
@@ -142,23 +168,36 @@ pub async fn insert_monitor(
     spec: &MonitorSpec,
     now: i64,
 ) -> Result<()> {
-    let placeholders: Vec<String> = (6..6 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (8..8 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(
-        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, {}) \
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, {})",
+        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, band_judged_until, \
+           check_at, {}) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, {})",
         SPEC_COLUMNS.join(", "),
         placeholders.join(", ")
     );
+    // A band is judged from its first whole window; nothing else needs the clock before a ping.
+    let band_from = spec.band.judged_until_after_change(&VolumeBand::NONE, None, now);
+    let check_at = spec.band.next_judgment(band_from).filter(|_| spec.enabled);
     let mut values = vec![
         text(id),
         text(project_id),
         text(token),
         int(now),
         text(&crate::edge::random::unique_key()),
+        opt(band_from),
+        opt(check_at),
     ];
     values.extend(spec_values(spec));
     db.prepare(sql).bind(&values)?.run().await?;
     Ok(())
+}
+
+/// Where a monitor's volume band stands: judged up to `judged_until`, its last window out.
+#[derive(Debug, Clone, Copy)]
+pub struct BandPlace {
+    pub judged_until: Option<i64>,
+    pub out: bool,
 }
 
 /// Replaces the user-settable fields and the next due time; false if the monitor is gone.
@@ -169,15 +208,17 @@ pub async fn update_monitor(
     spec: &MonitorSpec,
     next_due_at: Option<i64>,
     check_at: Option<i64>,
+    band: BandPlace,
     now: i64,
 ) -> Result<bool> {
     let assignments: Vec<String> = SPEC_COLUMNS
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 6))
+        .map(|(i, c)| format!("{c} = ?{}", i + 8))
         .collect();
     let sql = format!(
-        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, state_version = state_version + 1, {} \
+        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, band_judged_until = ?6, band_out = ?7, \
+         state_version = state_version + 1, {} \
          WHERE id = ?1 AND project_id = ?2",
         assignments.join(", ")
     );
@@ -187,6 +228,8 @@ pub async fn update_monitor(
         next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
         int(now),
         check_at.map_or(wasm_bindgen::JsValue::NULL, int),
+        opt(band.judged_until),
+        int(i64::from(band.out)),
     ];
     values.extend(spec_values(spec));
     let result = db.prepare(sql).bind(&values)?.run().await?;
@@ -207,17 +250,34 @@ pub async fn set_snooze(db: &D1Database, project_id: &str, id: &str, until: Opti
 /// Pauses or resumes; false if the monitor is gone.
 /// Pausing stops the clock; resuming starts over as `new`, waiting for the next ping, so time
 /// spent paused never turns into a flip.
-pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: bool, now: i64) -> Result<bool> {
+/// A resumed monitor's band starts over from its next whole window (`band`: the monitor's).
+pub async fn set_paused(
+    db: &D1Database,
+    project_id: &str,
+    id: &str,
+    paused: bool,
+    band: &VolumeBand,
+    now: i64,
+) -> Result<bool> {
     let sql = if paused {
         "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
          WHERE id = ?1 AND project_id = ?2"
     } else {
-        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, check_at = NULL, \
+        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, \
+         failures_in_row = 0, successes_in_row = 0, judged_run = NULL, band_judged_until = ?4, band_out = 0, \
+         check_at = CASE WHEN enabled = 1 THEN ?5 END, \
          state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2"
     };
+    let band_from = band.judged_until_after_change(&VolumeBand::NONE, None, now);
     let result = db
         .prepare(sql)
-        .bind(&[text(id), text(project_id), int(now)])?
+        .bind(&[
+            text(id),
+            text(project_id),
+            int(now),
+            opt(band_from),
+            opt(band.next_judgment(band_from)),
+        ])?
         .run()
         .await?;
     changed_one(&result)
@@ -441,11 +501,7 @@ fn opt(v: Option<i64>) -> JsValue {
 
 /// When the sweep looks at the monitor next in `state`: never while it is not watched.
 fn check_at(stored: &StoredState, state: &State) -> Option<i64> {
-    if stored.watched() {
-        state.check_at(stored.grace_ms())
-    } else {
-        None
-    }
+    stored.check_at(state)
 }
 
 /// Statements writing `state` over version `stored.state_version`, and its flips only if that
@@ -460,7 +516,8 @@ pub fn write_state(
     let mut statements = vec![db
         .prepare(
             "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
-             failures_in_row = ?8, successes_in_row = ?9, state_version = state_version + 1 \
+             failures_in_row = ?8, successes_in_row = ?9, judged_run = ?10, band_judged_until = ?11, band_out = ?12, \
+             state_version = state_version + 1 \
              WHERE id = ?1 AND state_version = ?2",
         )
         .bind(&[
@@ -473,6 +530,9 @@ pub fn write_state(
             opt(check_at(stored, state)),
             int(i64::from(state.failures)),
             int(i64::from(state.successes)),
+            opt(state.judged_run),
+            opt(state.band_judged_until),
+            int(i64::from(state.band_out)),
         ])?];
     statements.extend(flip_statements(db, stored, flips, now)?);
     Ok(statements)
@@ -508,6 +568,8 @@ pub fn record_flush(
            check_at = CASE WHEN {own} THEN ?10 ELSE check_at END, \
            failures_in_row = CASE WHEN {own} THEN ?13 ELSE failures_in_row END, \
            successes_in_row = CASE WHEN {own} THEN ?14 ELSE successes_in_row END, \
+           judged_run = CASE WHEN {own} THEN ?15 ELSE judged_run END, \
+           band_out = CASE WHEN {own} THEN ?16 ELSE band_out END, \
            prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
@@ -527,6 +589,8 @@ pub fn record_flush(
         int(mark_above(log_limit)),
         int(i64::from(state.failures)),
         int(i64::from(state.successes)),
+        opt(state.judged_run),
+        int(i64::from(state.band_out)),
     ])
 }
 
