@@ -130,3 +130,19 @@ test("band fields are checked: whole hours dividing a day, a minimum no more tha
   assert.equal(row.band_judged_until % (24 * HOUR), 0, "a day's window starts at 00:00 UTC");
   assert.ok(row.band_judged_until > Date.now());
 });
+
+test("pausing stops judging windows; resuming starts again at the next whole window", async () => {
+  const t = await eb.tenant("band-pause");
+  const m = await eb.createMonitor(t.key, { name: "views", interval: 3600, expect_min: 1 });
+  const h = await thisHour();
+  await eb.rows("UPDATE monitors SET band_judged_until = ?, check_at = ?, band_out = 1 WHERE id = ?", h - HOUR, h + MIN, m.id);
+  const paused = await eb.api("POST", `/v1/heartbeat/${m.id}/pause`, { auth: t.key });
+  assert.equal(paused.status, 200, paused.text);
+  assert.deepEqual(await eb.rows("SELECT check_at FROM monitors WHERE id = ?", m.id), [{ check_at: null }]);
+  await eb.sweep(h + MIN);
+  assert.deepEqual(await flips(m.id), [], "a paused monitor's windows are not judged");
+  const resumed = await eb.api("POST", `/v1/heartbeat/${m.id}/resume`, { auth: t.key });
+  assert.deepEqual([resumed.status, resumed.body.status, resumed.body.band_out], [200, "new", false]);
+  const [row] = await eb.rows("SELECT band_judged_until, check_at FROM monitors WHERE id = ?", m.id);
+  assert.deepEqual(row, { band_judged_until: h + HOUR, check_at: h + 2 * HOUR + MIN });
+});

@@ -259,18 +259,20 @@ pub async fn set_paused(
     band: &VolumeBand,
     now: i64,
 ) -> Result<bool> {
-    let sql = if paused {
-        "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
-         WHERE id = ?1 AND project_id = ?2"
+    let result = if paused {
+        db.prepare(
+            "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
+             WHERE id = ?1 AND project_id = ?2",
+        )
+        .bind(&[text(id), text(project_id), int(now)])?
     } else {
-        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, \
-         failures_in_row = 0, successes_in_row = 0, judged_run = NULL, band_judged_until = ?4, band_out = 0, \
-         check_at = CASE WHEN enabled = 1 THEN ?5 END, \
-         state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2"
-    };
-    let band_from = band.judged_until_after_change(&VolumeBand::NONE, None, now);
-    let result = db
-        .prepare(sql)
+        let band_from = band.judged_until_after_change(&VolumeBand::NONE, None, now);
+        db.prepare(
+            "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, \
+             failures_in_row = 0, successes_in_row = 0, judged_run = NULL, band_judged_until = ?4, band_out = 0, \
+             check_at = CASE WHEN enabled = 1 THEN ?5 END, \
+             state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2",
+        )
         .bind(&[
             text(id),
             text(project_id),
@@ -278,8 +280,9 @@ pub async fn set_paused(
             opt(band_from),
             opt(band.next_judgment(band_from)),
         ])?
-        .run()
-        .await?;
+    }
+    .run()
+    .await?;
     changed_one(&result)
 }
 
