@@ -198,6 +198,11 @@ mod tests {
             "a new maximum below the kept minimum"
         );
         assert!(apply(RuntimeBounds::NONE, json!({"max_runtime": MAX_RUNTIME_S})).is_ok());
+        assert!(
+            apply(RuntimeBounds::NONE, json!({"max_runtime": 2_592_000})).is_ok(),
+            "30 days"
+        );
+        assert!(apply(RuntimeBounds::NONE, json!({"max_runtime": 2_592_001})).is_err());
         assert!(apply(RuntimeBounds::NONE, json!({"min_runtime": 1})).is_ok());
     }
 }

@@ -310,6 +310,8 @@ mod tests {
         assert!(!window_settled(until, None, true, until + SETTLE_MS));
         assert!(!window_settled(until, None, true, until + EVENTS_PATIENCE_MS - 1));
         assert!(window_settled(until, None, true, until + EVENTS_PATIENCE_MS));
+        assert!(!window_settled(until, None, true, until + 599_999), "ten minutes");
+        assert!(window_settled(until, None, true, until + 600_000));
         assert!(
             !window_settled(until, Some(until - 1), true, until + EVENTS_PATIENCE_MS),
             "held pings still hold it"
