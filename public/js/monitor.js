@@ -7,6 +7,7 @@ import { scheduleFields, parseTags } from "./schedule-form.js";
 import { snippets, pingUrls } from "./snippets.js";
 import { KINDS } from "./channel-kinds.js";
 import { ruleState, ruleFields, heldText } from "./alert-rules.js";
+import { ruleFacts, ruleFields as runVolumeFields } from "./run-volume.js";
 
 const kindLabel = (kind) => KINDS.find((k) => k.kind === kind)?.label ?? kind;
 
@@ -107,6 +108,7 @@ function renderHead() {
         h("dd", {}, m.tags.length ? m.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "none")),
         m.description && [h("dt", {}, "Description"), h("dd", {}, m.description)],
         m.event_name && [h("dt", {}, "Fed by"), h("dd", { id: "fed-by" }, feedText(m))],
+        ruleFacts(m),
       ),
       actions,
     ),
@@ -283,6 +285,7 @@ async function renderEdit() {
   const tags = h("input", { id: "e-tags", type: "text", value: m.tags.join(", "), "aria-describedby": "e-tags-hint" });
   const sched = scheduleFields("e", m);
   const rules = ruleFields(m);
+  const runVolume = runVolumeFields(m);
   const methods = ["GET", "POST", "HEAD"].map((v) => h("input", { type: "checkbox", name: "method", value: v, checked: m.methods.includes(v) }));
   const allChannels = h("input", { type: "radio", name: "e-ch", value: "all", checked: m.channels == null });
   const someChannels = h("input", { type: "radio", name: "e-ch", value: "some", checked: m.channels != null });
@@ -303,6 +306,7 @@ async function renderEdit() {
       chBoxes.length ? chBoxes.map((c, i) => h("label", { class: "inline" }, c, `${channels[i].name} (${kindLabel(channels[i].kind)})`)) : h("span", { class: "muted" }, " (no channels yet: add one on the Channels page)"),
     ),
     rules.el,
+    runVolume.el,
     h("button", { type: "submit", class: "primary", id: "save" }, "Save changes"),
   );
   form.addEventListener("submit", async (e) => {
@@ -315,6 +319,7 @@ async function renderEdit() {
         channels: allChannels.checked ? null : chBoxes.filter((c) => c.checked).map((c) => c.value),
         ...sched.value(),
         ...rules.value(),
+        ...runVolume.value(),
       };
       m = await api("PUT", `/v1/heartbeat/${ref(m)}`, body);
       renderHead();

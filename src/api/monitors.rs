@@ -22,7 +22,7 @@ use crate::edge::alerting::channels::count_own_channels;
 use crate::edge::alerting::history::alert_history;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
-use crate::edge::heartbeat::monitors::{self, ListFilter, Monitor};
+use crate::edge::heartbeat::monitors::{self, BandPlace, ListFilter, Monitor};
 use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
 use crate::edge::heartbeat::pings::{
     last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between,
@@ -79,6 +79,12 @@ fn view(m: &Monitor, base: &str, scope: Scope) -> Value {
         "realert_max": m.realert_max,
         "escalation": m.policy().escalation_value(),
         "alerting": alerting_view(m),
+        "min_runtime": m.min_runtime,
+        "max_runtime": m.max_runtime,
+        "expect_min": m.expect_min,
+        "expect_max": m.expect_max,
+        "expect_window": m.expect_window,
+        "band_out": m.band_out != 0,
         "maintenance_until": at(maintenance_until),
         "status": shown_status(m, maintenance_until),
         "last_ping_at": at(m.last_ping_at),
@@ -295,23 +301,32 @@ pub async fn update(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         .last_ping_at
         .and_then(|last| spec.schedule().next_due_after(last, &zone));
     let now = now_ms();
-    let check_at = read_state(&db, id).await?.and_then(|stored| {
-        let watched = is_watched(spec.enabled, stored.paused != 0);
-        let machine = stored
+    let Some(stored) = read_state(&db, id).await? else {
+        return Err(ApiError::NotFound("heartbeat"));
+    };
+    let watched = is_watched(spec.enabled, stored.paused != 0);
+    // A band keeps its place while its window stays; a new window starts at the next boundary.
+    let judged_until = spec
+        .band
+        .judged_until_after_change(&stored.band(), stored.band_judged_until, now);
+    let band = BandPlace {
+        judged_until,
+        out: stored.band_out != 0 && judged_until.is_some() && judged_until == stored.band_judged_until,
+    };
+    // A down monitor's reminders and steps follow the new policy.
+    let alerts = (watched && stored.status == "down")
+        .then(|| look_at(&spec.alerts, &stored.progress(), &stored.holds(), &intl_zone, now))
+        .flatten();
+    let terms = LookTerms {
+        machine: stored
             .state()
-            .check_at_rescheduled(next_due_at, spec.grace_s * 1_000, watched);
-        // A down monitor's reminders and steps follow the new policy.
-        let alerts = (watched && stored.status == "down")
-            .then(|| look_at(&spec.alerts, &stored.progress(), &stored.holds(), &intl_zone, now))
-            .flatten();
-        LookTerms {
-            machine,
-            maintenance_end: watched.then(|| stored.windows().check_at(&[now], &intl_zone)).flatten(),
-            alerts,
-        }
-        .check_at()
-    });
-    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, now).await? {
+            .check_at_rescheduled_within(next_due_at, spec.grace_s * 1_000, spec.runtime, watched),
+        maintenance_end: stored.windows().check_at(&[now], &intl_zone),
+        alerts,
+        band: spec.band.next_judgment(judged_until),
+    };
+    let check_at = watched.then(|| terms.check_at()).flatten();
+    if !monitors::update_monitor(&db, &project_id, id, &spec, next_due_at, check_at, band, now).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     // New tags may bring the project's windows for a tag, or take them away.
@@ -326,7 +341,8 @@ async fn set_paused(req: &mut Request, env: &Env, raw_id: &str, paused: bool) ->
     let project_id = project_key(req, env, Need::Manage).await?;
     let id = &monitor_id(raw_id)?;
     let db = database(env)?;
-    if !monitors::set_paused(&db, &project_id, id, paused, now_ms()).await? {
+    let band = own_monitor(&db, &project_id, id).await?.spec().band;
+    if !monitors::set_paused(&db, &project_id, id, paused, &band, now_ms()).await? {
         return Err(ApiError::NotFound("heartbeat"));
     }
     let monitor = own_monitor(&db, &project_id, id).await?;

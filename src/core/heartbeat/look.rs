@@ -12,11 +12,13 @@ pub struct LookTerms {
     pub maintenance_end: Option<i64>,
     /// The alert planner: the next escalation step or reminder of a down period.
     pub alerts: Option<i64>,
+    /// The volume band: a minute after its next window closes (`VolumeBand::next_judgment`).
+    pub band: Option<i64>,
 }
 
 impl LookTerms {
     pub fn check_at(&self) -> Option<i64> {
-        [self.machine, self.maintenance_end, self.alerts]
+        [self.machine, self.maintenance_end, self.alerts, self.band]
             .into_iter()
             .flatten()
             .min()
@@ -34,6 +36,7 @@ mod tests {
                 machine,
                 maintenance_end,
                 alerts,
+                band: None,
             }
             .check_at()
         };
@@ -44,5 +47,20 @@ mod tests {
         assert_eq!(at(Some(7), None, None), Some(7));
         assert_eq!(at(None, Some(8), None), Some(8));
         assert_eq!(at(None, None, Some(6)), Some(6));
+        let band = |band| {
+            LookTerms {
+                band,
+                ..LookTerms::default()
+            }
+            .check_at()
+        };
+        assert_eq!(band(Some(4)), Some(4));
+        let all = LookTerms {
+            machine: Some(5),
+            maintenance_end: Some(6),
+            alerts: Some(7),
+            band: Some(2),
+        };
+        assert_eq!(all.check_at(), Some(2), "the band's term wins when it is first");
     }
 }

@@ -9,7 +9,9 @@ use crate::core::alerting::policy::AlertPolicy;
 use crate::core::events::event::parse_event_name;
 use crate::core::heartbeat::cron::{CronExpr, Zone};
 use crate::core::heartbeat::dependencies::parse_depends_on;
+use crate::core::heartbeat::runtime_bounds::{apply_runtime_fields, RuntimeBounds};
 use crate::core::heartbeat::tolerance::Tolerance;
+use crate::core::heartbeat::volume_band::{apply_band_fields, VolumeBand};
 use crate::core::http_contract::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
 };
@@ -86,6 +88,10 @@ pub struct MonitorSpec {
     pub alerts: AlertPolicy,
     /// The monitors this one depends on (`core::heartbeat::dependencies`); `None`: none.
     pub depends_on: Option<Vec<String>>,
+    /// `min_runtime` and `max_runtime` (`core::heartbeat::runtime_bounds`).
+    pub runtime: RuntimeBounds,
+    /// `expect_min`, `expect_max` per `expect_window` (`core::heartbeat::volume_band`).
+    pub band: VolumeBand,
 }
 
 impl MonitorSpec {
@@ -294,6 +300,8 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
     if let Some(raw) = present(body, "depends_on") {
         spec.depends_on = parse_depends_on(raw)?;
     }
+    spec.runtime = apply_runtime_fields(spec.runtime, body)?;
+    spec.band = apply_band_fields(spec.band, body)?;
     if spec.cron.is_none() && spec.interval_s.is_none() {
         return Err(FieldError::new("interval", "is required unless a schedule is given"));
     }
@@ -323,6 +331,8 @@ pub fn parse_new_monitor(body: &Map<String, Value>) -> Checked<MonitorSpec> {
         tolerance: Tolerance::NONE,
         alerts: AlertPolicy::default(),
         depends_on: None,
+        runtime: RuntimeBounds::NONE,
+        band: VolumeBand::NONE,
     };
     apply_fields(blank, body)
 }
@@ -697,12 +707,60 @@ mod tests {
 }
 
 #[cfg(test)]
+mod rule_fields {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Checked<MonitorSpec> {
+        parse_new_monitor(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn a_new_monitor_has_no_runtime_bounds_and_no_band() {
+        let m = parse(json!({"name": "x", "interval": 60})).unwrap();
+        assert_eq!((m.runtime, m.band), (RuntimeBounds::NONE, VolumeBand::NONE));
+    }
+
+    #[test]
+    fn runtime_bounds_and_a_band_are_monitor_fields() {
+        let m = parse(
+            json!({"name": "x", "interval": 60, "min_runtime": 60, "max_runtime": 3600,
+            "expect_min": 100, "expect_max": 10000, "expect_window": 7200}),
+        )
+        .unwrap();
+        assert_eq!(m.runtime, RuntimeBounds::from_seconds(Some(60), Some(3_600)));
+        assert_eq!(
+            m.band,
+            VolumeBand {
+                min: Some(100),
+                max: Some(10_000),
+                window_s: 7_200
+            }
+        );
+        let kept = apply_fields(m.clone(), json!({"name": "y"}).as_object().unwrap()).unwrap();
+        assert_eq!(
+            (kept.runtime, kept.band),
+            (m.runtime, m.band),
+            "an update keeps what it does not name"
+        );
+    }
+
+    #[test]
+    fn a_bad_rule_field_is_a_400_naming_it() {
+        let e = parse(json!({"name": "x", "interval": 60, "expect_window": 60})).unwrap_err();
+        assert_eq!(e.field, "expect_window");
+        let e = parse(json!({"name": "x", "interval": 60, "max_runtime": -1})).unwrap_err();
+        assert_eq!(e.field, "max_runtime");
+    }
+}
+
+#[cfg(test)]
 mod properties {
     use super::*;
     use crate::core::http_contract::validation::properties::json_value;
     use proptest::prelude::*;
 
-    const FIELDS: [&str; 13] = [
+    const FIELDS: [&str; 18] = [
         "name",
         "service_id",
         "interval",
@@ -715,6 +773,11 @@ mod properties {
         "tags",
         "description",
         "channels",
+        "min_runtime",
+        "max_runtime",
+        "expect_min",
+        "expect_max",
+        "expect_window",
         "unknown",
     ];
 
@@ -739,6 +802,10 @@ mod properties {
                     prop_assert!(m.slug.as_deref().is_none_or(is_slug));
                     prop_assert!(m.tags.len() <= MAX_TAGS && m.description.chars().count() <= MAX_DESCRIPTION_CHARS);
                     prop_assert!(m.channels.is_none_or(|c| c.len() <= 20 && c.iter().all(|id| parse_uuid(id).as_deref() == Some(id.as_str()))));
+                    let RuntimeBounds { min_ms, max_ms } = m.runtime;
+                    prop_assert!(min_ms.zip(max_ms).is_none_or(|(min, max)| 0 < min && min <= max));
+                    prop_assert!(crate::core::heartbeat::volume_band::WINDOWS_S.contains(&m.band.window_s));
+                    prop_assert!(m.band.min.zip(m.band.max).is_none_or(|(min, max)| min <= max));
                 }
                 Err(e) => prop_assert!(FIELDS.contains(&e.field.as_str()), "{e:?}"),
             }

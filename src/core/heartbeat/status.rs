@@ -15,9 +15,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::heartbeat::cron::Zone;
+pub use crate::core::heartbeat::flip_reason::Reason;
 use crate::core::heartbeat::monitor::Schedule;
 use crate::core::heartbeat::ping::PingKind;
+pub use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
 pub use crate::core::heartbeat::tolerance::Tolerance;
+use crate::core::heartbeat::volume_band::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +67,17 @@ pub struct Rules<'a> {
     pub schedule: &'a Schedule,
     pub zone: &'a dyn Zone,
     pub tolerance: Tolerance,
+    /// `min_runtime` / `max_runtime`.
+    pub runtime: RuntimeBounds,
+}
+
+/// A ping as the machine reads it: when, what it said, and for a run's end how long the run
+/// took (`core::heartbeat::run` pairs it with its start by `rid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    pub at: i64,
+    pub kind: PingKind,
+    pub duration_ms: Option<i64>,
 }
 
 /// What the machine remembers about a monitor.
@@ -80,6 +94,15 @@ pub struct State {
     pub failures: u32,
     /// Successes in a row while down (`recovering 1 of 3`).
     pub successes: u32,
+    /// The start of a run the clock already failed (still open at its deadline): its end,
+    /// when it comes, is not counted a second time.
+    pub judged_run: Option<i64>,
+    /// The end of the newest volume window already judged (`core::heartbeat::volume_band`);
+    /// judging the same window again changes nothing.
+    pub band_judged_until: Option<i64>,
+    /// The last judged window was outside the band: only a window back inside ends that
+    /// failure, not pings.
+    pub band_out: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,15 +110,16 @@ pub struct Transition {
     pub from: Status,
     pub to: Status,
     pub at: i64,
-    pub reason: &'static str,
+    /// Rendered (`to_string`) into the flips table and the alert.
+    pub reason: Reason,
 }
 
-pub const REASON_LATE: &str = "no ping by the due time plus grace";
-pub const REASON_RUN_UNFINISHED: &str = "a run started and did not end within grace";
-pub const REASON_FAIL: &str = "a ping reported failure";
-pub const REASON_RECOVERED: &str = "a ping reported success";
+pub const REASON_LATE: Reason = Reason::Late;
+pub const REASON_RUN_UNFINISHED: Reason = Reason::RunUnfinished;
+pub const REASON_FAIL: Reason = Reason::Fail;
+pub const REASON_RECOVERED: Reason = Reason::Recovered;
 
-fn flip(from: Status, to: Status, at: i64, reason: &'static str, out: &mut Vec<Transition>) {
+fn flip(from: Status, to: Status, at: i64, reason: Reason, out: &mut Vec<Transition>) {
     if from != to && (from == Status::Down || to == Status::Down) {
         out.push(Transition { from, to, at, reason });
     }
@@ -110,6 +134,9 @@ impl State {
             last_signal_at: None,
             failures: 0,
             successes: 0,
+            judged_run: None,
+            band_judged_until: None,
+            band_out: false,
         }
     }
 
@@ -117,20 +144,47 @@ impl State {
     /// flips. Time-driven moves up to each ping are applied first, so a ping after a missed
     /// deadline still records the down it ends.
     pub fn on_pings(&mut self, pings: &[(i64, PingKind)], rules: &Rules) -> Vec<Transition> {
-        let mut sorted: Vec<(i64, PingKind)> = pings
+        let signals: Vec<Signal> = pings
+            .iter()
+            .map(|&(at, kind)| Signal {
+                at,
+                kind,
+                duration_ms: None,
+            })
+            .collect();
+        self.on_signals(&signals, rules)
+    }
+
+    /// `on_pings` with each run's end carrying its duration, judged by the runtime bounds.
+    pub fn on_signals(&mut self, pings: &[Signal], rules: &Rules) -> Vec<Transition> {
+        let mut sorted: Vec<Signal> = pings
             .iter()
             .copied()
-            .filter(|(at, _)| self.last_signal_at.is_none_or(|last| *at > last))
+            .filter(|p| self.last_signal_at.is_none_or(|last| p.at > last))
             .collect();
-        sorted.sort_by_key(|(at, _)| *at);
+        sorted.sort_by_key(|p| p.at);
         let mut flips = Vec::new();
-        for (at, kind) in sorted {
+        for Signal { at, kind, duration_ms } in sorted {
             flips.extend(self.on_clock(at - 1, rules));
             match kind {
                 PingKind::Success | PingKind::Tick => {
+                    // A run's end out of its bounds is a failure, unless the clock already
+                    // counted that run (it was still open at its deadline).
+                    let out_of_bounds = duration_ms.and_then(|ran| {
+                        let reason = rules.runtime.judge_run(ran)?;
+                        Some((reason, self.judged_run == Some(at - ran)))
+                    });
                     self.started_at = None;
                     self.next_due_at = rules.schedule.next_due_after(at, rules.zone);
-                    self.succeeded(at, rules.tolerance, &mut flips);
+                    match out_of_bounds {
+                        Some((reason, false)) => {
+                            self.failed(at, reason, rules.tolerance, &mut flips);
+                        }
+                        Some((_, true)) => self.checked_in(),
+                        // While the band is broken, only a window back inside it ends that.
+                        None if self.band_out => self.checked_in(),
+                        None => self.succeeded(at, REASON_RECOVERED, rules.tolerance, &mut flips),
+                    }
                 }
                 PingKind::Fail => {
                     self.started_at = None;
@@ -151,8 +205,39 @@ impl State {
         flips
     }
 
+    /// A check-in that is neither a success nor a new failure (the end of a run already
+    /// counted, a ping while the band is broken): no run is open any more.
+    fn checked_in(&mut self) {
+        if self.status == Status::Started {
+            self.status = if self.failures > 0 { Status::Failing } else { Status::Up };
+        }
+    }
+
+    /// Judges the closed volume window ending at `until` (`core::heartbeat::volume_band`):
+    /// outside the band, a failure stamped at the window's end; the first window back inside
+    /// after that, a success. A window already judged changes nothing.
+    pub fn on_band(&mut self, until: i64, verdict: Verdict, rules: &Rules) -> Vec<Transition> {
+        let mut flips = Vec::new();
+        if self.band_judged_until.is_some_and(|judged| until <= judged) {
+            return flips;
+        }
+        self.band_judged_until = Some(until);
+        match verdict {
+            Verdict::Outside(reason) => {
+                self.band_out = true;
+                self.failed(until, reason, rules.tolerance, &mut flips);
+            }
+            Verdict::Within(reason) if self.band_out => {
+                self.band_out = false;
+                self.succeeded(until, reason, rules.tolerance, &mut flips);
+            }
+            Verdict::Within(_) => {}
+        }
+        flips
+    }
+
     /// A success at `at`: up, unless a down monitor still needs more successes in a row.
-    fn succeeded(&mut self, at: i64, tolerance: Tolerance, flips: &mut Vec<Transition>) {
+    fn succeeded(&mut self, at: i64, reason: Reason, tolerance: Tolerance, flips: &mut Vec<Transition>) {
         let from = self.status;
         self.failures = 0;
         if from == Status::Down {
@@ -163,12 +248,13 @@ impl State {
         }
         self.successes = 0;
         self.status = Status::Up;
-        flip(from, Status::Up, at, REASON_RECOVERED, flips);
+        flip(from, Status::Up, at, reason, flips);
     }
 
-    /// A failure (a fail ping, a miss, a run that did not end) at `at`: down once it is one
-    /// more than the tolerance in a row, failing before. Answers whether it went down.
-    fn failed(&mut self, at: i64, reason: &'static str, tolerance: Tolerance, flips: &mut Vec<Transition>) -> bool {
+    /// A failure (a fail ping, a miss, a run that did not end, a run out of its bounds, a
+    /// window out of its band) at `at`: down once it is one more than the tolerance in a
+    /// row, failing before. Answers whether it went down.
+    fn failed(&mut self, at: i64, reason: Reason, tolerance: Tolerance, flips: &mut Vec<Transition>) -> bool {
         let from = self.status;
         self.successes = 0;
         if from == Status::Down {
@@ -195,11 +281,14 @@ impl State {
         for _ in 0..=rules.tolerance.failures.saturating_add(1) {
             match (self.status, self.started_at, self.next_due_at) {
                 (Status::Started, Some(started), _) => {
-                    if now <= started + grace_ms {
+                    let deadline = rules.runtime.open_run_deadline(started, grace_ms);
+                    if now <= deadline {
                         break;
                     }
                     self.started_at = None;
-                    if !self.failed(started + grace_ms, REASON_RUN_UNFINISHED, rules.tolerance, &mut flips) {
+                    self.judged_run = Some(started);
+                    let reason = rules.runtime.open_run_reason();
+                    if !self.failed(deadline, reason, rules.tolerance, &mut flips) {
                         // The unfinished run was this check-in: the next one is due after it.
                         self.next_due_at = rules.schedule.next_due_after(started, rules.zone);
                     }
@@ -227,6 +316,17 @@ impl State {
     /// When the sweep looks next after the monitor's schedule changed and its next check-in is
     /// now due at `next_due_at`: only a watched monitor that was waiting for one is looked at.
     pub fn check_at_rescheduled(&self, next_due_at: Option<i64>, grace_ms: i64, watched: bool) -> Option<i64> {
+        self.check_at_rescheduled_within(next_due_at, grace_ms, RuntimeBounds::NONE, watched)
+    }
+
+    /// `check_at_rescheduled` with an open run due at its `max_runtime`.
+    pub fn check_at_rescheduled_within(
+        &self,
+        next_due_at: Option<i64>,
+        grace_ms: i64,
+        runtime: RuntimeBounds,
+        watched: bool,
+    ) -> Option<i64> {
         if !watched || self.next_due_at.is_none() {
             return None;
         }
@@ -234,13 +334,18 @@ impl State {
             next_due_at,
             ..self.clone()
         }
-        .check_at(grace_ms)
+        .check_at_within(grace_ms, runtime)
     }
 
     /// When the clock can next move this state (the sweep's index), if ever.
     pub fn check_at(&self, grace_ms: i64) -> Option<i64> {
+        self.check_at_within(grace_ms, RuntimeBounds::NONE)
+    }
+
+    /// `check_at` with an open run due at its `max_runtime` (`RuntimeBounds::open_run_deadline`).
+    pub fn check_at_within(&self, grace_ms: i64, runtime: RuntimeBounds) -> Option<i64> {
         match (self.status, self.started_at, self.next_due_at) {
-            (Status::Started, Some(started), _) => Some(started + grace_ms + 1),
+            (Status::Started, Some(started), _) => Some(runtime.open_run_deadline(started, grace_ms) + 1),
             (Status::Up, _, Some(due)) => Some(due + 1),
             (Status::Grace | Status::Failing, _, Some(due)) => Some(due + grace_ms + 1),
             _ => None,
@@ -320,6 +425,7 @@ mod tests {
             schedule: &EVERY_10_MIN,
             zone: &FixedZone(0),
             tolerance: Tolerance::NONE,
+            runtime: RuntimeBounds::NONE,
         }
     }
 
@@ -595,7 +701,7 @@ mod properties {
             probe in 0i64..7_200_000,
         ) {
             let schedule = Schedule::Every { interval_s };
-            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE, runtime: RuntimeBounds::NONE };
             let mut state = State::new_monitor();
             state.on_pings(&pings, &rules);
             let moved = |now: i64| {
@@ -619,7 +725,7 @@ mod properties {
             grace_ms in 0i64..=600_000,
         ) {
             let schedule = Schedule::Every { interval_s: 600 };
-            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE, runtime: RuntimeBounds::NONE };
             let mut state = State::new_monitor();
             let mut flips = state.on_pings(&pings, &rules);
             let last = state.last_signal_at;
@@ -658,6 +764,7 @@ mod tolerance {
             schedule: &EVERY_10_MIN,
             zone: &FixedZone(0),
             tolerance: Tolerance { failures, recovery },
+            runtime: RuntimeBounds::NONE,
         }
     }
 
@@ -837,7 +944,7 @@ mod plain_machine {
         last_signal_at: Option<i64>,
     }
 
-    fn plain_flip(from: Status, to: Status, at: i64, reason: &'static str, out: &mut Vec<Transition>) {
+    fn plain_flip(from: Status, to: Status, at: i64, reason: Reason, out: &mut Vec<Transition>) {
         if from != to && (from == Status::Down || to == Status::Down) {
             out.push(Transition { from, to, at, reason });
         }
@@ -929,7 +1036,7 @@ mod plain_machine {
             grace_ms in 0i64..=600_000,
         ) {
             let schedule = Schedule::Every { interval_s };
-            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance::NONE, runtime: RuntimeBounds::NONE };
             let mut state = State::new_monitor();
             let mut plain = Plain { status: Status::New, next_due_at: None, started_at: None, last_signal_at: None };
             for (at, ping) in steps {
@@ -957,7 +1064,7 @@ mod plain_machine {
             grace_ms in 0i64..=600_000,
         ) {
             let schedule = Schedule::Every { interval_s: 600 };
-            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance { failures, recovery } };
+            let rules = Rules { grace_ms, schedule: &schedule, zone: &FixedZone(0), tolerance: Tolerance { failures, recovery }, runtime: RuntimeBounds::NONE };
             let mut state = State::new_monitor();
             for (at, ping) in steps {
                 let before = state.clone();
@@ -984,5 +1091,340 @@ mod plain_machine {
                     && !matches!(state.status, Status::Started | Status::Up | Status::Grace | Status::Down), "{:?} from {:?}", state, before);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod runtime {
+    //! Rule 3: runs measured against `min_runtime` / `max_runtime`.
+    use super::*;
+    use crate::core::heartbeat::cron::FixedZone;
+
+    const S: i64 = 1_000;
+    const MIN: i64 = 60 * S;
+    const EVERY_10_MIN: Schedule = Schedule::Every { interval_s: 600 };
+    const GRACE: i64 = 2 * MIN;
+    const BOUNDS: RuntimeBounds = RuntimeBounds {
+        min_ms: Some(MIN),
+        max_ms: Some(5 * MIN),
+    };
+
+    fn rules(failures: u32, runtime: RuntimeBounds) -> Rules<'static> {
+        Rules {
+            grace_ms: GRACE,
+            schedule: &EVERY_10_MIN,
+            zone: &FixedZone(0),
+            tolerance: Tolerance { failures, recovery: 1 },
+            runtime,
+        }
+    }
+
+    fn ping(at: i64, kind: PingKind) -> Signal {
+        Signal {
+            at,
+            kind,
+            duration_ms: None,
+        }
+    }
+
+    fn end(at: i64, ran: i64) -> Signal {
+        Signal {
+            at,
+            kind: PingKind::Success,
+            duration_ms: Some(ran),
+        }
+    }
+
+    fn up_at_0(rules: &Rules) -> State {
+        let mut s = State::new_monitor();
+        s.on_signals(&[ping(0, PingKind::Success)], rules);
+        s
+    }
+
+    #[test]
+    fn a_run_shorter_than_min_runtime_is_down_with_its_figures() {
+        let rules = rules(0, BOUNDS);
+        let mut s = up_at_0(&rules);
+        let flips = s.on_signals(&[ping(MIN, PingKind::Start), end(MIN + 3 * S, 3 * S)], &rules);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Started,
+                to: Status::Down,
+                at: MIN + 3 * S,
+                reason: Reason::RanTooShort {
+                    ran_ms: 3 * S,
+                    min_ms: MIN
+                }
+            }]
+        );
+        assert_eq!(flips[0].reason.to_string(), "ran 3 s, expected at least 1 min");
+        assert_eq!(s.next_due_at, Some(11 * MIN + 3 * S), "the run still checked in");
+    }
+
+    #[test]
+    fn a_run_longer_than_max_runtime_that_ends_before_the_sweep_is_down_at_its_end() {
+        let rules = rules(0, BOUNDS);
+        let mut s = up_at_0(&rules);
+        s.on_signals(&[ping(MIN, PingKind::Start)], &rules);
+        // The end arrives 1 ms past the bound: the clock has not counted it yet.
+        let flips = s.on_signals(&[end(6 * MIN + 1, 5 * MIN + 1)], &rules);
+        assert_eq!(flips.len(), 1);
+        assert_eq!(
+            flips[0].reason,
+            Reason::RanTooLong {
+                ran_ms: 5 * MIN + 1,
+                max_ms: 5 * MIN
+            }
+        );
+        assert_eq!(flips[0].at, 6 * MIN + 1);
+    }
+
+    #[test]
+    fn a_run_within_its_bounds_is_a_success() {
+        let rules = rules(0, BOUNDS);
+        let mut s = up_at_0(&rules);
+        let flips = s.on_signals(&[ping(MIN, PingKind::Start), end(3 * MIN, 2 * MIN)], &rules);
+        assert!(flips.is_empty());
+        assert_eq!((s.status, s.failures), (Status::Up, 0));
+        let exactly = s.on_signals(&[ping(4 * MIN, PingKind::Start), end(9 * MIN, 5 * MIN)], &rules);
+        assert!(exactly.is_empty(), "exactly max_runtime is within it");
+        assert_eq!(s.status, Status::Up);
+    }
+
+    #[test]
+    fn an_open_run_fails_at_max_runtime_without_waiting_for_the_grace() {
+        let long_grace = Rules {
+            grace_ms: 60 * MIN,
+            ..rules(0, BOUNDS)
+        };
+        let mut s = up_at_0(&long_grace);
+        s.on_signals(&[ping(MIN, PingKind::Start)], &long_grace);
+        assert_eq!(s.check_at_within(long_grace.grace_ms, BOUNDS), Some(6 * MIN + 1));
+        assert!(
+            s.on_clock(6 * MIN, &long_grace).is_empty(),
+            "exactly at the bound it may still end"
+        );
+        let flips = s.on_clock(6 * MIN + 1, &long_grace);
+        assert_eq!(
+            flips,
+            [Transition {
+                from: Status::Started,
+                to: Status::Down,
+                at: 6 * MIN,
+                reason: Reason::StillRunning { max_ms: 5 * MIN }
+            }]
+        );
+        assert_eq!(
+            flips[0].reason.to_string(),
+            "still running after 5 min, expected at most 5 min"
+        );
+    }
+
+    #[test]
+    fn a_max_runtime_longer_than_the_grace_lets_the_run_go_on() {
+        let rules = rules(0, BOUNDS);
+        let mut s = up_at_0(&rules);
+        s.on_signals(&[ping(MIN, PingKind::Start)], &rules);
+        assert!(
+            s.on_clock(4 * MIN, &rules).is_empty(),
+            "past the 2-minute grace, inside max_runtime"
+        );
+        assert_eq!(s.status, Status::Started);
+        let flips = s.on_signals(&[end(5 * MIN, 4 * MIN)], &rules);
+        assert!(flips.is_empty());
+        assert_eq!(s.status, Status::Up);
+    }
+
+    #[test]
+    fn an_overlong_run_the_clock_failed_is_not_failed_again_by_its_end() {
+        let rules = rules(1, BOUNDS);
+        let mut s = up_at_0(&rules);
+        s.on_signals(&[ping(MIN, PingKind::Start)], &rules);
+        assert!(s.on_clock(7 * MIN, &rules).is_empty(), "tolerated once");
+        assert_eq!((s.status, s.failures, s.judged_run), (Status::Failing, 1, Some(MIN)));
+        assert!(s.on_signals(&[end(8 * MIN, 7 * MIN)], &rules).is_empty());
+        assert_eq!((s.status, s.failures), (Status::Failing, 1), "one run, one failure");
+        assert_eq!(s.next_due_at, Some(18 * MIN), "its end still checked in");
+    }
+
+    #[test]
+    fn the_end_of_another_overlong_run_counts() {
+        let rules = rules(1, BOUNDS);
+        let mut s = up_at_0(&rules);
+        s.on_signals(&[ping(MIN, PingKind::Start)], &rules);
+        s.on_clock(7 * MIN, &rules);
+        assert_eq!(s.failures, 1);
+        // A run the machine did not watch (its start was not the latest) ends too late.
+        let flips = s.on_signals(&[end(8 * MIN, 6 * MIN)], &rules);
+        assert_eq!((flips.len(), s.status), (1, Status::Down));
+    }
+
+    #[test]
+    fn without_bounds_durations_change_nothing() {
+        let plain = rules(0, RuntimeBounds::NONE);
+        let mut with = up_at_0(&plain);
+        let mut without = with.clone();
+        let measured = [ping(MIN, PingKind::Start), end(MIN + 1, 1)];
+        let unmeasured = [ping(MIN, PingKind::Start), ping(MIN + 1, PingKind::Success)];
+        assert_eq!(
+            with.on_signals(&measured, &plain),
+            without.on_signals(&unmeasured, &plain)
+        );
+        assert_eq!(with, without);
+    }
+
+    #[test]
+    fn a_too_short_run_while_down_does_not_count_toward_recovery() {
+        let rules = Rules {
+            tolerance: Tolerance {
+                failures: 0,
+                recovery: 2,
+            },
+            ..rules(0, BOUNDS)
+        };
+        let mut s = up_at_0(&rules);
+        s.on_signals(&[ping(MIN, PingKind::Fail), ping(2 * MIN, PingKind::Success)], &rules);
+        assert_eq!((s.status, s.successes), (Status::Down, 1));
+        s.on_signals(&[ping(3 * MIN, PingKind::Start), end(3 * MIN + S, S)], &rules);
+        assert_eq!((s.status, s.successes), (Status::Down, 0));
+    }
+}
+
+#[cfg(test)]
+mod band {
+    //! Rule 7: closed volume windows judged against the band.
+    use super::*;
+    use crate::core::heartbeat::cron::FixedZone;
+    use crate::core::heartbeat::volume_band::VolumeBand;
+
+    const HOUR: i64 = 3_600_000;
+    const EVERY_MIN: Schedule = Schedule::Every { interval_s: 60 };
+    const BAND: VolumeBand = VolumeBand {
+        min: Some(100),
+        max: Some(1_000),
+        window_s: 3_600,
+    };
+
+    fn rules(failures: u32, recovery: u32) -> Rules<'static> {
+        Rules {
+            grace_ms: 60_000,
+            schedule: &EVERY_MIN,
+            zone: &FixedZone(0),
+            tolerance: Tolerance { failures, recovery },
+            runtime: RuntimeBounds::NONE,
+        }
+    }
+
+    fn window(s: &mut State, hour: i64, pings: i64, rules: &Rules) -> Vec<Transition> {
+        let (from, until) = (hour * HOUR, (hour + 1) * HOUR);
+        s.on_band(until, BAND.judge(from, until, pings), rules)
+    }
+
+    #[test]
+    fn a_window_below_the_band_is_down_at_its_end_with_the_count() {
+        let rules = rules(0, 1);
+        let mut s = State::new_monitor();
+        s.on_pings(&[(HOUR / 2, PingKind::Tick)], &rules);
+        let flips = window(&mut s, 0, 12, &rules);
+        assert_eq!(flips.len(), 1);
+        assert_eq!(
+            (flips[0].from, flips[0].to, flips[0].at),
+            (Status::Up, Status::Down, HOUR)
+        );
+        assert_eq!(
+            flips[0].reason.to_string(),
+            "12 pings from 00:00 to 01:00 UTC, expected at least 100"
+        );
+        assert!(s.band_out);
+    }
+
+    #[test]
+    fn pings_do_not_end_a_band_failure_but_a_window_back_inside_does() {
+        let rules = rules(0, 1);
+        let mut s = State::new_monitor();
+        window(&mut s, 0, 5_000, &rules);
+        assert_eq!(s.status, Status::Down, "a band broken from above");
+        assert!(s
+            .on_pings(&[(HOUR + 1, PingKind::Tick), (HOUR + 2, PingKind::Success)], &rules)
+            .is_empty());
+        assert_eq!(s.status, Status::Down);
+        assert_eq!(s.next_due_at, Some(HOUR + 2 + 60_000), "the pings still checked in");
+        let flips = window(&mut s, 1, 500, &rules);
+        assert_eq!(flips.len(), 1);
+        assert_eq!((flips[0].to, flips[0].at), (Status::Up, 2 * HOUR));
+        assert_eq!(
+            flips[0].reason.to_string(),
+            "500 pings from 01:00 to 02:00 UTC, within the expected band"
+        );
+        assert!(!s.band_out);
+        // (A ping received before the window was judged, flushed late.)
+        assert!(s.on_pings(&[(HOUR + 30_000, PingKind::Tick)], &rules).is_empty());
+        assert_eq!((s.status, s.failures), (Status::Up, 0), "pings count as usual again");
+    }
+
+    #[test]
+    fn a_window_inside_the_band_does_not_end_another_failure() {
+        let rules = rules(0, 1);
+        let mut s = State::new_monitor();
+        s.on_pings(&[(0, PingKind::Tick), (1, PingKind::Fail)], &rules);
+        assert_eq!(s.status, Status::Down);
+        assert!(window(&mut s, 0, 500, &rules).is_empty());
+        assert_eq!(
+            s.status,
+            Status::Down,
+            "a fail ping is ended by a success, not by the volume"
+        );
+    }
+
+    #[test]
+    fn band_failures_count_toward_the_tolerance() {
+        let rules = rules(1, 1);
+        let mut s = State::new_monitor();
+        assert!(window(&mut s, 0, 1, &rules).is_empty());
+        assert_eq!((s.status, s.failures), (Status::Failing, 1));
+        assert!(s.on_pings(&[(HOUR + 5, PingKind::Tick)], &rules).is_empty());
+        assert_eq!(
+            (s.status, s.failures),
+            (Status::Failing, 1),
+            "a ping does not reset the count"
+        );
+        let flips = window(&mut s, 1, 2, &rules);
+        assert_eq!((flips.len(), s.status), (1, Status::Down));
+    }
+
+    #[test]
+    fn recovery_threshold_counts_windows_back_inside() {
+        let rules = rules(0, 2);
+        let mut s = State::new_monitor();
+        window(&mut s, 0, 0, &rules);
+        assert!(window(&mut s, 1, 200, &rules).is_empty());
+        assert_eq!((s.status, s.successes), (Status::Down, 1));
+        assert!(!s.band_out, "the band is whole again; pings count as successes");
+        let flips = s.on_pings(&[(2 * HOUR + 1, PingKind::Tick)], &rules);
+        assert_eq!((flips.len(), s.status), (1, Status::Up));
+    }
+
+    #[test]
+    fn a_window_is_judged_once() {
+        let rules = rules(1, 1);
+        let mut s = State::new_monitor();
+        window(&mut s, 3, 0, &rules);
+        let once = s.clone();
+        assert!(window(&mut s, 3, 0, &rules).is_empty());
+        assert!(window(&mut s, 2, 0, &rules).is_empty(), "an older window neither");
+        assert_eq!(s, once);
+        assert_eq!(s.band_judged_until, Some(4 * HOUR));
+    }
+
+    #[test]
+    fn a_start_while_the_band_is_broken_ends_as_failing_not_up() {
+        let rules = rules(2, 1);
+        let mut s = State::new_monitor();
+        window(&mut s, 0, 0, &rules);
+        s.on_pings(&[(HOUR + 1, PingKind::Start)], &rules);
+        assert_eq!(s.status, Status::Started);
+        s.on_pings(&[(HOUR + 2, PingKind::Success)], &rules);
+        assert_eq!((s.status, s.failures), (Status::Failing, 1));
     }
 }

@@ -12,7 +12,8 @@ use crate::core::alerting::policy::AlertPolicy;
 use crate::core::heartbeat::cron::Zone;
 use crate::core::heartbeat::maintenance::Windows;
 use crate::core::heartbeat::monitor::Schedule;
-use crate::core::heartbeat::status::{is_watched, Rules, State, Status, Tolerance, Transition};
+use crate::core::heartbeat::status::{is_watched, Rules, RuntimeBounds, State, Status, Tolerance, Transition};
+use crate::core::heartbeat::volume_band::{VolumeBand, DEFAULT_WINDOW_S};
 use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, release_children, Queued};
 use crate::edge::db::{int, text};
 use crate::edge::heartbeat::zone::intl_zone;
@@ -20,7 +21,8 @@ use crate::edge::heartbeat::zone::intl_zone;
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
     failure_tolerance, recovery_threshold, failures_in_row, successes_in_row, realert_every, realert_max, escalation, \
-    down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at, maintenance, depends_on";
+    down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at, maintenance, depends_on, min_runtime, \
+    max_runtime, judged_run, expect_min, expect_max, expect_window, band_judged_until, band_out";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StoredState {
@@ -78,6 +80,24 @@ pub struct StoredState {
     /// JSON array of its parents' ids (`core::heartbeat::dependencies`).
     #[serde(default)]
     pub depends_on: Option<String>,
+    /// `core::heartbeat::runtime_bounds` (seconds), and the run the clock already failed.
+    #[serde(default)]
+    pub min_runtime: Option<i64>,
+    #[serde(default)]
+    pub max_runtime: Option<i64>,
+    #[serde(default)]
+    pub judged_run: Option<i64>,
+    /// `core::heartbeat::volume_band`, and how far its windows are judged.
+    #[serde(default)]
+    pub expect_min: Option<i64>,
+    #[serde(default)]
+    pub expect_max: Option<i64>,
+    #[serde(default = "default_window")]
+    pub expect_window: i64,
+    #[serde(default)]
+    pub band_judged_until: Option<i64>,
+    #[serde(default)]
+    pub band_out: i64,
 }
 
 fn ten() -> i64 {
@@ -86,6 +106,10 @@ fn ten() -> i64 {
 
 fn one() -> i64 {
     1
+}
+
+fn default_window() -> i64 {
+    DEFAULT_WINDOW_S
 }
 
 /// A count as stored, read back as the machine keeps it.
@@ -102,6 +126,21 @@ impl StoredState {
             last_signal_at: self.last_signal_at,
             failures: count(self.failures_in_row),
             successes: count(self.successes_in_row),
+            judged_run: self.judged_run,
+            band_judged_until: self.band_judged_until,
+            band_out: self.band_out != 0,
+        }
+    }
+
+    pub fn runtime(&self) -> RuntimeBounds {
+        RuntimeBounds::from_seconds(self.min_runtime, self.max_runtime)
+    }
+
+    pub fn band(&self) -> VolumeBand {
+        VolumeBand {
+            min: self.expect_min,
+            max: self.expect_max,
+            window_s: self.expect_window,
         }
     }
 
@@ -119,6 +158,7 @@ impl StoredState {
             schedule,
             zone,
             tolerance: self.tolerance(),
+            runtime: self.runtime(),
         }
     }
 
@@ -252,7 +292,7 @@ pub fn alert_moves(
                 int(f.at),
                 text(f.from.as_str()),
                 text(f.to.as_str()),
-                text(f.reason),
+                text(&f.reason.to_string()),
                 int(now),
                 held.as_ref().map_or(JsValue::NULL, |h| text(&h.stored())),
                 text(state.status.as_str()),

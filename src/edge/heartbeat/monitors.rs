@@ -14,8 +14,10 @@ use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
+use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
 use crate::core::heartbeat::status::{State, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
+use crate::core::heartbeat::volume_band::VolumeBand;
 use crate::edge::db::{changed_one, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::zone::intl_zone;
@@ -24,7 +26,7 @@ const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, descript
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
     event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
     successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at, \
-    maintenance, depends_on";
+    maintenance, depends_on, min_runtime, max_runtime, expect_min, expect_max, expect_window, band_out";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -79,6 +81,14 @@ pub struct Monitor {
     pub maintenance: Option<String>,
     /// JSON array of the ids of the monitors it depends on.
     pub depends_on: Option<String>,
+    /// Seconds, NULL for no bound (`core::heartbeat::runtime_bounds`).
+    pub min_runtime: Option<i64>,
+    pub max_runtime: Option<i64>,
+    /// The volume band (`core::heartbeat::volume_band`), and whether its last window broke it.
+    pub expect_min: Option<i64>,
+    pub expect_max: Option<i64>,
+    pub expect_window: i64,
+    pub band_out: i64,
 }
 
 impl Monitor {
@@ -105,6 +115,12 @@ impl Monitor {
             },
             alerts: self.policy(),
             depends_on: self.depends_on.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+            runtime: RuntimeBounds::from_seconds(self.min_runtime, self.max_runtime),
+            band: VolumeBand {
+                min: self.expect_min,
+                max: self.expect_max,
+                window_s: self.expect_window,
+            },
         }
     }
 
@@ -114,7 +130,7 @@ impl Monitor {
 }
 
 /// The bound values of a spec, in the order of `SPEC_COLUMNS`.
-const SPEC_COLUMNS: [&str; 20] = [
+const SPEC_COLUMNS: [&str; 25] = [
     "name",
     "service_id",
     "interval_s",
@@ -135,6 +151,11 @@ const SPEC_COLUMNS: [&str; 20] = [
     "realert_max",
     "escalation",
     "depends_on",
+    "min_runtime",
+    "max_runtime",
+    "expect_min",
+    "expect_max",
+    "expect_window",
 ];
 
 fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
@@ -165,6 +186,11 @@ fn spec_values(spec: &MonitorSpec) -> Vec<wasm_bindgen::JsValue> {
         spec.depends_on.as_ref().map_or(wasm_bindgen::JsValue::NULL, |d| {
             text(&serde_json::to_string(d).unwrap_or_default())
         }),
+        opt(spec.runtime.min_ms.map(|ms| ms / 1_000)),
+        opt(spec.runtime.max_ms.map(|ms| ms / 1_000)),
+        opt(spec.band.min),
+        opt(spec.band.max),
+        int(spec.band.window_s),
     ]
 }
 
@@ -176,23 +202,36 @@ pub async fn insert_monitor(
     spec: &MonitorSpec,
     now: i64,
 ) -> Result<()> {
-    let placeholders: Vec<String> = (6..6 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (8..8 + SPEC_COLUMNS.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(
-        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, {}) \
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, {})",
+        "INSERT INTO monitors (id, project_id, ping_token, created_at, updated_at, unique_key, band_judged_until, \
+           check_at, {}) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, {})",
         SPEC_COLUMNS.join(", "),
         placeholders.join(", ")
     );
+    // A band is judged from its first whole window; nothing else needs the clock before a ping.
+    let band_from = spec.band.judged_until_after_change(&VolumeBand::NONE, None, now);
+    let check_at = spec.band.next_judgment(band_from).filter(|_| spec.enabled);
     let mut values = vec![
         text(id),
         text(project_id),
         text(token),
         int(now),
         text(&crate::edge::random::unique_key()),
+        opt(band_from),
+        opt(check_at),
     ];
     values.extend(spec_values(spec));
     db.prepare(sql).bind(&values)?.run().await?;
     Ok(())
+}
+
+/// Where a monitor's volume band stands: judged up to `judged_until`, its last window out.
+#[derive(Debug, Clone, Copy)]
+pub struct BandPlace {
+    pub judged_until: Option<i64>,
+    pub out: bool,
 }
 
 /// Replaces the user-settable fields and the next due time; false if the monitor is gone.
@@ -203,15 +242,17 @@ pub async fn update_monitor(
     spec: &MonitorSpec,
     next_due_at: Option<i64>,
     check_at: Option<i64>,
+    band: BandPlace,
     now: i64,
 ) -> Result<bool> {
     let assignments: Vec<String> = SPEC_COLUMNS
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 6))
+        .map(|(i, c)| format!("{c} = ?{}", i + 8))
         .collect();
     let sql = format!(
-        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, state_version = state_version + 1, {} \
+        "UPDATE monitors SET next_due_at = ?3, updated_at = ?4, check_at = ?5, band_judged_until = ?6, band_out = ?7, \
+         state_version = state_version + 1, {} \
          WHERE id = ?1 AND project_id = ?2",
         assignments.join(", ")
     );
@@ -221,6 +262,8 @@ pub async fn update_monitor(
         next_due_at.map_or(wasm_bindgen::JsValue::NULL, int),
         int(now),
         check_at.map_or(wasm_bindgen::JsValue::NULL, int),
+        opt(band.judged_until),
+        int(i64::from(band.out)),
     ];
     values.extend(spec_values(spec));
     let result = db.prepare(sql).bind(&values)?.run().await?;
@@ -318,19 +361,39 @@ pub async fn dependency_graph(db: &D1Database, project_id: &str) -> Result<Vec<(
 /// Pauses or resumes; false if the monitor is gone.
 /// Pausing stops the clock; resuming starts over as `new`, waiting for the next ping, so time
 /// spent paused never turns into a flip.
-pub async fn set_paused(db: &D1Database, project_id: &str, id: &str, paused: bool, now: i64) -> Result<bool> {
-    let sql = if paused {
-        "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
-         WHERE id = ?1 AND project_id = ?2"
-    } else {
-        "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, check_at = NULL, \
-         state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2"
-    };
-    let result = db
-        .prepare(sql)
+/// A resumed monitor's band starts over from its next whole window (`band`: the monitor's).
+pub async fn set_paused(
+    db: &D1Database,
+    project_id: &str,
+    id: &str,
+    paused: bool,
+    band: &VolumeBand,
+    now: i64,
+) -> Result<bool> {
+    let result = if paused {
+        db.prepare(
+            "UPDATE monitors SET paused = 1, check_at = NULL, state_version = state_version + 1, updated_at = ?3 \
+             WHERE id = ?1 AND project_id = ?2",
+        )
         .bind(&[text(id), text(project_id), int(now)])?
-        .run()
-        .await?;
+    } else {
+        let band_from = band.judged_until_after_change(&VolumeBand::NONE, None, now);
+        db.prepare(
+            "UPDATE monitors SET paused = 0, status = 'new', next_due_at = NULL, started_at = NULL, \
+             failures_in_row = 0, successes_in_row = 0, judged_run = NULL, band_judged_until = ?4, band_out = 0, \
+             check_at = CASE WHEN enabled = 1 THEN ?5 END, \
+             state_version = state_version + 1, updated_at = ?3 WHERE id = ?1 AND project_id = ?2",
+        )
+        .bind(&[
+            text(id),
+            text(project_id),
+            int(now),
+            opt(band_from),
+            opt(band.next_judgment(band_from)),
+        ])?
+    }
+    .run()
+    .await?;
     changed_one(&result)
 }
 
@@ -568,9 +631,10 @@ fn check_at(stored: &StoredState, state: &State, flips: &[Transition], at: i64, 
         windows.check_at(&moments, &intl_zone)
     };
     LookTerms {
-        machine: state.check_at(stored.grace_ms()),
+        machine: state.check_at_within(stored.grace_ms(), stored.runtime()),
         maintenance_end,
         alerts,
+        band: stored.band().next_judgment(state.band_judged_until),
     }
     .check_at()
 }
@@ -593,7 +657,8 @@ pub fn write_state(
         .prepare(
             "UPDATE monitors SET status = ?3, next_due_at = ?4, started_at = ?5, last_signal_at = ?6, check_at = ?7, \
              failures_in_row = ?8, successes_in_row = ?9, down_since = ?10, steps_sent = ?11, reminders_sent = ?12, \
-             reminded_at = ?13, acknowledged_at = ?14, state_version = state_version + 1 \
+             reminded_at = ?13, acknowledged_at = ?14, judged_run = ?15, band_judged_until = ?16, band_out = ?17, \
+             state_version = state_version + 1 \
              WHERE id = ?1 AND state_version = ?2",
         )
         .bind(&[
@@ -611,6 +676,9 @@ pub fn write_state(
             int(i64::from(p.reminders_sent)),
             opt(p.reminded_at),
             opt(p.acknowledged_at),
+            opt(state.judged_run),
+            opt(state.band_judged_until),
+            int(i64::from(state.band_out)),
         ])?];
     statements.extend(alerts.statements);
     Ok(statements)
@@ -666,6 +734,8 @@ pub fn record_flush(
            reminders_sent = CASE WHEN {own} THEN ?17 ELSE reminders_sent END, \
            reminded_at = CASE WHEN {own} THEN ?18 ELSE reminded_at END, \
            acknowledged_at = CASE WHEN {own} THEN ?19 ELSE acknowledged_at END, \
+           judged_run = CASE WHEN {own} THEN ?20 ELSE judged_run END, \
+           band_out = CASE WHEN {own} THEN ?21 ELSE band_out END, \
            prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
@@ -690,6 +760,8 @@ pub fn record_flush(
         int(i64::from(p.reminders_sent)),
         opt(p.reminded_at),
         opt(p.acknowledged_at),
+        opt(state.judged_run),
+        int(i64::from(state.band_out)),
     ])
 }
 

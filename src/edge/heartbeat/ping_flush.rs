@@ -7,7 +7,8 @@
 
 use worker::{D1Database, Result};
 
-use crate::core::heartbeat::ping::{PendingPing, PingKind};
+use crate::core::heartbeat::ping::PendingPing;
+use crate::core::heartbeat::status::Signal;
 use crate::edge::cost_meter;
 use crate::edge::db::changed_one;
 use crate::edge::heartbeat::monitor_state::{alert_moves, read_state, StoredState};
@@ -31,10 +32,17 @@ pub async fn flush_pings(
     log_limit: i64,
     now: i64,
 ) -> Result<Flushed> {
-    let signals: Vec<(i64, PingKind)> = batch.iter().map(|p| (p.received_at, p.input.kind)).collect();
+    let signals: Vec<Signal> = batch
+        .iter()
+        .map(|p| Signal {
+            at: p.received_at,
+            kind: p.input.kind,
+            duration_ms: p.duration_ms,
+        })
+        .collect();
     let mut state = known.state();
     let (schedule, zone) = (known.due_rule(), IntlZone::new(&known.tz));
-    let flips = state.on_pings(&signals, &known.rules(&schedule, &zone));
+    let flips = state.on_signals(&signals, &known.rules(&schedule, &zone));
     let changed = state != known.state();
     // Only a change of status moves alerts (a flip, or the down period's progress).
     let alerts = match changed {
@@ -86,7 +94,7 @@ async fn apply_pings_over(
     db: &D1Database,
     monitor_id: &str,
     mut known: Option<StoredState>,
-    pings: &[(i64, PingKind)],
+    pings: &[Signal],
     now: i64,
 ) -> Result<bool> {
     for _ in 0..5 {
@@ -103,7 +111,7 @@ async fn apply_pings_over(
         let mut state = stored.state();
         let schedule = stored.due_rule();
         let zone = IntlZone::new(&stored.tz);
-        let flips = state.on_pings(pings, &stored.rules(&schedule, &zone));
+        let flips = state.on_signals(pings, &stored.rules(&schedule, &zone));
         if state == stored.state() {
             return Ok(false);
         }

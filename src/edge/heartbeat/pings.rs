@@ -127,3 +127,15 @@ pub async fn oldest_ping_at(db: &D1Database, monitor_id: &str) -> Result<Option<
         .first(Some("received_at"))
         .await
 }
+
+/// The statement counting a monitor's pings received in `[from, until)` (whole UTC hours),
+/// exactly however many were pruned: the stored ones (its index) plus the pruned ones' hourly
+/// figures (`ping_hours`, primary key), where pruning counts each ping before deleting it.
+/// Answers one row, `n`.
+pub fn count_between(db: &D1Database, monitor_id: &str, from: i64, until: i64) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "SELECT (SELECT COUNT(*) FROM pings WHERE monitor_id = ?1 AND received_at >= ?2 AND received_at < ?3) \
+           + (SELECT COALESCE(SUM(pings), 0) FROM ping_hours WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3) AS n",
+    )
+    .bind(&[text(monitor_id), int(from), int(until)])
+}

@@ -1,18 +1,22 @@
 //! The every-minute Cron Trigger: moves the status of monitors whose check time has come
 //! (one indexed range read), records each flip once, and never calls a monitor down while
-//! its token's object still holds pings that D1 has not seen.
+//! its token's object still holds pings that D1 has not seen. A monitor with a volume band
+//! whose window closed has that window's pings counted (one more statement for it alone) and
+//! judged once every ping received in it is in D1.
 
 use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use crate::core::heartbeat::dependencies::parents_first;
 use crate::core::heartbeat::status::Status;
+use crate::core::heartbeat::volume_band::window_settled;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::write_state;
-use crate::edge::heartbeat::ping_token::client::hurry_pending_pings;
+use crate::edge::heartbeat::ping_token::client::hurry;
+use crate::edge::heartbeat::pings::count_between;
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
@@ -62,6 +66,72 @@ async fn due_page(db: &D1Database, at: i64, after: &(i64, String)) -> Result<(Ve
     Ok((result.results()?, read))
 }
 
+/// The volume window of `stored` to judge at `at`, if one closed long enough ago.
+fn band_window(stored: &StoredState, at: i64) -> Option<(i64, i64)> {
+    let band = stored.band();
+    let judged_until = stored.band_judged_until?;
+    (band.next_judgment(Some(judged_until))? <= at).then(|| band.next_window(judged_until))
+}
+
+/// Whether the clock alone counts a failure for `stored` at `at` (down, or failing one more
+/// time): one that may be a ping still on its way.
+fn clock_counts_failure(stored: &StoredState, at: i64) -> bool {
+    let before = stored.state();
+    let mut state = before.clone();
+    let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
+    let flips = state.on_clock(at, &stored.rules(&schedule, &zone));
+    (state.status == Status::Down && !flips.is_empty()) || state.failures > before.failures
+}
+
+/// Whether the sweep leaves `stored` for the next minute: a failure the clock counts while its
+/// token's (or name's) pings are still on their way to D1, however old the deadline, since a
+/// flush can be held up for long (D1 failing, the object's isolate reset); or a volume window
+/// whose pings are not all in D1 yet. Asking also wakes an object whose flush stalled: it
+/// re-arms its alarm as it starts.
+async fn held_back(env: &Env, stored: &StoredState, window: Option<(i64, i64)>, at: i64) -> Result<bool> {
+    let clock_failure = clock_counts_failure(stored, at);
+    if !clock_failure && window.is_none() {
+        return Ok(false);
+    }
+    let held = hurry(env, &stored.ping_token).await?;
+    let events = match &stored.event_name {
+        Some(name) => hurry_pending_events(env, &stored.project_id, name).await?,
+        None => 0,
+    };
+    if clock_failure && (held.pending > 0 || events > 0) {
+        return Ok(true);
+    }
+    Ok(window.is_some_and(|(_, until)| !window_settled(until, held.since, events > 0, at)))
+}
+
+/// Counts the pings of each monitor's volume window, one D1 batch for the page (only monitors
+/// whose window closed: the common path reads nothing more).
+async fn window_counts(
+    db: &D1Database,
+    windows: &[(&StoredState, (i64, i64))],
+    report: &mut SweepReport,
+) -> Result<Vec<i64>> {
+    if windows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statements = windows
+        .iter()
+        .map(|(stored, (from, until))| count_between(db, &stored.id, *from, *until))
+        .collect::<Result<Vec<_>>>()?;
+    #[derive(serde::Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let mut counts = Vec::new();
+    for result in db.batch(statements).await? {
+        if let Some(meta) = result.meta()? {
+            report.rows_read += meta.rows_read.unwrap_or(0) as i64;
+        }
+        counts.push(result.results::<Count>()?.first().map_or(0, |c| c.n));
+    }
+    Ok(counts)
+}
+
 /// Evaluates every monitor due by `at` (the trigger's scheduled time).
 pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
     let db = database(env)?;
@@ -78,45 +148,52 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             .zip(&parents)
             .map(|(s, p)| (s.id.as_str(), p.as_slice()))
             .collect();
-        let moves: Vec<_> = parents_first(&listed)
-            .into_iter()
-            .map(|i| &page[i])
-            .map(|stored| {
-                let mut state = stored.state();
-                let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
-                let flips = state.on_clock(at, &stored.rules(&schedule, &zone));
-                (stored, state, flips)
-            })
-            .collect();
+        let ordered: Vec<&StoredState> = parents_first(&listed).into_iter().map(|i| &page[i]).collect();
+        let windows: Vec<Option<(i64, i64)>> = ordered.iter().map(|stored| band_window(stored, at)).collect();
         // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait
-        // a few seconds to go as one batch): before calling a monitor down, ask its
-        // token's object (the page's at once), however old the deadline, since a flush can be
-        // held up for long (D1 failing, the object's isolate reset). Asking also wakes an
-        // object whose flush stalled: it re-arms its alarm as it starts.
-        let in_flight = join_all(moves.iter().map(|(stored, state, flips)| async move {
-            // A failure counted (down, or failing one more time) may be a ping still on its way.
-            if (state.status == Status::Down && !flips.is_empty()) || state.failures > stored.state().failures {
-                let pings = hurry_pending_pings(env, &stored.ping_token).await?;
-                let events = match &stored.event_name {
-                    Some(name) => hurry_pending_events(env, &stored.project_id, name).await?,
-                    None => 0,
-                };
-                Ok::<bool, worker::Error>(pings > 0 || events > 0)
-            } else {
-                Ok(false)
-            }
-        }))
-        .await;
+        // a few seconds to go as one batch): ask the page's objects at once.
+        let held: Vec<bool> = join_all(
+            ordered
+                .iter()
+                .copied()
+                .zip(&windows)
+                .map(|(stored, window)| held_back(env, stored, *window, at)),
+        )
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
+        let judged: Vec<(&StoredState, (i64, i64))> = ordered
+            .iter()
+            .copied()
+            .zip(&windows)
+            .zip(&held)
+            .filter_map(|((stored, window), held)| window.filter(|_| !held).map(|w| (stored, w)))
+            .collect();
+        let counts = window_counts(&db, &judged, &mut report).await?;
         let mut statements = Vec::new();
         let mut monitors_in_batch = 0;
-        for ((stored, state, flips), in_flight) in moves.iter().zip(in_flight) {
-            if in_flight? {
+        for (stored, held) in ordered.iter().copied().zip(held) {
+            if held {
                 report.deferred += 1;
                 continue;
             }
+            let mut state = stored.state();
+            let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
+            let rules = stored.rules(&schedule, &zone);
+            let mut flips = Vec::new();
+            let window = judged
+                .iter()
+                .zip(&counts)
+                .find(|((judged, _), _)| judged.id == stored.id);
+            if let Some(((_, (from, until)), pings)) = window {
+                // In time order: the clock up to the window's end, the window, then the rest.
+                flips.extend(state.on_clock(*until, &rules));
+                flips.extend(state.on_band(*until, stored.band().judge(*from, *until, *pings), &rules));
+            }
+            flips.extend(state.on_clock(at, &rules));
             report.flips += flips.len() as i64;
             let now = now_ms();
-            statements.extend(write_state(&db, stored, state, flips, at, now)?);
+            statements.extend(write_state(&db, stored, &state, &flips, at, now)?);
             // A down that a maintenance window held is told once the maintenance is over.
             let down = state.status == Status::Down;
             if stored

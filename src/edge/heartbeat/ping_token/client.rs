@@ -84,19 +84,33 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     Ok(outcome)
 }
 
-/// How many acknowledged pings the token's object still holds for D1; it starts moving them
-/// to D1 at once (the sweep asks before it calls a monitor down).
-pub async fn hurry_pending_pings(env: &Env, token: &str) -> Result<usize> {
+/// What a token's object still holds for D1, as the sweep asks it (`hurry`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Held {
+    /// Acknowledged pings not yet in D1.
+    pub pending: usize,
+    /// When the oldest of them was received (none held: `None`).
+    #[serde(default)]
+    pub since: Option<i64>,
+}
+
+/// What the token's object holds for D1, and since when; it starts moving them at once.
+pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
     #[derive(serde::Deserialize)]
     struct ObjectState {
         pending: usize,
+        #[serde(default)]
+        held_since: Option<i64>,
     }
     let state: ObjectState = token_object(env, token)?
         .fetch_with_str(&Call::Hurry.url())
         .await?
         .json()
         .await?;
-    Ok(state.pending)
+    Ok(Held {
+        pending: state.pending,
+        since: state.held_since,
+    })
 }
 
 /// Tells the token's object that its monitor changed (allowed methods): it looks the token

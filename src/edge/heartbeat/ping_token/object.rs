@@ -188,13 +188,26 @@ impl Token {
             Call::State => self.state_answer(),
             // The sweep, about to call the monitor late or down, wants held pings in D1 now;
             // this also restarts a flush whose alarm was lost.
+            // It also says since when it holds pings (a volume window is counted once every
+            // ping received in it is in D1).
             Call::Hurry => {
                 let soon = now_ms() + 1_000;
                 if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     cost_meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
-                self.state_answer()
+                let oldest = held_rows(&self.state.storage().sql(), 1)?;
+                let held_since = oldest
+                    .iter()
+                    .flat_map(|(_, pings)| pings)
+                    .map(|held| held.ping.received_at)
+                    .min();
+                let hot = self.hot.borrow();
+                Response::from_json(&serde_json::json!({
+                    "pending": hot.pending,
+                    "in_window": hot.ledger.window.in_window(now_ms()),
+                    "held_since": held_since,
+                }))
             }
             Call::Retire => {
                 let mut hot = self.hot.borrow_mut();
