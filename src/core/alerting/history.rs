@@ -189,7 +189,12 @@ mod tests {
         };
         let entries = history(
             vec![flip(1, 100, None)],
-            vec![step(0, Some(0)), step(0, Some(1)), step(2, None), delivery(1, "ops", "pending")],
+            vec![
+                step(0, Some(0)),
+                step(0, Some(1)),
+                step(2, None),
+                delivery(1, "ops", "pending"),
+            ],
         );
         let shown: Vec<(i64, Option<i64>)> = entries[0].deliveries.iter().map(|d| (d.seq, d.step)).collect();
         assert_eq!(shown, [(0, Some(1)), (0, Some(2)), (2, None), (0, None)]);
