@@ -265,6 +265,93 @@ test("alert rules: the settings set a tolerance, the head says how far it is fai
   await page.reload();
 });
 
+test("alert rules: reminders and a dependency are set in the form; the API's error shows next to the field", { skip }, async () => {
+  const hourly = (await eb.api("GET", "/v1/heartbeats?limit=100", { auth: tenant.key })).body.items.find((o) => o.name === "hourly sync");
+  // hourly sync depends on this monitor: depending on it back is a cycle, refused on the field.
+  assert.equal((await eb.api("PUT", `/v1/heartbeat/${hourly.id}`, { auth: tenant.key, body: { depends_on: [state.id] } })).status, 200);
+  await page.getByLabel("Remind every (minutes)").fill("30");
+  await page.getByLabel("Reminders at most").fill("3");
+  const parent = page.locator("#e-depends").getByRole("checkbox", { name: "hourly sync" });
+  await parent.check();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  const error = page.locator("#e-depends-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /cycle/);
+  assert.equal(await page.locator("#e-depends input").first().getAttribute("aria-invalid"), "true");
+  assert.match(await page.locator("#e-depends input").first().getAttribute("aria-describedby"), /\be-depends-error\b/);
+  assert.equal((await eb.monitor(tenant.key, state.id)).realert_every, null, "nothing saved");
+  assert.equal((await eb.api("PUT", `/v1/heartbeat/${hourly.id}`, { auth: tenant.key, body: { depends_on: null } })).status, 200);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved.").waitFor();
+  assert.equal(await page.locator("#e-depends-error").isHidden(), true, "the error is gone");
+  const m = await eb.monitor(tenant.key, state.id);
+  assert.deepEqual([m.realert_every, m.realert_max, m.depends_on, m.escalation], [1800, 3, [hourly.id], null]);
+  // The form shows what was saved; an empty reminder field turns reminders off.
+  assert.equal(await page.getByLabel("Remind every (minutes)").inputValue(), "30");
+  assert.equal(await page.locator("#e-depends").getByRole("checkbox", { name: "hourly sync" }).isChecked(), true);
+  await page.getByLabel("Remind every (minutes)").fill("");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).realert_every === null, { what: "reminders off" });
+  await assertAccessible(page, "monitor page (alert rules)");
+});
+
+test("maintenance: add and delete windows through the panel; the head says until when", { skip }, async () => {
+  assert.equal(await page.locator("#no-windows").count(), 1);
+  // datetime-local takes the browser's local time.
+  const inTwoHours = await page.evaluate(() => {
+    const d = new Date(Date.now() + 2 * 3600_000);
+    d.setSeconds(0, 0);
+    return { local: new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16), iso: d.toISOString() };
+  });
+  await page.getByLabel("Until", { exact: true }).fill(inTwoHours.local);
+  await page.getByRole("button", { name: "Add window" }).click();
+  await page.locator("#status", { hasText: "in maintenance until" }).waitFor();
+  assert.match(await page.locator("#status").innerText(), /maintenance/);
+  let m = await eb.monitor(tenant.key, state.id);
+  assert.equal(m.status, "maintenance");
+  assert.equal(Date.parse(m.maintenance_until), Date.parse(inTwoHours.iso));
+  await page.getByLabel("Cron schedule").fill("0 3 * * 0");
+  await page.getByLabel("Minutes open").fill("30");
+  await page.getByLabel("Zone", { exact: true }).fill("Europe/Berlin");
+  await page.getByRole("button", { name: "Add recurring window" }).click();
+  await page.locator("#maint-list li", { hasText: "cron 0 3 * * 0 (Europe/Berlin), 30 min each" }).waitFor();
+  const windows = (await eb.api("GET", `/v1/heartbeat/${state.id}/maintenance`, { auth: tenant.key })).body.items;
+  assert.deepEqual(windows.map((w) => [w.schedule, w.duration, w.tz]), [[null, null, null], ["0 3 * * 0", 1800, "Europe/Berlin"]]);
+  // A recurring window needs a valid schedule: the API's error shows under it.
+  await page.getByLabel("Cron schedule").fill("61 * * * *");
+  await page.getByRole("button", { name: "Add recurring window" }).click();
+  await page.locator("#mr-schedule-error").waitFor();
+  assert.equal(await page.getByLabel("Cron schedule").getAttribute("aria-invalid"), "true");
+  await assertAccessible(page, "monitor page (maintenance)");
+  // Delete both: the first asks, then the maintenance is over at once.
+  for (const n of [1, 2]) {
+    await page.locator("#maint-list li").first().getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete window" }).click();
+    await eventually(async () => (await page.locator("#maint-list li").count()) === 2 - n, { what: `window ${n} deleted` });
+  }
+  await page.locator("#no-windows").waitFor();
+  assert.doesNotMatch(await page.locator("#status").innerText(), /maintenance/);
+  m = await eb.monitor(tenant.key, state.id);
+  assert.deepEqual([m.status, m.maintenance_until], ["up", null]);
+});
+
+test("acknowledge a down monitor with its button", { skip }, async () => {
+  assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0, "nothing to acknowledge while up");
+  const { token } = await eb.monitor(tenant.key, state.id);
+  assert.equal((await eb.fetch(`/ping/${token}/fail`)).status, 200);
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).alerting != null, { what: "a down period on the fail", timeoutMs: 30_000 });
+  await page.reload();
+  await page.getByRole("button", { name: "Acknowledge" }).click();
+  await page.locator("#status", { hasText: "acknowledged" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0, "acknowledged once");
+  const m = await eb.monitor(tenant.key, state.id);
+  assert.ok(Math.abs(Date.parse(m.alerting.acknowledged_at) - Date.now()) < 60_000, JSON.stringify(m.alerting));
+  // Back up for the next tests.
+  assert.equal((await eb.fetch(`/ping/${token}`)).status, 200);
+  await eventually(async () => (await eb.monitor(tenant.key, state.id)).status === "up", { what: "up again", timeoutMs: 30_000 });
+  await page.reload();
+});
+
 test("keyboard: the skip link comes first, snippet tabs follow the arrow keys, a dialog closes with Escape", { skip }, async () => {
   await page.reload();
   await page.locator("#pings-title").waitFor();

@@ -55,6 +55,9 @@ test("without acknowledgement the next step's channels hear after its delay", as
   const paged = alerts("unanswered", "pager");
   assert.deepEqual(paged.map((a) => [a.event, a.escalation?.step]), [["down", 2]]);
   assert.equal(alerts("unanswered", "ops").length, 1, "each step once");
+  // The alert history says which step sent what.
+  const history = await eb.api("GET", `/v1/heartbeat/${m.id}/alerts`, { auth: t.key });
+  assert.deepEqual(history.body.items[0].deliveries.map((d) => [d.channel, d.seq, d.step]), [["ops", 0, 1], ["pager", 0, 2]]);
 });
 
 test("an acknowledge link confirms on GET, acknowledges on POST, once; later steps stop", async () => {

@@ -51,6 +51,9 @@ test("reminders come every realert_every, numbered, up to realert_max", async ()
   assert.equal(shown.alerting.reminders_sent, 3);
   const [{ n }] = await eb.rows("SELECT COUNT(*) AS n FROM deliveries d JOIN flips f ON f.id = d.flip_id WHERE f.monitor_id = ? AND d.seq > 0", m.id);
   assert.equal(n, 3, "no fourth reminder queued either");
+  // The alert history numbers them; no escalation, no step.
+  const history = await eb.api("GET", `/v1/heartbeat/${m.id}/alerts`, { auth: t.key });
+  assert.deepEqual(history.body.items[0].deliveries.map((d) => [d.seq, d.step]), [[0, null], [1, null], [2, null], [3, null]]);
 });
 
 test("without realert_every a down monitor is alerted once", async () => {

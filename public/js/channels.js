@@ -4,6 +4,7 @@
 import { api, get } from "./api.js";
 import { h, $, replace, shell, when, notice, errorText, copyField, confirmDialog } from "./ui.js";
 import { KINDS, kindOf, kindLabel, kindNoun, kindFields, configSummary } from "./channel-kinds.js";
+import { showFieldError, clearFieldErrors, field } from "./field-errors.js";
 
 const { canWrite } = await shell("/channels");
 const page = $("#page");
@@ -15,36 +16,6 @@ replace(page, canWrite && formBox, secretBox, listBox, deliveriesBox);
 page.removeAttribute("aria-busy");
 
 if (canWrite) formBox.append(addForm());
-
-/** A field's error under its control; the API's message starts with the field's name. */
-function showFieldError(slot, field, message) {
-  const text = message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
-  replace(slot.error, text);
-  slot.error.hidden = false;
-  slot.control.setAttribute("aria-invalid", "true");
-  const described = (slot.control.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
-  if (!described.includes(slot.error.id)) slot.control.setAttribute("aria-describedby", [...described, slot.error.id].join(" "));
-  slot.control.focus();
-}
-
-function clearFieldErrors(form) {
-  for (const el of form.querySelectorAll(".field-error")) {
-    el.hidden = true;
-    el.replaceChildren();
-  }
-  for (const el of form.querySelectorAll("[aria-invalid]")) {
-    el.removeAttribute("aria-invalid");
-    const rest = el.getAttribute("aria-describedby").split(" ").filter((id) => !id.endsWith("-error"));
-    el.setAttribute("aria-describedby", rest.join(" "));
-  }
-}
-
-/** A labelled control with its hint and a slot for the API's error about it. */
-function field(id, label, el, hint) {
-  const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
-  if (hint) el.setAttribute("aria-describedby", `${id}-hint`);
-  return { slot: { control: el, error }, el: h("div", { class: "field" }, h("label", { for: id }, label), el, hint && h("p", { class: "hint", id: `${id}-hint` }, hint), error) };
-}
 
 function addForm() {
   const kind = h(

@@ -1,12 +1,14 @@
-// One monitor: ping URLs and snippets, rotate, pause/resume, edit (with the schedule preview),
-// charts over 24 h / 7 d / 30 d, flips, and its recent pings, refreshed every 15 s in place.
+// One monitor: ping URLs and snippets, rotate, pause/resume, snooze, acknowledge, edit (with the
+// schedule preview and the alert rules), maintenance windows, charts over 24 h / 7 d / 30 d,
+// flips, and its recent pings, refreshed every 15 s in place.
 import { api, get, qs, monitorRef as ref } from "./api.js";
-import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, every, copyField, copyButton, confirmDialog, scheduleText, ms } from "./ui.js";
+import { h, $, replace, shell, when, exact, statusBadge, notice, errorText, every, copyField, copyButton, confirmDialog, scheduleText, ms, duration } from "./ui.js";
 import { barChart, lineChart } from "./charts.js";
 import { scheduleFields, parseTags } from "./schedule-form.js";
 import { snippets, pingUrls } from "./snippets.js";
 import { KINDS } from "./channel-kinds.js";
-import { ruleState, ruleFields, heldText } from "./alert-rules.js";
+import { ruleState, ruleFields, heldText, deliveryWhat } from "./alert-rules.js";
+import { showFieldError, clearFieldErrors, field } from "./field-errors.js";
 import { ruleFacts, ruleFields as runVolumeFields } from "./run-volume.js";
 
 const kindLabel = (kind) => KINDS.find((k) => k.kind === kind)?.label ?? kind;
@@ -27,11 +29,14 @@ let pings = []; // oldest first, since the range start
 let pingCursor = null;
 let pingsCapped = false;
 let pingPage = 0;
+let monitors = []; // the project's first 100 (manage sessions): parents by name and status
+let heldBy = null; // the newest flip's held_by
 
 const headBox = h("div", { id: "monitor-head" });
 const urlsBox = h("section", { id: "ping-urls", "aria-labelledby": "urls-title" });
 const badgesBox = h("section", { id: "badges", "aria-labelledby": "badges-title" });
 const editBox = h("section", { id: "edit", "aria-labelledby": "edit-title" });
+const maintBox = h("section", { id: "maintenance", "aria-labelledby": "maintenance-title" });
 const chartsBox = h("section", { id: "charts", "aria-labelledby": "charts-title" });
 const flipsBox = h("section", { id: "flips", "aria-labelledby": "flips-title" });
 const pingsBox = h("section", { id: "pings", "aria-labelledby": "pings-title" });
@@ -43,17 +48,22 @@ try {
   page.removeAttribute("aria-busy");
   throw e;
 }
-replace(page, headBox, urlsBox, badgesBox, editBox, chartsBox, flipsBox, pingsBox);
+replace(page, headBox, urlsBox, badgesBox, editBox, maintBox, chartsBox, flipsBox, pingsBox);
 page.removeAttribute("aria-busy");
 renderHead();
 renderUrls();
 await renderBadges();
-if (canWrite) await renderEdit();
-await Promise.all([loadPings(), renderFlips()]);
+if (canWrite) {
+  await loadMonitors();
+  await renderEdit();
+}
+await Promise.all([renderMaintenance(), loadPings(), renderFlips()]);
+renderHead();
 await renderCharts();
 
 every(REFRESH_SECONDS, async () => {
   m = await get(`/v1/heartbeat/${ref(m)}`);
+  if (m.depends_on?.length) await loadMonitors();
   renderHead();
   const before = pings.length;
   await morePings();
@@ -64,6 +74,16 @@ every(REFRESH_SECONDS, async () => {
 });
 
 // ---- head: name, status, facts, actions
+
+async function loadMonitors() {
+  monitors = (await get("/v1/heartbeats?limit=100").catch(() => ({ items: [] }))).items ?? [];
+}
+
+/** The monitors it depends on, when the list knows them all (else the history says). */
+function parents() {
+  const found = (m.depends_on ?? []).map((p) => monitors.find((o) => o.id === p)).filter(Boolean);
+  return canWrite && found.length === (m.depends_on ?? []).length ? found : undefined;
+}
 
 function renderHead() {
   // Redrawn every refresh: keep keyboard focus on the same control.
@@ -80,6 +100,7 @@ function renderHead() {
         snoozed()
           ? h("button", { type: "button", id: "unsnooze", onclick: () => snooze(null) }, "End snooze")
           : h("button", { type: "button", id: "snooze", onclick: () => snooze(SNOOZE_MS) }, "Snooze alerts 1 h"),
+        m.alerting && !m.alerting.acknowledged_at && !m.paused && h("button", { type: "button", id: "acknowledge", onclick: acknowledge }, "Acknowledge"),
         h("button", { type: "button", id: "rotate", onclick: rotate }, "Rotate token"),
         h("button", { type: "button", id: "delete", class: "danger", onclick: remove }, "Delete"),
       )
@@ -93,7 +114,7 @@ function renderHead() {
         "dl",
         { class: "facts" },
         h("dt", {}, "Status"),
-        h("dd", { id: "status" }, statusBadge(m.status), m.paused && m.status !== "paused" ? " (paused)" : "", ruleState(m).map((t) => h("span", { class: "muted rule-state" }, ` · ${t}`))),
+        h("dd", { id: "status" }, statusBadge(m.status), m.paused && m.status !== "paused" ? " (paused)" : "", ruleState(m, { parents: parents(), heldBy }).map((t) => h("span", { class: "muted rule-state" }, ` · ${t}`))),
         h("dt", {}, "Schedule"),
         h("dd", {}, scheduleText(m)),
         h("dt", {}, "Last ping"),
@@ -132,6 +153,18 @@ async function snooze(forMs) {
     $(forMs == null ? "#snooze" : "#unsnooze")?.focus();
   } catch (e) {
     notice(`Could not change the snooze: ${errorText(e)}`, "error");
+  }
+}
+
+/** Acknowledges the down period: its later reminders and escalation steps stop. */
+async function acknowledge() {
+  try {
+    m = await api("POST", `/v1/heartbeat/${ref(m)}/acknowledge`);
+    renderHead();
+    notice("Acknowledged: no more reminders or escalation steps for this down period.");
+    $("#rotate")?.focus();
+  } catch (e) {
+    notice(`Could not acknowledge: ${errorText(e)}`, "error");
   }
 }
 
@@ -284,7 +317,7 @@ async function renderEdit() {
   const name = h("input", { id: "e-name", type: "text", value: m.name, required: true, maxlength: "200" });
   const tags = h("input", { id: "e-tags", type: "text", value: m.tags.join(", "), "aria-describedby": "e-tags-hint" });
   const sched = scheduleFields("e", m);
-  const rules = ruleFields(m);
+  const rules = ruleFields(m, { channels, monitors });
   const runVolume = runVolumeFields(m);
   const methods = ["GET", "POST", "HEAD"].map((v) => h("input", { type: "checkbox", name: "method", value: v, checked: m.methods.includes(v) }));
   const allChannels = h("input", { type: "radio", name: "e-ch", value: "all", checked: m.channels == null });
@@ -311,6 +344,7 @@ async function renderEdit() {
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    clearFieldErrors(form);
     try {
       const body = {
         name: name.value.trim(),
@@ -328,10 +362,103 @@ async function renderEdit() {
       await renderEdit();
       notice(`Saved. Next due: ${m.next_due_at ? exact(m.next_due_at) : "after the next ping"}.`);
     } catch (err) {
+      const slot = err.field && rules.slot(err.field, err.message);
+      if (slot) showFieldError(slot, err.field, err.message);
       notice(`Could not save: ${errorText(err)}`, "error");
     }
   });
   replace(editBox, h("h2", { id: "edit-title" }, "Settings"), form);
+}
+
+// ---- maintenance windows: the monitor's own and the project's that apply to it
+
+/** A datetime-local input's value as RFC 3339 (it is local time); empty is undefined. */
+const fromLocal = (v) => (v ? new Date(v).toISOString() : undefined);
+
+function windowText(w) {
+  const what = w.schedule ? [`cron ${w.schedule} (${w.tz}), ${duration(w.duration)} each`] : ["from ", exact(w.from), " until ", exact(w.until)];
+  const whose = w.heartbeat ? "" : w.tag ? ` (project-wide, tag ${w.tag})` : " (project-wide, every monitor)";
+  return [...what, whose, w.open_until ? ` · open until ${exact(w.open_until)}` : ""];
+}
+
+/** A form adding a window from `fields` ([key, label, input, hint]); `body()` builds the request. */
+function windowForm(id, title, fields, body, submit) {
+  const made = fields.map(([key, label, input, hint]) => ({ key, ...field(`${id}-${key}`, label, Object.assign(input, { id: `${id}-${key}` }), hint) }));
+  const form = h("form", { id, class: "panel" }, h("h3", {}, title), h("div", { class: "row top" }, made.map((f) => f.el)), h("button", { type: "submit" }, submit));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    try {
+      await api("POST", `/v1/heartbeat/${ref(m)}/maintenance`, body());
+      m = await get(`/v1/heartbeat/${ref(m)}`);
+      renderHead();
+      await renderMaintenance();
+      notice(m.maintenance_until ? `Window added: in maintenance until ${exact(m.maintenance_until)}.` : "Window added.");
+      $(`#${id} input`)?.focus();
+    } catch (err) {
+      const slot = made.find((f) => f.key === err.field)?.slot;
+      if (slot) showFieldError(slot, err.field, err.message);
+      notice(`Could not add the window: ${errorText(err)}`, "error");
+    }
+  });
+  return form;
+}
+
+async function renderMaintenance() {
+  const { items } = await get(`/v1/heartbeat/${ref(m)}/maintenance`);
+  const del = (w, i) => async () => {
+    const ok = await confirmDialog({ title: "Delete this maintenance window?", body: "It ends at once: a monitor down then alerts at the next sweep.", confirm: "Delete window", danger: true });
+    if (!ok) return;
+    try {
+      await api("DELETE", `/v1/maintenance/${w.id}`);
+      m = await get(`/v1/heartbeat/${ref(m)}`);
+      renderHead();
+      await renderMaintenance();
+      notice("Window deleted.");
+      ($(`#maint-list li:nth-child(${i + 1}) button`) ?? $("#maintenance-title")).focus();
+    } catch (e) {
+      notice(`Could not delete the window: ${errorText(e)}`, "error");
+    }
+  };
+  const from = h("input", { type: "datetime-local" });
+  const until = h("input", { type: "datetime-local", required: true });
+  const schedule = h("input", { type: "text", required: true, spellcheck: "false" });
+  const minutes = h("input", { type: "number", min: "1", max: "1440", step: "1", value: "60", required: true, class: "short" });
+  const tz = h("input", { type: "text", value: Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC", required: true });
+  replace(
+    maintBox,
+    h("h2", { id: "maintenance-title", tabindex: "-1" }, "Maintenance windows"),
+    h("p", { class: "hint" }, "While a window is open, pings are recorded and the status moves, but nothing alerts; a monitor still down when it ends alerts once."),
+    items.length
+      ? h("ul", { class: "plain", id: "maint-list" }, items.map((w, i) => h("li", { "data-id": w.id }, windowText(w), canWrite && [" ", h("button", { type: "button", class: "linkish", onclick: del(w, i) }, "Delete", h("span", { class: "visually-hidden" }, ` window ${i + 1}`))])))
+      : h("p", { class: "muted", id: "no-windows" }, "No maintenance windows."),
+    canWrite &&
+      h(
+        "div",
+        { class: "grid2" },
+        windowForm(
+          "mw",
+          "One-off window",
+          [
+            ["from", "From", from, "Empty: now."],
+            ["until", "Until", until, "At most 31 days after it starts."],
+          ],
+          () => ({ from: fromLocal(from.value), until: fromLocal(until.value) }),
+          "Add window",
+        ),
+        windowForm(
+          "mr",
+          "Recurring window",
+          [
+            ["schedule", "Cron schedule", schedule, "Each firing opens the window, e.g. 0 3 * * 0 (Sundays 03:00)."],
+            ["duration", "Minutes open", minutes, "1 to 1440."],
+            ["tz", "Zone", tz, "The schedule's IANA time zone, e.g. Europe/Berlin."],
+          ],
+          () => ({ schedule: schedule.value.trim(), duration: Number(minutes.value) * 60, tz: tz.value.trim() }),
+          "Add recurring window",
+        ),
+      ),
+  );
 }
 
 // ---- charts
@@ -375,11 +502,12 @@ async function renderCharts() {
 
 async function renderFlips() {
   const { items } = await get(`/v1/heartbeat/${ref(m)}/alerts${qs({ limit: 50 })}`);
+  heldBy = items[0]?.held_by ?? null;
   const sent = (f) =>
     f.held_by != null
       ? h("span", { class: "muted" }, heldText(f.held_by))
       : f.deliveries.length
-        ? h("ul", { class: "plain" }, f.deliveries.map((d) => h("li", {}, `${d.event} to ${d.channel} (${kindLabel(d.kind)}): ${d.status}`, d.attempts > 1 ? `, ${d.attempts} attempts` : "")))
+        ? h("ul", { class: "plain" }, f.deliveries.map((d) => h("li", {}, `${deliveryWhat(d)} to ${d.channel} (${kindLabel(d.kind)}): ${d.status}`, d.attempts > 1 ? `, ${d.attempts} attempts` : "")))
         : h("span", { class: "muted" }, "no channel");
   replace(
     flipsBox,

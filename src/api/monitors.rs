@@ -660,6 +660,8 @@ pub async fn alerts(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
                     "channel_id": d.channel_id,
                     "channel": d.channel,
                     "kind": d.kind,
+                    "seq": d.seq,
+                    "step": d.step,
                     "event": d.event,
                     "status": d.status,
                     "attempts": d.attempts,

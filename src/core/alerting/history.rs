@@ -22,6 +22,10 @@ pub struct HistoryDelivery {
     pub channel_id: String,
     pub channel_name: String,
     pub channel_kind: String,
+    /// 0: the flip's own alert (or an escalation step's); n: reminder n.
+    pub seq: i64,
+    /// The escalation step, from 0; `None` without escalation.
+    pub step: Option<i64>,
     pub event: String,
     pub status: String,
     pub attempts: i64,
@@ -48,8 +52,14 @@ pub struct SentAlert {
     pub channel_id: String,
     pub channel: String,
     pub kind: String,
+    /// 0: the flip's own alert; n: reminder n of its down period.
+    pub seq: i64,
+    /// The escalation step that sent it, from 1 (as the monitor's `alerting.next_step`
+    /// counts them); `None` without escalation.
+    pub step: Option<i64>,
     pub event: String,
-    /// `pending`, `delivered` or `failed`.
+    /// `pending`, `delivered`, `failed` or `cancelled` (a reminder still pending when its
+    /// period was acknowledged or ended).
     pub status: String,
     pub attempts: i64,
     /// The service's last HTTP status, if it answered.
@@ -71,6 +81,8 @@ pub fn history(flips: Vec<HistoryFlip>, deliveries: Vec<HistoryDelivery>) -> Vec
                     channel_id: d.channel_id.clone(),
                     channel: d.channel_name.clone(),
                     kind: d.channel_kind.clone(),
+                    seq: d.seq,
+                    step: d.step.map(|s| s + 1),
                     event: d.event.clone(),
                     status: d.status.clone(),
                     attempts: d.attempts,
@@ -109,6 +121,8 @@ mod tests {
             channel_id: format!("id-{channel}"),
             channel_name: channel.into(),
             channel_kind: "slack".into(),
+            seq: 0,
+            step: None,
             event: "down".into(),
             status: status.into(),
             attempts: 2,
@@ -164,5 +178,25 @@ mod tests {
             ),
             ("up", "down", "late")
         );
+    }
+
+    #[test]
+    fn a_delivery_says_which_reminder_and_which_escalation_step_counted_from_one() {
+        let step = |seq, step| HistoryDelivery {
+            seq,
+            step,
+            ..delivery(1, "ops", "delivered")
+        };
+        let entries = history(
+            vec![flip(1, 100, None)],
+            vec![
+                step(0, Some(0)),
+                step(0, Some(1)),
+                step(2, None),
+                delivery(1, "ops", "pending"),
+            ],
+        );
+        let shown: Vec<(i64, Option<i64>)> = entries[0].deliveries.iter().map(|d| (d.seq, d.step)).collect();
+        assert_eq!(shown, [(0, Some(1)), (0, Some(2)), (2, None), (0, None)]);
     }
 }

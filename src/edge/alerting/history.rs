@@ -17,7 +17,7 @@ pub async fn alert_history(db: &D1Database, monitor_id: &str, limit: i64) -> Res
         .bind(&[text(monitor_id), int(limit)])?;
     let deliveries = db
         .prepare(format!(
-            "SELECT d.flip_id, d.channel_id, c.name AS channel_name, c.kind AS channel_kind, d.event, d.status, \
+            "SELECT d.flip_id, d.channel_id, c.name AS channel_name, c.kind AS channel_kind, d.seq, d.step, d.event, d.status, \
                d.attempts, d.last_status, d.created_at, d.finished_at \
              FROM deliveries d JOIN channels c ON c.id = d.channel_id \
              WHERE d.flip_id IN ({newest}) ORDER BY d.id"
