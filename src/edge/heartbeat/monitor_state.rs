@@ -284,7 +284,13 @@ pub fn alert_moves(
                    (SELECT 1 FROM monitors WHERE id = ?1 AND state_version = ?2 + 1 AND status = ?9 \
                       AND next_due_at IS ?10 AND started_at IS ?11 AND last_signal_at IS ?12 \
                       AND failures_in_row = ?13 AND successes_in_row = ?14)",
-                held_by_sql()
+                // Only a monitor with parents asks after them (the sweep's common path reads
+                // nothing more for monitors without).
+                if stored.parents().is_empty() {
+                    "?8".to_string()
+                } else {
+                    held_by_sql()
+                }
             ))
             .bind(&[
                 text(&stored.id),
