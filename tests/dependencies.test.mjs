@@ -3,32 +3,23 @@
 // alert names them ("and 20 dependent monitors down: ..."); children still down when the
 // parent recovers alert on their own. Time moves by real scheduled events (the Cron Trigger);
 // alerts go to a local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { eventually } from "./support/edgebeat.mjs";
+import { alertRig, projectWithWebhook, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 async function project(path) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   return t;
 }
 
 const hourly = (name, extra = {}) => ({ name, interval: 3600, grace: 600, ...extra });
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 const deadlineOf = (m) => Date.parse(m.next_due_at) + 10 * MIN;
 const flipsOf = (id) => eb.rows("SELECT to_status, held_by FROM flips WHERE monitor_id = ? ORDER BY id", id);
 

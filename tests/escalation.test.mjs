@@ -3,22 +3,15 @@
 // alerts carry a signed single-use acknowledge link (a confirm page, then POST), and
 // `POST /v1/heartbeat/{id}/acknowledge` does the same with a manage key. Time moves by
 // real scheduled events (the Cron Trigger); alerts go to a local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, PUBLIC_URL } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { PUBLIC_URL } from "./support/edgebeat.mjs";
+import { alertRig } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with webhook channels "ops" and "pager", and an hourly monitor escalating from ops at once to pager after 15 min. */
 async function escalating(name, extra = {}) {

@@ -3,29 +3,20 @@
 // maintenance ends, a monitor that is down then alerts once. One-off windows, recurring ones
 // (cron + duration + tz) and project-wide ones by tag. Time moves by real scheduled events
 // (the Cron Trigger); alerts go to a local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { eventually } from "./support/edgebeat.mjs";
+import { alertRig, projectWithWebhook, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with a webhook channel at `path`. */
 async function project(path) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   return t;
 }
 
@@ -36,7 +27,7 @@ async function pinged(t, body = {}) {
 }
 
 const iso = (ms) => new Date(ms).toISOString();
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 const held = (id) => eb.rows("SELECT to_status, held_by FROM flips WHERE monitor_id = ? ORDER BY at, id", id);
 const addWindow = (key, id, body) => eb.api("POST", `/v1/heartbeat/${id}/maintenance`, { auth: key, body });
 

@@ -2,34 +2,24 @@
 // last alert a numbered reminder goes to the same channels, at most `realert_max` of them,
 // none while snoozed. Time moves by real scheduled events (the Cron Trigger); alerts go to a
 // local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { alertRig, projectWithWebhook, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with a webhook channel at `path` and an hourly monitor with `rules` that has pinged once. */
 async function watched(path, rules) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   const m = await eb.pingedMonitor(t.key, { name: `reminded ${path}`, interval: 3600, grace: 600, ...rules });
   return { t, m, downAt: Date.parse(m.next_due_at) + 10 * MIN };
 }
 
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 
 /** Runs the Cron Trigger every `step` from `from` to `to` (inclusive). */
 async function sweepEvery(step, from, to) {

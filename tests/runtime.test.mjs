@@ -3,29 +3,20 @@
 // whose reason says the figures; a run still open at `max_runtime` after its start is down at
 // that moment, found by the Cron Trigger (a real scheduled event) without waiting for the
 // grace. Alerts go to a local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { eventually } from "./support/edgebeat.mjs";
+import { alertRig, projectWithWebhook, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with a webhook channel at `path` and a monitor with `rules` that has pinged once. */
 async function watched(path, rules) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   const m = await eb.pingedMonitor(t.key, { name: `job ${path}`, interval: 3600, grace: 3600, ...rules });
   return { t, m };
 }
@@ -36,7 +27,7 @@ const ping = async (token, action = "", rid) => {
 };
 const statusOf = (t, m, status) =>
   eventually(async () => (await eb.monitor(t.key, m.id)).status === status, { what: `status ${status}` });
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 const flips = (id) => eb.rows("SELECT at, to_status, reason FROM flips WHERE monitor_id = ? ORDER BY at", id);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

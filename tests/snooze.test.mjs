@@ -2,29 +2,19 @@
 // moves and flips are recorded as always; the flips before `until` queue no alert, a flip at
 // or after it alerts as usual, and DELETE ends the snooze at once. Time moves by real
 // scheduled events (the Cron Trigger); alerts go to a local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { alertRig, projectWithWebhook } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with a webhook channel at `path` and an hourly monitor that has pinged once. */
 async function watched(path) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   const m = await eb.pingedMonitor(t.key, { name: `snoozed ${path}`, interval: 3600, grace: 600 });
   return { t, m, deadline: Date.parse(m.next_due_at) + 10 * MIN };
 }

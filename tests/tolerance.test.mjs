@@ -3,34 +3,25 @@
 // the N+1st, stamped at that moment; `recovery_threshold` M keeps a down monitor down until
 // M successes in a row. Time moves by real scheduled events (the Cron Trigger); alerts go to a
 // local receiver.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { eventually } from "./support/edgebeat.mjs";
+import { alertRig, projectWithWebhook, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 /** A project with a webhook channel at `path` and an hourly monitor (grace 10 min) that has pinged once. */
 async function watched(path, rules) {
-  const t = await eb.tenant(path);
-  const ch = await eb.api("POST", "/v1/channels", { auth: t.key, body: { kind: "webhook", url: receiver.url(path), name: path } });
-  assert.equal(ch.status, 201, ch.text);
+  const t = await projectWithWebhook(eb, receiver, path);
   const m = await eb.pingedMonitor(t.key, { name: `tolerant ${path}`, interval: 3600, grace: 600, ...rules });
   return { t, m, due: Date.parse(m.next_due_at) };
 }
 
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 const flips = (id) => eb.rows("SELECT at, from_status, to_status FROM flips WHERE monitor_id = ? ORDER BY at", id);
 const ping = async (token, suffix = "") => {
   const res = await eb.api("GET", `/ping/${token}${suffix}`);

@@ -7,27 +7,20 @@
 // Pings come in real time, so the band is set "two hours ago" (its judging place moved back
 // in D1) and the past windows' pings are the hourly figures pruning leaves (plus one stored
 // ping written as a flush would): the window of now gets real beacons.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
-import { startReceiver } from "./support/receiver.mjs";
+import { eventually } from "./support/edgebeat.mjs";
+import { alertRig, alertsAt } from "./support/alert-rig.mjs";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let eb;
 let receiver;
-before(async () => {
-  eb = await startEdgebeat();
-  receiver = await startReceiver();
-});
-after(async () => {
-  await eb?.close();
-  await receiver?.close();
-});
+alertRig((rig) => ({ eb, receiver } = rig));
 
 const hhmm = (ms) => new Date(ms).toISOString().slice(11, 16);
-const alerts = (path) => (receiver.received[path] ?? []).map((r) => JSON.parse(r.body));
+const alerts = (path) => alertsAt(receiver, path);
 const flips = (id) => eb.rows("SELECT at, to_status, reason FROM flips WHERE monitor_id = ? ORDER BY at", id);
 
 /** The start of this UTC hour, waiting out the last half minute of an hour so pings stay in it. */
