@@ -1428,3 +1428,29 @@ mod band {
         assert_eq!((s.status, s.failures), (Status::Failing, 1));
     }
 }
+
+#[cfg(test)]
+mod check_ins {
+    use super::*;
+
+    #[test]
+    fn a_check_in_ends_an_open_run_as_up_or_as_failing_by_the_count() {
+        let open = State {
+            status: Status::Started,
+            started_at: Some(1_000),
+            ..State::new_monitor()
+        };
+        let mut clean = open.clone();
+        clean.checked_in();
+        assert_eq!(clean.status, Status::Up, "no failure in a row: up");
+        let mut counted = State { failures: 1, ..open };
+        counted.checked_in();
+        assert_eq!(counted.status, Status::Failing, "one failure in a row: still failing");
+        let mut idle = State {
+            status: Status::Grace,
+            ..State::new_monitor()
+        };
+        idle.checked_in();
+        assert_eq!(idle.status, Status::Grace, "no run open: nothing changes");
+    }
+}
