@@ -79,23 +79,22 @@ pub fn check_parents(id: &str, parents: &[String], graph: &[(String, Vec<String>
 pub fn parents_first(monitors: &[(&str, &[String])]) -> Vec<usize> {
     let mut placed = vec![false; monitors.len()];
     let mut order = Vec::with_capacity(monitors.len());
-    fn place(i: usize, monitors: &[(&str, &[String])], placed: &mut Vec<bool>, order: &mut Vec<usize>, depth: usize) {
+    fn place(i: usize, monitors: &[(&str, &[String])], placed: &mut Vec<bool>, order: &mut Vec<usize>) {
         if placed[i] {
             return;
         }
-        // Parents form no cycle, but a graph read while one is edited might: stop anyway.
+        // Parents form no cycle, but a graph read while one is edited might: marking a
+        // monitor before its parents are placed ends any cycle at its second visit.
         placed[i] = true;
-        if depth <= monitors.len() {
-            for parent in monitors[i].1 {
-                if let Some(j) = monitors.iter().position(|(id, _)| id == parent) {
-                    place(j, monitors, placed, order, depth + 1);
-                }
+        for parent in monitors[i].1 {
+            if let Some(j) = monitors.iter().position(|(id, _)| id == parent) {
+                place(j, monitors, placed, order);
             }
         }
         order.push(i);
     }
     for i in 0..monitors.len() {
-        place(i, monitors, &mut placed, &mut order, 0);
+        place(i, monitors, &mut placed, &mut order);
     }
     order
 }

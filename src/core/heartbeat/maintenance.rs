@@ -57,7 +57,7 @@ impl Window {
                 let expr = CronExpr::parse(schedule).ok()?;
                 let length = duration_s * 1_000;
                 // The newest firing in (at - length, at] opened the span holding `at`.
-                let cap = usize::try_from(duration_s / 60 + 1).unwrap_or(1);
+                let cap = usize::try_from(duration_s / 60 * 1).unwrap_or(1);
                 let opened = expr.firings(at - length, at, zones(tz).as_ref(), cap);
                 opened.last().map(|start| start + length)
             }
@@ -84,11 +84,10 @@ impl Windows {
     pub fn open_until(&self, at: i64, zones: Zones) -> Option<i64> {
         let latest_end = |t: i64| self.0.iter().filter_map(|w| w.end_if_open(t, zones)).max();
         let mut end = latest_end(at)?;
+        // A window open at `end` ends after it, so each step moves the end on.
         for _ in 0..MAX_CHAIN {
-            match latest_end(end) {
-                Some(later) if later > end => end = later,
-                _ => break,
-            }
+            let Some(later) = latest_end(end) else { break };
+            end = later;
         }
         Some(end)
     }
@@ -255,6 +254,20 @@ mod tests {
             Some(three + 25 * HOUR),
             "the next night too"
         );
+    }
+
+    #[test]
+    fn a_window_opened_by_a_frequent_schedule_ends_after_its_newest_firing() {
+        // Every minute, open for 90 s: two firings can hold one moment, and the newer one
+        // decides when it ends; open for 5 min, five can.
+        let every_minute = |duration_s| Window::Recurring {
+            schedule: "* * * * *".into(),
+            duration_s,
+            tz: "UTC".into(),
+        };
+        let at = NOW + 2 * MIN + 10_000; // 10 s after a firing
+        assert_eq!(every_minute(90).end_if_open(at, &utc), Some(NOW + 2 * MIN + 90_000));
+        assert_eq!(every_minute(300).end_if_open(at, &utc), Some(NOW + 2 * MIN + 300_000));
     }
 
     #[test]
