@@ -57,7 +57,7 @@ impl Window {
                 let expr = CronExpr::parse(schedule).ok()?;
                 let length = duration_s * 1_000;
                 // The newest firing in (at - length, at] opened the span holding `at`.
-                let cap = usize::try_from(duration_s / 60 * 1).unwrap_or(1);
+                let cap = usize::try_from(duration_s / 60 + 1).unwrap_or(1);
                 let opened = expr.firings(at - length, at, zones(tz).as_ref(), cap);
                 opened.last().map(|start| start + length)
             }
