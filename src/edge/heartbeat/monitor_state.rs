@@ -145,10 +145,7 @@ impl StoredState {
     }
 
     pub fn tolerance(&self) -> Tolerance {
-        Tolerance {
-            failures: count(self.failure_tolerance),
-            recovery: count(self.recovery_threshold).max(1),
-        }
+        Tolerance::from_columns(self.failure_tolerance, self.recovery_threshold)
     }
 
     /// The rules the machine judges this monitor by, over its schedule and zone.

@@ -109,10 +109,7 @@ impl Monitor {
             channels: self.channels.as_deref().and_then(|c| serde_json::from_str(c).ok()),
             event_name: self.event_name.clone(),
             event_key_ids: self.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
-            tolerance: Tolerance {
-                failures: u32::try_from(self.failure_tolerance).unwrap_or(0),
-                recovery: u32::try_from(self.recovery_threshold).unwrap_or(1).max(1),
-            },
+            tolerance: Tolerance::from_columns(self.failure_tolerance, self.recovery_threshold),
             alerts: self.policy(),
             depends_on: self.depends_on.as_deref().and_then(|d| serde_json::from_str(d).ok()),
             runtime: RuntimeBounds::from_seconds(self.min_runtime, self.max_runtime),
