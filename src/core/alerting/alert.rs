@@ -191,6 +191,21 @@ impl Alert {
     ) -> Alert {
         let base = public_url.trim_end_matches('/');
         let link_to = |path: String| (!base.is_empty()).then(|| format!("{base}{path}"));
+        // An alert about events or a channel rather than a monitor: no reminder, no escalation
+        // step, nothing to acknowledge.
+        let not_a_monitor = |at: i64, reason: String, link: Option<String>, digest: Option<ErrorDigest>| Alert {
+            event,
+            delivery_id,
+            at,
+            reason,
+            link,
+            monitor: None,
+            digest,
+            channel_name: channel_name.to_string(),
+            reminder: None,
+            escalation: None,
+            ack_link: None,
+        };
         match event {
             AlertEvent::Down | AlertEvent::Up => {
                 let m = payload.get("monitor").cloned().unwrap_or(Value::Null);
@@ -268,45 +283,31 @@ impl Alert {
                     .and_then(Value::as_f64)
                     .map(|v| format!(" with value {}", number_words(v)))
                     .unwrap_or_default();
-                Alert {
-                    event,
-                    delivery_id,
-                    at: digest.last_at.unwrap_or(now),
-                    reason: format!(
+                not_a_monitor(
+                    digest.last_at.unwrap_or(now),
+                    format!(
                         "{what} named {}{value} at {}",
                         digest.name,
                         format_rfc3339(digest.last_at.unwrap_or(now))
                     ),
-                    link: link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
-                    monitor: None,
-                    digest: Some(digest),
-                    channel_name: channel_name.to_string(),
-                    reminder: None,
-                    escalation: None,
-                    ack_link: None,
-                }
+                    link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
+                    Some(digest),
+                )
             }
             AlertEvent::DailyRollup => {
                 let (subject, total, lines) = rollup_words(payload);
-                Alert {
-                    event,
-                    delivery_id,
-                    at: now,
-                    reason: lines.join("\n"),
-                    link: link_to("/events".into()),
-                    monitor: None,
-                    digest: Some(ErrorDigest {
+                not_a_monitor(
+                    now,
+                    lines.join("\n"),
+                    link_to("/events".into()),
+                    Some(ErrorDigest {
                         name: subject,
                         count: total,
                         message: None,
                         last_at: None,
                         window_minutes: 1_440,
                     }),
-                    channel_name: channel_name.to_string(),
-                    reminder: None,
-                    escalation: None,
-                    ack_link: None,
-                }
+                )
             }
             AlertEvent::ErrorDigest | AlertEvent::EventDigest => {
                 let (kind, noun, key) = match event {
@@ -321,39 +322,25 @@ impl Alert {
                     last_at: time(&e, "last_at"),
                     window_minutes: payload.get("window_minutes").and_then(Value::as_i64).unwrap_or(10),
                 };
-                Alert {
-                    event,
-                    delivery_id,
-                    at: digest.last_at.unwrap_or(now),
-                    reason: format!(
+                not_a_monitor(
+                    digest.last_at.unwrap_or(now),
+                    format!(
                         "{} {noun}{} named {} in the last {} min",
                         digest.count,
                         if digest.count == 1 { "" } else { "s" },
                         digest.name,
                         digest.window_minutes
                     ),
-                    link: link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
-                    monitor: None,
-                    digest: Some(digest),
-                    channel_name: channel_name.to_string(),
-                    reminder: None,
-                    escalation: None,
-                    ack_link: None,
-                }
+                    link_to(format!("/events?type={kind}&name={}", percent_encode(&digest.name))),
+                    Some(digest),
+                )
             }
-            AlertEvent::Test => Alert {
-                event,
-                delivery_id,
-                at: now,
-                reason: "a test alert, sent from edgebeat to check this channel".into(),
-                monitor: None,
-                digest: None,
-                link: link_to("/channels".into()),
-                channel_name: channel_name.to_string(),
-                reminder: None,
-                escalation: None,
-                ack_link: None,
-            },
+            AlertEvent::Test => not_a_monitor(
+                now,
+                "a test alert, sent from edgebeat to check this channel".into(),
+                link_to("/channels".into()),
+                None,
+            ),
         }
     }
 
