@@ -12,4 +12,5 @@ pub mod metrics;
 pub mod monitors;
 pub mod project_limits;
 pub mod projects;
+pub mod read_your_writes;
 pub mod sessions;

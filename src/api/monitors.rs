@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
+use crate::api::read_your_writes::{flagged, flush_tokens, Flushed};
 use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
 use crate::core::alerting::planner::{look_at, next_step, Progress};
@@ -14,7 +15,7 @@ use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
 use crate::core::heartbeat::snooze::snooze_until;
 use crate::core::heartbeat::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
 use crate::core::heartbeat::status::is_watched;
-use crate::core::http_contract::paging::parse_page;
+use crate::core::http_contract::paging::{parse_page, Page};
 use crate::core::http_contract::validation::{line_text, FieldError};
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::edge::access::api_keys::scopes_of_own_keys;
@@ -197,6 +198,22 @@ pub(crate) async fn readable_monitor(
     found.ok_or(ApiError::NotFound("heartbeat"))
 }
 
+/// The named monitor as a read shows it: with every ping its token's object acknowledged in D1
+/// first (read your writes; the row is read again only when pings moved).
+async fn settled_monitor(
+    env: &Env,
+    db: &D1Database,
+    project_id: &str,
+    named: &MonitorRef,
+) -> Result<(Monitor, Flushed), ApiError> {
+    let monitor = readable_monitor(db, project_id, named).await?;
+    let flushed = flush_tokens(env, [monitor.ping_token.as_str()]).await;
+    if !flushed.moved {
+        return Ok((monitor, flushed));
+    }
+    Ok((readable_monitor(db, project_id, named).await?, flushed))
+}
+
 /// The project's monitor with this id; another project's looks exactly like a missing one.
 pub(crate) async fn own_monitor(db: &D1Database, project_id: &str, id: &str) -> Result<Monitor, ApiError> {
     monitors::find_monitor(db, project_id, id)
@@ -282,8 +299,8 @@ pub async fn get(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         query_param(req, "result").as_deref(),
         query_param(req, "message").as_deref(),
     )?;
-    let monitor = readable_monitor(&database(env)?, &access.project_id, &named).await?;
-    json(200, &view(&monitor, &public_url(env), access.scope))
+    let (monitor, flushed) = settled_monitor(env, &database(env)?, &access.project_id, &named).await?;
+    flagged(json(200, &view(&monitor, &public_url(env), access.scope)), flushed)
 }
 
 /// `PUT /v1/heartbeat/{id}`: changes the fields the body names.
@@ -402,10 +419,42 @@ async fn list_page(
         100,
     )?;
     let db = database(env)?;
-    let (items, total) = if filter.status.as_deref() == Some("maintenance") {
+    let (mut items, mut total) = page_of(&db, project_id, &filter, page).await?;
+    // Read your writes for the page's monitors (at most `limit` objects asked): their held pings
+    // go to D1, and the page is read again if any moved (a status, and so the page, may change).
+    let flushed = flush_tokens(env, items.iter().map(|m| m.ping_token.as_str())).await;
+    if flushed.moved {
+        (items, total) = page_of(&db, project_id, &filter, page).await?;
+    }
+    if let (0, Some(what)) = (total, none_is) {
+        return Err(ApiError::NotFound(what));
+    }
+    let base = public_url(env);
+    flagged(
+        json(
+            200,
+            &json!({
+                "items": items.iter().map(|m| view(m, &base, access.scope)).collect::<Vec<_>>(),
+                "page": page.page,
+                "limit": page.limit,
+                "total": total,
+            }),
+        ),
+        flushed,
+    )
+}
+
+/// A page of the project's monitors that match `filter`, and how many match.
+async fn page_of(
+    db: &D1Database,
+    project_id: &str,
+    filter: &ListFilter,
+    page: Page,
+) -> Result<(Vec<Monitor>, i64), ApiError> {
+    Ok(if filter.status.as_deref() == Some("maintenance") {
         // Whether a window holds a monitor now is computed, not stored: the monitors with
         // windows are read (at most `MAX_WITH_WINDOWS`) and the page is cut from those held.
-        let (candidates, _) = monitors::list_monitors(&db, project_id, &filter, MAX_WITH_WINDOWS, 0).await?;
+        let (candidates, _) = monitors::list_monitors(db, project_id, filter, MAX_WITH_WINDOWS, 0).await?;
         let now = now_ms();
         let held: Vec<Monitor> = candidates
             .into_iter()
@@ -420,21 +469,8 @@ async fn list_page(
             .collect();
         (items, total)
     } else {
-        monitors::list_monitors(&db, project_id, &filter, page.limit, page.offset()).await?
-    };
-    if let (0, Some(what)) = (total, none_is) {
-        return Err(ApiError::NotFound(what));
-    }
-    let base = public_url(env);
-    json(
-        200,
-        &json!({
-            "items": items.iter().map(|m| view(m, &base, access.scope)).collect::<Vec<_>>(),
-            "page": page.page,
-            "limit": page.limit,
-            "total": total,
-        }),
-    )
+        monitors::list_monitors(db, project_id, filter, page.limit, page.offset()).await?
+    })
 }
 
 /// `GET /v1/heartbeats?page=&limit=&status=&tag=`
@@ -512,6 +548,9 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
     }
     // D1 first, then the old token's object: from here on the old token records nothing.
     retire_token(env, &monitor.ping_token).await?;
+    // Reads ask the new token's object from now on: what the old one still holds goes to D1
+    // now (read your writes across a rotation; a failure leaves it to the old object's alarm).
+    flush_tokens(env, [monitor.ping_token.as_str()]).await;
     let base = public_url(env);
     json(
         200,
@@ -537,7 +576,8 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         }
     };
     let db = database(env)?;
-    let id = &readable_monitor(&db, &project_id, &named).await?.id;
+    let (monitor, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
+    let id = &monitor.id;
     let pings = pings_after(&db, id, after, limit).await?;
     let items: Vec<Value> = pings
         .iter()
@@ -556,7 +596,10 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
         })
         .collect();
     let last = pings.last().map(|p| format_rfc3339(p.received_at));
-    json(200, &json!({"items": items, "limit": limit, "last_received_at": last}))
+    flagged(
+        json(200, &json!({"items": items, "limit": limit, "last_received_at": last})),
+        flushed,
+    )
 }
 
 fn date_param(req: &Request, field: &str) -> Result<Option<i64>, ApiError> {
@@ -580,7 +623,7 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let start = date_param(req, "start_date")?.unwrap_or(end - 86_400_000);
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
-    let m = readable_monitor(&db, &project_id, &named).await?;
+    let (m, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
     let id = &m.id;
     // Hours whose pings were pruned count from their hourly figures; the pings still stored
     // (from the oldest one on) count as always.
@@ -612,14 +655,17 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
             })
         })
         .collect();
-    json(
-        200,
-        &json!({
-            "interval": interval_text,
-            "start_date": format_rfc3339(start),
-            "end_date": format_rfc3339(end),
-            "items": items,
-        }),
+    flagged(
+        json(
+            200,
+            &json!({
+                "interval": interval_text,
+                "start_date": format_rfc3339(start),
+                "end_date": format_rfc3339(end),
+                "items": items,
+            }),
+        ),
+        flushed,
     )
 }
 
@@ -645,7 +691,8 @@ pub async fn alerts(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
             })?,
     };
     let db = database(env)?;
-    let id = &readable_monitor(&db, &project_id, &named).await?.id;
+    let (monitor, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
+    let id = &monitor.id;
     let items: Vec<Value> = alert_history(&db, id, limit)
         .await?
         .into_iter()
@@ -672,7 +719,7 @@ pub async fn alerts(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
             })
         })
         .collect();
-    json(200, &json!({"items": items}))
+    flagged(json(200, &json!({"items": items})), flushed)
 }
 
 /// `GET /v1/heartbeat/{id}/flips`: every change into or out of `down`, oldest first.
@@ -680,11 +727,11 @@ pub async fn flips(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Read).await?;
     let named = monitor_ref(raw_id)?;
     let db = database(env)?;
-    let id = &readable_monitor(&db, &project_id, &named).await?.id;
-    let items: Vec<Value> = flips_of(&db, id, 1_000)
+    let (monitor, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
+    let items: Vec<Value> = flips_of(&db, &monitor.id, 1_000)
         .await?
         .iter()
         .map(|f| json!({"at": format_rfc3339(f.at), "from": f.from_status, "to": f.to_status, "reason": f.reason}))
         .collect();
-    json(200, &json!({"items": items}))
+    flagged(json(200, &json!({"items": items})), flushed)
 }

@@ -1,11 +1,13 @@
 //! The machinery both Durable Objects that hold data for D1 share (`ping_token`, a token's
 //! pings; `project_ingest`, a project's events): restoring in the first event, single-flight
-//! lookups, bringing the flush alarm forward, webhooks after a flush. Their rules (when a
+//! lookups, one flush at a time, bringing the flush alarm forward, webhooks after a flush. Their rules (when a
 //! lookup expires, when an alarm needs setting, the flush backoff) live in core.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use worker::{Env, Result, State, Storage};
 
@@ -118,4 +120,58 @@ pub fn deliver_due_after_flush(state: &State, env: &Env, what: &'static str) {
             worker::console_error!("webhooks after {what} failed: {e}");
         }
     });
+}
+
+/// One flush at a time in an object instance, whoever starts it (the alarm, or a reader that
+/// wants its pings in D1 now); whoever finds one running waits for it to end.
+#[derive(Default)]
+pub struct SingleFlight {
+    running: Cell<bool>,
+    /// Bumped each time a run ends, so a waiter knows the run it waited for is over.
+    ended_runs: Cell<u64>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl SingleFlight {
+    /// Claims the flight; `false` when a run is already going.
+    pub fn try_start(&self) -> bool {
+        !self.running.replace(true)
+    }
+
+    /// Ends the run and wakes everyone waiting for it.
+    pub fn finish(&self) {
+        self.running.set(false);
+        self.ended_runs.set(self.ended_runs.get() + 1);
+        for waker in self.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Resolves when the run going now ends (at once when none is going).
+    pub fn ended(&self) -> RunEnded<'_> {
+        RunEnded {
+            flight: self,
+            running_at: self.running.get().then(|| self.ended_runs.get()),
+        }
+    }
+}
+
+/// The future of `SingleFlight::ended`.
+pub struct RunEnded<'a> {
+    flight: &'a SingleFlight,
+    running_at: Option<u64>,
+}
+
+impl Future for RunEnded<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.running_at {
+            Some(runs) if self.flight.ended_runs.get() == runs => {
+                self.flight.waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+            _ => Poll::Ready(()),
+        }
+    }
 }

@@ -13,6 +13,8 @@ use crate::edge::db::text;
 #[derive(Debug, Deserialize)]
 struct HealthRow {
     unique_key: String,
+    #[serde(default)]
+    ping_token: String,
     name: String,
     slug: Option<String>,
     /// JSON array.
@@ -56,11 +58,12 @@ pub async fn badge_monitors(db: &D1Database, project_id: &str, selector: &str) -
         .collect())
 }
 
-/// Every monitor of the project, oldest first, with its flip count (flips_by_monitor).
-pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<Vec<MonitorMetrics>> {
+/// Every monitor of the project, oldest first, with its flip count (flips_by_monitor), and
+/// the monitors' ping tokens (whose objects a read asks to flush first).
+pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<(Vec<MonitorMetrics>, Vec<String>)> {
     let rows: Vec<HealthRow> = db
         .prepare(
-            "SELECT m.unique_key, m.name, m.slug, m.tags, m.status, m.enabled, m.paused, m.last_ping_at, m.n_pings, \
+            "SELECT m.unique_key, m.ping_token, m.name, m.slug, m.tags, m.status, m.enabled, m.paused, m.last_ping_at, m.n_pings, \
              (SELECT COUNT(*) FROM flips f WHERE f.monitor_id = m.id) AS flips \
              FROM monitors m WHERE m.project_id = ?1 ORDER BY m.created_at, m.id",
         )
@@ -68,7 +71,7 @@ pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<Vec<Mo
         .all()
         .await?
         .results()?;
-    Ok(rows
+    let metrics = rows
         .iter()
         .map(|r| MonitorMetrics {
             unique_key: r.unique_key.clone(),
@@ -79,5 +82,6 @@ pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<Vec<Mo
             pings: r.n_pings,
             flips: r.flips,
         })
-        .collect())
+        .collect();
+    Ok((metrics, rows.into_iter().map(|r| r.ping_token).collect()))
 }

@@ -1,7 +1,7 @@
 //! The worker's side of a token's object: `record_ping` asks the object, but remembers in the
 //! isolate the answers that cannot change soon (token unknown; window full until T), so a busy
 //! page hammering a dead or limited token does not queue behind its Durable Object; the other
-//! calls hurry a flush or tell the object its token changed.
+//! calls hurry a flush, run one for a reader, or tell the object its token changed.
 //!
 //! Only negative answers are remembered. Acceptance is always the object's decision, so
 //! the rate limit stays exact and a rotated-away token is never kept alive here.
@@ -111,6 +111,21 @@ pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
         pending: state.pending,
         since: state.held_since,
     })
+}
+
+/// Read your writes: moves every ping the token's object has acknowledged and still holds to
+/// D1, and answers how many it moved once D1 has them (none held: at once, D1 untouched).
+pub async fn flush_held(env: &Env, token: &str) -> Result<usize> {
+    #[derive(serde::Deserialize)]
+    struct Flushed {
+        flushed: usize,
+    }
+    let url = Call::Flush.url();
+    let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
+    if response.status_code() != 200 {
+        return Err(internal(format!("{url} answered {}", response.status_code())));
+    }
+    Ok(response.json::<Flushed>().await?.flushed)
 }
 
 /// Tells the token's object that its monitor changed (allowed methods): it looks the token

@@ -137,6 +137,24 @@ pub(super) fn any_held(sql: &SqlStorage) -> Result<bool> {
     Ok(!held.is_empty())
 }
 
+/// The newest held row's batch number (none held: `None`).
+pub(super) fn last_held_batch(sql: &SqlStorage) -> Result<Option<i64>> {
+    #[derive(Deserialize)]
+    struct Row {
+        batch: Option<i64>,
+    }
+    let rows: Vec<Row> = sql.exec("SELECT MAX(batch) AS batch FROM held", None)?.to_array()?;
+    Ok(rows.first().and_then(|row| row.batch))
+}
+
+/// Whether any row up to batch `upto` is still held.
+pub(super) fn any_held_upto(sql: &SqlStorage, upto: i64) -> Result<bool> {
+    let held: Vec<serde_json::Value> = sql
+        .exec("SELECT 1 AS held FROM held WHERE batch <= ? LIMIT 1", vec![upto.into()])?
+        .to_array()?;
+    Ok(!held.is_empty())
+}
+
 /// Holds a ping as the `n`th of row `batch`: the first inserts the row, the others append to it.
 pub(super) fn hold(sql: &SqlStorage, batch: i64, n: u32, held: &HeldPing) -> Result<()> {
     let json = serde_json::to_string(held).map_err(internal)?;

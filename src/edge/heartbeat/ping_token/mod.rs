@@ -8,7 +8,9 @@
 //! armed once per window, moves them to D1 in one batch (a second or so after a quiet token's
 //! ping, a few seconds for a busy token), retrying with backoff until D1 takes them. The rate
 //! window, sequence and open runs are not written per ping: a checkpoint of them is written
-//! once per flush, and a restart replays the held pings over it.
+//! once per flush, and a restart replays the held pings over it. A read asks the object to
+//! flush now (`Call::Flush`, sharing the alarm's one-at-a-time guard), so it sees every
+//! acknowledged ping (docs/beacon.md, "Read your writes").
 //!
 //! - `client`: the worker's side (what the rest of the program calls);
 //! - `protocol`: the calls and the header both sides use;

@@ -6,7 +6,10 @@ use std::rc::Rc;
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
+use super::held::{
+    any_held, any_held_upto, create_tables, held_rows, hold, last_held_batch, read_checkpoint, release,
+    write_checkpoint, HeldPing,
+};
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
@@ -15,7 +18,7 @@ use crate::core::heartbeat::token_ledger::{flush_delay, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
-use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, look_up_once, Startup};
+use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, SingleFlight, Startup};
 use crate::edge::heartbeat::monitor_state::{read_state, StoredState};
 use crate::edge::heartbeat::monitors::monitor_for_token;
 use crate::edge::heartbeat::ping_flush::flush_pings;
@@ -60,8 +63,6 @@ struct Hot {
     open_row: Option<(i64, u32)>,
     next_row: i64,
     flush_armed: bool,
-    /// A flush is running (in this instance of the object).
-    flushing: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
 }
@@ -76,6 +77,8 @@ struct Token {
     state: State,
     env: Env,
     startup: Startup,
+    /// The flush running in this instance, the alarm's or a reader's: never two at once.
+    flight: SingleFlight,
     hot: RefCell<Hot>,
 }
 
@@ -89,7 +92,6 @@ impl DurableObject for PingToken {
             open_row: None,
             next_row: 0,
             flush_armed: false,
-            flushing: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
         });
@@ -98,6 +100,7 @@ impl DurableObject for PingToken {
                 state,
                 env,
                 startup: Startup::default(),
+                flight: SingleFlight::default(),
                 hot,
             }),
         }
@@ -125,11 +128,12 @@ impl DurableObject for PingToken {
         // The alarm event ends now and the flush goes on by itself: a flush cut off by a
         // reset of the Wasm application (its awaits then never resume) must not hold up the
         // object's alarms, so the safety alarm can run the flush again.
-        if !std::mem::replace(&mut token.hot.borrow_mut().flushing, true) {
+        if token.flight.try_start() {
             let flushing = token.clone();
             token.state.wait_until(async move {
-                flushing.flush().await;
-                flushing.hot.borrow_mut().flushing = false;
+                // A failure is logged and retried by the flush itself.
+                let _ = flushing.flush().await;
+                flushing.flight.finish();
             });
         }
         Response::empty()
@@ -209,6 +213,14 @@ impl Token {
                     "held_since": held_since,
                 }))
             }
+            // A reader wants the pings acknowledged so far in D1 before it reads.
+            Call::Flush => match self.flush_now().await {
+                Ok(flushed) => Response::from_json(&serde_json::json!({ "flushed": flushed })),
+                Err(e) => {
+                    worker::console_error!("flush for a reader failed: {e}");
+                    Response::error("flush failed", 503)
+                }
+            },
             Call::Retire => {
                 let mut hot = self.hot.borrow_mut();
                 hot.binding = Cached::Revoked;
@@ -323,8 +335,31 @@ impl Token {
         read_state(db, monitor_id).await
     }
 
-    /// Moves pending pings to D1. On failure they stay and the alarm is re-armed with backoff.
-    async fn flush(&self) {
+    /// Moves every ping held when called to D1 and answers how many moved: at once (and
+    /// without D1) when none is held; otherwise it runs the flush itself, or waits for the one
+    /// running, until no ping held at the call is left. A failed flush is an error (its pings
+    /// stay held, the alarm retries them).
+    async fn flush_now(&self) -> Result<usize> {
+        let sql = self.state.storage().sql();
+        let Some(upto) = last_held_batch(&sql)? else {
+            return Ok(0);
+        };
+        let mut flushed = 0;
+        while any_held_upto(&sql, upto)? {
+            if !self.flight.try_start() {
+                self.flight.ended().await;
+                continue;
+            }
+            let result = self.flush().await;
+            self.flight.finish();
+            flushed += result?;
+        }
+        Ok(flushed)
+    }
+
+    /// Moves pending pings to D1 (at most `FLUSH_BATCH`) and answers how many. On failure they
+    /// stay, the alarm is re-armed with backoff and the error is returned.
+    async fn flush(&self) -> Result<usize> {
         let storage = self.state.storage();
         let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         let result: Result<usize> = async {
@@ -368,8 +403,9 @@ impl Token {
         .await;
         let (rearm_in, failures) = {
             let mut hot = self.hot.borrow_mut();
-            match result {
+            match &result {
                 Ok(flushed) => {
+                    let flushed = *flushed;
                     // Nothing listed means nothing is pending, whatever the count said.
                     hot.pending = if flushed == 0 {
                         0
@@ -379,7 +415,7 @@ impl Token {
                     hot.flush_backoff.succeeded();
                     hot.last_flush_at = Some(now_ms());
                 }
-                Err(ref e) => {
+                Err(e) => {
                     let attempt = hot.flush_backoff.failed();
                     worker::console_error!("flush to D1 failed (attempt {attempt}): {e}");
                 }
@@ -392,13 +428,13 @@ impl Token {
         };
         // Nothing held: the safety alarm stays and finds nothing when it fires, unless a ping
         // re-arms it sooner.
-        let Some(delay) = rearm_in else {
-            return;
-        };
-        cost_meter::object_rows(1);
-        if let Err(e) = storage.set_alarm(delay).await {
-            // The safety alarm set before the flush still stands.
-            worker::console_error!("could not re-arm flush after {failures} failures: {e}");
+        if let Some(delay) = rearm_in {
+            cost_meter::object_rows(1);
+            if let Err(e) = storage.set_alarm(delay).await {
+                // The safety alarm set before the flush still stands.
+                worker::console_error!("could not re-arm flush after {failures} failures: {e}");
+            }
         }
+        result.map_err(|e| internal(format!("flush to D1 failed: {e}")))
     }
 }

@@ -18,6 +18,9 @@ pub enum Call {
     State,
     /// Move held pings to D1 now; answers as `State` does.
     Hurry,
+    /// Move every ping held so far to D1 and answer once they are there (`{"flushed": n}`;
+    /// 503 when D1 refused them): a read sees every acknowledged ping.
+    Flush,
     /// The token is dead: refuse it from the next ping on.
     Retire,
     /// The monitor changed: look the token up again on the next ping.
@@ -26,13 +29,21 @@ pub enum Call {
 
 impl ObjectCall for Call {
     const HOST: &'static str = "ping-token";
-    const ALL: &'static [Self] = &[Call::Record, Call::State, Call::Hurry, Call::Retire, Call::Refresh];
+    const ALL: &'static [Self] = &[
+        Call::Record,
+        Call::State,
+        Call::Hurry,
+        Call::Flush,
+        Call::Retire,
+        Call::Refresh,
+    ];
 
     fn path(self) -> &'static str {
         match self {
             Call::Record => "/record",
             Call::State => "/state",
             Call::Hurry => "/hurry",
+            Call::Flush => "/flush",
             Call::Retire => "/retire",
             Call::Refresh => "/refresh",
         }
