@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::held::{any_held, create_tables, held_rows, hold, read_checkpoint, release, write_checkpoint, HeldPing};
+use super::held::{
+    any_held, create_tables, held_rows, hold, open_tables, read_checkpoint, release, write_checkpoint, HeldPing,
+};
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
@@ -64,6 +66,9 @@ struct Hot {
     flushing: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
+    /// The object has its tables: false until a token's first ping is held, so asking a token
+    /// that never held one creates nothing.
+    stored: bool,
 }
 
 #[durable_object]
@@ -92,6 +97,7 @@ impl DurableObject for PingToken {
             flushing: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
+            stored: false,
         });
         Self {
             token: Rc::new(Token {
@@ -115,7 +121,7 @@ impl DurableObject for PingToken {
         let token = &self.token;
         // The safety alarm a flush left standing, with nothing held since: nothing to do (an
         // alarm that fires costs a request; deleting it after every flush would cost a row).
-        if !any_held(&token.state.storage().sql())? {
+        if !token.hot.borrow().stored || !any_held(&token.state.storage().sql())? {
             token.hot.borrow_mut().pending = 0;
             return Response::empty();
         }
@@ -149,7 +155,10 @@ impl Token {
     async fn restore(&self) -> Result<()> {
         let storage = self.state.storage();
         let sql = storage.sql();
-        create_tables(&storage, &sql).await?;
+        if !open_tables(&storage, &sql).await? {
+            return Ok(());
+        }
+        self.hot.borrow_mut().stored = true;
         let mut ledger = read_checkpoint(&sql)?;
         let rows = held_rows(&sql, usize::MAX)?;
         let mut pending = 0;
@@ -196,12 +205,15 @@ impl Token {
                     cost_meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
-                let oldest = held_rows(&self.state.storage().sql(), 1)?;
-                let held_since = oldest
-                    .iter()
-                    .flat_map(|(_, pings)| pings)
-                    .map(|held| held.ping.received_at)
-                    .min();
+                let held_since = if self.hot.borrow().stored {
+                    held_rows(&self.state.storage().sql(), 1)?
+                        .iter()
+                        .flat_map(|(_, pings)| pings)
+                        .map(|held| held.ping.received_at)
+                        .min()
+                } else {
+                    None
+                };
                 let hot = self.hot.borrow();
                 Response::from_json(&serde_json::json!({
                     "pending": hot.pending,
@@ -290,6 +302,10 @@ impl Token {
                 Some((row, n)) if n < ROW_PINGS => (row, n + 1),
                 _ => (hot.next_row, 1),
             };
+            if !hot.stored {
+                create_tables(&sql)?;
+                hot.stored = true;
+            }
             if let Err(e) = hold(&sql, row, n, &held) {
                 hot.ledger = before;
                 return Err(e);
@@ -331,6 +347,9 @@ impl Token {
             let sql = storage.sql();
             // Pings from now on go to a new row, which a later flush takes.
             self.hot.borrow_mut().open_row = None;
+            if !self.hot.borrow().stored {
+                return Ok(0);
+            }
             let rows = held_rows(&sql, FLUSH_BATCH)?;
             let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
                 return Ok(0);
