@@ -3,16 +3,25 @@
 // beacon/no-op, workerd CPU µs per request, the billable work per accepted ping (Durable
 // Object requests and rows written, D1 statements and rows, from the worker's own meter),
 // where the CPU goes (a no-op, a bare round trip to the token's object, accepting without
-// flushing, the whole path), and the .wasm size raw and gzip.
+// flushing, the whole path), and the .wasm size raw and gzip. Then a quiet-token run (cron
+// jobs: every ping a flush of its own) and, for both kinds, the dollars per million accepted
+// pings that the counters add up to at published prices (bench/prices.mjs).
 import autocannon from "autocannon";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { startBenchServer, workerdCpuMicros } from "./server.mjs";
+import { dollarsPerMillion, FLOOR_PER_MILLION } from "./prices.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 // Enough tokens that none nears 60 pings per 10 s at the rates reached here.
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 500);
+// The quiet-token case: cron jobs, each token's pings further apart than the object's 30-s
+// safety alarm, so every ping is a flush of its own (the time between rounds stands in for
+// the minute between a cron job's pings).
+const QUIET_TOKENS = Number(process.env.BENCH_QUIET_TOKENS ?? 200);
+const QUIET_ROUNDS = Number(process.env.BENCH_QUIET_ROUNDS ?? 2);
+const QUIET_GAP_MS = Number(process.env.BENCH_QUIET_GAP_MS ?? 40_000);
 
 async function load(name, origin, paths, duration = DURATION) {
   let i = 0;
@@ -87,6 +96,38 @@ async function warmTokens(origin, tokens) {
 const beetPaths = (tokens) => tokens.map((t) => `/api/v1/beet/${t}`);
 let summary;
 
+/** Quiet tokens: each pings once per round, rounds QUIET_GAP_MS apart; the meter is read
+ * from the end of a warm-up round (the objects' first lookups) to the end of the last round
+ * (every ping stored and the safety alarms fired). */
+async function quietTokens() {
+  const { mf, db, origin, tokens } = await prepared();
+  const quiet = tokens.slice(0, QUIET_TOKENS);
+  const round = async () => {
+    for (let k = 0; k < quiet.length; k += 50) {
+      await Promise.all(quiet.slice(k, k + 50).map(async (t) => {
+        const res = await fetch(`${origin}/ping/${t}`);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`quiet ping: ${res.status}`);
+      }));
+    }
+  };
+  try {
+    await round();
+    const warm = await waitForPings(db, quiet.length);
+    await new Promise((r) => setTimeout(r, QUIET_GAP_MS));
+    const before = await meter(origin);
+    for (let r = 0; r < QUIET_ROUNDS; r++) {
+      await round();
+      await new Promise((res) => setTimeout(res, QUIET_GAP_MS));
+    }
+    const acknowledged = quiet.length * QUIET_ROUNDS;
+    const stored = (await waitForPings(db, warm + acknowledged)) - warm;
+    return { tokens: quiet.length, rounds: QUIET_ROUNDS, gap_ms: QUIET_GAP_MS, acknowledged, stored, billed: perPing(await meter(origin), before, acknowledged) };
+  } finally {
+    await mf.dispose();
+  }
+}
+
 // Part switched off: the flush to D1 (held for an hour), so the CPU is the accept path alone.
 {
   const { mf, origin, tokens } = await prepared({ PING_FLUSH_DELAY_MS: "3600000" });
@@ -145,6 +186,13 @@ try {
 } finally {
   await mf.dispose();
 }
+summary.quiet = await quietTokens();
+if (summary.quiet.stored < summary.quiet.acknowledged) process.exitCode = 1;
+summary.dollars_per_million = {
+  busy: dollarsPerMillion(summary.per_accepted_ping),
+  quiet: dollarsPerMillion(summary.quiet.billed),
+  floor: FLOOR_PER_MILLION,
+};
 
 console.log(`\nautocannon, ${CONNECTIONS} connections, ${DURATION} s per route, loopback, one run\n`);
 console.log("| route | req/s | x no-op | p50 ms | p99 ms | workerd CPU µs/req | statuses |");
@@ -161,5 +209,15 @@ console.log(`D1 database growth per stored ping: ${m.d1_bytes.toFixed(0)} bytes 
 console.log(`beacon/no-op req/s: ${summary.ratio_beacon_over_noop.toFixed(2)}; hot limited token/no-op: ${summary.ratio_hot_token_over_noop.toFixed(2)}`);
 console.log(`acknowledged pings: ${summary.acknowledged_pings}; stored in D1 after the run: ${summary.stored_pings}${summary.stored_pings >= summary.acknowledged_pings ? " (none lost)" : " (LOST PINGS)"}`);
 console.log(`wasm: ${summary.wasm_bytes} bytes raw, ${summary.wasm_gzip_bytes} bytes gzip`);
+const q = summary.quiet;
+console.log(`\nper accepted ping, by token kind (the meter's counters; $ at published prices, bench/prices.mjs):`);
+console.log("| token | worker req | DO req | DO rows | D1 stmts | D1 rows written | D1 rows read | $ per million pings |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+const row = (name, c, dollars) =>
+  console.log(`| ${name} | ${c.worker_requests.toFixed(2)} | ${c.do_requests.toFixed(3)} | ${c.do_rows_written.toFixed(3)} | ${c.d1_statements.toFixed(3)} | ${c.d1_rows_written.toFixed(3)} | ${c.d1_rows_read.toFixed(3)} | ${dollars.toFixed(2)} |`);
+row(`quiet (${q.tokens} tokens, a ping each every ${q.gap_ms / 1000} s, ${q.rounds} rounds)`, q.billed, summary.dollars_per_million.quiet);
+row(`busy (the beacon run, ${m.do_alarms ? (1 / m.do_alarms).toFixed(1) : "-"} pings per flush)`, m, summary.dollars_per_million.busy);
+console.log(`| the floor (one request, one object call, one durable row) | 1 | 1 | 1 | 0 | 0 | 0 | ${FLOOR_PER_MILLION.toFixed(2)} |`);
+console.log(`quiet pings acknowledged: ${q.acknowledged}; stored: ${q.stored}${q.stored >= q.acknowledged ? " (none lost)" : " (LOST PINGS)"}`);
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/beacon.json", JSON.stringify(summary, null, 2));

@@ -55,10 +55,11 @@ fn start() {
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     edge::faults::inject(&path, &env);
-    edge::cost_meter::worker_request();
+    // The meter's own reads are the bench's, not billable work of the product.
     if path.starts_with(edge::cost_meter::METER_PATH) && edge::cost_meter::enabled(&env) {
         return edge::heartbeat::ping_token::client::meter_answer(&env, &path).await;
     }
+    edge::cost_meter::worker_request();
     // The method as sent: workers-rs turns methods it does not know (PROPFIND, QUERY) into
     // GET, which would serve them as reads and record them as pings.
     let method = req.inner().method();

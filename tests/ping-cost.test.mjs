@@ -37,8 +37,9 @@ test("a quiet token's first ping: one row, one alarm, the lookup and one D1 batc
   assert.equal(used.do_alarms, 1);
   assert.equal(used.d1_statements, 3, "the token's lookup, then insert the pings + update the monitor");
   // The held row, the alarm, the safety alarm, the row's deletion, the checkpoint (the safety
-  // alarm is left to fire on nothing rather than deleted: a request is cheaper than a row).
-  assert.equal(used.do_rows_written, 5);
+  // alarm is left to fire on nothing rather than deleted: a request is cheaper than a row),
+  // and, once in a token's life, its object's two tables (SQLite counts a row each).
+  assert.equal(used.do_rows_written, 5 + 2);
 });
 
 test("a busy token's burst shares one row, one alarm and one D1 batch", async () => {
@@ -72,4 +73,19 @@ test("a safety alarm that finds nothing held writes nothing", async () => {
   assert.equal(used.do_rows_written, 0);
   assert.equal(used.d1_statements, 0);
   assert.equal((await eb.storedPings(m.id)).length, 1);
+});
+
+test("the sweep asks a token that never held a ping without writing to its object", async () => {
+  // Rotation leaves the monitor with a token whose object has never held a ping.
+  const m = await eb.pingedMonitor(tenant.key, { name: "rotated", interval: 60, grace: 60 });
+  const rotated = await eb.api("POST", `/v1/heartbeat/${m.id}/rotate-token`, { auth: tenant.key });
+  assert.equal(rotated.status, 200, rotated.text);
+  const late = Date.parse(m.last_ping_at) + 3 * 60_000;
+  const start = await meter();
+  await eb.sweep(late);
+  assert.equal((await eb.monitor(tenant.key, m.id)).status, "down");
+  const used = since(await meter(), start);
+  assert.ok(used.do_requests >= 1, "the sweep asked the new token's object for held pings");
+  // Opening the object's tables would write rows (SQLite's own count of the CREATE TABLEs).
+  assert.equal(used.do_rows_written, 0);
 });

@@ -112,10 +112,28 @@ async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
-/// Creates the tables on a new object, and moves an old object's keys into them.
-pub(super) async fn create_tables(storage: &Storage, sql: &SqlStorage) -> Result<()> {
-    sql.exec(SCHEMA, None)?;
-    adopt_legacy_keys(storage, sql).await
+/// Creates the tables, when the first ping is held.
+pub(super) fn create_tables(sql: &SqlStorage) -> Result<()> {
+    cost_meter::object_rows(sql.exec(SCHEMA, None)?.rows_written());
+    Ok(())
+}
+
+/// Opens the object's tables, moving an old object's keys into them; answers whether there
+/// are any. A token that never held a ping has none, and asking it (the sweep does, for each
+/// monitor it is about to call late) writes nothing.
+pub(super) async fn open_tables(storage: &Storage, sql: &SqlStorage) -> Result<bool> {
+    let found: Vec<serde_json::Value> = sql
+        .exec(
+            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'held'",
+            None,
+        )?
+        .to_array()?;
+    if found.is_empty() && storage.get::<u64>(LEGACY_SEQ_KEY).await?.is_none() {
+        return Ok(false);
+    }
+    create_tables(sql)?;
+    adopt_legacy_keys(storage, sql).await?;
+    Ok(true)
 }
 
 /// The ledger as the last flush left it (a new token's when none was written).

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{
-    any_held, any_held_upto, create_tables, held_rows, hold, last_held_batch, read_checkpoint, release,
+    any_held, any_held_upto, create_tables, held_rows, hold, last_held_batch, open_tables, read_checkpoint, release,
     write_checkpoint, HeldPing,
 };
 use super::protocol::{Call, TOKEN_HEADER};
@@ -65,6 +65,9 @@ struct Hot {
     flush_armed: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
+    /// The object has its tables: false until a token's first ping is held, so asking a token
+    /// that never held one creates nothing.
+    stored: bool,
 }
 
 #[durable_object]
@@ -94,6 +97,7 @@ impl DurableObject for PingToken {
             flush_armed: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
+            stored: false,
         });
         Self {
             token: Rc::new(Token {
@@ -118,7 +122,7 @@ impl DurableObject for PingToken {
         let token = &self.token;
         // The safety alarm a flush left standing, with nothing held since: nothing to do (an
         // alarm that fires costs a request; deleting it after every flush would cost a row).
-        if !any_held(&token.state.storage().sql())? {
+        if !token.hot.borrow().stored || !any_held(&token.state.storage().sql())? {
             token.hot.borrow_mut().pending = 0;
             return Response::empty();
         }
@@ -153,7 +157,10 @@ impl Token {
     async fn restore(&self) -> Result<()> {
         let storage = self.state.storage();
         let sql = storage.sql();
-        create_tables(&storage, &sql).await?;
+        if !open_tables(&storage, &sql).await? {
+            return Ok(());
+        }
+        self.hot.borrow_mut().stored = true;
         let mut ledger = read_checkpoint(&sql)?;
         let rows = held_rows(&sql, usize::MAX)?;
         let mut pending = 0;
@@ -200,12 +207,15 @@ impl Token {
                     cost_meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
-                let oldest = held_rows(&self.state.storage().sql(), 1)?;
-                let held_since = oldest
-                    .iter()
-                    .flat_map(|(_, pings)| pings)
-                    .map(|held| held.ping.received_at)
-                    .min();
+                let held_since = if self.hot.borrow().stored {
+                    held_rows(&self.state.storage().sql(), 1)?
+                        .iter()
+                        .flat_map(|(_, pings)| pings)
+                        .map(|held| held.ping.received_at)
+                        .min()
+                } else {
+                    None
+                };
                 let hot = self.hot.borrow();
                 Response::from_json(&serde_json::json!({
                     "pending": hot.pending,
@@ -302,6 +312,10 @@ impl Token {
                 Some((row, n)) if n < ROW_PINGS => (row, n + 1),
                 _ => (hot.next_row, 1),
             };
+            if !hot.stored {
+                create_tables(&sql)?;
+                hot.stored = true;
+            }
             if let Err(e) = hold(&sql, row, n, &held) {
                 hot.ledger = before;
                 return Err(e);
@@ -340,6 +354,9 @@ impl Token {
     /// running, until no ping held at the call is left. A failed flush is an error (its pings
     /// stay held, the alarm retries them).
     async fn flush_now(&self) -> Result<usize> {
+        if !self.hot.borrow().stored {
+            return Ok(0);
+        }
         let sql = self.state.storage().sql();
         let Some(upto) = last_held_batch(&sql)? else {
             return Ok(0);
@@ -366,6 +383,9 @@ impl Token {
             let sql = storage.sql();
             // Pings from now on go to a new row, which a later flush takes.
             self.hot.borrow_mut().open_row = None;
+            if !self.hot.borrow().stored {
+                return Ok(0);
+            }
             let rows = held_rows(&sql, FLUSH_BATCH)?;
             let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
                 return Ok(0);
