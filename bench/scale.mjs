@@ -1,0 +1,120 @@
+// npm run bench:scale: many quiet monitors on one local deployment, time compressed. Seeds
+// BENCH_MONITORS (10,000) monitors of one project, pings each once per round (cron-style pings
+// on /ping/{token}), rounds BENCH_SCALE_GAP_MS (40 s) apart so every ping is a flush of its own
+// as a cron job's is, and prints the billable work per ping from the worker's meter, the D1
+// statements and rows a second per 1,000 monitors pinging every 60 s, the dollars per million
+// pings, and the capacity model's 1,000,000-monitor row from those counters, against D1's walls.
+import { startBenchServer } from "./server.mjs";
+import { dollarsPerMillion } from "./prices.mjs";
+
+const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 2);
+const GAP_MS = Number(process.env.BENCH_SCALE_GAP_MS ?? 40_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const PERIOD_S = 60;
+const CHUNK = 2_000;
+// D1's walls (DESIGN.md): one query at a time, ~1,000 a second; 10 GB a database. The issue's
+// goal keeps a deployment under half of each.
+const D1_STATEMENTS_PER_S = 1_000;
+const D1_BYTES = 10e9;
+const LOG_LIMIT = 1_000;
+
+const { mf, db, url } = await startBenchServer({ vars: { EDGEBEAT_METER: "1" } });
+const origin = url.origin;
+const meter = async () => (await fetch(`${origin}/__meter`)).json();
+const countPings = async () => (await db.prepare("SELECT COUNT(*) AS n FROM pings").first()).n;
+const d1Size = async () => (await db.prepare("SELECT 1").run()).meta.size_after;
+
+async function waitForPings(atLeast, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  let n = await countPings();
+  while (n < atLeast && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    n = await countPings();
+  }
+  return n;
+}
+
+try {
+  const now = Date.now();
+  const projectId = crypto.randomUUID();
+  await db.prepare("INSERT INTO projects (id, name, status, created_at, ping_key) VALUES (?, 'scale bench', 'active', ?, ?)")
+    .bind(projectId, now, `pk_${crypto.randomUUID().replaceAll("-", "").slice(0, 22)}`).run();
+  const tokens = [];
+  for (let start = 0; start < MONITORS; start += CHUNK) {
+    const rows = [];
+    for (let i = start; i < Math.min(start + CHUNK, MONITORS); i++) {
+      const token = `hb_${i.toString(36).padStart(22, "0")}`;
+      tokens.push(token);
+      rows.push({ id: crypto.randomUUID(), token });
+    }
+    await db.prepare(
+      `INSERT INTO monitors (id, project_id, name, ping_token, interval_s, grace_s, status, created_at, updated_at)
+       SELECT json_extract(value, '$.id'), ?1, 'scale', json_extract(value, '$.token'), ${PERIOD_S}, 60, 'new', ?2, ?2
+       FROM json_each(?3)`,
+    ).bind(projectId, now, JSON.stringify(rows)).run();
+  }
+
+  let refused = 0;
+  const round = async () => {
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < tokens.length) {
+        const token = tokens[next++];
+        const res = await fetch(`${origin}/ping/${token}`);
+        await res.arrayBuffer();
+        if (res.status !== 200) refused++;
+      }
+    }));
+    return (performance.now() - t0) / 1000;
+  };
+
+  // The first round starts each token's object and looks its monitor up: a one-off per token.
+  const warmS = await round();
+  const warm = await waitForPings(MONITORS);
+  await new Promise((r) => setTimeout(r, GAP_MS));
+  const before = await meter();
+  const sizeBefore = await d1Size();
+  const roundSeconds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    roundSeconds.push(await round());
+    await new Promise((res) => setTimeout(res, GAP_MS));
+  }
+  const acknowledged = MONITORS * ROUNDS - refused;
+  const stored = (await waitForPings(warm + acknowledged)) - warm;
+  const after = await meter();
+  const perPing = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / acknowledged]));
+  const bytesPerPing = ((await d1Size()) - sizeBefore) / acknowledged;
+
+  // Per 1,000 monitors pinging every 60 s: 1000/60 pings a second.
+  const pingsPerS = 1_000 / PERIOD_S;
+  const per1000 = {
+    d1_statements_per_s: perPing.d1_statements * pingsPerS,
+    d1_rows_written_per_s: perPing.d1_rows_written * pingsPerS,
+    do_requests_per_s: perPing.do_requests * pingsPerS,
+  };
+  const million = 1_000;
+  const m = {
+    d1_statements_per_s: per1000.d1_statements_per_s * million,
+    d1_rows_written_per_s: per1000.d1_rows_written_per_s * million,
+    d1_bytes: bytesPerPing * LOG_LIMIT * 1e6,
+  };
+  const fitsAt = Math.floor((D1_STATEMENTS_PER_S / 2 / per1000.d1_statements_per_s) * 1_000);
+  const fitsStorage = Math.floor(D1_BYTES / 2 / (bytesPerPing * LOG_LIMIT));
+
+  console.log(`\nseeded ${MONITORS} monitors; warm-up round (objects started, tokens looked up) ${warmS.toFixed(1)} s; rounds ${roundSeconds.map((s) => s.toFixed(1)).join(", ")} s, ${GAP_MS / 1000} s apart`);
+  console.log(`acknowledged ${acknowledged} pings, stored ${stored}${stored >= acknowledged ? " (none lost)" : " (LOST PINGS)"}, refused ${refused}`);
+  console.log("\n| per ping | worker req | DO req | DO rows | D1 stmts | D1 rows written | D1 rows read | D1 bytes | $ per million |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log(`| measured, ${MONITORS} quiet monitors | ${perPing.worker_requests.toFixed(2)} | ${perPing.do_requests.toFixed(3)} | ${perPing.do_rows_written.toFixed(3)} | ${perPing.d1_statements.toFixed(3)} | ${perPing.d1_rows_written.toFixed(3)} | ${perPing.d1_rows_read.toFixed(3)} | ${bytesPerPing.toFixed(0)} | ${dollarsPerMillion(perPing).toFixed(2)} |`);
+  console.log(`\nper 1,000 monitors pinging every ${PERIOD_S} s: ${per1000.d1_statements_per_s.toFixed(1)} D1 statements/s, ${per1000.d1_rows_written_per_s.toFixed(1)} D1 rows written/s, ${per1000.do_requests_per_s.toFixed(1)} DO requests/s`);
+  console.log(`\n| 1,000,000 monitors every ${PERIOD_S} s | D1 statements/s | D1 rows written/s | D1 storage (log limit ${LOG_LIMIT}) | $ a month |`);
+  console.log("|---|---:|---:|---:|---:|");
+  const monthly = dollarsPerMillion(perPing) * (1e6 / PERIOD_S) * 86_400 * 30 / 1e6;
+  console.log(`| from these counters | ${m.d1_statements_per_s.toFixed(0)} (goal <= ${D1_STATEMENTS_PER_S / 2}) | ${m.d1_rows_written_per_s.toFixed(0)} | ${(m.d1_bytes / 1e9).toFixed(0)} GB (goal <= ${D1_BYTES / 2e9} GB) | ${monthly.toFixed(0)} |`);
+  console.log(`\nthe first wall: D1's query rate at ${fitsAt.toLocaleString("en")} such monitors (half its ~1,000 statements/s); its storage at ${fitsStorage.toLocaleString("en")} (half of 10 GB)`);
+  if (stored < acknowledged) process.exitCode = 1;
+} finally {
+  await mf.dispose();
+}
