@@ -2,7 +2,7 @@
 //! and only where the write of the state over its version (`state_version`, written by
 //! `monitors`, the row's one writer) won.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
@@ -24,7 +24,7 @@ pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at
     down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at, maintenance, depends_on, min_runtime, \
     max_runtime, judged_run, expect_min, expect_max, expect_window, band_judged_until, band_out";
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredState {
     pub id: String,
     pub ping_token: String,

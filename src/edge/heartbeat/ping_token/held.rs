@@ -10,6 +10,7 @@ use crate::core::heartbeat::rate_window::RateWindow;
 use crate::core::heartbeat::token_ledger::Ledger;
 use crate::edge::cost_meter;
 use crate::edge::durable::internal;
+use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 
 const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
@@ -58,8 +59,39 @@ pub(super) fn held_rows(sql: &SqlStorage, max_pings: usize) -> Result<Vec<(i64, 
     Ok(rows)
 }
 
-pub(super) fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger) -> Result<()> {
-    let state = serde_json::to_string(ledger).map_err(internal)?;
+/// The token's monitor as D1 last answered it (the lookup, or the row a flush read back), kept
+/// in the checkpoint so an object started again (evicted while idle, as a cron job's token is
+/// between pings) takes its next ping without asking D1 again. It expires as the memory of
+/// the lookup does, from when D1 was asked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct SavedBinding {
+    pub monitor_id: String,
+    pub methods: Vec<String>,
+    pub last_ping_at: i64,
+    pub checked_at: i64,
+    pub monitor: StoredState,
+    /// The monitor columns this build reads: a binding saved by a build that read others is
+    /// looked up again.
+    pub columns: u64,
+}
+
+/// A fingerprint of the monitor columns this build reads (FNV-1a).
+pub(super) fn columns_fingerprint() -> u64 {
+    STATE_COLUMNS.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+#[derive(Serialize)]
+struct CheckpointOut<'a> {
+    #[serde(flatten)]
+    ledger: &'a Ledger,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binding: Option<&'a SavedBinding>,
+}
+
+pub(super) fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger, binding: Option<&SavedBinding>) -> Result<()> {
+    let state = serde_json::to_string(&CheckpointOut { ledger, binding }).map_err(internal)?;
     sql.exec(
         "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
         vec![state.into()],
@@ -107,7 +139,7 @@ async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
             vec![n.into(), json.into()],
         )?;
     }
-    write_checkpoint(sql, &ledger)?;
+    write_checkpoint(sql, &ledger, None)?;
     storage.delete_multiple(keys).await?;
     Ok(())
 }
@@ -136,17 +168,35 @@ pub(super) async fn open_tables(storage: &Storage, sql: &SqlStorage) -> Result<b
     Ok(true)
 }
 
-/// The ledger as the last flush left it (a new token's when none was written).
-pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Ledger> {
+/// The ledger as the last flush left it (a new token's when none was written), and the binding
+/// saved with it, if this build can use it.
+pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<(Ledger, Option<SavedBinding>)> {
     #[derive(Deserialize)]
     struct Row {
         state: String,
     }
     let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
-    match checkpoint.first() {
-        Some(row) => serde_json::from_str(&row.state).map_err(internal),
-        None => Ok(Ledger::default()),
-    }
+    let Some(row) = checkpoint.first() else {
+        return Ok((Ledger::default(), None));
+    };
+    let mut json: serde_json::Value = serde_json::from_str(&row.state).map_err(internal)?;
+    let binding = json
+        .as_object_mut()
+        .and_then(|fields| fields.remove("binding"))
+        .and_then(|saved| serde_json::from_value::<SavedBinding>(saved).ok())
+        .filter(|saved| saved.columns == columns_fingerprint());
+    Ok((serde_json::from_value(json).map_err(internal)?, binding))
+}
+
+/// Forgets the saved binding (the token was retired, or its monitor changed), leaving the
+/// ledger as it is.
+pub(super) fn forget_binding(sql: &SqlStorage) -> Result<()> {
+    let cursor = sql.exec(
+        "UPDATE ledger SET state = json_remove(state, '$.binding') WHERE id = 1 AND json_extract(state, '$.binding') IS NOT NULL",
+        None,
+    )?;
+    cost_meter::object_rows(cursor.rows_written());
+    Ok(())
 }
 
 /// Whether any ping is held.

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{
-    any_held, any_held_upto, create_tables, held_rows, hold, last_held_batch, open_tables, read_checkpoint, release,
-    write_checkpoint, HeldPing,
+    any_held, any_held_upto, columns_fingerprint, create_tables, forget_binding, held_rows, hold, last_held_batch,
+    open_tables, read_checkpoint, release, write_checkpoint, HeldPing, SavedBinding,
 };
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
@@ -50,6 +50,22 @@ struct Owner {
     /// The monitor's newest stored ping when looked up: pings recorded here come after it,
     /// also on a token that was just rotated in.
     last_ping_at: i64,
+}
+
+/// The binding worth saving with a checkpoint: a monitor found in D1, with its state.
+fn saved_binding(hot: &Hot) -> Option<SavedBinding> {
+    let Cached::Known { value, checked_at } = &hot.binding else {
+        return None;
+    };
+    let monitor = hot.monitor.clone().filter(|m| m.id == value.monitor_id)?;
+    Some(SavedBinding {
+        monitor_id: value.monitor_id.clone(),
+        methods: value.methods.clone(),
+        last_ping_at: value.last_ping_at,
+        checked_at: *checked_at,
+        monitor,
+        columns: columns_fingerprint(),
+    })
 }
 
 struct Hot {
@@ -161,7 +177,19 @@ impl Token {
             return Ok(());
         }
         self.hot.borrow_mut().stored = true;
-        let mut ledger = read_checkpoint(&sql)?;
+        let (mut ledger, saved) = read_checkpoint(&sql)?;
+        if let Some(saved) = saved {
+            let mut hot = self.hot.borrow_mut();
+            hot.binding = Cached::Known {
+                value: Owner {
+                    monitor_id: saved.monitor_id,
+                    methods: saved.methods,
+                    last_ping_at: saved.last_ping_at,
+                },
+                checked_at: saved.checked_at,
+            };
+            hot.monitor = Some(saved.monitor);
+        }
         let rows = held_rows(&sql, usize::MAX)?;
         let mut pending = 0;
         for held in rows.iter().flat_map(|(_, pings)| pings) {
@@ -235,6 +263,9 @@ impl Token {
                 let mut hot = self.hot.borrow_mut();
                 hot.binding = Cached::Revoked;
                 hot.monitor = None;
+                if hot.stored {
+                    forget_binding(&self.state.storage().sql())?;
+                }
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
@@ -242,6 +273,9 @@ impl Token {
                 let mut hot = self.hot.borrow_mut();
                 hot.binding.forget();
                 hot.monitor = None;
+                if hot.stored {
+                    forget_binding(&self.state.storage().sql())?;
+                }
                 Response::empty()
             }
         }
@@ -414,7 +448,9 @@ impl Token {
             }
             // D1 has them: forget them and checkpoint the ledger, in one transaction.
             cost_meter::object_rows(release(&sql, upto)?);
-            write_checkpoint(&sql, &self.hot.borrow().ledger)?;
+            let hot = self.hot.borrow();
+            write_checkpoint(&sql, &hot.ledger, saved_binding(&hot).as_ref())?;
+            drop(hot);
             if flipped {
                 deliver_due_after_flush(&self.state, &self.env, "a ping flip");
             }
