@@ -874,7 +874,7 @@ mod statistic_buckets_tests {
         let b = statistic_buckets(&watched, &history, start, start + HOUR_MS, HOUR_MS, start + 2 * MIN + 1);
         assert_eq!(
             (b[0].run_count, b[0].tick_count, b[0].complete_count, b[0].fail_count),
-            (2, 1, 0, 1)
+            (2, 58, 0, 1)
         );
     }
 
