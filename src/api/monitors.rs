@@ -516,10 +516,7 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
         status: parse_status(query_param(req, "status").as_deref())?,
         tag: parse_tag(query_param(req, "tag").as_deref())?,
         name_like: parse_search(query_param(req, "q").as_deref())?.map(|q| name_pattern(&q)),
-        after: parse_cursor(
-            query_param(req, "cursor").as_deref(),
-            query_param(req, "page").is_some(),
-        )?,
+        after: parse_cursor(query_param(req, "cursor").as_deref())?,
     };
     let include = parse_include(query_param(req, "include").as_deref())?;
     list_page(req, env, &access, filter, None, include).await

@@ -3,7 +3,7 @@
 //! answer includes beside the monitors (their 24-hour strips, the project's tags).
 
 use crate::core::heartbeat::monitor::MAX_TAG_CHARS;
-use crate::core::http_contract::validation::{line_text, Checked, FieldError};
+use crate::core::http_contract::validation::{check_text, line_text, Checked, FieldError, TextRule};
 
 /// The statuses a listing filters by: the machine's, and `paused`/`maintenance` as shown.
 pub const STATUSES: [&str; 8] = [
@@ -89,39 +89,42 @@ pub fn parse_tag(raw: Option<&str>) -> Checked<Option<String>> {
     raw.map(|t| line_text("tag", t, MAX_TAG_CHARS)).transpose()
 }
 
-/// `q=`: text the monitor's name contains; blank means no search.
+/// `q=`: text the monitor's name contains; blank means no search. The length counts the
+/// text as sent, as openapi.json's `maxLength` does.
 pub fn parse_search(raw: Option<&str>) -> Checked<Option<String>> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(q) => line_text("q", q, MAX_SEARCH_CHARS).map(Some),
+    let Some(q) = raw else { return Ok(None) };
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(FieldError::new(
+            "q",
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
     }
+    check_text("q", TextRule::Line, q)?;
+    Ok(Some(q.trim().to_string()).filter(|q| !q.is_empty()))
 }
 
-/// `include=strips,tags`: a comma-separated list of what to add to the page.
+/// `include=strips,tags`: one or two of `strips` and `tags`, comma-separated.
 pub fn parse_include(raw: Option<&str>) -> Checked<Include> {
     let mut include = Include::default();
-    for part in raw.unwrap_or("").split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    let Some(raw) = raw else { return Ok(include) };
+    let invalid = || FieldError::new("include", "must be strips, tags, or both comma-separated");
+    let parts: Vec<&str> = raw.split(',').collect();
+    if parts.len() > 2 {
+        return Err(invalid());
+    }
+    for part in parts {
         match part {
             "strips" => include.strips = true,
             "tags" => include.tags = true,
-            _ => {
-                return Err(FieldError::new(
-                    "include",
-                    "must list strips and/or tags, comma-separated",
-                ))
-            }
+            _ => return Err(invalid()),
         }
     }
     Ok(include)
 }
 
-/// `cursor=`: a keyset page; a numbered `page` cannot be asked for with it.
-pub fn parse_cursor(raw: Option<&str>, page_given: bool) -> Checked<Option<Cursor>> {
-    match raw {
-        None => Ok(None),
-        Some(_) if page_given => Err(FieldError::new("cursor", "give either page or cursor, not both")),
-        Some(c) => Cursor::parse(c).map(Some),
-    }
+/// `cursor=`: a keyset page (a numbered `page` then does not apply).
+pub fn parse_cursor(raw: Option<&str>) -> Checked<Option<Cursor>> {
+    raw.map(Cursor::parse).transpose()
 }
 
 /// The `LIKE` pattern (with `\` as its escape) matching names that contain `search`, so a
@@ -190,11 +193,9 @@ mod tests {
     }
 
     #[test]
-    fn page_and_cursor_together_are_refused() {
-        let raw = format!("5_{ID}");
-        assert!(parse_cursor(Some(&raw), true).is_err());
-        assert_eq!(parse_cursor(Some(&raw), false).unwrap().unwrap().created_at, 5);
-        assert_eq!(parse_cursor(None, true).unwrap(), None);
+    fn no_cursor_is_the_first_page() {
+        assert_eq!(parse_cursor(None).unwrap(), None);
+        assert_eq!(parse_cursor(Some(&format!("5_{ID}"))).unwrap().unwrap().created_at, 5);
     }
 
     #[test]
@@ -208,14 +209,16 @@ mod tests {
     fn include_lists_strips_and_tags() {
         assert_eq!(parse_include(None).unwrap(), Include::default());
         assert_eq!(
-            parse_include(Some("strips, tags")).unwrap(),
+            parse_include(Some("tags,strips")).unwrap(),
             Include {
                 strips: true,
                 tags: true
             }
         );
         assert!(parse_include(Some("strips")).unwrap().strips);
-        assert_eq!(parse_include(Some("strips,pings")).unwrap_err().field, "include");
+        for raw in ["", "strips,pings", "strips, tags", "strips,tags,strips", ","] {
+            assert_eq!(parse_include(Some(raw)).unwrap_err().field, "include", "{raw:?}");
+        }
     }
 
     #[test]
@@ -223,6 +226,11 @@ mod tests {
         assert_eq!(parse_search(Some("  ")).unwrap(), None);
         assert_eq!(parse_search(Some(" backup ")).unwrap().as_deref(), Some("backup"));
         assert_eq!(parse_search(Some(&"a".repeat(201))).unwrap_err().field, "q");
+        assert_eq!(
+            parse_search(Some(&format!("{} ", "a".repeat(200)))).unwrap_err().field,
+            "q",
+            "counted as sent"
+        );
         assert_eq!(parse_search(Some("a\u{0}b")).unwrap_err().field, "q");
     }
 
