@@ -477,6 +477,7 @@ pub async fn list_monitors(
         );
     }
     let results = db.batch(statements).await?;
+    crate::edge::cost_meter::d1_results(&results);
     let monitors = results[0].results::<Monitor>()?;
     #[derive(Deserialize)]
     struct Count {

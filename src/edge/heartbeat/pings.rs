@@ -182,6 +182,7 @@ pub async fn ping_histories(
         )
         .bind(&[list, int(start), int(end)])?;
     let results = db.batch(vec![check_ins, edges, pruned]).await?;
+    crate::edge::cost_meter::d1_results(&results);
     #[derive(serde::Deserialize)]
     struct CheckIn {
         monitor_id: String,
