@@ -69,11 +69,16 @@ test("the first page of 121 monitors comes with its strips in one request", { sk
   await assertAccessible(page, "monitors page with a pager");
 });
 
-test("a refresh makes at most 3 requests whatever the project's size", { skip }, async () => {
+test("opening the page and each refresh make at most 3 requests whatever the project's size", { skip }, async () => {
+  // Opening the page: its session, then the page of monitors with its strips.
+  const opened = await requestsDuring(() => page.goto(new URL("/monitors", eb.url).href));
+  assert.ok(opened.length <= 3, `opening the page made ${opened.length} requests: ${opened.slice(0, 5).join(", ")}`);
   // The page refreshes every 15 s and when it becomes visible: ask for one now.
-  const made = await requestsDuring(() => page.evaluate(() => document.dispatchEvent(new Event("visibilitychange"))));
-  assert.ok(made.length >= 1 && made.length <= 3, `a refresh made ${made.length} requests: ${made.slice(0, 5).join(", ")}`);
-  assert.ok(!made.some((r) => r.includes("/statistic")), "no statistic per monitor");
+  for (let i = 0; i < 2; i++) {
+    const made = await requestsDuring(() => page.evaluate(() => document.dispatchEvent(new Event("visibilitychange"))));
+    assert.ok(made.length >= 1 && made.length <= 3, `a refresh made ${made.length} requests: ${made.slice(0, 5).join(", ")}`);
+    assert.ok(!made.some((r) => r.includes("/statistic")), "no statistic per monitor");
+  }
 });
 
 test("the pager walks the pages by cursor and back", { skip }, async () => {
