@@ -50,6 +50,13 @@ test("q keeps the names containing it, case-insensitively, with % and _ as thems
   assert.equal((await q("q=db")).body.total, 2, "the total counts the matches");
   assert.equal((await q("q=%20%20")).body.total, 4, "a blank search is no search");
   assert.deepEqual(names(await q("q=nothing-like-it")), []);
+  // A search longer than D1's 50-byte LIKE pattern cap still searches.
+  const long = `${"long name ".repeat(12)}end`;
+  await eb.createMonitor(t.key, { name: long, interval: 3600 });
+  assert.deepEqual(names(await q(`q=${encodeURIComponent(long.slice(30).toUpperCase())}`)), [long]);
+  const most = await q(`q=${"x".repeat(200)}&include=strips`);
+  assert.equal(most.status, 200, most.text);
+  assert.equal(most.body.total, 0);
 });
 
 test("include=tags lists every tag of the project's monitors, sorted, whatever the filters", async () => {

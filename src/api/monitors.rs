@@ -11,7 +11,7 @@ use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::maintenance::Windows;
 use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule};
 use crate::core::heartbeat::monitor_list::{
-    cut_page, name_pattern, parse_cursor, parse_include, parse_search, parse_status, parse_tag, Cursor, Include,
+    cut_page, name_needle, parse_cursor, parse_include, parse_search, parse_status, parse_tag, Cursor, Include,
 };
 use crate::core::heartbeat::ping::heartbeat_query_fields;
 use crate::core::heartbeat::snooze::snooze_until;
@@ -515,7 +515,7 @@ pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
         service_id: None,
         status: parse_status(query_param(req, "status").as_deref())?,
         tag: parse_tag(query_param(req, "tag").as_deref())?,
-        name_like: parse_search(query_param(req, "q").as_deref())?.map(|q| name_pattern(&q)),
+        name_contains: parse_search(query_param(req, "q").as_deref())?.map(|q| name_needle(&q)),
         after: parse_cursor(query_param(req, "cursor").as_deref())?,
     };
     let include = parse_include(query_param(req, "include").as_deref())?;

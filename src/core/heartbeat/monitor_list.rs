@@ -127,19 +127,11 @@ pub fn parse_cursor(raw: Option<&str>) -> Checked<Option<Cursor>> {
     raw.map(Cursor::parse).transpose()
 }
 
-/// The `LIKE` pattern (with `\` as its escape) matching names that contain `search`, so a
-/// `%` or `_` typed in the search stands for itself.
-pub fn name_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len() + 2);
-    pattern.push('%');
-    for c in search.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// What a name is searched for: the search with ASCII letters folded to lower case, as
+/// SQLite's `lower()` folds the name (`instr`, not `LIKE`: D1 caps a `LIKE` pattern at 50
+/// bytes, and `%` or `_` in a search then stand for themselves with no escaping).
+pub fn name_needle(search: &str) -> String {
+    search.to_ascii_lowercase()
 }
 
 /// Of `fetched` rows (asked for one more than `limit`), the page and whether more follow.
@@ -235,9 +227,9 @@ mod tests {
     }
 
     #[test]
-    fn wildcards_in_a_search_stand_for_themselves() {
-        assert_eq!(name_pattern("db"), "%db%");
-        assert_eq!(name_pattern("100%_done\\"), "%100\\%\\_done\\\\%");
+    fn a_search_folds_ascii_letters_only_as_sqlite_lower_does() {
+        assert_eq!(name_needle("DB_Backup%"), "db_backup%");
+        assert_eq!(name_needle("ÉTÉ"), "ÉtÉ");
     }
 
     #[test]

@@ -401,8 +401,8 @@ pub struct ListFilter {
     pub service_id: Option<String>,
     pub status: Option<String>,
     pub tag: Option<String>,
-    /// A `LIKE` pattern (escaped with `\`) the name matches.
-    pub name_like: Option<String>,
+    /// Text the name, its ASCII letters in lower case, contains.
+    pub name_contains: Option<String>,
     /// Only the monitors after this one in the listing's order (a keyset page).
     pub after: Option<Cursor>,
 }
@@ -444,13 +444,13 @@ pub async fn list_monitors(
         AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3 \
           OR (?3 = 'maintenance' AND paused = 0 AND maintenance IS NOT NULL)) \
         AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4)) \
-        AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\')";
+        AND (?5 IS NULL OR instr(lower(name), ?5) > 0)";
     let args = [
         text(project_id),
         opt_text(filter.service_id.as_deref()),
         opt_text(filter.status.as_deref()),
         opt_text(filter.tag.as_deref()),
-        opt_text(filter.name_like.as_deref()),
+        opt_text(filter.name_contains.as_deref()),
     ];
     let (after_at, after_id) = match &filter.after {
         Some(c) => (int(c.created_at), text(&c.id)),
