@@ -35,6 +35,11 @@ let answer = null; // the last page: { items, total, next_cursor, tags }
 let cursors = [null];
 let wantedTag = params.get("tag") ?? "";
 let asked = 0; // the latest load: an older answer arriving after it is dropped
+// The project's tags (the tag filter's choices) are asked for on opening, with a new filter or
+// monitor, and once a minute: a refresh between reads only its page.
+let tags = [];
+let tagsAt = 0;
+const TAGS_EVERY_MS = 60_000;
 
 const filters = h(
   "form",
@@ -85,10 +90,12 @@ function turn(step) {
 /** The page the filters and the cursor name, with its strips and the project's tags: one request. */
 async function load() {
   const mine = ++asked;
+  const withTags = Date.now() - tagsAt >= TAGS_EVERY_MS;
   const res = await get(
-    `/v1/heartbeats${qs({ limit: PAGE_SIZE, include: "strips,tags", q: search.value.trim(), status: statusSel.value, tag: wantedTag, cursor: cursors.at(-1) })}`,
+    `/v1/heartbeats${qs({ limit: PAGE_SIZE, include: withTags ? "strips,tags" : "strips", q: search.value.trim(), status: statusSel.value, tag: wantedTag, cursor: cursors.at(-1) })}`,
   );
   if (mine !== asked) return;
+  if (res.tags) [tags, tagsAt] = [res.tags, Date.now()];
   // The page went away (its monitors were deleted): back to the first.
   if (!res.items.length && cursors.length > 1) {
     cursors = [null];
@@ -119,6 +126,7 @@ function createForm() {
       notice(`Created "${m.name}". Open it for its ping URLs and snippets.`);
       form.reset();
       toggleCreate(false);
+      tagsAt = 0;
       await load();
       $(`a[data-id="${ref(m)}"]`)?.focus();
     } catch (err) {
@@ -154,7 +162,7 @@ function filtered() {
 }
 
 function render() {
-  const { items, total, tags = [] } = answer;
+  const { items, total } = answer;
   const choices = [...new Set([...tags, ...(wantedTag ? [wantedTag] : [])])].sort();
   replace(tagSel, h("option", { value: "" }, "any tag"), choices.map((t) => h("option", { value: t, selected: t === wantedTag }, t)));
   const first = (cursors.length - 1) * PAGE_SIZE + 1;
