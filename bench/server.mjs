@@ -6,14 +6,16 @@ import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wran
 import { execSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
-export async function startBenchServer({ port = 0, vars = {} } = {}) {
-  // The dashboard's static files are left out: on Cloudflare the assets layer answers before
-  // the worker and bills nothing to it, while locally its router would run in the same workerd
-  // in front of every request (about 1 ms of CPU each here), measuring the router, not edgebeat.
-  const { assets: _assets, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
+export async function startBenchServer({ port = 0, vars = {}, dashboard = false } = {}) {
+  // The dashboard's static files are left out unless a bench drives the dashboard: on
+  // Cloudflare the assets layer answers before the worker and bills nothing to it, while
+  // locally its router would run in the same workerd in front of every request (about 1 ms of
+  // CPU each here), measuring the router, not edgebeat.
+  const { assets, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...workerOptions,
+      ...(dashboard ? { assets } : {}),
       name: "edgebeat",
       modulesRoot: ".",
       modules: [

@@ -133,14 +133,16 @@ test("a beacon sent from another page shows up in the list without a reload", { 
   const row = page.locator(`tr[data-id="${state.id}"]`);
   await eventually(async () => /up/.test(await row.innerText()) && /just now|s ago/.test(await row.locator(".last-ping").innerText()), { timeoutMs: 40_000, intervalMs: 500, what: "the ping in the list" });
   assert.equal(await page.evaluate(() => window.notReloaded), true, "the page refreshed itself in place");
-  // Filters: by status, tag and name.
+  // Filters: by status, tag and name (answered by the server, so the rows follow a moment later).
+  const rows = (n, what) => eventually(async () => (await page.locator("#monitors tbody tr").count()) === n, { what });
   await page.getByLabel("Status").selectOption("up");
-  assert.equal(await page.locator("#monitors tbody tr").count(), 1);
+  await rows(1, "the up monitor");
   await page.getByLabel("Status").selectOption("");
+  await rows(3, "every monitor");
   await page.getByLabel("Tag").selectOption("prod");
-  assert.equal(await page.locator("#monitors tbody tr").count(), 2);
+  await rows(2, "the prod monitors");
   await page.getByLabel("Search by name").fill("payments");
-  assert.equal(await page.locator("#monitors tbody tr").count(), 1);
+  await rows(1, "the prod monitor named payments");
   assert.match(page.url(), /\/monitors\?q=payments&tag=prod$/, "filters are kept in the URL");
   await page.getByLabel("Search by name").fill("");
   await page.getByLabel("Tag").selectOption("");

@@ -55,31 +55,6 @@ export function signInAgain() {
   location.assign(`/?next=${encodeURIComponent(here)}`);
 }
 
-/** Every item of a paged list of monitors (100 at a time). */
-export async function allMonitors() {
-  const items = [];
-  for (let page = 1; page <= 100; page++) {
-    const res = await get(`/v1/heartbeats?limit=100&page=${page}`);
-    items.push(...res.items);
-    if (items.length >= res.total || res.items.length === 0) break;
-  }
-  return items;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimited(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export function qs(params) {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") u.set(k, v);

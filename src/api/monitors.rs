@@ -10,13 +10,18 @@ use crate::core::alerting::planner::{look_at, next_step, Progress};
 use crate::core::heartbeat::dependencies::check_parents;
 use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::maintenance::Windows;
-use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule, MAX_TAG_CHARS};
-use crate::core::heartbeat::ping::{heartbeat_query_fields, PingKind};
+use crate::core::heartbeat::monitor::{apply_fields, parse_new_monitor, MonitorSpec, Schedule};
+use crate::core::heartbeat::monitor_list::{
+    cut_page, name_needle, parse_cursor, parse_include, parse_search, parse_status, parse_tag, Cursor, Include,
+};
+use crate::core::heartbeat::ping::heartbeat_query_fields;
 use crate::core::heartbeat::snooze::snooze_until;
-use crate::core::heartbeat::statistic::{add_pruned_hours, answered_range, bucketize, expected_ticks, parse_bucket};
+use crate::core::heartbeat::statistic::{
+    answered_range, parse_bucket, statistic_buckets, strip_range, Bucket, PingHistory, Watched, HOUR_MS,
+};
 use crate::core::heartbeat::status::is_watched;
-use crate::core::http_contract::paging::{parse_page, Page};
-use crate::core::http_contract::validation::{line_text, FieldError};
+use crate::core::http_contract::paging::parse_page;
+use crate::core::http_contract::validation::FieldError;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::edge::access::api_keys::scopes_of_own_keys;
 use crate::edge::alerting::channels::count_own_channels;
@@ -26,7 +31,7 @@ use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
 use crate::edge::heartbeat::monitors::{self, BandPlace, ListFilter, Monitor};
 use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
 use crate::edge::heartbeat::pings::{
-    last_check_in_before, oldest_ping_at, ping_kinds_between, pings_after, pruned_hours_between,
+    last_check_in_before, oldest_ping_at, ping_histories, ping_kinds_between, pings_after, pruned_hours_between,
 };
 use crate::edge::heartbeat::zone::{intl_zone, zone_exists, IntlZone};
 use crate::edge::random;
@@ -34,17 +39,6 @@ use crate::http::{
     json, json_body, project_access, project_key, public_url, query_param, query_params, uuid_param, Access, ApiError,
     ApiResult, Need,
 };
-
-const STATUSES: [&str; 8] = [
-    "new",
-    "up",
-    "grace",
-    "failing",
-    "down",
-    "started",
-    "paused",
-    "maintenance",
-];
 
 /// The most monitors with maintenance windows a `status=maintenance` listing looks through.
 const MAX_WITH_WINDOWS: i64 = 5_000;
@@ -410,6 +404,7 @@ async fn list_page(
     access: &Access,
     filter: ListFilter,
     none_is: Option<&'static str>,
+    include: Include,
 ) -> ApiResult {
     let project_id = &access.project_id;
     let page = parse_page(
@@ -419,81 +414,149 @@ async fn list_page(
         100,
     )?;
     let db = database(env)?;
-    let (mut items, mut total) = page_of(&db, project_id, &filter, page).await?;
+    let limit = usize::try_from(page.limit).unwrap_or(0);
+    // A keyset page starts right after its cursor, not at an offset.
+    let offset = match filter.after {
+        Some(_) => 0,
+        None => page.offset(),
+    };
+    let (mut fetched, mut total, mut tags) =
+        page_of(&db, project_id, &filter, page.limit, offset, include.tags).await?;
     // Read your writes for the page's monitors (at most `limit` objects asked): their held pings
     // go to D1, and the page is read again if any moved (a status, and so the page, may change).
-    let flushed = flush_tokens(env, items.iter().map(|m| m.ping_token.as_str())).await;
+    let flushed = flush_tokens(env, fetched.iter().take(limit).map(|m| m.ping_token.as_str())).await;
     if flushed.moved {
-        (items, total) = page_of(&db, project_id, &filter, page).await?;
+        (fetched, total, tags) = page_of(&db, project_id, &filter, page.limit, offset, include.tags).await?;
     }
     if let (0, Some(what)) = (total, none_is) {
         return Err(ApiError::NotFound(what));
     }
+    let (items, more) = cut_page(fetched, limit);
+    let strips = match include.strips {
+        true => Some(strips_of(&db, &items).await?),
+        false => None,
+    };
     let base = public_url(env);
-    flagged(
-        json(
-            200,
-            &json!({
-                "items": items.iter().map(|m| view(m, &base, access.scope)).collect::<Vec<_>>(),
-                "page": page.page,
-                "limit": page.limit,
-                "total": total,
-            }),
-        ),
-        flushed,
-    )
+    let shown: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut item = view(m, &base, access.scope);
+            if let Some(strips) = &strips {
+                item["strip"] = strips[i].clone();
+            }
+            item
+        })
+        .collect();
+    let mut body = json!({
+        "items": shown,
+        "page": page.page,
+        "limit": page.limit,
+        "total": total,
+    });
+    if none_is.is_none() {
+        let last = items.last().filter(|_| more);
+        body["next_cursor"] = json!(last.map(|m| Cursor {
+            created_at: m.created_at,
+            id: m.id.clone()
+        }
+        .encode()));
+    }
+    if let Some(tags) = tags {
+        body["tags"] = json!(tags);
+    }
+    flagged(json(200, &body), flushed)
 }
 
-/// A page of the project's monitors that match `filter`, and how many match.
+/// The monitors that match `filter` from `offset` (one more than `limit`, telling whether more
+/// follow), how many match in all, and the project's tags when asked.
 async fn page_of(
     db: &D1Database,
     project_id: &str,
     filter: &ListFilter,
-    page: Page,
-) -> Result<(Vec<Monitor>, i64), ApiError> {
+    limit: i64,
+    offset: i64,
+    with_tags: bool,
+) -> Result<(Vec<Monitor>, i64, Option<Vec<String>>), ApiError> {
     Ok(if filter.status.as_deref() == Some("maintenance") {
         // Whether a window holds a monitor now is computed, not stored: the monitors with
         // windows are read (at most `MAX_WITH_WINDOWS`) and the page is cut from those held.
-        let (candidates, _) = monitors::list_monitors(db, project_id, filter, MAX_WITH_WINDOWS, 0).await?;
+        let all = ListFilter {
+            after: None,
+            ..filter.clone()
+        };
+        let (candidates, _, tags) =
+            monitors::list_monitors(db, project_id, &all, MAX_WITH_WINDOWS, 0, with_tags).await?;
         let now = now_ms();
         let held: Vec<Monitor> = candidates
             .into_iter()
             .filter(|m| in_maintenance_until(m, now).is_some())
             .collect();
         let total = held.len() as i64;
-        let start = usize::try_from(page.offset()).unwrap_or(usize::MAX);
-        let items = held
+        let fetched = held
             .into_iter()
-            .skip(start)
-            .take(usize::try_from(page.limit).unwrap_or(0))
+            .filter(|m| filter.after.as_ref().is_none_or(|c| c.precedes(m.created_at, &m.id)))
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(0) + 1)
             .collect();
-        (items, total)
+        (fetched, total, tags)
     } else {
-        monitors::list_monitors(db, project_id, filter, page.limit, page.offset()).await?
+        monitors::list_monitors(db, project_id, filter, limit + 1, offset, with_tags).await?
     })
 }
 
-/// `GET /v1/heartbeats?page=&limit=&status=&tag=`
+/// Each monitor's last 24 hours, hour by hour, as its statistic counts them: one batch of
+/// D1 statements for the whole page.
+async fn strips_of(db: &D1Database, items: &[Monitor]) -> Result<Vec<Value>, ApiError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    let (start, end) = strip_range(now);
+    let ids: Vec<String> = items.iter().map(|m| m.id.clone()).collect();
+    let histories = ping_histories(db, &ids, start, end).await?;
+    let none = PingHistory::default();
+    Ok(items
+        .iter()
+        .map(|m| {
+            let schedule = Schedule::from_columns(m.interval_s, m.schedule.clone(), m.tz.clone());
+            let zone = IntlZone::new(&m.tz);
+            let watched = Watched {
+                created_at: m.created_at,
+                grace_ms: m.grace_s * 1_000,
+                schedule: &schedule,
+                zone: &zone,
+            };
+            let history = histories.get(&m.id).unwrap_or(&none);
+            let buckets = statistic_buckets(&watched, history, start, end, HOUR_MS, now);
+            Value::from(buckets.iter().map(bucket_view).collect::<Vec<_>>())
+        })
+        .collect())
+}
+
+/// A statistic bucket as the API shows it.
+fn bucket_view(b: &Bucket) -> Value {
+    json!({
+        "received_at": format_rfc3339(b.start),
+        "tick_count": b.tick_count,
+        "run_count": b.run_count,
+        "fail_count": b.fail_count,
+        "complete_count": b.complete_count,
+    })
+}
+
+/// `GET /v1/heartbeats?page=&limit=&cursor=&status=&tag=&q=&include=`
 pub async fn list(req: &mut Request, env: &Env) -> ApiResult {
     let access = project_access(req, env, Need::Read).await?;
-    let status = query_param(req, "status");
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(FieldError::new(
-            "status",
-            "must be one of new, up, grace, failing, down, started, paused, maintenance",
-        )
-        .into());
-    }
-    let tag = match query_param(req, "tag") {
-        Some(raw) => Some(line_text("tag", &raw, MAX_TAG_CHARS)?),
-        None => None,
-    };
     let filter = ListFilter {
         service_id: None,
-        status,
-        tag,
+        status: parse_status(query_param(req, "status").as_deref())?,
+        tag: parse_tag(query_param(req, "tag").as_deref())?,
+        name_contains: parse_search(query_param(req, "q").as_deref())?.map(|q| name_needle(&q)),
+        after: parse_cursor(query_param(req, "cursor").as_deref())?,
     };
-    list_page(req, env, &access, filter, None).await
+    let include = parse_include(query_param(req, "include").as_deref())?;
+    list_page(req, env, &access, filter, None, include).await
 }
 
 /// `GET /v1/service/{service_id}/heartbeats?page=&limit=` (the heartbeat API). A service exists in a
@@ -505,7 +568,7 @@ pub async fn list_for_service(req: &mut Request, env: &Env, raw_service_id: &str
         service_id: Some(service_id),
         ..ListFilter::default()
     };
-    list_page(req, env, &access, filter, Some("service")).await
+    list_page(req, env, &access, filter, Some("service"), Include::default()).await
 }
 
 /// `DELETE /v1/heartbeat?id=..&id=..`: deletes those of the project's monitors named; other
@@ -625,36 +688,28 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let db = database(env)?;
     let (m, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
     let id = &m.id;
-    // Hours whose pings were pruned count from their hourly figures; the pings still stored
-    // (from the oldest one on) count as always.
     let pruned = pruned_hours_between(&db, id, start, end).await?;
-    let kept_from = match pruned.is_empty() {
-        true => i64::MIN,
-        false => oldest_ping_at(&db, id).await?.unwrap_or(end),
+    let oldest_ping_at = match pruned.is_empty() {
+        true => None,
+        false => oldest_ping_at(&db, id).await?,
     };
-    // Nothing was expected before the monitor existed.
-    let from = start.max(m.created_at).max(kept_from);
     let grace_ms = m.grace_s * 1_000;
-    // The check-in before the range anchors what was expected at its start.
-    let anchor = last_check_in_before(&db, id, start).await?;
-    let mut pings: Vec<(i64, PingKind)> = anchor.into_iter().map(|t| (t, PingKind::Tick)).collect();
-    pings.extend(ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?);
+    let history = PingHistory {
+        anchor: last_check_in_before(&db, id, start).await?,
+        pings: ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?,
+        pruned,
+        oldest_ping_at,
+    };
     let schedule = Schedule::from_columns(m.interval_s, m.schedule.clone(), m.tz.clone());
-    let ticks = expected_ticks(&schedule, &pings, grace_ms, from, end, &IntlZone::new(&m.tz));
-    let mut buckets = bucketize(start, end, bucket_ms, &ticks, &pings, grace_ms, now);
-    add_pruned_hours(&mut buckets, start, bucket_ms, &pruned);
-    let items: Vec<Value> = buckets
-        .iter()
-        .map(|b| {
-            json!({
-                "received_at": format_rfc3339(b.start),
-                "tick_count": b.tick_count,
-                "run_count": b.run_count,
-                "fail_count": b.fail_count,
-                "complete_count": b.complete_count,
-            })
-        })
-        .collect();
+    let zone = IntlZone::new(&m.tz);
+    let watched = Watched {
+        created_at: m.created_at,
+        grace_ms,
+        schedule: &schedule,
+        zone: &zone,
+    };
+    let buckets = statistic_buckets(&watched, &history, start, end, bucket_ms, now);
+    let items: Vec<Value> = buckets.iter().map(bucket_view).collect();
     flagged(
         json(
             200,

@@ -14,6 +14,7 @@ pub mod health;
 pub mod look;
 pub mod maintenance;
 pub mod monitor;
+pub mod monitor_list;
 pub mod ping;
 pub mod rate_window;
 pub mod retention;

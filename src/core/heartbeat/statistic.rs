@@ -184,6 +184,60 @@ pub fn expected_ticks(
     }
 }
 
+/// What the statistic reads of a monitor's pings for a range `[start, end)`: the last
+/// check-in before `start` (it anchors what was expected at the start), the pings from
+/// `start` to `end` plus the monitor's grace, sorted by time, the hourly figures of pings
+/// pruned in the range, and when its oldest stored ping came.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PingHistory {
+    pub anchor: Option<i64>,
+    pub pings: Vec<(i64, PingKind)>,
+    pub pruned: Vec<PrunedHour>,
+    pub oldest_ping_at: Option<i64>,
+}
+
+/// What the statistic needs of the monitor itself.
+pub struct Watched<'a> {
+    pub created_at: i64,
+    pub grace_ms: i64,
+    pub schedule: &'a Schedule,
+    pub zone: &'a dyn Zone,
+}
+
+/// The statistic's buckets over `[start, end)`: one rule for a single monitor's statistic and
+/// the list's 24-hour strips, so both say the same.
+pub fn statistic_buckets(
+    monitor: &Watched,
+    history: &PingHistory,
+    start: i64,
+    end: i64,
+    bucket_ms: i64,
+    now: i64,
+) -> Vec<Bucket> {
+    // Hours whose pings were pruned count from their hourly figures; the pings still stored
+    // (from the oldest one on) count as always.
+    let kept_from = match history.pruned.is_empty() {
+        true => i64::MIN,
+        false => history.oldest_ping_at.unwrap_or(end),
+    };
+    // Nothing was expected before the monitor existed.
+    let from = start.max(monitor.created_at).max(kept_from);
+    let mut pings: Vec<(i64, PingKind)> = history.anchor.into_iter().map(|t| (t, PingKind::Tick)).collect();
+    pings.extend(history.pings.iter().copied());
+    let ticks = expected_ticks(monitor.schedule, &pings, monitor.grace_ms, from, end, monitor.zone);
+    let mut buckets = bucketize(start, end, bucket_ms, &ticks, &pings, monitor.grace_ms, now);
+    add_pruned_hours(&mut buckets, start, bucket_ms, &history.pruned);
+    buckets
+}
+
+/// A strip's range: the statistic's default, the 24 hours before `now`, in hours.
+pub const STRIP_HOURS: i64 = 24;
+pub const HOUR_MS: i64 = 3_600_000;
+
+pub fn strip_range(now: i64) -> (i64, i64) {
+    (now - STRIP_HOURS * HOUR_MS, now)
+}
+
 /// `count` empty buckets from `start`, each `bucket_ms` long.
 fn empty_buckets(start: i64, count: usize, bucket_ms: i64) -> Vec<Bucket> {
     (0..count)
@@ -760,5 +814,108 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod statistic_buckets_tests {
+    use super::*;
+    use crate::core::heartbeat::cron::FixedZone;
+
+    const MIN: i64 = 60_000;
+
+    fn every_minute(created_at: i64) -> (Schedule, FixedZone, i64) {
+        (Schedule::Every { interval_s: 60 }, FixedZone(0), created_at)
+    }
+
+    #[test]
+    fn the_anchor_before_the_range_makes_its_first_hour_expected() {
+        let (schedule, zone, created_at) = every_minute(0);
+        let watched = Watched {
+            created_at,
+            grace_ms: 0,
+            schedule: &schedule,
+            zone: &zone,
+        };
+        let start = 10 * HOUR_MS;
+        let history = PingHistory {
+            anchor: Some(start - MIN),
+            ..PingHistory::default()
+        };
+        let buckets = statistic_buckets(&watched, &history, start, start + HOUR_MS, HOUR_MS, start + 2 * HOUR_MS);
+        // Missed every minute of the hour, the first one expected from the anchor.
+        assert_eq!(buckets[0].tick_count, 60);
+        assert_eq!(buckets[0].fail_count, 60);
+        let none = statistic_buckets(
+            &watched,
+            &PingHistory::default(),
+            start,
+            start + HOUR_MS,
+            HOUR_MS,
+            start + 2 * HOUR_MS,
+        );
+        assert_eq!(none[0].tick_count, 0, "a monitor never pinged expects nothing");
+    }
+
+    #[test]
+    fn pings_in_the_range_are_runs_and_met_ticks() {
+        let (schedule, zone, created_at) = every_minute(0);
+        let watched = Watched {
+            created_at,
+            grace_ms: 30_000,
+            schedule: &schedule,
+            zone: &zone,
+        };
+        let start = 10 * HOUR_MS;
+        let history = PingHistory {
+            pings: vec![(start + MIN, PingKind::Success), (start + 2 * MIN, PingKind::Fail)],
+            ..PingHistory::default()
+        };
+        let b = statistic_buckets(&watched, &history, start, start + HOUR_MS, HOUR_MS, start + 2 * MIN + 1);
+        assert_eq!(
+            (b[0].run_count, b[0].tick_count, b[0].complete_count, b[0].fail_count),
+            (2, 58, 0, 1)
+        );
+    }
+
+    #[test]
+    fn pruned_hours_count_and_nothing_is_expected_before_the_oldest_kept_ping() {
+        let (schedule, zone, created_at) = every_minute(0);
+        let watched = Watched {
+            created_at,
+            grace_ms: 0,
+            schedule: &schedule,
+            zone: &zone,
+        };
+        let start = 10 * HOUR_MS;
+        let history = PingHistory {
+            anchor: Some(start - MIN),
+            pruned: vec![PrunedHour {
+                hour: start,
+                check_ins: 5,
+                fails: 1,
+            }],
+            oldest_ping_at: Some(start + HOUR_MS),
+            pings: vec![(start + HOUR_MS, PingKind::Success)],
+        };
+        let b = statistic_buckets(
+            &watched,
+            &history,
+            start,
+            start + 2 * HOUR_MS,
+            HOUR_MS,
+            start + HOUR_MS + 1,
+        );
+        assert_eq!(
+            (b[0].tick_count, b[0].run_count, b[0].fail_count),
+            (5, 5, 1),
+            "only the pruned figures"
+        );
+        assert_eq!(b[1].run_count, 1);
+    }
+
+    #[test]
+    fn a_strip_is_the_24_hours_before_now() {
+        assert_eq!(strip_range(100 * HOUR_MS), (76 * HOUR_MS, 100 * HOUR_MS));
     }
 }

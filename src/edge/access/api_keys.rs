@@ -4,6 +4,7 @@ use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use crate::core::access::scope::Scope;
+use crate::edge::cost_meter;
 use crate::edge::db::{int, text};
 
 pub struct StoredKey<'a> {
@@ -49,14 +50,17 @@ pub struct KeyForAuth {
 /// The live key with this id, in an active project. Runs on every authenticated request
 /// (primary-key lookup), so revocation takes effect on the very next one.
 pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAuth>> {
-    db.prepare(
-        "SELECT k.project_id, k.scope, k.secret_hash, k.last_used_at, k.session_epoch FROM api_keys k \
+    let found = db
+        .prepare(
+            "SELECT k.project_id, k.scope, k.secret_hash, k.last_used_at, k.session_epoch FROM api_keys k \
          JOIN projects p ON p.id = k.project_id \
          WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
-    )
-    .bind(&[text(id)])?
-    .first(None)
-    .await
+        )
+        .bind(&[text(id)])?
+        .first(None)
+        .await;
+    cost_meter::d1_statements(1);
+    found
 }
 
 /// A key as its project's owners see it: never its secret or hash.
@@ -114,7 +118,7 @@ pub async fn record_key_uses(db: &D1Database, ids: &[String], now: i64) -> Resul
         })
         .collect::<Result<Vec<_>>>()?;
     if !statements.is_empty() {
-        db.batch(statements).await?;
+        cost_meter::d1_results(&db.batch(statements).await?);
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::core::alerting::planner::Progress;
 use crate::core::alerting::policy::AlertPolicy;
 use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
+use crate::core::heartbeat::monitor_list::{Cursor, MAX_TAGS_LISTED};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
 use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
@@ -395,11 +396,15 @@ pub async fn set_paused(
 }
 
 /// Which of a project's monitors a listing shows.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     pub service_id: Option<String>,
     pub status: Option<String>,
     pub tag: Option<String>,
+    /// Text the name, its ASCII letters in lower case, contains.
+    pub name_contains: Option<String>,
+    /// Only the monitors after this one in the listing's order (a keyset page).
+    pub after: Option<Cursor>,
 }
 
 /// The project's monitor by its `unique_key` (unique index).
@@ -421,44 +426,73 @@ async fn find_one(db: &D1Database, column: &'static str, project_id: &str, value
     .await
 }
 
-/// One page of a project's monitors matching `filter`, oldest first, and how many match.
+/// One page of a project's monitors matching `filter`, oldest first, how many match (the
+/// cursor aside), and with `with_tags` every tag the project's monitors carry: one batch.
 pub async fn list_monitors(
     db: &D1Database,
     project_id: &str,
     filter: &ListFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Monitor>, i64)> {
+    with_tags: bool,
+) -> Result<(Vec<Monitor>, i64, Option<Vec<String>>)> {
     // `paused` is shown as a status, so filtering by it reads the flag; `maintenance` is
     // computed from the windows, so it selects the monitors that have any (the caller keeps
-    // those a window holds now).
+    // those a window holds now). The project's index orders the page (`created_at, id`).
     let conditions = "project_id = ?1 \
         AND (?2 IS NULL OR service_id = ?2) \
         AND (?3 IS NULL OR (CASE WHEN paused = 1 THEN 'paused' ELSE status END) = ?3 \
           OR (?3 = 'maintenance' AND paused = 0 AND maintenance IS NOT NULL)) \
-        AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4))";
+        AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE json_each.value = ?4)) \
+        AND (?5 IS NULL OR instr(lower(name), ?5) > 0)";
     let args = [
         text(project_id),
         opt_text(filter.service_id.as_deref()),
         opt_text(filter.status.as_deref()),
         opt_text(filter.tag.as_deref()),
+        opt_text(filter.name_contains.as_deref()),
     ];
+    let (after_at, after_id) = match &filter.after {
+        Some(c) => (int(c.created_at), text(&c.id)),
+        None => (JsValue::NULL, JsValue::NULL),
+    };
     let page = db
         .prepare(format!(
-            "SELECT {COLUMNS} FROM monitors WHERE {conditions} ORDER BY created_at, id LIMIT ?5 OFFSET ?6"
+            "SELECT {COLUMNS} FROM monitors WHERE {conditions} \
+             AND (?6 IS NULL OR created_at > ?6 OR (created_at = ?6 AND id > ?7)) \
+             ORDER BY created_at, id LIMIT ?8 OFFSET ?9"
         ))
-        .bind(&[args.to_vec(), vec![int(limit), int(offset)]].concat())?;
+        .bind(&[args.to_vec(), vec![after_at, after_id, int(limit), int(offset)]].concat())?;
     let total = db
         .prepare(format!("SELECT COUNT(*) AS n FROM monitors WHERE {conditions}"))
         .bind(&args)?;
-    let results = db.batch(vec![page, total]).await?;
+    let mut statements = vec![page, total];
+    if with_tags {
+        statements.push(
+            db.prepare(
+                "SELECT DISTINCT t.value AS tag FROM monitors, json_each(monitors.tags) AS t \
+                 WHERE monitors.project_id = ?1 ORDER BY tag LIMIT ?2",
+            )
+            .bind(&[text(project_id), int(MAX_TAGS_LISTED)])?,
+        );
+    }
+    let results = db.batch(statements).await?;
+    crate::edge::cost_meter::d1_results(&results);
     let monitors = results[0].results::<Monitor>()?;
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
     let total = results[1].results::<Count>()?.first().map_or(0, |c| c.n);
-    Ok((monitors, total))
+    #[derive(Deserialize)]
+    struct Tag {
+        tag: String,
+    }
+    let tags = match results.get(2) {
+        Some(r) => Some(r.results::<Tag>()?.into_iter().map(|t| t.tag).collect()),
+        None => None,
+    };
+    Ok((monitors, total, tags))
 }
 
 /// Deletes those of `ids` that belong to the project (their pings go with them); returns the

@@ -1,11 +1,13 @@
 //! Pings in D1, and the one writer of their rows: a flush's insert (in batches,
 //! idempotently) and pruning's deletion are here, beside the reads the API runs.
 
+use std::collections::HashMap;
+
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::heartbeat::ping::{PendingPing, PingKind};
-use crate::core::heartbeat::statistic::PrunedHour;
+use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
 use crate::edge::db::{int, text};
 
 /// The statement inserting a batch of one monitor's pings (each once, by id; none for a
@@ -138,4 +140,87 @@ pub fn count_between(db: &D1Database, monitor_id: &str, from: i64, until: i64) -
            + (SELECT COALESCE(SUM(pings), 0) FROM ping_hours WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3) AS n",
     )
     .bind(&[text(monitor_id), int(from), int(until)])
+}
+
+/// Check-ins read at most for a page's strips (the statistic's cap for one monitor).
+const MAX_STRIP_PINGS: i64 = 200_000;
+
+/// What the statistic reads of each monitor of `ids` for `[start, end)`, in one batch of
+/// three statements whatever the number of monitors (a page of the list): their check-ins in
+/// the range plus each one's grace, the last check-in before it and the oldest stored ping,
+/// and the pruned hours' figures. Only check-ins count in a statistic, so only they are read.
+pub async fn ping_histories(
+    db: &D1Database,
+    ids: &[String],
+    start: i64,
+    end: i64,
+) -> Result<HashMap<String, PingHistory>> {
+    let list = text(&serde_json::to_string(ids).map_err(|e| worker::Error::RustError(e.to_string()))?);
+    let check_ins = db
+        .prepare(
+            "SELECT p.monitor_id AS monitor_id, p.received_at AS received_at, p.kind AS kind \
+             FROM json_each(?1) AS j JOIN monitors AS m ON m.id = j.value \
+             JOIN pings AS p ON p.monitor_id = m.id AND p.received_at >= ?2 AND p.received_at <= ?3 + m.grace_s * 1000 \
+             WHERE p.kind IN ('tick', 'success', 'fail') \
+             ORDER BY p.monitor_id, p.received_at LIMIT ?4",
+        )
+        .bind(&[list.clone(), int(start), int(end), int(MAX_STRIP_PINGS)])?;
+    let edges = db
+        .prepare(
+            "SELECT j.value AS monitor_id, \
+               (SELECT received_at FROM pings WHERE monitor_id = j.value AND received_at < ?2 \
+                  AND kind IN ('tick', 'success', 'fail') ORDER BY received_at DESC LIMIT 1) AS anchor, \
+               (SELECT received_at FROM pings WHERE monitor_id = j.value ORDER BY received_at LIMIT 1) AS oldest \
+             FROM json_each(?1) AS j",
+        )
+        .bind(&[list.clone(), int(start)])?;
+    let pruned = db
+        .prepare(
+            "SELECT h.monitor_id AS monitor_id, h.hour AS hour, h.check_ins AS check_ins, h.fails AS fails \
+             FROM json_each(?1) AS j JOIN ping_hours AS h ON h.monitor_id = j.value AND h.hour >= ?2 AND h.hour < ?3 \
+             ORDER BY h.monitor_id, h.hour",
+        )
+        .bind(&[list, int(start), int(end)])?;
+    let results = db.batch(vec![check_ins, edges, pruned]).await?;
+    crate::edge::cost_meter::d1_results(&results);
+    #[derive(serde::Deserialize)]
+    struct CheckIn {
+        monitor_id: String,
+        received_at: i64,
+        kind: PingKind,
+    }
+    #[derive(serde::Deserialize)]
+    struct Edges {
+        monitor_id: String,
+        anchor: Option<i64>,
+        oldest: Option<i64>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Pruned {
+        monitor_id: String,
+        hour: i64,
+        check_ins: u32,
+        fails: u32,
+    }
+    let mut histories: HashMap<String, PingHistory> = HashMap::new();
+    for e in results[1].results::<Edges>()? {
+        let h = histories.entry(e.monitor_id).or_default();
+        h.anchor = e.anchor;
+        h.oldest_ping_at = e.oldest;
+    }
+    for p in results[0].results::<CheckIn>()? {
+        histories
+            .entry(p.monitor_id)
+            .or_default()
+            .pings
+            .push((p.received_at, p.kind));
+    }
+    for r in results[2].results::<Pruned>()? {
+        histories.entry(r.monitor_id).or_default().pruned.push(PrunedHour {
+            hour: r.hour,
+            check_ins: r.check_ins,
+            fails: r.fails,
+        });
+    }
+    Ok(histories)
 }
