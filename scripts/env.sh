@@ -9,7 +9,8 @@ export BINARYEN_VERSION=132.0.0
 export SCHEMATHESIS_VERSION=4.32.5
 export EDGEBEAT_SCHEMATHESIS="${EDGEBEAT_SCHEMATHESIS:-$HOME/.cache/edgebeat/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis}"
 export PATH="$EDGEBEAT_TOOLS/bin:$EDGEBEAT_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-# worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told where they are.
+# worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told where they are (Cargo.toml
+# turns wasm-opt off for release builds; the path stays so that turning it back on downloads nothing).
 export WASM_BINDGEN_BIN="$EDGEBEAT_TOOLS/bin/wasm-bindgen"
 export ESBUILD_BIN="$EDGEBEAT_ROOT/node_modules/@esbuild/linux-x64/bin/esbuild"
 export WASM_OPT_BIN="$EDGEBEAT_ROOT/node_modules/binaryen/bin/wasm-opt"

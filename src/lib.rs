@@ -99,7 +99,7 @@ async fn dispatch(method: &str, route: Route, params: &[&str], req: &mut Request
         Route::IngestPreflight => return ingest::events::per_event::preflight(req),
         // The management API: JSON answers, errors through `http::ApiError`.
         Route::Health => http::json(200, &serde_json::json!({"ok": true})),
-        Route::OpenApi => http::openapi(),
+        Route::OpenApi => http::openapi(req, env).await,
         Route::CreateProject => api::projects::create_project(req, env).await,
         Route::CreateKey => api::projects::create_key(req, env, param(0)).await,
         Route::RevokeKey => api::projects::revoke_key(req, env, param(0)).await,

@@ -495,12 +495,14 @@ pub fn duration_words(ms: i64) -> String {
     }
 }
 
+/// The reasons capitalized here begin with an English word or a count, so ASCII is enough;
+/// `char::to_uppercase` would bring Unicode's case tables (~12 KB) into the wasm.
 fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    let mut s = s.to_string();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    s
 }
 
 /// Percent-encoding of a query value or a path segment (unreserved characters kept).
