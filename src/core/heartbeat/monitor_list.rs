@@ -173,6 +173,14 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_takes_a_time_of_up_to_sixteen_digits() {
+        let sixteen = format!("{}_{ID}", "9".repeat(16));
+        assert_eq!(Cursor::parse(&sixteen).unwrap().created_at, 9_999_999_999_999_999);
+        let seventeen = format!("{}_{ID}", "1".repeat(17));
+        assert_eq!(Cursor::parse(&seventeen).unwrap_err().field, "cursor");
+    }
+
+    #[test]
     fn a_cursor_precedes_later_monitors_only() {
         let c = Cursor {
             created_at: 5,
@@ -217,6 +225,11 @@ mod tests {
     fn a_blank_search_is_no_search_and_a_long_one_is_refused() {
         assert_eq!(parse_search(Some("  ")).unwrap(), None);
         assert_eq!(parse_search(Some(" backup ")).unwrap().as_deref(), Some("backup"));
+        assert_eq!(
+            parse_search(Some(&"a".repeat(200))).unwrap().unwrap().len(),
+            200,
+            "the limit itself"
+        );
         assert_eq!(parse_search(Some(&"a".repeat(201))).unwrap_err().field, "q");
         assert_eq!(
             parse_search(Some(&format!("{} ", "a".repeat(200)))).unwrap_err().field,
