@@ -47,7 +47,7 @@ pub async fn flush_tokens<'a>(env: &Env, tokens: impl IntoIterator<Item = &'a st
     };
     for answer in answers {
         match answer {
-            Ok(n) => flushed.moved |= n > 0,
+            Ok(moved) => flushed.moved |= moved,
             Err(e) => {
                 worker::console_error!("flush before a read failed: {e}");
                 flushed.complete = false;

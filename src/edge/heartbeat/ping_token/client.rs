@@ -114,18 +114,20 @@ pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
 }
 
 /// Read your writes: moves every ping the token's object has acknowledged and still holds to
-/// D1, and answers how many it moved once D1 has them (none held: at once, D1 untouched).
-pub async fn flush_held(env: &Env, token: &str) -> Result<usize> {
+/// D1, and answers, once D1 has them (none held: at once, D1 untouched), whether pings moved
+/// to D1 lately: by this call, or by a flush that ended in the last seconds, which may have
+/// ended after the caller read D1.
+pub async fn flush_held(env: &Env, token: &str) -> Result<bool> {
     #[derive(serde::Deserialize)]
     struct Flushed {
-        flushed: usize,
+        moved: bool,
     }
     let url = Call::Flush.url();
     let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
     if response.status_code() != 200 {
         return Err(internal(format!("{url} answered {}", response.status_code())));
     }
-    Ok(response.json::<Flushed>().await?.flushed)
+    Ok(response.json::<Flushed>().await?.moved)
 }
 
 /// Tells the token's object that its monitor changed (allowed methods): it looks the token

@@ -30,6 +30,9 @@ use crate::edge::vars;
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
 const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
+/// A reader told of a flush that ended this recently reads D1 again (its first read may have
+/// come before that flush ended).
+const RECENT_FLUSH_MS: i64 = 10_000;
 /// At most this many pings go to D1 in one flush...
 const FLUSH_BATCH: usize = 500;
 /// ...and at most this many share one held row, so appending stays cheap.
@@ -252,8 +255,17 @@ impl Token {
                 }))
             }
             // A reader wants the pings acknowledged so far in D1 before it reads.
+            // `moved` also counts a flush that ended in the last seconds, the alarm's or another
+            // reader's: it may have moved pings after this reader read D1 and before it called.
             Call::Flush => match self.flush_now().await {
-                Ok(flushed) => Response::from_json(&serde_json::json!({ "flushed": flushed })),
+                Ok(flushed) => {
+                    let recent = self
+                        .hot
+                        .borrow()
+                        .last_flush_at
+                        .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS);
+                    Response::from_json(&serde_json::json!({ "flushed": flushed, "moved": flushed > 0 || recent }))
+                }
                 Err(e) => {
                     worker::console_error!("flush for a reader failed: {e}");
                     Response::error("flush failed", 503)
