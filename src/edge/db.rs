@@ -19,6 +19,11 @@ pub fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// A list of ids as one JSON array, for a statement to read with `json_each`.
+pub fn json_list(ids: &[String]) -> JsValue {
+    text(&serde_json::to_string(ids).unwrap_or_default())
+}
+
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
 }

@@ -5,7 +5,7 @@ use worker::{D1Database, Result};
 
 use crate::core::access::scope::Scope;
 use crate::edge::cost_meter;
-use crate::edge::db::{int, text};
+use crate::edge::db::{int, json_list, text};
 
 pub struct StoredKey<'a> {
     pub id: &'a str,
@@ -97,7 +97,7 @@ pub async fn scopes_of_own_keys(db: &D1Database, project_id: &str, ids: &[String
     }
     let rows: Vec<Row> = db
         .prepare("SELECT scope FROM api_keys WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
-        .bind(&[text(project_id), text(&serde_json::to_string(ids).unwrap_or_default())])?
+        .bind(&[text(project_id), json_list(ids)])?
         .all()
         .await?
         .results()?;

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use crate::edge::db::{changed_one, int, text};
+use crate::edge::db::{changed_one, int, json_list, text};
 
 const COLUMNS: &str = "id, kind, name, config, secret, notify_down, notify_up, notify_errors, status, \
     failing_reason, failing_since, created_at";
@@ -89,7 +89,7 @@ pub async fn channels_by_ids(db: &D1Database, ids: &[String]) -> Result<Vec<Chan
     db.prepare(format!(
         "SELECT {COLUMNS} FROM channels WHERE id IN (SELECT value FROM json_each(?1))"
     ))
-    .bind(&[text(&serde_json::to_string(ids).unwrap_or_default())])?
+    .bind(&[json_list(ids)])?
     .all()
     .await?
     .results()
@@ -108,7 +108,7 @@ pub async fn delete_channel(db: &D1Database, project_id: &str, id: &str) -> Resu
 pub async fn count_own_channels(db: &D1Database, project_id: &str, ids: &[String]) -> Result<usize> {
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM channels WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
-        .bind(&[text(project_id), text(&serde_json::to_string(ids).unwrap_or_default())])?
+        .bind(&[text(project_id), json_list(ids)])?
         .first(Some("n"))
         .await?;
     Ok(n.unwrap_or(0) as usize)

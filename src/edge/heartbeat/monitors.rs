@@ -19,7 +19,7 @@ use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
 use crate::core::heartbeat::status::{State, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::heartbeat::volume_band::VolumeBand;
-use crate::edge::db::{changed_one, int, opt_text, text};
+use crate::edge::db::{changed_one, int, json_list, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::zone::intl_zone;
 
@@ -330,7 +330,7 @@ pub async fn refresh_maintenance(
 pub async fn count_own_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<usize> {
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
-        .bind(&[text(project_id), text(&serde_json::to_string(ids).unwrap_or_default())])?
+        .bind(&[text(project_id), json_list(ids)])?
         .first(Some("n"))
         .await?;
     Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
@@ -498,7 +498,6 @@ pub async fn list_monitors(
 /// Deletes those of `ids` that belong to the project (their pings go with them); returns the
 /// deleted monitors' tokens.
 pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<String>> {
-    let list = serde_json::to_string(ids).unwrap_or_default();
     #[derive(Deserialize)]
     struct Deleted {
         ping_token: String,
@@ -507,7 +506,7 @@ pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) 
         .prepare(
             "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) RETURNING ping_token",
         )
-        .bind(&[text(project_id), text(&list)])?
+        .bind(&[text(project_id), json_list(ids)])?
         .all()
         .await?
         .results::<Deleted>()?;

@@ -8,7 +8,7 @@ use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::heartbeat::ping::{PendingPing, PingKind};
 use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
-use crate::edge::db::{int, text};
+use crate::edge::db::{int, json_list, text};
 
 /// The statement inserting a batch of one monitor's pings (each once, by id; none for a
 /// monitor deleted meanwhile). The next statement's `changes()` counts the new rows.
@@ -155,7 +155,7 @@ pub async fn ping_histories(
     start: i64,
     end: i64,
 ) -> Result<HashMap<String, PingHistory>> {
-    let list = text(&serde_json::to_string(ids).map_err(|e| worker::Error::RustError(e.to_string()))?);
+    let list = json_list(ids);
     let check_ins = db
         .prepare(
             "SELECT p.monitor_id AS monitor_id, p.received_at AS received_at, p.kind AS kind \
