@@ -824,19 +824,22 @@ mod statistic_buckets_tests {
 
     const MIN: i64 = 60_000;
 
-    fn every_minute(created_at: i64) -> (Schedule, FixedZone, i64) {
-        (Schedule::Every { interval_s: 60 }, FixedZone(0), created_at)
+    static EVERY_MINUTE: Schedule = Schedule::Every { interval_s: 60 };
+    static UTC: FixedZone = FixedZone(0);
+
+    /// A monitor created at 0 that expects a ping every minute, in UTC.
+    fn every_minute(grace_ms: i64) -> Watched<'static> {
+        Watched {
+            created_at: 0,
+            grace_ms,
+            schedule: &EVERY_MINUTE,
+            zone: &UTC,
+        }
     }
 
     #[test]
     fn the_anchor_before_the_range_makes_its_first_hour_expected() {
-        let (schedule, zone, created_at) = every_minute(0);
-        let watched = Watched {
-            created_at,
-            grace_ms: 0,
-            schedule: &schedule,
-            zone: &zone,
-        };
+        let watched = every_minute(0);
         let start = 10 * HOUR_MS;
         let history = PingHistory {
             anchor: Some(start - MIN),
@@ -859,13 +862,7 @@ mod statistic_buckets_tests {
 
     #[test]
     fn pings_in_the_range_are_runs_and_met_ticks() {
-        let (schedule, zone, created_at) = every_minute(0);
-        let watched = Watched {
-            created_at,
-            grace_ms: 30_000,
-            schedule: &schedule,
-            zone: &zone,
-        };
+        let watched = every_minute(30_000);
         let start = 10 * HOUR_MS;
         let history = PingHistory {
             pings: vec![(start + MIN, PingKind::Success), (start + 2 * MIN, PingKind::Fail)],
@@ -880,13 +877,7 @@ mod statistic_buckets_tests {
 
     #[test]
     fn pruned_hours_count_and_nothing_is_expected_before_the_oldest_kept_ping() {
-        let (schedule, zone, created_at) = every_minute(0);
-        let watched = Watched {
-            created_at,
-            grace_ms: 0,
-            schedule: &schedule,
-            zone: &zone,
-        };
+        let watched = every_minute(0);
         let start = 10 * HOUR_MS;
         let history = PingHistory {
             anchor: Some(start - MIN),
