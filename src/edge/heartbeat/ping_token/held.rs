@@ -201,8 +201,7 @@ pub(super) fn forget_binding(sql: &SqlStorage) -> Result<()> {
 
 /// Whether any ping is held.
 pub(super) fn any_held(sql: &SqlStorage) -> Result<bool> {
-    let held: Vec<serde_json::Value> = sql.exec("SELECT 1 AS held FROM held LIMIT 1", None)?.to_array()?;
-    Ok(!held.is_empty())
+    any_held_upto(sql, i64::MAX)
 }
 
 /// The newest held row's batch number (none held: `None`).

@@ -254,17 +254,17 @@ impl Token {
                     "held_since": held_since,
                 }))
             }
-            // A reader wants the pings acknowledged so far in D1 before it reads.
-            // `moved` also counts a flush that ended in the last seconds, the alarm's or another
-            // reader's: it may have moved pings after this reader read D1 and before it called.
+            // A reader wants the pings acknowledged so far in D1 before it reads. `moved`: a
+            // flush ended in the last seconds, this call's, the alarm's or another reader's (one
+            // may have moved pings after this reader read D1 and before it called).
             Call::Flush => match self.flush_now().await {
-                Ok(flushed) => {
-                    let recent = self
+                Ok(()) => {
+                    let moved = self
                         .hot
                         .borrow()
                         .last_flush_at
                         .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS);
-                    Response::from_json(&serde_json::json!({ "flushed": flushed, "moved": flushed > 0 || recent }))
+                    Response::from_json(&serde_json::json!({ "moved": moved }))
                 }
                 Err(e) => {
                     worker::console_error!("flush for a reader failed: {e}");
@@ -395,19 +395,18 @@ impl Token {
         read_state(db, monitor_id).await
     }
 
-    /// Moves every ping held when called to D1 and answers how many moved: at once (and
-    /// without D1) when none is held; otherwise it runs the flush itself, or waits for the one
-    /// running, until no ping held at the call is left. A failed flush is an error (its pings
-    /// stay held, the alarm retries them).
-    async fn flush_now(&self) -> Result<usize> {
+    /// Moves every ping held when called to D1: at once (and without D1) when none is held;
+    /// otherwise it runs the flush itself, or waits for the one running, until no ping held at
+    /// the call is left. A failed flush is an error (its pings stay held, the alarm retries
+    /// them).
+    async fn flush_now(&self) -> Result<()> {
         if !self.hot.borrow().stored {
-            return Ok(0);
+            return Ok(());
         }
         let sql = self.state.storage().sql();
         let Some(upto) = last_held_batch(&sql)? else {
-            return Ok(0);
+            return Ok(());
         };
-        let mut flushed = 0;
         while any_held_upto(&sql, upto)? {
             if !self.flight.try_start() {
                 self.flight.ended().await;
@@ -415,13 +414,14 @@ impl Token {
             }
             let result = self.flush().await;
             self.flight.finish();
-            flushed += result?;
+            result?;
         }
-        Ok(flushed)
+        Ok(())
     }
 
     /// Moves pending pings to D1 (at most `FLUSH_BATCH`) and answers how many. On failure they
-    /// stay, the alarm is re-armed with backoff and the error is returned.
+    /// stay, the alarm is re-armed with backoff and the error is returned. Its callers (the
+    /// alarm, `flush_now`) run it only on an object that has its tables.
     async fn flush(&self) -> Result<usize> {
         let storage = self.state.storage();
         let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
@@ -429,9 +429,6 @@ impl Token {
             let sql = storage.sql();
             // Pings from now on go to a new row, which a later flush takes.
             self.hot.borrow_mut().open_row = None;
-            if !self.hot.borrow().stored {
-                return Ok(0);
-            }
             let rows = held_rows(&sql, FLUSH_BATCH)?;
             let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
                 return Ok(0);

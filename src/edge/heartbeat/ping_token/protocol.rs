@@ -18,8 +18,9 @@ pub enum Call {
     State,
     /// Move held pings to D1 now; answers as `State` does.
     Hurry,
-    /// Move every ping held so far to D1 and answer once they are there (`{"flushed": n}`;
-    /// 503 when D1 refused them): a read sees every acknowledged ping.
+    /// Move every ping held so far to D1 and answer once they are there (`{"moved": bool}`,
+    /// whether a flush ended in the last seconds; 503 when D1 refused them): a read sees every
+    /// acknowledged ping.
     Flush,
     /// The token is dead: refuse it from the next ping on.
     Retire,
