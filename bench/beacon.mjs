@@ -9,7 +9,7 @@
 import autocannon from "autocannon";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { startBenchServer, workerdCpuMicros } from "./server.mjs";
+import { d1Size, readMeter as meter, startBenchServer, waitForPings, workerdCpuMicros } from "./server.mjs";
 import { dollarsPerMillion, FLOOR_PER_MILLION } from "./prices.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -52,20 +52,6 @@ async function api(origin, path, auth, body) {
   return res.json();
 }
 
-const countPings = async (db) => (await db.prepare("SELECT COUNT(*) AS n FROM pings").first()).n;
-
-async function waitForPings(db, atLeast, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  let n = await countPings(db);
-  while (n < atLeast && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    n = await countPings(db);
-  }
-  return n;
-}
-
-
-const meter = async (origin) => (await fetch(`${origin}/__meter`)).json();
 const perPing = (after, before, n) =>
   Object.fromEntries(Object.keys(after).map((k) => [k, n ? (after[k] - before[k]) / n : null]));
 
@@ -145,8 +131,7 @@ try {
   const noop = await load("GET /healthz (no-op)", origin, ["/healthz"]);
   await warmTokens(origin, tokens);
   const warm = await waitForPings(db, tokens.length);
-  const d1Size = async () => (await db.prepare("SELECT 1").run()).meta.size_after;
-  const sizeBefore = await d1Size();
+  const sizeBefore = await d1Size(db);
   const before = await meter(origin);
   const beacon = await load(`GET /api/v1/beet/{token}, ${TOKENS} tokens, all accepted`, origin, beetPaths(tokens));
   // Every acknowledged ping must reach D1. Requests in flight when the load generator stops
@@ -155,7 +140,7 @@ try {
   const storedAfterBeacon = await waitForPings(db, warm + accepted);
   await new Promise((r) => setTimeout(r, 2_000)); // the last flushes' alarm bookkeeping
   const billed = perPing(await meter(origin), before, storedAfterBeacon - warm);
-  const d1BytesPerPing = ((await d1Size()) - sizeBefore) / (storedAfterBeacon - warm);
+  const d1BytesPerPing = ((await d1Size(db)) - sizeBefore) / (storedAfterBeacon - warm);
   const hot = await load("GET /api/v1/beet/{token}, 1 hot token, rate limited", origin, [`/api/v1/beet/${tokens[0]}`]);
   const acknowledged = accepted + (hot.statuses["200"] ?? 0);
   const stored = (await waitForPings(db, warm + acknowledged)) - warm;

@@ -8,7 +8,7 @@
 // Results go to bench/results/dashboard-<time>.md (git-ignored) and stdout. Figures, not a test.
 import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { execSync } from "node:child_process";
-import { startBenchServer } from "./server.mjs";
+import { readMeter, startBenchServer } from "./server.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000,10000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -35,7 +35,7 @@ async function api(path, auth, body) {
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
-const meter = async () => (await fetch(`${origin}/__meter`)).json();
+const meter = () => readMeter(origin);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Monitors `from`..`to` of the project, each with a ping an hour over the last day. */

@@ -4,7 +4,7 @@
 // as a cron job's is, and prints the billable work per ping from the worker's meter, the D1
 // statements and rows a second per 1,000 monitors pinging every 60 s, the dollars per million
 // pings, and the capacity model's 1,000,000-monitor row from those counters, against D1's walls.
-import { startBenchServer } from "./server.mjs";
+import { d1Size, readMeter, startBenchServer, waitForPings } from "./server.mjs";
 import { dollarsPerMillion } from "./prices.mjs";
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
@@ -25,19 +25,7 @@ const LOG_LIMIT = 1_000;
 
 const { mf, db, url } = await startBenchServer({ vars: { EDGEBEAT_METER: "1" } });
 const origin = url.origin;
-const meter = async () => (await fetch(`${origin}/__meter`)).json();
-const countPings = async () => (await db.prepare("SELECT COUNT(*) AS n FROM pings").first()).n;
-const d1Size = async () => (await db.prepare("SELECT 1").run()).meta.size_after;
-
-async function waitForPings(atLeast, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  let n = await countPings();
-  while (n < atLeast && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    n = await countPings();
-  }
-  return n;
-}
+const meter = () => readMeter(origin);
 
 try {
   const now = Date.now();
@@ -76,20 +64,20 @@ try {
 
   // The first round starts each token's object and looks its monitor up: a one-off per token.
   const warmS = await round();
-  const warm = await waitForPings(MONITORS);
+  const warm = await waitForPings(db, MONITORS, 300_000);
   await new Promise((r) => setTimeout(r, GAP_MS));
   const before = await meter();
-  const sizeBefore = await d1Size();
+  const sizeBefore = await d1Size(db);
   const roundSeconds = [];
   for (let r = 0; r < ROUNDS; r++) {
     roundSeconds.push(await round());
     await new Promise((res) => setTimeout(res, GAP_MS));
   }
   const acknowledged = MONITORS * ROUNDS - refused;
-  const stored = (await waitForPings(warm + acknowledged)) - warm;
+  const stored = (await waitForPings(db, warm + acknowledged, 300_000)) - warm;
   const after = await meter();
   const perPing = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / acknowledged]));
-  const bytesPerPing = ((await d1Size()) - sizeBefore) / acknowledged;
+  const bytesPerPing = ((await d1Size(db)) - sizeBefore) / acknowledged;
 
   // Per 1,000 monitors pinging every 60 s: 1000/60 pings a second.
   const pingsPerS = 1_000 / PERIOD_S;

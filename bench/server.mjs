@@ -46,3 +46,23 @@ export function workerdCpuMicros() {
     return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
   }, 0);
 }
+
+/** The worker's billable-work counters (the var EDGEBEAT_METER is 1 on the benches' servers). */
+export const readMeter = async (origin) => (await fetch(`${origin}/__meter`)).json();
+
+/** The local D1 database's size in bytes. */
+export const d1Size = async (db) => (await db.prepare("SELECT 1").run()).meta.size_after;
+
+const countPings = async (db) => (await db.prepare("SELECT COUNT(*) AS n FROM pings").first()).n;
+
+/** The pings stored in D1 once there are at least `atLeast` (flushes are asynchronous), or
+ * when `timeoutMs` has passed: a bench compares it with the pings acknowledged. */
+export async function waitForPings(db, atLeast, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  let n = await countPings(db);
+  while (n < atLeast && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    n = await countPings(db);
+  }
+  return n;
+}
