@@ -1,5 +1,7 @@
-//! A token object's own storage: the held pings (one row per flush window's pings, appended
-//! to) and the checkpoint of its ledger, written once per flush. Every statement on these
+//! A token object's own storage: its pings, in a ring of slots (one row written per ping,
+//! in place: nothing is deleted once D1 has them), a spill table for the rare ping whose slot
+//! still holds one D1 has not seen, and the checkpoint of its ledger, written once per flush,
+//! which also says up to where D1 has the pings (`flushed_seq`). Every statement on these
 //! tables is here.
 
 use serde::{Deserialize, Serialize};
@@ -13,8 +15,9 @@ use crate::edge::durable::internal;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 
 const SCHEMA: &str = "\
-    CREATE TABLE IF NOT EXISTS held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL); \
+    CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, ping TEXT NOT NULL); \
     CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);";
+const SPILL_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spill (seq INTEGER PRIMARY KEY, ping TEXT NOT NULL)";
 
 /// Keys of the key-value layout objects used before the SQL tables (read once, moved over).
 const LEGACY_WINDOW_KEY: &str = "window";
@@ -30,33 +33,85 @@ pub(super) struct HeldPing {
     pub ping: PendingPing,
 }
 
-/// Held rows, oldest first: (batch number, its pings), as many rows as hold at most
-/// `max_pings` pings (at least one row).
-pub(super) fn held_rows(sql: &SqlStorage, max_pings: usize) -> Result<Vec<(i64, Vec<HeldPing>)>> {
+fn seq_value(seq: u64) -> worker::SqlStorageValue {
+    i64::try_from(seq).unwrap_or(i64::MAX).into()
+}
+
+fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
+    let found: Vec<serde_json::Value> = sql
+        .exec(
+            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![name.into()],
+        )?
+        .to_array()?;
+    Ok(!found.is_empty())
+}
+
+/// The pings D1 does not have yet (sequence `flushed_seq` and after), oldest first, at most
+/// `max_pings`.
+pub(super) fn held_pings(sql: &SqlStorage, flushed_seq: u64, max_pings: usize) -> Result<Vec<HeldPing>> {
     #[derive(Deserialize)]
     struct Row {
-        batch: i64,
-        n: i64,
-        pings: String,
+        ping: String,
     }
-    // Every row holds at least one ping; LIMIT -1 is no limit.
-    let row_limit = i64::try_from(max_pings).unwrap_or(-1);
-    let mut rows = Vec::new();
-    let mut total = 0;
-    for row in sql
-        .exec(
-            "SELECT batch, n, pings FROM held ORDER BY batch LIMIT ?",
-            vec![row_limit.into()],
-        )?
-        .to_array::<Row>()?
-    {
-        if !rows.is_empty() && total + row.n as usize > max_pings {
-            break;
+    let limit = i64::try_from(max_pings).unwrap_or(-1);
+    let query = match has_table(sql, "spill")? {
+        true => {
+            "SELECT seq, ping FROM ring WHERE seq >= ?1 UNION ALL SELECT seq, ping FROM spill ORDER BY seq LIMIT ?2"
         }
-        total += row.n as usize;
-        rows.push((row.batch, serde_json::from_str(&row.pings).map_err(internal)?));
+        false => "SELECT seq, ping FROM ring WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+    };
+    sql.exec(query, vec![seq_value(flushed_seq), limit.into()])?
+        .to_array::<Row>()?
+        .iter()
+        .map(|row| serde_json::from_str(&row.ping).map_err(internal))
+        .collect()
+}
+
+/// Whether any ping is held.
+pub(super) fn any_held(sql: &SqlStorage, flushed_seq: u64) -> Result<bool> {
+    Ok(!held_pings(sql, flushed_seq, 1)?.is_empty())
+}
+
+/// Holds a ping in its slot of the ring (`slots` of them), over a ping D1 already has; when
+/// the slot still holds one D1 lacks (D1 has refused flushes for a whole ring of pings), in
+/// the spill table. Answers the rows written.
+pub(super) fn hold(sql: &SqlStorage, slots: u64, flushed_seq: u64, held: &HeldPing) -> Result<usize> {
+    let json = serde_json::to_string(held).map_err(internal)?;
+    let slot = held.seq % slots.max(1);
+    let written = sql
+        .exec(
+            "INSERT INTO ring (slot, seq, ping) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (slot) DO UPDATE SET seq = excluded.seq, ping = excluded.ping WHERE ring.seq < ?4",
+            vec![
+                seq_value(slot),
+                seq_value(held.seq),
+                json.clone().into(),
+                seq_value(flushed_seq),
+            ],
+        )?
+        .rows_written();
+    if written > 0 {
+        return Ok(written);
     }
-    Ok(rows)
+    let created = sql.exec(SPILL_SCHEMA, None)?.rows_written();
+    let spilled = sql
+        .exec(
+            "INSERT INTO spill (seq, ping) VALUES (?, ?)",
+            vec![seq_value(held.seq), json.into()],
+        )?
+        .rows_written();
+    Ok(created + spilled)
+}
+
+/// Forgets spilled pings up to sequence `upto` (D1 has them); answers the rows written.
+pub(super) fn release_spill(sql: &SqlStorage, upto: u64) -> Result<usize> {
+    if !has_table(sql, "spill")? {
+        return Ok(0);
+    }
+    Ok(sql
+        .exec("DELETE FROM spill WHERE seq <= ?", vec![seq_value(upto)])?
+        .rows_written())
 }
 
 /// The token's monitor as D1 last answered it (the lookup, or the row a flush read back), kept
@@ -86,12 +141,24 @@ pub(super) fn columns_fingerprint() -> u64 {
 struct CheckpointOut<'a> {
     #[serde(flatten)]
     ledger: &'a Ledger,
+    flushed_seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     binding: Option<&'a SavedBinding>,
 }
 
-pub(super) fn write_checkpoint(sql: &SqlStorage, ledger: &Ledger, binding: Option<&SavedBinding>) -> Result<()> {
-    let state = serde_json::to_string(&CheckpointOut { ledger, binding }).map_err(internal)?;
+/// Writes the ledger, the sequence below which D1 has every ping, and the binding.
+pub(super) fn write_checkpoint(
+    sql: &SqlStorage,
+    ledger: &Ledger,
+    flushed_seq: u64,
+    binding: Option<&SavedBinding>,
+) -> Result<()> {
+    let state = serde_json::to_string(&CheckpointOut {
+        ledger,
+        flushed_seq,
+        binding,
+    })
+    .map_err(internal)?;
     sql.exec(
         "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
         vec![state.into()],
@@ -131,16 +198,48 @@ async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
         held.push(HeldPing { seq, ping });
         keys.push(key);
     }
-    if !held.is_empty() {
-        let n = held.len() as i64;
-        let json = serde_json::to_string(&held).map_err(internal)?;
+    spill_all(sql, &held)?;
+    write_checkpoint(sql, &ledger, ledger.next_seq, None)?;
+    storage.delete_multiple(keys).await?;
+    Ok(())
+}
+
+/// Puts pings D1 does not have yet in the spill table (pings an object of an older layout held).
+fn spill_all(sql: &SqlStorage, held: &[HeldPing]) -> Result<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    sql.exec(SPILL_SCHEMA, None)?;
+    for ping in held {
+        let json = serde_json::to_string(ping).map_err(internal)?;
         sql.exec(
-            "INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)",
-            vec![n.into(), json.into()],
+            "INSERT OR IGNORE INTO spill (seq, ping) VALUES (?, ?)",
+            vec![seq_value(ping.seq), json.into()],
         )?;
     }
-    write_checkpoint(sql, &ledger, None)?;
-    storage.delete_multiple(keys).await?;
+    Ok(())
+}
+
+/// Objects written before the ring kept held pings in rows of a flush window's pings (`held`):
+/// move them to the spill table, in one transaction with the table's removal. Their ledger
+/// checkpoint has no `flushed_seq`, and every ping it covers that is not held is in D1.
+fn adopt_held_rows(sql: &SqlStorage) -> Result<()> {
+    if !has_table(sql, "held")? {
+        return Ok(());
+    }
+    #[derive(Deserialize)]
+    struct Row {
+        pings: String,
+    }
+    let mut held = Vec::new();
+    for row in sql
+        .exec("SELECT pings FROM held ORDER BY batch", None)?
+        .to_array::<Row>()?
+    {
+        held.extend(serde_json::from_str::<Vec<HeldPing>>(&row.pings).map_err(internal)?);
+    }
+    spill_all(sql, &held)?;
+    sql.exec("DROP TABLE held", None)?;
     Ok(())
 }
 
@@ -156,7 +255,7 @@ pub(super) fn create_tables(sql: &SqlStorage) -> Result<()> {
 pub(super) async fn open_tables(storage: &Storage, sql: &SqlStorage) -> Result<bool> {
     let found: Vec<serde_json::Value> = sql
         .exec(
-            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'held'",
+            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name IN ('ring', 'held')",
             None,
         )?
         .to_array()?;
@@ -164,28 +263,52 @@ pub(super) async fn open_tables(storage: &Storage, sql: &SqlStorage) -> Result<b
         return Ok(false);
     }
     create_tables(sql)?;
+    adopt_held_rows(sql)?;
     adopt_legacy_keys(storage, sql).await?;
     Ok(true)
 }
 
-/// The ledger as the last flush left it (a new token's when none was written), and the binding
-/// saved with it, if this build can use it.
-pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<(Ledger, Option<SavedBinding>)> {
+/// What the last flush left: the ledger (a new token's when none was written), the sequence
+/// below which D1 has every ping, and the binding saved with them, if this build can use it.
+pub(super) struct Checkpoint {
+    pub ledger: Ledger,
+    pub flushed_seq: u64,
+    pub binding: Option<SavedBinding>,
+}
+
+pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
     #[derive(Deserialize)]
     struct Row {
         state: String,
     }
     let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
     let Some(row) = checkpoint.first() else {
-        return Ok((Ledger::default(), None));
+        return Ok(Checkpoint {
+            ledger: Ledger::default(),
+            flushed_seq: 0,
+            binding: None,
+        });
     };
     let mut json: serde_json::Value = serde_json::from_str(&row.state).map_err(internal)?;
-    let binding = json
-        .as_object_mut()
-        .and_then(|fields| fields.remove("binding"))
-        .and_then(|saved| serde_json::from_value::<SavedBinding>(saved).ok())
-        .filter(|saved| saved.columns == columns_fingerprint());
-    Ok((serde_json::from_value(json).map_err(internal)?, binding))
+    let fields = json.as_object_mut();
+    let (binding, flushed_seq) = match fields {
+        Some(fields) => (
+            fields
+                .remove("binding")
+                .and_then(|saved| serde_json::from_value::<SavedBinding>(saved).ok())
+                .filter(|saved| saved.columns == columns_fingerprint()),
+            fields.remove("flushed_seq").and_then(|seq| seq.as_u64()),
+        ),
+        None => (None, None),
+    };
+    let ledger: Ledger = serde_json::from_value(json).map_err(internal)?;
+    Ok(Checkpoint {
+        // A checkpoint written before the ring: D1 has every ping it covers but the held ones,
+        // which now wait in the spill table.
+        flushed_seq: flushed_seq.unwrap_or(ledger.next_seq),
+        ledger,
+        binding,
+    })
 }
 
 /// Forgets the saved binding (the token was retired, or its monitor changed), leaving the
@@ -197,50 +320,4 @@ pub(super) fn forget_binding(sql: &SqlStorage) -> Result<()> {
     )?;
     cost_meter::object_rows(cursor.rows_written());
     Ok(())
-}
-
-/// Whether any ping is held.
-pub(super) fn any_held(sql: &SqlStorage) -> Result<bool> {
-    any_held_upto(sql, i64::MAX)
-}
-
-/// The newest held row's batch number (none held: `None`).
-pub(super) fn last_held_batch(sql: &SqlStorage) -> Result<Option<i64>> {
-    #[derive(Deserialize)]
-    struct Row {
-        batch: Option<i64>,
-    }
-    let rows: Vec<Row> = sql.exec("SELECT MAX(batch) AS batch FROM held", None)?.to_array()?;
-    Ok(rows.first().and_then(|row| row.batch))
-}
-
-/// Whether any row up to batch `upto` is still held.
-pub(super) fn any_held_upto(sql: &SqlStorage, upto: i64) -> Result<bool> {
-    let held: Vec<serde_json::Value> = sql
-        .exec("SELECT 1 AS held FROM held WHERE batch <= ? LIMIT 1", vec![upto.into()])?
-        .to_array()?;
-    Ok(!held.is_empty())
-}
-
-/// Holds a ping as the `n`th of row `batch`: the first inserts the row, the others append to it.
-pub(super) fn hold(sql: &SqlStorage, batch: i64, n: u32, held: &HeldPing) -> Result<()> {
-    let json = serde_json::to_string(held).map_err(internal)?;
-    if n == 1 {
-        sql.exec(
-            "INSERT INTO held (batch, n, pings) VALUES (?, 1, json_array(json(?)))",
-            vec![batch.into(), json.into()],
-        )?;
-    } else {
-        sql.exec(
-            "UPDATE held SET n = n + 1, pings = json_insert(pings, '$[#]', json(?)) WHERE batch = ?",
-            vec![json.into(), batch.into()],
-        )?;
-    }
-    Ok(())
-}
-
-/// Forgets the rows up to `upto` (D1 has their pings); answers the rows written.
-pub(super) fn release(sql: &SqlStorage, upto: i64) -> Result<usize> {
-    let deleted = sql.exec("DELETE FROM held WHERE batch <= ?", vec![upto.into()])?;
-    Ok(deleted.rows_written())
 }

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{
-    any_held, any_held_upto, columns_fingerprint, create_tables, forget_binding, held_rows, hold, last_held_batch,
-    open_tables, read_checkpoint, release, write_checkpoint, HeldPing, SavedBinding,
+    any_held, columns_fingerprint, create_tables, forget_binding, held_pings, hold, open_tables, read_checkpoint,
+    release_spill, write_checkpoint, HeldPing, SavedBinding,
 };
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
@@ -33,10 +33,10 @@ const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
 /// A reader told of a flush that ended this recently reads D1 again (its first read may have
 /// come before that flush ended).
 const RECENT_FLUSH_MS: i64 = 10_000;
-/// At most this many pings go to D1 in one flush...
+/// At most this many pings go to D1 in one flush.
 const FLUSH_BATCH: usize = 500;
-/// ...and at most this many share one held row, so appending stays cheap.
-const ROW_PINGS: u32 = 64;
+/// Ring slots when the log limit is off (var PING_LOG_LIMIT 0): one per ping.
+const UNBOUNDED_SLOTS: u64 = u64::MAX;
 /// A known token is re-checked against D1 every 5 minutes, bounding how long any missed
 /// retirement could keep it alive; an unknown one every minute (tokens are random, so this
 /// is rare).
@@ -78,9 +78,8 @@ struct Hot {
     /// The monitor's status as the last flush (or lookup) left it in D1.
     monitor: Option<StoredState>,
     pending: usize,
-    /// The held row new pings append to (its batch number and ping count), until a flush starts.
-    open_row: Option<(i64, u32)>,
-    next_row: i64,
+    /// D1 has every ping of a lower sequence number (as the last checkpoint says, or later).
+    flushed_seq: u64,
     flush_armed: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
@@ -101,6 +100,10 @@ struct Token {
     startup: Startup,
     /// The flush running in this instance, the alarm's or a reader's: never two at once.
     flight: SingleFlight,
+    /// Read once per instance: the ring's slots (the log limit) and the two flush delays.
+    slots: u64,
+    quick_ms: i64,
+    busy_ms: i64,
     hot: RefCell<Hot>,
 }
 
@@ -111,19 +114,24 @@ impl DurableObject for PingToken {
             ledger: Ledger::default(),
             monitor: None,
             pending: 0,
-            open_row: None,
-            next_row: 0,
+            flushed_seq: 0,
             flush_armed: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
             stored: false,
         });
+        let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
+        let quick_ms = vars::integer(&env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
+        let busy_ms = vars::integer(&env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
         Self {
             token: Rc::new(Token {
                 state,
                 env,
                 startup: Startup::default(),
                 flight: SingleFlight::default(),
+                slots,
+                quick_ms,
+                busy_ms,
                 hot,
             }),
         }
@@ -141,7 +149,11 @@ impl DurableObject for PingToken {
         let token = &self.token;
         // The safety alarm a flush left standing, with nothing held since: nothing to do (an
         // alarm that fires costs a request; deleting it after every flush would cost a row).
-        if !token.hot.borrow().stored || !any_held(&token.state.storage().sql())? {
+        let (stored, flushed_seq) = {
+            let hot = token.hot.borrow();
+            (hot.stored, hot.flushed_seq)
+        };
+        if !stored || !any_held(&token.state.storage().sql(), flushed_seq)? {
             token.hot.borrow_mut().pending = 0;
             return Response::empty();
         }
@@ -180,8 +192,9 @@ impl Token {
             return Ok(());
         }
         self.hot.borrow_mut().stored = true;
-        let (mut ledger, saved) = read_checkpoint(&sql)?;
-        if let Some(saved) = saved {
+        let checkpoint = read_checkpoint(&sql)?;
+        let mut ledger = checkpoint.ledger;
+        if let Some(saved) = checkpoint.binding {
             let mut hot = self.hot.borrow_mut();
             hot.binding = Cached::Known {
                 value: Owner {
@@ -193,18 +206,14 @@ impl Token {
             };
             hot.monitor = Some(saved.monitor);
         }
-        let rows = held_rows(&sql, usize::MAX)?;
-        let mut pending = 0;
-        for held in rows.iter().flat_map(|(_, pings)| pings) {
-            let ping = &held.ping;
-            ledger.replay(
-                held.seq,
-                ping.received_at,
-                ping.input.kind,
-                ping.input.run_id.as_deref(),
-            );
-            pending += 1;
+        // Every ping the checkpoint does not cover is held (D1 has none of them), so replaying
+        // the held ones rebuilds the ledger.
+        let held = held_pings(&sql, checkpoint.flushed_seq, usize::MAX)?;
+        for h in &held {
+            let ping = &h.ping;
+            ledger.replay(h.seq, ping.received_at, ping.input.kind, ping.input.run_id.as_deref());
         }
+        let pending = held.len();
         // Any alarm already set will flush them.
         if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
             cost_meter::object_rows(1);
@@ -212,7 +221,7 @@ impl Token {
         let mut hot = self.hot.borrow_mut();
         hot.ledger = ledger;
         hot.pending = pending;
-        hot.next_row = rows.last().map_or(0, |(batch, _)| batch + 1);
+        hot.flushed_seq = checkpoint.flushed_seq;
         hot.flush_armed = pending > 0;
         Ok(())
     }
@@ -238,14 +247,15 @@ impl Token {
                     cost_meter::object_rows(1);
                     self.hot.borrow_mut().flush_armed = true;
                 }
-                let held_since = if self.hot.borrow().stored {
-                    held_rows(&self.state.storage().sql(), 1)?
-                        .iter()
-                        .flat_map(|(_, pings)| pings)
-                        .map(|held| held.ping.received_at)
-                        .min()
-                } else {
-                    None
+                let (stored, flushed_seq) = {
+                    let hot = self.hot.borrow();
+                    (hot.stored, hot.flushed_seq)
+                };
+                let held_since = match stored {
+                    true => held_pings(&self.state.storage().sql(), flushed_seq, 1)?
+                        .first()
+                        .map(|held| held.ping.received_at),
+                    false => None,
                 };
                 let hot = self.hot.borrow();
                 Response::from_json(&serde_json::json!({
@@ -354,28 +364,22 @@ impl Token {
                     input,
                 },
             };
-            let (row, n) = match hot.open_row {
-                Some((row, n)) if n < ROW_PINGS => (row, n + 1),
-                _ => (hot.next_row, 1),
-            };
             if !hot.stored {
                 create_tables(&sql)?;
                 hot.stored = true;
             }
-            if let Err(e) = hold(&sql, row, n, &held) {
-                hot.ledger = before;
-                return Err(e);
+            match hold(&sql, self.slots, hot.flushed_seq, &held) {
+                Ok(rows) => cost_meter::object_rows(rows),
+                Err(e) => {
+                    hot.ledger = before;
+                    return Err(e);
+                }
             }
-            hot.open_row = Some((row, n));
-            hot.next_row = hot.next_row.max(row + 1);
-            cost_meter::object_rows(1);
             hot.pending += 1;
             let arm = !std::mem::replace(&mut hot.flush_armed, true);
-            let quick = vars::integer(&self.env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
-            let busy = vars::integer(&self.env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
             (
                 admitted.at,
-                arm.then(|| flush_delay(hot.last_flush_at, now, quick, busy)),
+                arm.then(|| flush_delay(hot.last_flush_at, now, self.quick_ms, self.busy_ms)),
             )
         };
         if let Some(delay) = arm_in {
@@ -403,11 +407,9 @@ impl Token {
         if !self.hot.borrow().stored {
             return Ok(());
         }
-        let sql = self.state.storage().sql();
-        let Some(upto) = last_held_batch(&sql)? else {
-            return Ok(());
-        };
-        while any_held_upto(&sql, upto)? {
+        // Every ping acknowledged so far has a sequence number below this one.
+        let upto = self.hot.borrow().ledger.next_seq;
+        while self.hot.borrow().flushed_seq < upto {
             if !self.flight.try_start() {
                 self.flight.ended().await;
                 continue;
@@ -427,16 +429,15 @@ impl Token {
         let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         let result: Result<usize> = async {
             let sql = storage.sql();
-            // Pings from now on go to a new row, which a later flush takes.
-            self.hot.borrow_mut().open_row = None;
-            let rows = held_rows(&sql, FLUSH_BATCH)?;
-            let Some(upto) = rows.last().map(|(batch, _)| *batch) else {
+            let flushed_seq = self.hot.borrow().flushed_seq;
+            let held = held_pings(&sql, flushed_seq, FLUSH_BATCH)?;
+            let Some(upto) = held.last().map(|h| h.seq) else {
+                // Nothing held: D1 has every ping acknowledged so far.
+                let mut hot = self.hot.borrow_mut();
+                hot.flushed_seq = hot.ledger.next_seq;
                 return Ok(0);
             };
-            let pending: Vec<&PendingPing> = rows
-                .iter()
-                .flat_map(|(_, pings)| pings.iter().map(|h| &h.ping))
-                .collect();
+            let pending: Vec<&PendingPing> = held.iter().map(|h| &h.ping).collect();
             let mut by_monitor: Vec<(String, Vec<PendingPing>)> = Vec::new();
             for ping in pending.iter().copied() {
                 match by_monitor.iter_mut().find(|(m, _)| *m == ping.monitor_id) {
@@ -455,10 +456,12 @@ impl Token {
                 self.hot.borrow_mut().monitor = flushed.state;
                 flipped |= flushed.flipped;
             }
-            // D1 has them: forget them and checkpoint the ledger, in one transaction.
-            cost_meter::object_rows(release(&sql, upto)?);
-            let hot = self.hot.borrow();
-            write_checkpoint(&sql, &hot.ledger, saved_binding(&hot).as_ref())?;
+            // D1 has them: say so in the checkpoint (their ring slots are free to take new pings),
+            // forget any spilled, in one transaction.
+            cost_meter::object_rows(release_spill(&sql, upto)?);
+            let mut hot = self.hot.borrow_mut();
+            hot.flushed_seq = upto + 1;
+            write_checkpoint(&sql, &hot.ledger, hot.flushed_seq, saved_binding(&hot).as_ref())?;
             drop(hot);
             if flipped {
                 deliver_due_after_flush(&self.state, &self.env, "a ping flip");

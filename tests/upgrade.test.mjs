@@ -1,0 +1,74 @@
+// An object written by an older build upgrades with what it holds: its storage is rewritten
+// to the older layout on disk between two runs of `wrangler dev` on the same state, and every
+// ping it held reaches D1 once, without another ping.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { ADMIN_TOKEN, eventually } from "./support/edgebeat.mjs";
+import { DevRuntime } from "./support/wrangler-dev.mjs";
+
+/** The SQLite files of the token objects under a persisted state. */
+function tokenObjectFiles(dir) {
+  const root = join(dir, "v3", "do");
+  return readdirSync(root)
+    .filter((d) => d.includes("PingToken"))
+    .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith(".sqlite")).map((f) => join(root, d, f)));
+}
+
+/** Rewrites a token object's storage as builds before the ring kept it: the pings D1 lacks in
+ * one `held` row of a flush window, and a checkpoint that does not say what D1 has. */
+function toHeldRowLayout(file) {
+  const db = new DatabaseSync(file);
+  try {
+    const { state } = db.prepare("SELECT state FROM ledger WHERE id = 1").get();
+    const flushed = JSON.parse(state).flushed_seq;
+    const held = db.prepare("SELECT ping FROM ring WHERE seq >= ? ORDER BY seq").all(flushed).map((r) => JSON.parse(r.ping));
+    db.exec("CREATE TABLE held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL)");
+    db.prepare("INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)").run(held.length, JSON.stringify(held));
+    db.exec("DROP TABLE ring");
+    db.exec("UPDATE ledger SET state = json_remove(state, '$.flushed_seq')");
+    return held.length;
+  } finally {
+    db.close();
+  }
+}
+
+test("a token object of the held-row layout moves its held pings to D1 after the upgrade", { timeout: 600_000 }, async () => {
+  const rt = await DevRuntime.create("upgrade", 19_000 + (process.pid % 1_000));
+  const api = rt.api.bind(rt);
+  try {
+    // Pings stay held for ten minutes unless a read moves them.
+    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
+    const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name: "upgrade" });
+    const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
+    const m = (await api("POST", "/v1/heartbeat", key, { name: "old object", interval: 3600 })).body;
+    const ping = async () => assert.equal((await fetch(`${rt.base}/ping/${m.token}`)).status, 200);
+    await ping();
+    // A read moves the first ping to D1 and writes the checkpoint; two more stay held.
+    assert.equal((await api("GET", `/v1/heartbeat/${m.id}/events`, key)).status, 200);
+    await ping();
+    await ping();
+    await rt.kill();
+
+    const [file] = tokenObjectFiles(rt.dir);
+    assert.ok(file, "the token's object has its storage on disk");
+    assert.equal(toHeldRowLayout(file), 2, "two pings held in the old layout");
+
+    await rt.start();
+    // Nothing is sent to the ping routes from here on: the read asks the object to flush.
+    const n = await eventually(async () => {
+      const shown = await api("GET", `/v1/heartbeat/${m.id}`, key);
+      return shown.body.n_pings === 3 && shown.body.n_pings;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: "the three pings in D1" });
+    assert.equal(n, 3);
+    const events = (await api("GET", `/v1/heartbeat/${m.id}/events`, key)).body;
+    assert.equal(events.items.length, 3);
+  } catch (e) {
+    console.error(rt.output?.().slice(-4000));
+    throw e;
+  } finally {
+    await rt.dispose();
+  }
+});
