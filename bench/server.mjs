@@ -53,9 +53,11 @@ export const readMeter = async (origin) => (await fetch(`${origin}/__meter`)).js
 /** The local D1 database's size in bytes. */
 export const d1Size = async (db) => (await db.prepare("SELECT 1").run()).meta.size_after;
 
-const countPings = async (db) => (await db.prepare("SELECT COUNT(*) AS n FROM pings").first()).n;
+/** Pings applied to their monitors in D1 (each counted once; the pings themselves stay in
+ * their token objects' rings). */
+const countPings = async (db) => (await db.prepare("SELECT COALESCE(SUM(n_pings), 0) AS n FROM monitors").first()).n;
 
-/** The pings stored in D1 once there are at least `atLeast` (flushes are asynchronous), or
+/** The pings applied in D1 once there are at least `atLeast` (flushes are asynchronous), or
  * when `timeoutMs` has passed: a bench compares it with the pings acknowledged. */
 export async function waitForPings(db, atLeast, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;

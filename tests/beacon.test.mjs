@@ -42,6 +42,8 @@ test("unknown, malformed and empty tokens still get the GIF and record nothing",
   }
   const after = await eb.rows("SELECT COUNT(*) AS n FROM pings");
   assert.equal(after[0].n, before[0].n);
+  // The well-formed unknown token's object keeps nothing either.
+  assert.equal(await eb.pendingPings("hb_0000000000000000000000"), 0);
 });
 
 test("a POSTed numeric value is stored with the ping and shown as the monitor's last value", async () => {

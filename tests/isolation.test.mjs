@@ -82,7 +82,8 @@ async function snapshot(who) {
     projects: await eb.rows("SELECT * FROM projects WHERE id = ?", project.id),
     api_keys: await eb.rows("SELECT * FROM api_keys WHERE project_id = ? ORDER BY id", project.id),
     monitors: await eb.rows("SELECT * FROM monitors WHERE project_id = ? ORDER BY id", project.id),
-    pings: await eb.rows(`SELECT * FROM pings WHERE monitor_id IN (${monitors}) ORDER BY id`, project.id),
+    // Every stored ping of the project's monitors, in D1 and in their token objects.
+    pings: await Promise.all((await eb.rows(`${monitors} ORDER BY id`, project.id)).map((m) => eb.storedPings(m.id))),
     flips: await eb.rows(`SELECT * FROM flips WHERE monitor_id IN (${monitors}) ORDER BY id`, project.id),
     channels: await eb.rows("SELECT * FROM channels WHERE project_id = ? ORDER BY id", project.id),
     deliveries: await eb.rows(`SELECT * FROM deliveries WHERE channel_id IN (${channels}) ORDER BY id`, project.id),

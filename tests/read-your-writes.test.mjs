@@ -134,7 +134,9 @@ test("a read right after a ping runs the ping's flush earlier and adds no work t
   // The ping's alarm still fires, on nothing (as the safety alarm does after an alarm's flush).
   await eventually(async () => (await meter()).do_alarms > start.do_alarms, { what: "the flush alarm" });
   const used = since(await meter(), start);
-  assert.equal(used.do_requests, 3, "the ping, the read's flush, the alarm finding nothing");
+  // Other monitors' safety alarms may fire meanwhile (the meter counts the whole worker); they
+  // find nothing and write nothing.
+  assert.equal(used.do_requests - used.do_alarms, 2, "the ping and the read's flush, besides alarms");
   // The ping's ring slot, the alarm and the checkpoint: an alarm's flush writes these and a
   // safety alarm too.
   assert.equal(used.do_rows_written, 3);
@@ -144,7 +146,7 @@ test("while D1 refuses the flush, a read answers what D1 has, flagged stale, and
   const m = await eb.createMonitor(tenant.key, { name: "d1 outage", interval: 3600 });
   assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
   assert.equal((await get(`/v1/heartbeat/${m.id}`)).body.n_pings, 1);
-  await eb.env.DB.exec("ALTER TABLE pings RENAME TO pings_offline");
+  await eb.refuseFlushes();
   try {
     assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200, "acknowledged while D1 is failing");
     const res = await get(`/v1/heartbeat/${m.id}`);
@@ -153,7 +155,7 @@ test("while D1 refuses the flush, a read answers what D1 has, flagged stale, and
     assert.equal(res.body.n_pings, 1, "what D1 has");
     assert.equal(await eb.pendingPings(m.token), 1, "still held, for the object's retries");
   } finally {
-    await eb.env.DB.exec("ALTER TABLE pings_offline RENAME TO pings");
+    await eb.acceptFlushes();
   }
   const res = await get(`/v1/heartbeat/${m.id}`);
   assert.equal(res.headers.get("x-edgebeat-stale"), null);

@@ -20,16 +20,29 @@ const monitorRow = async (id) => (await eb.rows("SELECT n_pings, n_pruned, prune
 async function pinged(name, n) {
   const m = await eb.createMonitor(tenant.key, { name, interval: 3600 });
   for (let i = 0; i < n; i++) assert.equal((await eb.beacon(m.token)).status, 200);
-  await eb.storedPingsEventually(m.id, n);
+  await eb.appliedEventually(m.id, n);
   return m;
 }
 
-test("a monitor over its log limit keeps its newest pings; the statistic still counts the pruned ones", async () => {
-  const over = await pinged("over", LIMIT + 3);
-  const under = await pinged("under", LIMIT - 1);
+/** A monitor whose `n` pings an older build stored in D1 (one a second, ending now), marked for
+ * pruning by that build's flush when over the limit. */
+async function storedInD1(name, n) {
+  const m = await eb.createMonitor(tenant.key, { name, interval: 3600 });
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    await eb.env.DB.prepare(
+      "INSERT INTO pings (id, monitor_id, received_at, kind, source, method) VALUES (?, ?, ?, 'tick', 'beacon', 'GET')",
+    ).bind(`${name}-${i}`, m.id, now - (n - i) * 1_000).run();
+  }
+  await eb.env.DB.prepare("UPDATE monitors SET n_pings = ?2, prune_due = ?3 WHERE id = ?1")
+    .bind(m.id, n, n > LIMIT + LIMIT / 10 ? 1 : 0).run();
+  return m;
+}
+
+test("pings an older build stored in D1 over the log limit are pruned to the newest; the statistic still counts them all", async () => {
+  const over = await storedInD1("over", LIMIT + 3);
+  const under = await storedInD1("under", LIMIT - 1);
   const before = await eb.storedPings(over.id);
-  await eventually(async () => (await monitorRow(over.id)).prune_due === 1, { what: "marked by its flush" });
-  assert.equal((await monitorRow(under.id)).prune_due, 0, "a monitor under its limit is not marked");
 
   await eb.sweep(Date.now());
   const kept = await eb.storedPings(over.id);
@@ -37,8 +50,11 @@ test("a monitor over its log limit keeps its newest pings; the statistic still c
   assert.deepEqual(await monitorRow(over.id), { n_pings: LIMIT + 3, n_pruned: 3, prune_due: 0 });
   assert.equal((await eb.storedPings(under.id)).length, LIMIT - 1, "the other monitor is untouched");
 
-  const [hour] = await eb.rows("SELECT pings, check_ins, fails FROM ping_hours WHERE monitor_id = ?", over.id);
-  assert.deepEqual(hour, { pings: 3, check_ins: 3, fails: 0 });
+  const [hours] = await eb.rows(
+    "SELECT SUM(pings) AS pings, SUM(check_ins) AS check_ins, SUM(fails) AS fails FROM ping_hours WHERE monitor_id = ?",
+    over.id,
+  );
+  assert.deepEqual(hours, { pings: 3, check_ins: 3, fails: 0 });
   // The monitor's page shows the count of every ping, and the day's statistic all eight runs.
   assert.equal((await eb.monitor(tenant.key, over.id)).n_pings, LIMIT + 3);
   const stat = await eb.api("GET", `/v1/heartbeat/${over.id}/statistic?interval=1d`, { auth: tenant.key });
@@ -50,6 +66,16 @@ test("a monitor over its log limit keeps its newest pings; the statistic still c
   await eb.sweep(Date.now() + 60_000);
   assert.equal((await eb.storedPings(over.id)).length, LIMIT);
   assert.equal((await monitorRow(over.id)).n_pruned, 3);
+});
+
+test("a token's ring keeps its newest pings, as many as the log limit; the statistic still counts those that left", async () => {
+  const over = await pinged("ring over", LIMIT + 3);
+  const kept = await eb.storedPings(over.id);
+  assert.equal(kept.length, LIMIT);
+  assert.deepEqual(await monitorRow(over.id), { n_pings: LIMIT + 3, n_pruned: 0, prune_due: 0 }, "nothing in D1 to prune");
+  const stat = await eb.api("GET", `/v1/heartbeat/${over.id}/statistic?interval=1d`, { auth: tenant.key });
+  assert.equal(stat.status, 200, stat.text);
+  assert.equal(stat.body.items.reduce((sum, b) => sum + b.run_count, 0), LIMIT + 3);
 });
 
 test("pings older than the retention days go, younger ones and flips stay", async () => {

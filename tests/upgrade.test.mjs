@@ -17,21 +17,45 @@ function tokenObjectFiles(dir) {
     .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith(".sqlite")).map((f) => join(root, d, f)));
 }
 
-/** Rewrites a token object's storage as builds before the ring kept it: the pings D1 lacks in
- * one `held` row of a flush window, and a checkpoint that does not say what D1 has. */
-function toHeldRowLayout(file) {
+/** The SQLite file of the local D1 database under a persisted state. */
+function d1File(dir) {
+  const root = join(dir, "v3", "d1");
+  return readdirSync(root)
+    .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith(".sqlite")).map((f) => join(root, d, f)))
+    .find((f) => {
+      const db = new DatabaseSync(f);
+      try {
+        return db.prepare("SELECT 1 AS found FROM sqlite_master WHERE name = 'pings'").get() !== undefined;
+      } finally {
+        db.close();
+      }
+    });
+}
+
+/** Rewrites a token object's storage as builds before the ring kept it: the pings D1 has in
+ * D1's pings table, those it lacks in one `held` row of a flush window, and a checkpoint that
+ * does not say what D1 has. */
+function toHeldRowLayout(file, d1) {
   const db = new DatabaseSync(file);
+  const main = new DatabaseSync(d1);
   try {
     const { state } = db.prepare("SELECT state FROM ledger WHERE id = 1").get();
-    const flushed = JSON.parse(state).flushed_seq;
-    const held = db.prepare("SELECT ping FROM ring WHERE seq >= ? ORDER BY seq").all(flushed).map((r) => JSON.parse(r.ping));
+    const { flushed_seq: flushed } = JSON.parse(state);
+    const rows = db.prepare("SELECT seq, ping FROM ring ORDER BY seq").all();
+    for (const row of rows.filter((r) => r.seq < flushed)) {
+      const p = JSON.parse(row.ping);
+      main.prepare("INSERT INTO pings (id, monitor_id, received_at, kind, source, method) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(p.id, p.monitor_id, p.received_at, p.kind, p.source, p.method);
+    }
+    const held = rows.filter((r) => r.seq >= flushed).map((r) => JSON.parse(r.ping));
     db.exec("CREATE TABLE held (batch INTEGER PRIMARY KEY, n INTEGER NOT NULL, pings TEXT NOT NULL)");
     db.prepare("INSERT INTO held (batch, n, pings) VALUES (0, ?, ?)").run(held.length, JSON.stringify(held));
     db.exec("DROP TABLE ring");
-    db.exec("UPDATE ledger SET state = json_remove(state, '$.flushed_seq')");
+    db.exec("UPDATE ledger SET state = json_remove(state, '$.flushed_seq', '$.rolled_seq', '$.log_from_seq')");
     return held.length;
   } finally {
     db.close();
+    main.close();
   }
 }
 
@@ -54,7 +78,7 @@ test("a token object of the held-row layout moves its held pings to D1 after the
 
     const [file] = tokenObjectFiles(rt.dir);
     assert.ok(file, "the token's object has its storage on disk");
-    assert.equal(toHeldRowLayout(file), 2, "two pings held in the old layout");
+    assert.equal(toHeldRowLayout(file, d1File(rt.dir)), 2, "two pings held in the old layout");
 
     await rt.start();
     // Nothing is sent to the ping routes from here on: the read asks the object to flush.

@@ -1,5 +1,8 @@
 //! Heartbeat monitor management (the heartbeat API's shapes), with a project API key.
 
+use std::collections::HashMap;
+
+use futures_util::future::join_all;
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
@@ -15,6 +18,7 @@ use crate::core::heartbeat::monitor_list::{
     cut_page, name_needle, parse_cursor, parse_include, parse_search, parse_status, parse_tag, Cursor, Include,
 };
 use crate::core::heartbeat::ping::heartbeat_query_fields;
+use crate::core::heartbeat::ping_log::{answer_of, merge, statistic_history, LogQuery, STATISTIC_PINGS};
 use crate::core::heartbeat::snooze::snooze_until;
 use crate::core::heartbeat::statistic::{
     answered_range, parse_bucket, statistic_buckets, strip_range, Bucket, PingHistory, Watched, HOUR_MS,
@@ -29,10 +33,10 @@ use crate::edge::alerting::history::alert_history;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
 use crate::edge::heartbeat::monitors::{self, BandPlace, ListFilter, Monitor};
-use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token};
-use crate::edge::heartbeat::pings::{
-    last_check_in_before, oldest_ping_at, ping_histories, ping_kinds_between, pings_after, pruned_hours_between,
-};
+use crate::edge::heartbeat::ping_history::{move_history_to_d1, MAX_HISTORY_TOKENS};
+use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
+use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token, token_history, wipe_token};
+use crate::edge::heartbeat::pings::ping_histories;
 use crate::edge::heartbeat::zone::{intl_zone, zone_exists, IntlZone};
 use crate::edge::random;
 use crate::http::{
@@ -433,7 +437,7 @@ async fn list_page(
     }
     let (items, more) = cut_page(fetched, limit);
     let strips = match include.strips {
-        true => Some(strips_of(&db, &items).await?),
+        true => Some(strips_of(env, &db, &items).await?),
         false => None,
     };
     let base = public_url(env);
@@ -506,15 +510,29 @@ async fn page_of(
 }
 
 /// Each monitor's last 24 hours, hour by hour, as its statistic counts them: one batch of
-/// D1 statements for the whole page.
-async fn strips_of(db: &D1Database, items: &[Monitor]) -> Result<Vec<Value>, ApiError> {
+/// D1 statements for the whole page (what D1 keeps), and each monitor's token objects at once.
+async fn strips_of(env: &Env, db: &D1Database, items: &[Monitor]) -> Result<Vec<Value>, ApiError> {
     if items.is_empty() {
         return Ok(Vec::new());
     }
     let now = now_ms();
     let (start, end) = strip_range(now);
     let ids: Vec<String> = items.iter().map(|m| m.id.clone()).collect();
-    let histories = ping_histories(db, &ids, start, end).await?;
+    let mut in_d1 = ping_histories(db, &ids, start, end).await?;
+    let objects = join_all(items.iter().map(|m| {
+        let query = LogQuery::statistic(start, end, m.grace_s * 1_000);
+        async move {
+            let answers = join_all(m.history_tokens().iter().map(|t| token_history(env, t, &query))).await;
+            answers.into_iter().collect::<worker::Result<Vec<_>>>()
+        }
+    }))
+    .await;
+    let mut histories = HashMap::new();
+    for (m, answers) in items.iter().zip(objects) {
+        let mut answers = answers?;
+        answers.push(answer_of(in_d1.remove(&m.id).unwrap_or_default()));
+        histories.insert(m.id.clone(), statistic_history(merge(answers, STATISTIC_PINGS)));
+    }
     let none = PingHistory::default();
     Ok(items
         .iter()
@@ -581,23 +599,33 @@ pub async fn delete_many(req: &mut Request, env: &Env) -> ApiResult {
         return Err(FieldError::new("id", "give 1 to 100 ids as ?id=..&id=..").into());
     }
     let ids = ids.iter().map(|id| monitor_id(id)).collect::<Result<Vec<_>, _>>()?;
-    let tokens = monitors::delete_monitors(&database(env)?, &project_id, &ids).await?;
-    if tokens.is_empty() {
+    let deleted = monitors::delete_monitors(&database(env)?, &project_id, &ids).await?;
+    if deleted.is_empty() {
         return Err(ApiError::NotFound("heartbeat"));
     }
-    for token in &tokens {
-        retire_token(env, token).await?;
+    for tokens in &deleted {
+        forget_tokens(env, tokens).await?;
     }
-    json(200, &json!({"deleted": tokens.len()}))
+    json(200, &json!({"deleted": deleted.len()}))
 }
 
 pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     let project_id = project_key(req, env, Need::Manage).await?;
     let id = &monitor_id(raw_id)?;
-    let tokens = monitors::delete_monitors(&database(env)?, &project_id, &[id.to_string()]).await?;
-    let token = tokens.first().ok_or(ApiError::NotFound("heartbeat"))?;
-    retire_token(env, token).await?;
+    let deleted = monitors::delete_monitors(&database(env)?, &project_id, &[id.to_string()]).await?;
+    let tokens = deleted.first().ok_or(ApiError::NotFound("heartbeat"))?;
+    forget_tokens(env, tokens).await?;
     json(200, &json!({"deleted": 1}))
+}
+
+/// A deleted monitor's tokens: each refused from the next ping on, and its object's storage
+/// (the monitor's history) forgotten.
+async fn forget_tokens(env: &Env, tokens: &[String]) -> Result<(), ApiError> {
+    for token in tokens {
+        retire_token(env, token).await?;
+        wipe_token(env, token).await?;
+    }
+    Ok(())
 }
 
 pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
@@ -614,6 +642,17 @@ pub async fn rotate_token(req: &mut Request, env: &Env, raw_id: &str) -> ApiResu
     // Reads ask the new token's object from now on: what the old one still holds goes to D1
     // now (read your writes across a rotation; a failure leaves it to the old object's alarm).
     flush_tokens(env, [monitor.ping_token.as_str()]).await;
+    // The old object keeps the history it held; past the last few tokens, the oldest's moves
+    // to D1 (a failure leaves it listed, for the next rotation to move).
+    let earlier = monitor.history_tokens.as_deref();
+    let mut listed = monitors::history_tokens(&monitor.ping_token, earlier);
+    while listed.len() > MAX_HISTORY_TOKENS {
+        let oldest = listed.remove(0);
+        if let Err(e) = move_history_to_d1(env, &db, id, &oldest).await {
+            worker::console_error!("moving an earlier token's history to D1 failed: {e}");
+            break;
+        }
+    }
     let base = public_url(env);
     json(
         200,
@@ -640,8 +679,17 @@ pub async fn events(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
     };
     let db = database(env)?;
     let (monitor, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
-    let id = &monitor.id;
-    let pings = pings_after(&db, id, after, limit).await?;
+    let of = HistoryOf {
+        monitor_id: &monitor.id,
+        tokens: monitor.history_tokens(),
+    };
+    let query = LogQuery {
+        after,
+        until: i64::MAX,
+        limit: limit as usize,
+        ..LogQuery::default()
+    };
+    let pings = ping_history(env, &db, &of, &query).await?.pings;
     let items: Vec<Value> = pings
         .iter()
         .map(|p| {
@@ -687,19 +735,13 @@ pub async fn statistic(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult 
     let (start, end) = answered_range(start, end, bucket_ms);
     let db = database(env)?;
     let (m, flushed) = settled_monitor(env, &db, &project_id, &named).await?;
-    let id = &m.id;
-    let pruned = pruned_hours_between(&db, id, start, end).await?;
-    let oldest_ping_at = match pruned.is_empty() {
-        true => None,
-        false => oldest_ping_at(&db, id).await?,
-    };
     let grace_ms = m.grace_s * 1_000;
-    let history = PingHistory {
-        anchor: last_check_in_before(&db, id, start).await?,
-        pings: ping_kinds_between(&db, id, start - 1, end + grace_ms, 200_000).await?,
-        pruned,
-        oldest_ping_at,
+    let of = HistoryOf {
+        monitor_id: &m.id,
+        tokens: m.history_tokens(),
     };
+    let answer = ping_history(env, &db, &of, &LogQuery::statistic(start, end, grace_ms)).await?;
+    let history = statistic_history(answer);
     let schedule = Schedule::from_columns(m.interval_s, m.schedule.clone(), m.tz.clone());
     let zone = IntlZone::new(&m.tz);
     let watched = Watched {

@@ -115,9 +115,22 @@ export class Edgebeat {
     return results;
   }
 
-  /** Pings stored in D1 for a monitor. */
+  /**
+   * A monitor's stored pings, wherever they are kept: its token objects' rings (the current
+   * token's and earlier ones') and D1 (what older builds and event names stored there).
+   */
   async storedPings(monitorId) {
-    return this.rows("SELECT * FROM pings WHERE monitor_id = ? ORDER BY received_at", monitorId);
+    const pings = await this.rows("SELECT * FROM pings WHERE monitor_id = ? ORDER BY received_at", monitorId);
+    const [m] = await this.rows("SELECT ping_token, history_tokens FROM monitors WHERE id = ?", monitorId);
+    if (!m) return pings;
+    const ns = this.env.PING_TOKEN;
+    for (const token of [...JSON.parse(m.history_tokens ?? "[]"), m.ping_token]) {
+      const query = { after: -Number.MAX_SAFE_INTEGER, until: Number.MAX_SAFE_INTEGER, limit: 1_000_000 };
+      const res = await ns.get(ns.idFromName(token)).fetch("https://ping-token/log", { method: "POST", body: JSON.stringify(query) });
+      assert.equal(res.status, 200);
+      pings.push(...(await res.json()).pings);
+    }
+    return pings.sort((a, b) => a.received_at - b.received_at);
   }
 }
 
@@ -151,18 +164,48 @@ Edgebeat.prototype.pendingPings = async function (token) {
   return (await res.json()).pending;
 };
 
+/**
+ * D1 refuses every flush of a token's pings (a trigger aborts any update of a monitor's ping
+ * count) until `acceptFlushes`; reads and other writes go on.
+ */
+Edgebeat.prototype.refuseFlushes = async function () {
+  await this.env.DB.exec(
+    "CREATE TRIGGER refuse_flushes BEFORE UPDATE OF n_pings ON monitors BEGIN SELECT RAISE(ABORT, 'flushes refused'); END",
+  );
+};
+
+Edgebeat.prototype.acceptFlushes = async function () {
+  await this.env.DB.exec("DROP TRIGGER refuse_flushes");
+};
+
 /** Runs the Cron Trigger as a real scheduled event at `at` (ms): how specs move time. */
 Edgebeat.prototype.sweep = async function (at) {
   const result = await this.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(at) });
   assert.equal(result.outcome, "ok");
 };
 
-/** Waits until D1 holds exactly `count` pings of the monitor (the flush is asynchronous). */
+/**
+ * Waits until the monitor has exactly `count` stored pings and its token's object has applied
+ * them all to the monitor in D1 (the flush is asynchronous).
+ */
 Edgebeat.prototype.storedPingsEventually = async function (monitorId, count, options = {}) {
   return eventually(async () => {
     const pings = await this.storedPings(monitorId);
-    return pings.length === count && pings;
+    if (pings.length !== count) return false;
+    const [m] = await this.rows("SELECT ping_token FROM monitors WHERE id = ?", monitorId);
+    return (!m || (await this.pendingPings(m.ping_token)) === 0) && pings;
   }, { what: `${count} stored pings`, ...options });
+};
+
+/**
+ * Waits until D1's monitor row counts `count` pings (its token's object applied them), reading
+ * D1 alone: no request reaches the worker or an object, so the meter sees none.
+ */
+Edgebeat.prototype.appliedEventually = async function (monitorId, count, options = {}) {
+  return eventually(async () => {
+    const [m] = await this.rows("SELECT n_pings FROM monitors WHERE id = ?", monitorId);
+    return m?.n_pings === count;
+  }, { what: `${count} pings applied`, ...options });
 };
 
 /** A monitor that has pinged once, as shown once that ping is applied (its status is no longer new). */

@@ -16,6 +16,7 @@ pub mod maintenance;
 pub mod monitor;
 pub mod monitor_list;
 pub mod ping;
+pub mod ping_log;
 pub mod rate_window;
 pub mod retention;
 pub mod run;

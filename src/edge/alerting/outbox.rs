@@ -35,10 +35,10 @@ fn flip_payload_sql() -> String {
       'from', f.from_status, 'to', f.to_status, 'reason', f.reason, \
       'down_since', (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', MAX(d.at) / 1000.0, 'unixepoch') FROM flips d \
          WHERE d.monitor_id = f.monitor_id AND d.to_status = 'down' AND d.at < f.at AND f.to_status <> 'down')), \
-   'last_ping', (SELECT json_object('received_at', strftime('%Y-%m-%dT%H:%M:%fZ', p.received_at / 1000.0, 'unixepoch'), \
+   'last_ping', COALESCE(json(m.last_ping), (SELECT json_object('received_at', strftime('%Y-%m-%dT%H:%M:%fZ', p.received_at / 1000.0, 'unixepoch'), \
       'result', p.kind, 'method', p.method, \
       'message', p.message, 'exit_status', p.exit_status, 'duration_ms', p.duration_ms) \
-      FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1)), \
+      FROM pings p WHERE p.monitor_id = m.id ORDER BY p.received_at DESC LIMIT 1))), \
    COALESCE((SELECT CASE WHEN COUNT(*) > 0 THEN json_object('dependents', json_object('count', COUNT(*), \
         'names', json((SELECT json_group_array(name) FROM (SELECT child.name FROM {CHILDREN_OF_M} \
            AND child.status = 'down' AND child.paused = 0 ORDER BY child.name LIMIT {named}))))) END \

@@ -6,6 +6,7 @@ pub mod monitor_health;
 pub mod monitor_state;
 pub mod monitors;
 pub mod ping_flush;
+pub mod ping_history;
 pub mod ping_pruning;
 pub mod ping_token;
 pub mod pings;

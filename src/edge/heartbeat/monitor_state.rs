@@ -22,7 +22,7 @@ pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
     failure_tolerance, recovery_threshold, failures_in_row, successes_in_row, realert_every, realert_max, escalation, \
     down_since, steps_sent, reminders_sent, reminded_at, acknowledged_at, maintenance, depends_on, min_runtime, \
-    max_runtime, judged_run, expect_min, expect_max, expect_window, band_judged_until, band_out";
+    max_runtime, judged_run, expect_min, expect_max, expect_window, band_judged_until, band_out, history_tokens";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredState {
@@ -98,6 +98,9 @@ pub struct StoredState {
     pub band_judged_until: Option<i64>,
     #[serde(default)]
     pub band_out: i64,
+    /// JSON array of its earlier ping tokens (`monitors::history_tokens`).
+    #[serde(default)]
+    pub history_tokens: Option<String>,
 }
 
 fn ten() -> i64 {

@@ -27,7 +27,7 @@ const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, descript
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
     event_name, unique_key, event_key_ids, snoozed_until, failure_tolerance, recovery_threshold, failures_in_row, \
     successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at, \
-    maintenance, depends_on, min_runtime, max_runtime, expect_min, expect_max, expect_window, band_out";
+    maintenance, depends_on, min_runtime, max_runtime, expect_min, expect_max, expect_window, band_out, history_tokens";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Monitor {
@@ -90,9 +90,24 @@ pub struct Monitor {
     pub expect_max: Option<i64>,
     pub expect_window: i64,
     pub band_out: i64,
+    /// JSON array of its earlier ping tokens, whose objects keep the history they held.
+    #[serde(default)]
+    pub history_tokens: Option<String>,
+}
+
+/// The ping tokens whose objects keep a monitor's history: its earlier ones (`history_tokens`,
+/// oldest first), then its own.
+pub fn history_tokens(current: &str, earlier: Option<&str>) -> Vec<String> {
+    let mut tokens: Vec<String> = earlier.and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default();
+    tokens.push(current.to_string());
+    tokens
 }
 
 impl Monitor {
+    pub fn history_tokens(&self) -> Vec<String> {
+        history_tokens(&self.ping_token, self.history_tokens.as_deref())
+    }
+
     /// The user-settable part, for applying an update on top.
     pub fn spec(&self) -> MonitorSpec {
         MonitorSpec {
@@ -495,32 +510,51 @@ pub async fn list_monitors(
     Ok((monitors, total, tags))
 }
 
-/// Deletes those of `ids` that belong to the project (their pings go with them); returns the
-/// deleted monitors' tokens.
-pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<String>> {
+/// Deletes those of `ids` that belong to the project (their pings in D1 go with them); returns
+/// each deleted monitor's tokens, earlier ones first (their objects keep its history).
+pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<Vec<String>>> {
     #[derive(Deserialize)]
     struct Deleted {
         ping_token: String,
+        history_tokens: Option<String>,
     }
     let deleted = db
         .prepare(
-            "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) RETURNING ping_token",
+            "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) \
+             RETURNING ping_token, history_tokens",
         )
         .bind(&[text(project_id), json_list(ids)])?
         .all()
         .await?
         .results::<Deleted>()?;
-    Ok(deleted.into_iter().map(|d| d.ping_token).collect())
+    Ok(deleted
+        .into_iter()
+        .map(|d| history_tokens(&d.ping_token, d.history_tokens.as_deref()))
+        .collect())
 }
 
-/// Replaces the ping token if it is still `old_token`; false when someone else rotated first.
+/// Replaces the ping token if it is still `old_token` (false when someone else rotated first),
+/// keeping the old one among its history tokens: its object keeps the history it held.
 pub async fn replace_token(db: &D1Database, id: &str, old_token: &str, new_token: &str, now: i64) -> Result<bool> {
     let result = db
-        .prepare("UPDATE monitors SET ping_token = ?3, updated_at = ?4 WHERE id = ?1 AND ping_token = ?2")
+        .prepare(
+            "UPDATE monitors SET ping_token = ?3, updated_at = ?4, \
+               history_tokens = json_insert(COALESCE(history_tokens, '[]'), '$[#]', ?2) \
+             WHERE id = ?1 AND ping_token = ?2",
+        )
         .bind(&[text(id), text(old_token), text(new_token), int(now)])?
         .run()
         .await?;
     changed_one(&result)
+}
+
+/// The statement dropping `token` from the monitor's history tokens (its history moved to D1).
+pub fn drop_history_token(db: &D1Database, id: &str, token: &str) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE monitors SET history_tokens = (SELECT json_group_array(value) FROM json_each(history_tokens) \
+           WHERE value <> ?2) WHERE id = ?1",
+    )
+    .bind(&[text(id), text(token)])
 }
 
 /// The ping token of a project's system monitor, created with a 10-minute interval on the
@@ -737,18 +771,43 @@ pub fn record_flush(
     changed: bool,
     alerts: (&Progress, Option<i64>),
     batch: &[PendingPing],
-    log_limit: i64,
+    history: PingHistoryIn,
     now: i64,
 ) -> Result<D1PreparedStatement> {
     let (p, alerts_look) = alerts;
     let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
+    // D1: the pings were inserted just before (`changes()` counts the new ones), and a monitor
+    // past its log limit is marked for pruning. The token's object: D1 has no row of them, and
+    // a batch is counted once, only while it is newer than the monitor's last ping (a flush
+    // repeated after D1 took it counts nothing).
+    let (counted, prune_due) = match history {
+        PingHistoryIn::D1 { log_limit } => (
+            "changes()".to_string(),
+            format!(
+                "CASE WHEN n_pings + changes() - n_pruned > {} THEN 1 ELSE prune_due END",
+                mark_above(log_limit)
+            ),
+        ),
+        PingHistoryIn::TokenObject => (
+            format!(
+                "CASE WHEN COALESCE(last_ping_at, 0) < ?2 THEN {} ELSE 0 END",
+                batch.len()
+            ),
+            "prune_due".to_string(),
+        ),
+    };
+    let last_ping = batch
+        .iter()
+        .max_by_key(|p| p.received_at)
+        .map_or(JsValue::NULL, |p| text(&last_ping_json(p)));
     let (value, value_at) = match latest_value(batch) {
         Some((v, at)) => (JsValue::from_f64(v), int(at)),
         None => (JsValue::NULL, JsValue::NULL),
     };
     let own = "state_version = ?5";
     db.prepare(format!(
-        "UPDATE monitors SET n_pings = n_pings + changes(), \
+        "UPDATE monitors SET n_pings = n_pings + {counted}, \
+           last_ping = CASE WHEN COALESCE(last_ping_at, 0) < ?2 THEN ?12 ELSE last_ping END, \
            last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
            last_value = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?3 ELSE last_value END, \
            last_value_at = CASE WHEN ?3 IS NOT NULL AND ?4 >= COALESCE(last_value_at, 0) THEN ?4 ELSE last_value_at END, \
@@ -766,7 +825,7 @@ pub fn record_flush(
            acknowledged_at = CASE WHEN {own} THEN ?19 ELSE acknowledged_at END, \
            judged_run = CASE WHEN {own} THEN ?20 ELSE judged_run END, \
            band_out = CASE WHEN {own} THEN ?21 ELSE band_out END, \
-           prune_due = CASE WHEN n_pings + changes() - n_pruned > ?12 THEN 1 ELSE prune_due END, \
+           prune_due = {prune_due}, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
     ))
@@ -782,7 +841,7 @@ pub fn record_flush(
         opt(state.last_signal_at),
         opt(check_at(known, state, flips, now, alerts_look)),
         int(i64::from(changed)),
-        int(mark_above(log_limit)),
+        last_ping,
         int(i64::from(state.failures)),
         int(i64::from(state.successes)),
         opt(p.down_since),
@@ -793,6 +852,27 @@ pub fn record_flush(
         opt(state.judged_run),
         int(i64::from(state.band_out)),
     ])
+}
+
+/// Where a flush's pings are kept: D1's pings table (event-fed monitors), or the token's object,
+/// whose ring is the monitor's history.
+#[derive(Debug, Clone, Copy)]
+pub enum PingHistoryIn {
+    D1 { log_limit: i64 },
+    TokenObject,
+}
+
+/// The newest ping as an alert shows it (`monitors.last_ping`).
+fn last_ping_json(p: &PendingPing) -> String {
+    serde_json::json!({
+        "received_at": crate::core::time::format_rfc3339(p.received_at),
+        "result": p.input.kind,
+        "method": p.input.method,
+        "message": p.input.message,
+        "exit_status": p.input.exit_status,
+        "duration_ms": p.duration_ms,
+    })
+    .to_string()
 }
 
 /// A monitor marked for pruning, and how many pings it keeps.

@@ -1,6 +1,7 @@
-//! One flush of a token's pings into D1, as one batch of two statements: store the pings
-//! (`pings::insert_pings`), then move the monitor's counters and its status together
-//! (`monitors::record_flush`). The token's object keeps the monitor's state from the previous
+//! One flush of pings into D1, as one batch: the pings themselves only where D1 keeps them
+//! (`pings::insert_pings`, for event-fed monitors; a token's object keeps its own), then the
+//! monitor's counters, last ping and status together in one update
+//! (`monitors::record_flush`). The flushing object keeps the monitor's state from the previous
 //! flush, so nothing is read first; the status part of the update applies only over the
 //! version the object knows (`state_version`), and the row comes back either way, so a lost
 //! race costs one more write rather than a read first.
@@ -12,7 +13,7 @@ use crate::core::heartbeat::status::Signal;
 use crate::edge::cost_meter;
 use crate::edge::db::changed_one;
 use crate::edge::heartbeat::monitor_state::{alert_moves, read_state, StoredState};
-use crate::edge::heartbeat::monitors::{record_flush, write_state};
+use crate::edge::heartbeat::monitors::{record_flush, write_state, PingHistoryIn};
 use crate::edge::heartbeat::pings::insert_pings;
 use crate::edge::heartbeat::zone::IntlZone;
 
@@ -23,13 +24,13 @@ pub struct Flushed {
     pub flipped: bool,
 }
 
-/// Stores one monitor's pending pings and applies them to its status.
-/// `log_limit`: the pings a monitor keeps; a tenth past it, the monitor is marked for pruning.
+/// Applies one monitor's pending pings to its counters and status, storing them in D1 too where
+/// D1 keeps its history (`history`).
 pub async fn flush_pings(
     db: &D1Database,
     known: &StoredState,
     batch: &[PendingPing],
-    log_limit: i64,
+    history: PingHistoryIn,
     now: i64,
 ) -> Result<Flushed> {
     let signals: Vec<Signal> = batch
@@ -53,24 +54,26 @@ pub async fn flush_pings(
         Some(moves) => (moves.progress, moves.next_look),
         None => (known.progress(), known.alerts_look(&state, now)),
     };
-    let mut statements = vec![
-        insert_pings(db, &known.id, batch)?,
-        record_flush(
-            db,
-            known,
-            &state,
-            &flips,
-            changed,
-            (&progress, look),
-            batch,
-            log_limit,
-            now,
-        )?,
-    ];
+    let mut statements = Vec::new();
+    if let PingHistoryIn::D1 { .. } = history {
+        statements.push(insert_pings(db, &known.id, batch)?);
+    }
+    let record = statements.len();
+    statements.push(record_flush(
+        db,
+        known,
+        &state,
+        &flips,
+        changed,
+        (&progress, look),
+        batch,
+        history,
+        now,
+    )?);
     statements.extend(alerts.into_iter().flat_map(|moves| moves.statements));
     let results = db.batch(statements).await?;
     cost_meter::d1_results(&results);
-    let Some(after) = results[1].results::<StoredState>()?.into_iter().next() else {
+    let Some(after) = results[record].results::<StoredState>()?.into_iter().next() else {
         return Ok(Flushed {
             state: None,
             flipped: false,

@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::heartbeat::ping::{PendingPing, PingKind};
+use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery, LoggedPing};
 use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
 use crate::edge::db::{int, json_list, text};
 
@@ -34,100 +35,6 @@ pub fn insert_pings(db: &D1Database, monitor_id: &str, batch: &[PendingPing]) ->
 pub fn delete_pings(db: &D1Database, selected: &str, bind: &[JsValue]) -> Result<D1PreparedStatement> {
     db.prepare(format!("DELETE FROM pings WHERE rowid IN ({selected})"))
         .bind(bind)
-}
-
-/// A ping as the events endpoint shows it.
-#[derive(Debug, serde::Deserialize)]
-pub struct StoredPing {
-    pub received_at: i64,
-    pub kind: String,
-    pub method: String,
-    pub source: String,
-    pub value: Option<f64>,
-    pub message: Option<String>,
-    pub exit_status: Option<i64>,
-    pub run_id: Option<String>,
-    pub duration_ms: Option<i64>,
-}
-
-/// A monitor's pings received strictly after `after_ms`, oldest first.
-pub async fn pings_after(db: &D1Database, monitor_id: &str, after_ms: i64, limit: i64) -> Result<Vec<StoredPing>> {
-    db.prepare(
-        "SELECT received_at, kind, method, source, value, message, exit_status, run_id, duration_ms \
-         FROM pings WHERE monitor_id = ?1 AND received_at > ?2 ORDER BY received_at, id LIMIT ?3",
-    )
-    .bind(&[text(monitor_id), int(after_ms), int(limit)])?
-    .all()
-    .await?
-    .results()
-}
-
-/// (received_at, kind) of a monitor's pings in `(after_ms, until_ms]`, oldest first.
-pub async fn ping_kinds_between(
-    db: &D1Database,
-    monitor_id: &str,
-    after_ms: i64,
-    until_ms: i64,
-    cap: i64,
-) -> Result<Vec<(i64, PingKind)>> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        received_at: i64,
-        kind: PingKind,
-    }
-    let rows = db
-        .prepare(
-            "SELECT received_at, kind FROM pings WHERE monitor_id = ?1 AND received_at > ?2 AND received_at <= ?3 \
-             ORDER BY received_at LIMIT ?4",
-        )
-        .bind(&[text(monitor_id), int(after_ms), int(until_ms), int(cap)])?
-        .all()
-        .await?
-        .results::<Row>()?;
-    Ok(rows.into_iter().map(|r| (r.received_at, r.kind)).collect())
-}
-
-/// When the monitor's last check-in (tick, success or fail) before `before_ms` was.
-pub async fn last_check_in_before(db: &D1Database, monitor_id: &str, before_ms: i64) -> Result<Option<i64>> {
-    db.prepare(
-        "SELECT received_at FROM pings WHERE monitor_id = ?1 AND received_at < ?2 \
-         AND kind IN ('tick', 'success', 'fail') ORDER BY received_at DESC LIMIT 1",
-    )
-    .bind(&[text(monitor_id), int(before_ms)])?
-    .first(Some("received_at"))
-    .await
-}
-
-/// The hourly figures of a monitor's pruned pings in `[start, end)`.
-pub async fn pruned_hours_between(db: &D1Database, monitor_id: &str, start: i64, end: i64) -> Result<Vec<PrunedHour>> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        hour: i64,
-        check_ins: u32,
-        fails: u32,
-    }
-    let rows = db
-        .prepare("SELECT hour, check_ins, fails FROM ping_hours WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour")
-        .bind(&[text(monitor_id), int(start), int(end)])?
-        .all()
-        .await?
-        .results::<Row>()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PrunedHour {
-            hour: r.hour,
-            check_ins: r.check_ins,
-            fails: r.fails,
-        })
-        .collect())
-}
-
-/// When the monitor's oldest stored ping came (everything before it was pruned, if anything).
-pub async fn oldest_ping_at(db: &D1Database, monitor_id: &str) -> Result<Option<i64>> {
-    db.prepare("SELECT received_at FROM pings WHERE monitor_id = ?1 ORDER BY received_at LIMIT 1")
-        .bind(&[text(monitor_id)])?
-        .first(Some("received_at"))
-        .await
 }
 
 /// The statement counting a monitor's pings received in `[from, until)` (whole UTC hours),
@@ -223,4 +130,84 @@ pub async fn ping_histories(
         });
     }
     Ok(histories)
+}
+
+/// D1's part of a monitor's history (what earlier builds stored, and event-fed pings), as
+/// `q` asks it, in one batch of the statements it needs.
+pub async fn d1_history(db: &D1Database, monitor_id: &str, q: &LogQuery) -> Result<LogAnswer> {
+    let mut statements = Vec::new();
+    let kinds = match q.check_ins_only {
+        true => " AND kind IN ('tick', 'success', 'fail')",
+        false => "",
+    };
+    statements.push(
+        db.prepare(format!(
+            "SELECT received_at, kind, method, source, value, message, exit_status, run_id, duration_ms \
+             FROM pings WHERE monitor_id = ?1 AND received_at > ?2 AND received_at <= ?3{kinds} \
+             ORDER BY received_at, id LIMIT ?4"
+        ))
+        .bind(&[text(monitor_id), int(q.after), int(q.until), int(q.limit as i64)])?,
+    );
+    statements.push(
+        db.prepare(
+            "SELECT (SELECT received_at FROM pings WHERE monitor_id = ?1 AND received_at < ?2 \
+               AND kind IN ('tick', 'success', 'fail') ORDER BY received_at DESC LIMIT 1) AS anchor, \
+             (SELECT received_at FROM pings WHERE monitor_id = ?1 ORDER BY received_at LIMIT 1) AS oldest",
+        )
+        .bind(&[text(monitor_id), int(q.anchor_before.unwrap_or(i64::MIN))])?,
+    );
+    let (hours_from, hours_until) = q.pruned_hours.unwrap_or((0, 0));
+    statements.push(
+        db.prepare(
+            "SELECT hour, pings, check_ins, fails FROM ping_hours WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3 \
+             ORDER BY hour",
+        )
+        .bind(&[text(monitor_id), int(hours_from), int(hours_until)])?,
+    );
+    let (count_from, count_until) = q.count.unwrap_or((0, 0));
+    statements.push(count_between(db, monitor_id, count_from, count_until)?);
+    let results = db.batch(statements).await?;
+    crate::edge::cost_meter::d1_results(&results);
+    #[derive(serde::Deserialize)]
+    struct Edges {
+        anchor: Option<i64>,
+        oldest: Option<i64>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let edges = results[1].results::<Edges>()?.into_iter().next();
+    Ok(LogAnswer {
+        pings: results[0].results::<LoggedPing>()?,
+        anchor: edges
+            .as_ref()
+            .and_then(|e| e.anchor)
+            .filter(|_| q.anchor_before.is_some()),
+        oldest: edges.and_then(|e| e.oldest),
+        pruned: results[2].results::<HourFigures>()?,
+        count: results[3].results::<Count>()?.first().map_or(0, |c| c.n),
+    })
+}
+
+/// The statement adding hourly figures of pings no longer kept to `ping_hours`, only while
+/// `token` is still among the monitor's history tokens (so a history moved twice adds once:
+/// the batch that moves it drops the token).
+pub fn add_pruned_hours(
+    db: &D1Database,
+    monitor_id: &str,
+    token: &str,
+    hours: &[HourFigures],
+) -> Result<D1PreparedStatement> {
+    let rows = serde_json::to_string(hours).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db.prepare(
+        "INSERT INTO ping_hours (monitor_id, hour, pings, check_ins, fails) \
+         SELECT ?1, json_extract(j.value, '$.hour'), json_extract(j.value, '$.pings'), \
+           json_extract(j.value, '$.check_ins'), json_extract(j.value, '$.fails') \
+         FROM json_each(?2) AS j \
+         WHERE EXISTS (SELECT 1 FROM monitors m, json_each(m.history_tokens) t WHERE m.id = ?1 AND t.value = ?3) \
+         ON CONFLICT (monitor_id, hour) DO UPDATE SET pings = pings + excluded.pings, \
+           check_ins = check_ins + excluded.check_ins, fails = fails + excluded.fails",
+    )
+    .bind(&[text(monitor_id), text(&rows), text(token)])
 }

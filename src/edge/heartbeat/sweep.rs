@@ -8,15 +8,17 @@ use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use crate::core::heartbeat::dependencies::parents_first;
+use crate::core::heartbeat::ping_log::LogQuery;
 use crate::core::heartbeat::status::Status;
 use crate::core::heartbeat::volume_band::window_settled;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
+use crate::edge::heartbeat::monitors::history_tokens;
 use crate::edge::heartbeat::monitors::write_state;
+use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
 use crate::edge::heartbeat::ping_token::client::hurry;
-use crate::edge::heartbeat::pings::count_between;
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
@@ -104,32 +106,22 @@ async fn held_back(env: &Env, stored: &StoredState, window: Option<(i64, i64)>, 
     Ok(window.is_some_and(|(_, until)| !window_settled(until, held.since, events > 0, at)))
 }
 
-/// Counts the pings of each monitor's volume window, one D1 batch for the page (only monitors
-/// whose window closed: the common path reads nothing more).
-async fn window_counts(
-    db: &D1Database,
-    windows: &[(&StoredState, (i64, i64))],
-    report: &mut SweepReport,
-) -> Result<Vec<i64>> {
-    if windows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let statements = windows
-        .iter()
-        .map(|(stored, (from, until))| count_between(db, &stored.id, *from, *until))
-        .collect::<Result<Vec<_>>>()?;
-    #[derive(serde::Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    let mut counts = Vec::new();
-    for result in db.batch(statements).await? {
-        if let Some(meta) = result.meta()? {
-            report.rows_read += meta.rows_read.unwrap_or(0) as i64;
-        }
-        counts.push(result.results::<Count>()?.first().map_or(0, |c| c.n));
-    }
-    Ok(counts)
+/// Counts the pings of each monitor's volume window, from all its history at once (only
+/// monitors whose window closed: the common path reads nothing more).
+async fn window_counts(env: &Env, db: &D1Database, windows: &[(&StoredState, (i64, i64))]) -> Result<Vec<i64>> {
+    let counts = join_all(windows.iter().map(|(stored, window)| async move {
+        let of = HistoryOf {
+            monitor_id: &stored.id,
+            tokens: history_tokens(&stored.ping_token, stored.history_tokens.as_deref()),
+        };
+        let query = LogQuery {
+            count: Some(*window),
+            ..LogQuery::default()
+        };
+        ping_history(env, db, &of, &query).await.map(|answer| answer.count)
+    }))
+    .await;
+    counts.into_iter().collect()
 }
 
 /// Evaluates every monitor due by `at` (the trigger's scheduled time).
@@ -169,7 +161,7 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
             .zip(&held)
             .filter_map(|((stored, window), held)| window.filter(|_| !held).map(|w| (stored, w)))
             .collect();
-        let counts = window_counts(&db, &judged, &mut report).await?;
+        let counts = window_counts(env, &db, &judged).await?;
         let mut statements = Vec::new();
         let mut monitors_in_batch = 0;
         for (stored, held) in ordered.iter().copied().zip(held) {

@@ -17,6 +17,7 @@ use crate::edge::alerting::event_routes::load_routes;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::{deliver_due_after_flush, internal};
 use crate::edge::events::event_rows::store_flush;
+use crate::edge::heartbeat::monitors::PingHistoryIn;
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
 use crate::edge::random;
@@ -154,7 +155,8 @@ impl Project {
                 continue;
             }
             // The same flush as a token's pings: stored, counted, marked for pruning, applied.
-            flipped |= flush_pings(&db, &monitor.state, &pings, log_limit, now_ms())
+            let history = PingHistoryIn::D1 { log_limit };
+            flipped |= flush_pings(&db, &monitor.state, &pings, history, now_ms())
                 .await?
                 .flipped;
         }

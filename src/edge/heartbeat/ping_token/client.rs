@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 
 use super::protocol::{Call, BINDING, TOKEN_HEADER};
-use crate::core::heartbeat::ping::{PingInput, RecordOutcome};
+use crate::core::heartbeat::ping::{PendingPing, PingInput, RecordOutcome};
+use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery};
 use crate::edge::cost_meter;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
@@ -128,6 +129,43 @@ pub async fn flush_held(env: &Env, token: &str) -> Result<bool> {
         return Err(internal(format!("{url} answered {}", response.status_code())));
     }
     Ok(response.json::<Flushed>().await?.moved)
+}
+
+/// The token's object's part of its monitor's history, as `query` asks it.
+pub async fn token_history(env: &Env, token: &str, query: &LogQuery) -> Result<LogAnswer> {
+    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let url = Call::Log.url();
+    let mut response = token_object(env, token)?
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
+        .await?;
+    if response.status_code() != 200 {
+        return Err(internal(format!("{url} answered {}", response.status_code())));
+    }
+    response.json().await
+}
+
+/// Everything a token's object keeps of its monitor's history: its pings, and the hourly
+/// figures of those it no longer keeps.
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportedHistory {
+    pub pings: Vec<PendingPing>,
+    pub pruned: Vec<HourFigures>,
+}
+
+pub async fn export_history(env: &Env, token: &str) -> Result<ExportedHistory> {
+    let url = Call::Export.url();
+    let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
+    if response.status_code() != 200 {
+        return Err(internal(format!("{url} answered {}", response.status_code())));
+    }
+    response.json().await
+}
+
+/// Tells a token's object to forget everything it stores (after `retire_token`).
+pub async fn wipe_token(env: &Env, token: &str) -> Result<()> {
+    tell(env, token, Call::Wipe).await
 }
 
 /// Tells the token's object that its monitor changed (allowed methods): it looks the token

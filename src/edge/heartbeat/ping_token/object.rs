@@ -7,20 +7,22 @@ use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::held::{
-    any_held, columns_fingerprint, create_tables, forget_binding, held_pings, hold, open_tables, read_checkpoint,
-    release_spill, write_checkpoint, HeldPing, SavedBinding,
+    answer_query, any_held, columns_fingerprint, create_tables, everything, forget_binding, held_pings, hold,
+    open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks, SavedBinding,
+    Visible,
 };
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
+use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::token_ledger::{flush_delay, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, SingleFlight, Startup};
 use crate::edge::heartbeat::monitor_state::{read_state, StoredState};
-use crate::edge::heartbeat::monitors::monitor_for_token;
+use crate::edge::heartbeat::monitors::{monitor_for_token, PingHistoryIn};
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
 use crate::edge::random;
@@ -78,8 +80,8 @@ struct Hot {
     /// The monitor's status as the last flush (or lookup) left it in D1.
     monitor: Option<StoredState>,
     pending: usize,
-    /// D1 has every ping of a lower sequence number (as the last checkpoint says, or later).
-    flushed_seq: u64,
+    /// Where its pings stand (as the last checkpoint says, or later).
+    marks: Marks,
     flush_armed: bool,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
@@ -102,6 +104,8 @@ struct Token {
     flight: SingleFlight,
     /// Read once per instance: the ring's slots (the log limit) and the two flush delays.
     slots: u64,
+    /// `PING_RETENTION_DAYS`: pings older than this are no longer shown.
+    retention_ms: Option<i64>,
     quick_ms: i64,
     busy_ms: i64,
     hot: RefCell<Hot>,
@@ -114,13 +118,16 @@ impl DurableObject for PingToken {
             ledger: Ledger::default(),
             monitor: None,
             pending: 0,
-            flushed_seq: 0,
+            marks: Marks::default(),
             flush_armed: false,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
             stored: false,
         });
         let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
+        let retention_ms = vars::integer(&env, "PING_RETENTION_DAYS")
+            .filter(|days| *days > 0)
+            .map(|days| days * 86_400_000);
         let quick_ms = vars::integer(&env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
         let busy_ms = vars::integer(&env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
         Self {
@@ -130,6 +137,7 @@ impl DurableObject for PingToken {
                 startup: Startup::default(),
                 flight: SingleFlight::default(),
                 slots,
+                retention_ms,
                 quick_ms,
                 busy_ms,
                 hot,
@@ -151,7 +159,7 @@ impl DurableObject for PingToken {
         // alarm that fires costs a request; deleting it after every flush would cost a row).
         let (stored, flushed_seq) = {
             let hot = token.hot.borrow();
-            (hot.stored, hot.flushed_seq)
+            (hot.stored, hot.marks.flushed_seq)
         };
         if !stored || !any_held(&token.state.storage().sql(), flushed_seq)? {
             token.hot.borrow_mut().pending = 0;
@@ -208,7 +216,7 @@ impl Token {
         }
         // Every ping the checkpoint does not cover is held (D1 has none of them), so replaying
         // the held ones rebuilds the ledger.
-        let held = held_pings(&sql, checkpoint.flushed_seq, usize::MAX)?;
+        let held = held_pings(&sql, checkpoint.marks.flushed_seq, usize::MAX)?;
         for h in &held {
             let ping = &h.ping;
             ledger.replay(h.seq, ping.received_at, ping.input.kind, ping.input.run_id.as_deref());
@@ -221,7 +229,7 @@ impl Token {
         let mut hot = self.hot.borrow_mut();
         hot.ledger = ledger;
         hot.pending = pending;
-        hot.flushed_seq = checkpoint.flushed_seq;
+        hot.marks = checkpoint.marks;
         hot.flush_armed = pending > 0;
         Ok(())
     }
@@ -249,7 +257,7 @@ impl Token {
                 }
                 let (stored, flushed_seq) = {
                     let hot = self.hot.borrow();
-                    (hot.stored, hot.flushed_seq)
+                    (hot.stored, hot.marks.flushed_seq)
                 };
                 let held_since = match stored {
                     true => held_pings(&self.state.storage().sql(), flushed_seq, 1)?
@@ -281,6 +289,40 @@ impl Token {
                     Response::error("flush failed", 503)
                 }
             },
+            Call::Log => {
+                let query: LogQuery = req.json().await?;
+                let hot = self.hot.borrow();
+                if !hot.stored {
+                    return Response::from_json(&LogAnswer::default());
+                }
+                let visible = Visible {
+                    from_seq: hot
+                        .marks
+                        .log_from_seq
+                        .max(hot.ledger.next_seq.saturating_sub(self.slots)),
+                    min_at: self.retention_ms.map_or(i64::MIN, |ms| now_ms() - ms),
+                    rolled_seq: hot.marks.rolled_seq,
+                };
+                Response::from_json(&answer_query(&self.state.storage().sql(), &query, &visible)?)
+            }
+            Call::Export => {
+                let hot = self.hot.borrow();
+                let (pings, pruned) = match hot.stored {
+                    true => everything(&self.state.storage().sql(), &hot.marks)?,
+                    false => (Vec::new(), Vec::new()),
+                };
+                Response::from_json(&serde_json::json!({ "pings": pings, "pruned": pruned }))
+            }
+            Call::Wipe => {
+                self.state.storage().delete_all().await?;
+                let mut hot = self.hot.borrow_mut();
+                hot.binding = Cached::Revoked;
+                hot.monitor = None;
+                hot.stored = false;
+                hot.pending = 0;
+                hot.marks = Marks::default();
+                Response::empty()
+            }
             Call::Retire => {
                 let mut hot = self.hot.borrow_mut();
                 hot.binding = Cached::Revoked;
@@ -368,7 +410,7 @@ impl Token {
                 create_tables(&sql)?;
                 hot.stored = true;
             }
-            match hold(&sql, self.slots, hot.flushed_seq, &held) {
+            match hold(&sql, self.slots, hot.marks.free_below(), &held) {
                 Ok(rows) => cost_meter::object_rows(rows),
                 Err(e) => {
                     hot.ledger = before;
@@ -409,7 +451,7 @@ impl Token {
         }
         // Every ping acknowledged so far has a sequence number below this one.
         let upto = self.hot.borrow().ledger.next_seq;
-        while self.hot.borrow().flushed_seq < upto {
+        while self.hot.borrow().marks.flushed_seq < upto {
             if !self.flight.try_start() {
                 self.flight.ended().await;
                 continue;
@@ -426,15 +468,14 @@ impl Token {
     /// alarm, `flush_now`) run it only on an object that has its tables.
     async fn flush(&self) -> Result<usize> {
         let storage = self.state.storage();
-        let log_limit = log_limit(&self.env).unwrap_or(i64::MAX);
         let result: Result<usize> = async {
             let sql = storage.sql();
-            let flushed_seq = self.hot.borrow().flushed_seq;
+            let flushed_seq = self.hot.borrow().marks.flushed_seq;
             let held = held_pings(&sql, flushed_seq, FLUSH_BATCH)?;
             let Some(upto) = held.last().map(|h| h.seq) else {
                 // Nothing held: D1 has every ping acknowledged so far.
                 let mut hot = self.hot.borrow_mut();
-                hot.flushed_seq = hot.ledger.next_seq;
+                hot.marks.flushed_seq = hot.ledger.next_seq;
                 return Ok(0);
             };
             let pending: Vec<&PendingPing> = held.iter().map(|h| &h.ping).collect();
@@ -452,16 +493,25 @@ impl Token {
                 let Some(known) = self.known_state(&db, monitor_id).await? else {
                     continue;
                 };
-                let flushed = flush_pings(&db, &known, group, log_limit, now_ms()).await?;
+                let flushed = flush_pings(&db, &known, group, PingHistoryIn::TokenObject, now_ms()).await?;
                 self.hot.borrow_mut().monitor = flushed.state;
                 flipped |= flushed.flipped;
             }
-            // D1 has them: say so in the checkpoint (their ring slots are free to take new pings),
-            // forget any spilled, in one transaction.
-            cost_meter::object_rows(release_spill(&sql, upto)?);
+            // D1 has applied them: say so in the checkpoint, with the hours that ended rolled
+            // into hourly figures (their ring slots are then free to take new pings) and the
+            // spilled pings that left the newest forgotten, in one transaction.
+            let mut marks = self.hot.borrow().marks;
+            marks.flushed_seq = upto + 1;
+            if let Some(rolled) = roll_upto(&unrolled(&sql, marks.rolled_seq)?, self.slots) {
+                cost_meter::object_rows(roll(&sql, marks.rolled_seq, rolled)?);
+                marks.rolled_seq = rolled;
+            }
+            let next_seq = self.hot.borrow().ledger.next_seq;
+            let out_of_ring = next_seq.saturating_sub(self.slots);
+            cost_meter::object_rows(release_spill(&sql, marks.free_below().min(out_of_ring))?);
             let mut hot = self.hot.borrow_mut();
-            hot.flushed_seq = upto + 1;
-            write_checkpoint(&sql, &hot.ledger, hot.flushed_seq, saved_binding(&hot).as_ref())?;
+            hot.marks = marks;
+            write_checkpoint(&sql, &hot.ledger, marks, saved_binding(&hot).as_ref())?;
             drop(hot);
             if flipped {
                 deliver_due_after_flush(&self.state, &self.env, "a ping flip");

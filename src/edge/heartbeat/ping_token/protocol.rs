@@ -22,8 +22,15 @@ pub enum Call {
     /// whether a flush ended in the last seconds; 503 when D1 refused them): a read sees every
     /// acknowledged ping.
     Flush,
+    /// POST a `LogQuery`: answers the object's `LogAnswer` (its part of the monitor's history).
+    Log,
+    /// Every ping the object keeps and the hourly figures of those it no longer keeps, for
+    /// moving them to D1 (`{"pings": [PendingPing], "pruned": [HourFigures]}`).
+    Export,
     /// The token is dead: refuse it from the next ping on.
     Retire,
+    /// Forget everything stored (its monitor was deleted, or its history moved to D1).
+    Wipe,
     /// The monitor changed: look the token up again on the next ping.
     Refresh,
 }
@@ -35,7 +42,10 @@ impl ObjectCall for Call {
         Call::State,
         Call::Hurry,
         Call::Flush,
+        Call::Log,
+        Call::Export,
         Call::Retire,
+        Call::Wipe,
         Call::Refresh,
     ];
 
@@ -45,7 +55,10 @@ impl ObjectCall for Call {
             Call::State => "/state",
             Call::Hurry => "/hurry",
             Call::Flush => "/flush",
+            Call::Log => "/log",
+            Call::Export => "/export",
             Call::Retire => "/retire",
+            Call::Wipe => "/wipe",
             Call::Refresh => "/refresh",
         }
     }
