@@ -16,6 +16,20 @@ after(() => eb?.close());
 const meter = async () => (await eb.fetch("/__meter")).json();
 const since = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
 
+/** Waits until no alarm has fired for 4 s (longer than the 3 s an alarm left standing by an
+ * earlier test's flush waits), bounded: the meter counts the whole worker. */
+async function alarmsSettled() {
+  const deadline = Date.now() + 30_000;
+  let seen = (await meter()).do_alarms;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < 4_000) {
+    assert.ok(Date.now() < deadline, "alarms kept firing");
+    await new Promise((r) => setTimeout(r, 250));
+    const now = (await meter()).do_alarms;
+    if (now !== seen) [seen, quietSince] = [now, Date.now()];
+  }
+}
+
 test("the meter exists only where EDGEBEAT_METER is 1", async () => {
   const off = await startEdgebeat();
   try {
@@ -27,6 +41,7 @@ test("the meter exists only where EDGEBEAT_METER is 1", async () => {
 });
 
 test("a quiet token's first ping: one row, one alarm, the lookup and one D1 batch of two statements", async () => {
+  await alarmsSettled();
   const m = await eb.createMonitor(tenant.key, { name: "quiet", interval: 3600 });
   const start = await meter();
   assert.equal((await eb.beacon(m.token)).status, 200);
@@ -36,14 +51,15 @@ test("a quiet token's first ping: one row, one alarm, the lookup and one D1 batc
   const used = since(await meter(), start);
   assert.equal(used.do_alarms, 1);
   assert.equal(used.d1_statements, 2, "the token's lookup, then one update of the monitor (the ping stays in the object)");
-  // The ping's ring slot, the alarm, the safety alarm, the checkpoint (which also says D1 has
-  // the ping, so nothing is deleted; the safety alarm is left to fire on nothing rather than
-  // deleted: a request is cheaper than a row), and, once in a token's life, its object's two
-  // tables (SQLite counts a row each).
+  // The ping's ring slot, the alarm, the next alarm the flush's alarm sets, the checkpoint
+  // (which also says D1 has the ping, so nothing is deleted; the next alarm is left to fire on
+  // nothing rather than deleted: a request is cheaper than a row), and, once in a token's life,
+  // its object's two tables (SQLite counts a row each).
   assert.equal(used.do_rows_written, 4 + 2);
 });
 
 test("a busy token's burst shares one row, one alarm and one D1 batch", async () => {
+  await alarmsSettled();
   const m = await eb.createMonitor(tenant.key, { name: "busy", interval: 60 });
   assert.equal((await eb.beacon(m.token)).status, 200);
   await eb.appliedEventually(m.id, 1);
@@ -56,19 +72,21 @@ test("a busy token's burst shares one row, one alarm and one D1 batch", async ()
   const used = since(await meter(), start);
   assert.equal(used.do_alarms, 1, "one flush for the burst");
   assert.equal(used.d1_statements, 1, "one update of the monitor for the burst");
-  // Ten ring slots, plus the alarm, the safety alarm and the checkpoint.
-  assert.equal(used.do_rows_written, 13);
+  // Ten ring slots, plus the checkpoint and the next alarm the flush's alarm sets: the ten
+  // arm none, since the alarm the first ping's flush left standing flushes them.
+  assert.equal(used.do_rows_written, 12);
   assert.equal(used.do_requests, 11, "ten pings and one alarm");
 });
 
-test("a safety alarm that finds nothing held writes nothing", async () => {
+test("the alarm a flush leaves standing finds nothing held and writes nothing", async () => {
   const m = await eb.createMonitor(tenant.key, { name: "left alarm", interval: 3600 });
   assert.equal((await eb.beacon(m.token)).status, 200);
   await eb.appliedEventually(m.id, 1);
   await new Promise((r) => setTimeout(r, 300));
   const start = await meter();
-  // The flush left its 30 s safety alarm standing; it fires on an empty object.
-  await eventually(async () => (await meter()).do_alarms > start.do_alarms, { what: "the safety alarm", timeoutMs: 45_000, intervalMs: 500 });
+  // The flush's alarm set the next one (the busy delay away) before flushing; it fires on an
+  // empty object.
+  await eventually(async () => (await meter()).do_alarms > start.do_alarms, { what: "the standing alarm", timeoutMs: 45_000, intervalMs: 500 });
   const used = since(await meter(), start);
   assert.equal(used.do_rows_written, 0);
   assert.equal(used.d1_statements, 0);

@@ -20,6 +20,11 @@ const get = (path, auth = tenant.key) => eb.api("GET", path, { auth });
 const meter = async () => (await eb.fetch("/__meter")).json();
 const since = (later, earlier) => Object.fromEntries(Object.keys(later).map((k) => [k, later[k] - earlier[k]]));
 
+async function objectState(token) {
+  const ns = eb.env.PING_TOKEN;
+  return (await ns.get(ns.idFromName(token)).fetch("https://ping-token/state")).json();
+}
+
 async function pinged(name) {
   const m = await eb.createMonitor(tenant.key, { name, interval: 3600 });
   const ping = await eb.fetch(`/ping/${m.token}`);
@@ -125,8 +130,10 @@ test("a read costs one object request and no storage write when the object holds
 
 test("a read right after a ping runs the ping's flush earlier and adds no work to it", async () => {
   const m = await pinged("cost after a ping");
-  // The object now knows its monitor, and holds nothing.
+  // The object now knows its monitor, and holds nothing; the alarm the first ping armed fires
+  // on nothing, and no alarm stands.
   assert.equal((await get(`/v1/heartbeat/${m.id}`)).body.n_pings, 1);
+  await eventually(async () => !(await objectState(m.token)).armed, { what: "no alarm standing" });
   const start = await meter();
   assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
   const res = await get(`/v1/heartbeat/${m.id}`);

@@ -13,7 +13,7 @@ use super::held::{
 };
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
-use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
+use crate::core::flush_schedule::FlushBackoff;
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::token_ledger::{flush_delay, Ledger};
@@ -162,12 +162,18 @@ impl DurableObject for PingToken {
             (hot.stored, hot.marks.flushed_seq)
         };
         if !stored || !any_held(&token.state.storage().sql(), flushed_seq)? {
-            token.hot.borrow_mut().pending = 0;
+            let mut hot = token.hot.borrow_mut();
+            hot.pending = 0;
+            hot.flush_armed = false;
             return Response::empty();
         }
-        // The flush decides the next alarm; this one only stands if the flush never finishes.
-        token.state.storage().set_alarm(SAFETY_REARM_MS).await?;
+        // The next alarm is set before the flush starts, a busy token's window away: it flushes
+        // what comes meanwhile (pings then arm nothing), and it stands if this flush never
+        // finishes. After the token goes quiet it fires once on nothing, which is cheaper than
+        // deleting it.
+        token.state.storage().set_alarm(token.busy_ms).await?;
         cost_meter::object_rows(1);
+        token.hot.borrow_mut().flush_armed = true;
         // The alarm event ends now and the flush goes on by itself: a flush cut off by a
         // reset of the Wasm application (its awaits then never resume) must not hold up the
         // object's alarms, so the safety alarm can run the flush again.
@@ -350,6 +356,7 @@ impl Token {
         Response::from_json(&serde_json::json!({
             "pending": hot.pending,
             "in_window": hot.ledger.window.in_window(now_ms()),
+            "armed": hot.flush_armed,
         }))
     }
 
@@ -538,14 +545,17 @@ impl Token {
                     worker::console_error!("flush to D1 failed (attempt {attempt}): {e}");
                 }
             }
-            hot.flush_armed = hot.pending > 0;
+            // An alarm set before stays: the flush re-arms only for what is still held (more
+            // than one batch, or a failure to retry).
+            let still_held = hot.pending > 0;
+            hot.flush_armed |= still_held;
             (
-                hot.flush_backoff.next_flush_in(hot.flush_armed),
+                hot.flush_backoff.next_flush_in(still_held),
                 hot.flush_backoff.failures(),
             )
         };
-        // Nothing held: the safety alarm stays and finds nothing when it fires, unless a ping
-        // re-arms it sooner.
+        // Nothing held: the alarm set before the flush stays and finds nothing when it fires,
+        // unless pings come before it, which it then flushes.
         if let Some(delay) = rearm_in {
             cost_meter::object_rows(1);
             if let Err(e) = storage.set_alarm(delay).await {

@@ -14,7 +14,8 @@ pub const TOKEN_HEADER: &str = "x-edgebeat-token";
 pub enum Call {
     /// POST a `PingInput` (token in `TOKEN_HEADER`): answers a `RecordOutcome`.
     Record,
-    /// The held pings and the window's count (the specs and the bench's echo read it).
+    /// The held pings, the window's count and whether a flush alarm stands (the specs and the
+    /// bench's echo read it).
     State,
     /// Move held pings to D1 now; answers as `State` does.
     Hurry,
