@@ -16,13 +16,13 @@ after(() => eb?.close());
 const meter = async () => (await eb.fetch("/__meter")).json();
 const since = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
 
-/** Waits until no alarm has fired for 4 s (longer than the 3 s an alarm left standing by an
- * earlier test's flush waits), bounded: the meter counts the whole worker. */
+/** Waits until no alarm has fired for 7 s (longer than the 6 s, two busy delays, an alarm left
+ * standing by an earlier test's flush waits), bounded: the meter counts the whole worker. */
 async function alarmsSettled() {
   const deadline = Date.now() + 30_000;
   let seen = (await meter()).do_alarms;
   let quietSince = Date.now();
-  while (Date.now() - quietSince < 4_000) {
+  while (Date.now() - quietSince < 7_000) {
     assert.ok(Date.now() < deadline, "alarms kept firing");
     await new Promise((r) => setTimeout(r, 250));
     const now = (await meter()).do_alarms;
@@ -64,7 +64,8 @@ test("a busy token's burst shares one row, one alarm and one D1 batch", async ()
   assert.equal((await eb.beacon(m.token)).status, 200);
   await eb.appliedEventually(m.id, 1);
   await new Promise((r) => setTimeout(r, 300));
-  // Right after a flush the token counts as busy: the next pings wait 3 s and go together.
+  // The flush's alarm leaves the next one standing (two busy delays, 6 s, away): the next
+  // check-ins of the up monitor arm nothing and go together when it fires.
   const start = await meter();
   for (let i = 0; i < 10; i++) assert.equal((await eb.beacon(m.token)).status, 200);
   await eb.appliedEventually(m.id, 11, { timeoutMs: 15_000 });
@@ -106,4 +107,29 @@ test("the sweep asks a token that never held a ping without writing to its objec
   assert.ok(used.do_requests >= 1, "the sweep asked the new token's object for held pings");
   // Opening the object's tables would write rows (SQLite's own count of the CREATE TABLEs).
   assert.equal(used.do_rows_written, 0);
+});
+
+test("a fail ping moves the standing alarm up to the quick delay; a check-in of an up monitor waits for it", async () => {
+  const m = await eb.createMonitor(tenant.key, { name: "urgent", interval: 3600 });
+  assert.equal((await eb.beacon(m.token)).status, 200);
+  await eb.appliedEventually(m.id, 1);
+  const state = async () => {
+    const ns = eb.env.PING_TOKEN;
+    return (await ns.get(ns.idFromName(m.token)).fetch("https://ping-token/state")).json();
+  };
+  // The flush's alarm left the next one standing, two busy delays (6 s) away.
+  const standing = await eventually(async () => {
+    const s = await state();
+    return s.armed && s.armed_at > Date.now() + 3_000 && s;
+  }, { what: "the standing alarm" });
+  assert.equal((await eb.beacon(m.token)).status, 200);
+  assert.equal((await state()).armed_at, standing.armed_at, "a check-in of an up monitor arms nothing");
+  const sent = Date.now();
+  const fail = await eb.fetch(`/ping/${m.token}/fail`);
+  assert.equal(fail.status, 200);
+  await fail.arrayBuffer();
+  const moved = (await state()).armed_at;
+  assert.ok(moved < standing.armed_at && moved <= Date.now() + 1_000, "the fail ping's flush comes within the quick delay");
+  assert.ok(moved >= sent, "set when the fail ping came");
+  await eventually(async () => (await eb.rows("SELECT status FROM monitors WHERE id = ?", m.id))[0].status === "down", { what: "down in D1" });
 });

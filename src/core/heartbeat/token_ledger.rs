@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::heartbeat::ping::PingKind;
 use crate::core::heartbeat::rate_window::{Decision, RateWindow};
 use crate::core::heartbeat::run::OpenRuns;
+use crate::core::heartbeat::status::Status;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
@@ -89,6 +90,33 @@ pub fn flush_delay(last_flush_at: Option<i64>, now: i64, quick_ms: i64, busy_ms:
     match last_flush_at {
         Some(at) if now - at < BUSY_WITHIN_MS => busy_ms.max(quick_ms),
         _ => quick_ms,
+    }
+}
+
+/// Whether a ping may change its monitor's status, or open a run whose end the sweep must time:
+/// a fail or start, or any ping while the monitor is not up (new, failing, down, or not known).
+/// Its flush is never put off; other pings wait for the alarm already set.
+pub fn is_urgent(kind: PingKind, monitor: Option<Status>) -> bool {
+    matches!(kind, PingKind::Fail | PingKind::Start) || monitor != Some(Status::Up)
+}
+
+/// In how long (ms) a ping just held needs the flush alarm set, given when the one set fires
+/// (`armed_at`; a flush's alarm leaves the next one standing): none set, the usual delay (the
+/// quick one for an urgent ping); an urgent ping also moves a later one up to the quick delay;
+/// otherwise the alarm set will flush it (`None`).
+pub fn arm_for_ping(
+    armed_at: Option<i64>,
+    urgent: bool,
+    now: i64,
+    last_flush_at: Option<i64>,
+    quick_ms: i64,
+    busy_ms: i64,
+) -> Option<i64> {
+    match armed_at {
+        None if urgent => Some(quick_ms),
+        None => Some(flush_delay(last_flush_at, now, quick_ms, busy_ms)),
+        Some(at) if urgent && at > now + quick_ms => Some(quick_ms),
+        Some(_) => None,
     }
 }
 
@@ -208,5 +236,52 @@ mod tests {
         );
         // A longer quick delay (a spec holding pings) is never shortened by the busy one.
         assert_eq!(flush_delay(Some(99_000), 100_000, 60_000, 5_000), 60_000);
+    }
+
+    #[test]
+    fn a_fail_or_start_is_urgent_whatever_the_status() {
+        assert!(is_urgent(PingKind::Fail, Some(Status::Up)));
+        assert!(is_urgent(PingKind::Start, Some(Status::Up)));
+    }
+
+    #[test]
+    fn a_check_in_is_urgent_unless_the_monitor_is_up() {
+        assert!(!is_urgent(PingKind::Success, Some(Status::Up)));
+        assert!(!is_urgent(PingKind::Tick, Some(Status::Up)));
+        assert!(!is_urgent(PingKind::Log, Some(Status::Up)));
+        assert!(is_urgent(PingKind::Tick, Some(Status::New)));
+        assert!(is_urgent(PingKind::Success, Some(Status::Down)));
+        assert!(is_urgent(PingKind::Tick, None));
+    }
+
+    #[test]
+    fn without_an_alarm_a_ping_arms_the_usual_delay() {
+        assert_eq!(arm_for_ping(None, false, 100_000, None, 1_000, 5_000), Some(1_000));
+        assert_eq!(
+            arm_for_ping(None, false, 100_000, Some(99_000), 1_000, 5_000),
+            Some(5_000)
+        );
+        assert_eq!(
+            arm_for_ping(None, true, 100_000, Some(99_000), 1_000, 5_000),
+            Some(1_000)
+        );
+    }
+
+    #[test]
+    fn a_standing_alarm_takes_a_calm_ping_without_arming() {
+        assert_eq!(
+            arm_for_ping(Some(109_000), false, 100_000, Some(99_000), 1_000, 5_000),
+            None
+        );
+    }
+
+    #[test]
+    fn an_urgent_ping_moves_a_later_alarm_up_but_never_one_sooner() {
+        assert_eq!(
+            arm_for_ping(Some(109_000), true, 100_000, None, 1_000, 5_000),
+            Some(1_000)
+        );
+        assert_eq!(arm_for_ping(Some(101_000), true, 100_000, None, 1_000, 5_000), None);
+        assert_eq!(arm_for_ping(Some(100_500), true, 100_000, None, 1_000, 5_000), None);
     }
 }

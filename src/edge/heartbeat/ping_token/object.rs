@@ -16,7 +16,8 @@ use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
-use crate::core::heartbeat::token_ledger::{flush_delay, Ledger};
+use crate::core::heartbeat::status::Status;
+use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
@@ -32,6 +33,10 @@ use crate::edge::vars;
 const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
 /// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
 const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
+/// The alarm a flush's alarm leaves standing fires this many busy delays later: a busy token's
+/// calm pings (check-ins while it is up) wait for it, so its flush windows are this long; an
+/// urgent ping (`token_ledger::is_urgent`) moves it up to the quick delay.
+const STANDING_BUSY_WINDOWS: i64 = 2;
 /// A reader told of a flush that ended this recently reads D1 again (its first read may have
 /// come before that flush ended).
 const RECENT_FLUSH_MS: i64 = 10_000;
@@ -82,7 +87,8 @@ struct Hot {
     pending: usize,
     /// Where its pings stand (as the last checkpoint says, or later).
     marks: Marks,
-    flush_armed: bool,
+    /// When the flush alarm set fires (`None`: none is set).
+    armed_at: Option<i64>,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
     /// The object has its tables: false until a token's first ping is held, so asking a token
@@ -119,7 +125,7 @@ impl DurableObject for PingToken {
             monitor: None,
             pending: 0,
             marks: Marks::default(),
-            flush_armed: false,
+            armed_at: None,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
             stored: false,
@@ -164,16 +170,17 @@ impl DurableObject for PingToken {
         if !stored || !any_held(&token.state.storage().sql(), flushed_seq)? {
             let mut hot = token.hot.borrow_mut();
             hot.pending = 0;
-            hot.flush_armed = false;
+            hot.armed_at = None;
             return Response::empty();
         }
         // The next alarm is set before the flush starts, a busy token's window away: it flushes
         // what comes meanwhile (pings then arm nothing), and it stands if this flush never
         // finishes. After the token goes quiet it fires once on nothing, which is cheaper than
         // deleting it.
-        token.state.storage().set_alarm(token.busy_ms).await?;
+        let standing = STANDING_BUSY_WINDOWS * token.busy_ms;
+        token.state.storage().set_alarm(standing).await?;
         cost_meter::object_rows(1);
-        token.hot.borrow_mut().flush_armed = true;
+        token.hot.borrow_mut().armed_at = Some(now_ms() + standing);
         // The alarm event ends now and the flush goes on by itself: a flush cut off by a
         // reset of the Wasm application (its awaits then never resume) must not hold up the
         // object's alarms, so the safety alarm can run the flush again.
@@ -236,7 +243,8 @@ impl Token {
         hot.ledger = ledger;
         hot.pending = pending;
         hot.marks = checkpoint.marks;
-        hot.flush_armed = pending > 0;
+        // Any alarm already set is due (a restarted object's, or the one just set).
+        hot.armed_at = (pending > 0).then(now_ms);
         Ok(())
     }
 
@@ -259,7 +267,7 @@ impl Token {
                 let soon = now_ms() + 1_000;
                 if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     cost_meter::object_rows(1);
-                    self.hot.borrow_mut().flush_armed = true;
+                    self.hot.borrow_mut().armed_at = Some(now_ms());
                 }
                 let (stored, flushed_seq) = {
                     let hot = self.hot.borrow();
@@ -356,7 +364,8 @@ impl Token {
         Response::from_json(&serde_json::json!({
             "pending": hot.pending,
             "in_window": hot.ledger.window.in_window(now_ms()),
-            "armed": hot.flush_armed,
+            "armed": hot.armed_at.is_some(),
+            "armed_at": hot.armed_at,
         }))
     }
 
@@ -425,11 +434,20 @@ impl Token {
                 }
             }
             hot.pending += 1;
-            let arm = !std::mem::replace(&mut hot.flush_armed, true);
-            (
-                admitted.at,
-                arm.then(|| flush_delay(hot.last_flush_at, now, self.quick_ms, self.busy_ms)),
-            )
+            let status = hot.monitor.as_ref().and_then(|m| Status::parse(&m.status));
+            let urgent = is_urgent(held.ping.input.kind, status);
+            let arm_in = arm_for_ping(
+                hot.armed_at,
+                urgent,
+                now,
+                hot.last_flush_at,
+                self.quick_ms,
+                self.busy_ms,
+            );
+            if let Some(delay) = arm_in {
+                hot.armed_at = Some(now + delay);
+            }
+            (admitted.at, arm_in)
         };
         if let Some(delay) = arm_in {
             self.state.storage().set_alarm(delay).await?;
@@ -547,12 +565,11 @@ impl Token {
             }
             // An alarm set before stays: the flush re-arms only for what is still held (more
             // than one batch, or a failure to retry).
-            let still_held = hot.pending > 0;
-            hot.flush_armed |= still_held;
-            (
-                hot.flush_backoff.next_flush_in(still_held),
-                hot.flush_backoff.failures(),
-            )
+            let rearm_in = hot.flush_backoff.next_flush_in(hot.pending > 0);
+            if let Some(delay) = rearm_in {
+                hot.armed_at = Some(now_ms() + delay);
+            }
+            (rearm_in, hot.flush_backoff.failures())
         };
         // Nothing held: the alarm set before the flush stays and finds nothing when it fires,
         // unless pings come before it, which it then flushes.
