@@ -33,9 +33,9 @@ use crate::edge::alerting::history::alert_history;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::monitor_state::{flips_of, read_state};
 use crate::edge::heartbeat::monitors::{self, BandPlace, ListFilter, Monitor};
-use crate::edge::heartbeat::ping_history::{move_history_to_d1, MAX_HISTORY_TOKENS};
+use crate::edge::heartbeat::ping_history::{move_history_to_d1, token_histories, MAX_HISTORY_TOKENS};
 use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
-use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token, token_history, wipe_token};
+use crate::edge::heartbeat::ping_token::client::{refresh_token, retire_token, wipe_token};
 use crate::edge::heartbeat::pings::ping_histories;
 use crate::edge::heartbeat::zone::{intl_zone, zone_exists, IntlZone};
 use crate::edge::random;
@@ -521,10 +521,7 @@ async fn strips_of(env: &Env, db: &D1Database, items: &[Monitor]) -> Result<Vec<
     let mut in_d1 = ping_histories(db, &ids, start, end).await?;
     let objects = join_all(items.iter().map(|m| {
         let query = LogQuery::statistic(start, end, m.grace_s * 1_000);
-        async move {
-            let answers = join_all(m.history_tokens().iter().map(|t| token_history(env, t, &query))).await;
-            answers.into_iter().collect::<worker::Result<Vec<_>>>()
-        }
+        async move { token_histories(env, &m.history_tokens(), &query).await }
     }))
     .await;
     let mut histories = HashMap::new();
@@ -619,10 +616,9 @@ pub async fn delete(req: &mut Request, env: &Env, raw_id: &str) -> ApiResult {
 }
 
 /// A deleted monitor's tokens: each refused from the next ping on, and its object's storage
-/// (the monitor's history) forgotten.
+/// (the monitor's history) forgotten, in one call to each object.
 async fn forget_tokens(env: &Env, tokens: &[String]) -> Result<(), ApiError> {
     for token in tokens {
-        retire_token(env, token).await?;
         wipe_token(env, token).await?;
     }
     Ok(())

@@ -22,13 +22,23 @@ pub struct HistoryOf<'a> {
 
 /// The monitor's history as `query` asks it.
 pub async fn ping_history(env: &Env, db: &D1Database, of: &HistoryOf<'_>, query: &LogQuery) -> Result<LogAnswer> {
-    let objects = join_all(of.tokens.iter().map(|token| token_history(env, token, query)));
-    let (d1, objects) = join(d1_history(db, of.monitor_id, query), objects).await;
-    let mut answers = vec![d1?];
-    for answer in objects {
-        answers.push(answer?);
-    }
+    let (d1, objects) = join(
+        d1_history(db, of.monitor_id, query),
+        token_histories(env, &of.tokens, query),
+    )
+    .await;
+    let mut answers = objects?;
+    answers.push(d1?);
     Ok(merge(answers, query.limit))
+}
+
+/// The parts of a monitor's history its token objects keep (`tokens`: `HistoryOf::tokens`),
+/// asked at once; D1's part is read beside them (one monitor's, or a page's at once).
+pub async fn token_histories(env: &Env, tokens: &[String], query: &LogQuery) -> Result<Vec<LogAnswer>> {
+    join_all(tokens.iter().map(|token| token_history(env, token, query)))
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// Earlier tokens whose objects a monitor's history is read from; the oldest beyond this moves

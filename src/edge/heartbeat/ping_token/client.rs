@@ -163,7 +163,8 @@ pub async fn export_history(env: &Env, token: &str) -> Result<ExportedHistory> {
     response.json().await
 }
 
-/// Tells a token's object to forget everything it stores (after `retire_token`).
+/// Tells a token's object that the token is dead (as `retire_token` does) and to forget
+/// everything it stores.
 pub async fn wipe_token(env: &Env, token: &str) -> Result<()> {
     tell(env, token, Call::Wipe).await
 }

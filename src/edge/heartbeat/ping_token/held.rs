@@ -500,13 +500,8 @@ pub(super) fn create_tables(sql: &SqlStorage) -> Result<()> {
 /// are any. A token that never held a ping has none, and asking it (the sweep does, for each
 /// monitor it is about to call late) writes nothing.
 pub(super) async fn open_tables(storage: &Storage, sql: &SqlStorage) -> Result<bool> {
-    let found: Vec<serde_json::Value> = sql
-        .exec(
-            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name IN ('ring', 'held')",
-            None,
-        )?
-        .to_array()?;
-    if found.is_empty() && storage.get::<u64>(LEGACY_SEQ_KEY).await?.is_none() {
+    let found = has_table(sql, "ring")? || has_table(sql, "held")?;
+    if !found && storage.get::<u64>(LEGACY_SEQ_KEY).await?.is_none() {
         return Ok(false);
     }
     create_tables(sql)?;

@@ -327,11 +327,15 @@ impl Token {
                 };
                 Response::from_json(&serde_json::json!({ "pings": pings, "pruned": pruned }))
             }
+            // Retires the token too: refused from the next ping on, before anything is deleted.
             Call::Wipe => {
+                {
+                    let mut hot = self.hot.borrow_mut();
+                    hot.binding = Cached::Revoked;
+                    hot.monitor = None;
+                }
                 self.state.storage().delete_all().await?;
                 let mut hot = self.hot.borrow_mut();
-                hot.binding = Cached::Revoked;
-                hot.monitor = None;
                 hot.stored = false;
                 hot.pending = 0;
                 hot.marks = Marks::default();

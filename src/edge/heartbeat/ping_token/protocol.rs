@@ -30,7 +30,8 @@ pub enum Call {
     Export,
     /// The token is dead: refuse it from the next ping on.
     Retire,
-    /// Forget everything stored (its monitor was deleted, or its history moved to D1).
+    /// Retire the token and forget everything stored (its monitor was deleted, or its history
+    /// moved to D1).
     Wipe,
     /// The monitor changed: look the token up again on the next ping.
     Refresh,
