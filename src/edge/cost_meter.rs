@@ -25,6 +25,12 @@ pub struct Counts {
     pub d1_statements: u64,
     pub d1_rows_read: u64,
     pub d1_rows_written: u64,
+    /// The deadline shards' part of the counts above (requests and alarms, rows, D1
+    /// statements), which the specs of a token's own work take out.
+    pub shard_requests: u64,
+    pub shard_alarms: u64,
+    pub shard_rows_written: u64,
+    pub shard_d1_statements: u64,
 }
 
 thread_local! {
@@ -60,6 +66,32 @@ pub fn object_alarm() {
 
 pub fn object_rows(rows: usize) {
     add(|c| c.do_rows_written += rows as u64);
+}
+
+/// A deadline shard's request or alarm (counted in the totals too).
+pub fn shard_request(alarm: bool) {
+    add(|c| {
+        c.do_requests += 1;
+        c.do_alarms += u64::from(alarm);
+        c.shard_requests += 1;
+        c.shard_alarms += u64::from(alarm);
+    });
+}
+
+/// Rows a deadline shard's storage wrote (counted in the totals too).
+pub fn shard_rows(rows: usize) {
+    add(|c| {
+        c.do_rows_written += rows as u64;
+        c.shard_rows_written += rows as u64;
+    });
+}
+
+/// A deadline shard's D1 statement (its registration; counted in the totals too).
+pub fn shard_d1_statement() {
+    add(|c| {
+        c.d1_statements += 1;
+        c.shard_d1_statements += 1;
+    });
 }
 
 /// Statements whose results carry no row counts (`first()`): counted, rows unknown.

@@ -150,6 +150,21 @@ export async function eventually(probe, { timeoutMs = 10_000, intervalMs = 50, w
   assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * The meter's counts (or their difference over a step) without the deadline shards' part: the
+ * work of tokens' objects and the rest, which the cost specs count exactly (a shard's snapshot
+ * is shared by all its monitors, and its timing is its own).
+ */
+export function withoutShards(counts) {
+  return {
+    ...counts,
+    do_requests: counts.do_requests - counts.shard_requests,
+    do_alarms: counts.do_alarms - counts.shard_alarms,
+    do_rows_written: counts.do_rows_written - counts.shard_rows_written,
+    d1_statements: counts.d1_statements - counts.shard_d1_statements,
+  };
+}
+
 export const GIF_BYTES = Uint8Array.from([
   0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21,
   0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44,

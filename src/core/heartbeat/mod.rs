@@ -8,6 +8,7 @@ pub mod badge;
 pub mod beacon;
 pub mod cron;
 pub mod cron_pattern;
+pub mod deadline_watch;
 pub mod dependencies;
 pub mod flip_reason;
 pub mod health;

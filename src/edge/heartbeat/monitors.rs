@@ -10,13 +10,14 @@ use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::planner::Progress;
 use crate::core::alerting::policy::AlertPolicy;
+use crate::core::heartbeat::deadline_watch::pushed_check_at;
 use crate::core::heartbeat::look::LookTerms;
 use crate::core::heartbeat::monitor::{MonitorSpec, PING_METHODS};
 use crate::core::heartbeat::monitor_list::{Cursor, MAX_TAGS_LISTED};
 use crate::core::heartbeat::ping::{latest_value, PendingPing};
 use crate::core::heartbeat::retention::mark_above;
 use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
-use crate::core::heartbeat::status::{State, Transition};
+use crate::core::heartbeat::status::{State, Status, Transition};
 use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::heartbeat::volume_band::VolumeBand;
 use crate::edge::db::{changed_one, int, json_list, opt_text, text};
@@ -683,7 +684,13 @@ fn opt(v: Option<i64>) -> JsValue {
 /// When the sweep looks at the monitor next in `state`, written at `at` with `flips`, the
 /// alert planner looking next at `alerts`: never while it is not watched; else the earliest
 /// time a rule needs (`LookTerms`).
-fn check_at(stored: &StoredState, state: &State, flips: &[Transition], at: i64, alerts: Option<i64>) -> Option<i64> {
+pub fn check_at(
+    stored: &StoredState,
+    state: &State,
+    flips: &[Transition],
+    at: i64,
+    alerts: Option<i64>,
+) -> Option<i64> {
     if !stored.watched() {
         return None;
     }
@@ -759,6 +766,14 @@ pub fn acknowledge(db: &D1Database, id: &str, flip_at: i64, now: i64) -> Result<
     .bind(&[text(id), int(flip_at), int(now)])
 }
 
+/// A flush's licence to push D1's deadline out: the deadline the monitor's shard holds durably
+/// (`watched`), and how far past the real deadline to push (beyond the object's next flush).
+#[derive(Debug, Clone, Copy)]
+pub struct Cover {
+    pub watched: i64,
+    pub cover_ms: i64,
+}
+
 /// The statement following a flush's insert of the monitor's pings (`changes()` counts the
 /// new ones): the counters always, since the pings are stored whatever the status does; the
 /// status only over the version the flush knows; the pruning mark once the monitor keeps more
@@ -772,9 +787,17 @@ pub fn record_flush(
     alerts: (&Progress, Option<i64>),
     batch: &[PendingPing],
     history: PingHistoryIn,
+    cover: Option<Cover>,
     now: i64,
 ) -> Result<D1PreparedStatement> {
     let (p, alerts_look) = alerts;
+    // Watched by its deadline shard: D1's deadline goes past the object's next flush.
+    let real = check_at(known, state, flips, now, alerts_look);
+    let up = state.status == Status::Up && flips.is_empty();
+    let check_at = match cover {
+        Some(cover) => pushed_check_at(real, Some(cover.watched), up, cover.cover_ms),
+        None => real,
+    };
     let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
     // D1: the pings were inserted just before (`changes()` counts the new ones), and a monitor
     // past its log limit is marked for pruning. The token's object: D1 has no row of them, and
@@ -839,7 +862,7 @@ pub fn record_flush(
         opt(state.next_due_at),
         opt(state.started_at),
         opt(state.last_signal_at),
-        opt(check_at(known, state, flips, now, alerts_look)),
+        opt(check_at),
         int(i64::from(changed)),
         last_ping,
         int(i64::from(state.failures)),

@@ -13,7 +13,7 @@ use crate::core::heartbeat::status::Signal;
 use crate::edge::cost_meter;
 use crate::edge::db::changed_one;
 use crate::edge::heartbeat::monitor_state::{alert_moves, read_state, StoredState};
-use crate::edge::heartbeat::monitors::{record_flush, write_state, PingHistoryIn};
+use crate::edge::heartbeat::monitors::{record_flush, write_state, Cover, PingHistoryIn};
 use crate::edge::heartbeat::pings::insert_pings;
 use crate::edge::heartbeat::zone::IntlZone;
 
@@ -25,12 +25,14 @@ pub struct Flushed {
 }
 
 /// Applies one monitor's pending pings to its counters and status, storing them in D1 too where
-/// D1 keeps its history (`history`).
+/// D1 keeps its history (`history`); with `cover`, an up monitor's deadline in D1 is pushed out
+/// (its shard watches it: `core::heartbeat::deadline_watch`).
 pub async fn flush_pings(
     db: &D1Database,
     known: &StoredState,
     batch: &[PendingPing],
     history: PingHistoryIn,
+    cover: Option<Cover>,
     now: i64,
 ) -> Result<Flushed> {
     let signals: Vec<Signal> = batch
@@ -68,6 +70,7 @@ pub async fn flush_pings(
         (&progress, look),
         batch,
         history,
+        cover,
         now,
     )?);
     statements.extend(alerts.into_iter().flat_map(|moves| moves.statements));

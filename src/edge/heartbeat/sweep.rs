@@ -1,12 +1,16 @@
 //! The every-minute Cron Trigger: moves the status of monitors whose check time has come
-//! (one indexed range read), records each flip once, and never calls a monitor down while
+//! (the deadlines the shards report passed, then one indexed range read of D1's), records
+//! each flip once, and never calls a monitor down while
 //! its token's object still holds pings that D1 has not seen. A monitor with a volume band
 //! whose window closed has that window's pings counted (one more statement for it alone) and
 //! judged once every ping received in it is in D1.
 
+use std::collections::HashSet;
+
 use futures_util::future::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
+use crate::core::heartbeat::deadline_watch::Settled;
 use crate::core::heartbeat::dependencies::parents_first;
 use crate::core::heartbeat::ping_log::LogQuery;
 use crate::core::heartbeat::status::Status;
@@ -14,11 +18,12 @@ use crate::core::heartbeat::volume_band::window_settled;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
+use crate::edge::heartbeat::deadline_shard::client::{overdue_everywhere, registered_shards, settle};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::history_tokens;
 use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
-use crate::edge::heartbeat::ping_token::client::hurry;
+use crate::edge::heartbeat::ping_token::client::{flush_held, hurry};
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
@@ -27,6 +32,8 @@ const PAGE: usize = 200;
 const MAX_PAGES: usize = 100;
 /// Monitors written per D1 batch.
 const WRITE_CHUNK: usize = 50;
+/// Overdue deadlines taken from each shard per invocation (the rest come next minute).
+const SHARD_LIMIT: usize = 200;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SweepReport {
@@ -85,6 +92,14 @@ fn clock_counts_failure(stored: &StoredState, at: i64) -> bool {
     (state.status == Status::Down && !flips.is_empty()) || state.failures > before.failures
 }
 
+/// Whether the clock alone changes anything for `stored` at `at` (late, down, a run timed out).
+fn clock_moves(stored: &StoredState, at: i64) -> bool {
+    let mut state = stored.state();
+    let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
+    state.on_clock(at, &stored.rules(&schedule, &zone));
+    state != stored.state()
+}
+
 /// Whether the sweep leaves `stored` for the next minute: a failure the clock counts while its
 /// token's (or name's) pings are still on their way to D1, however old the deadline, since a
 /// flush can be held up for long (D1 failing, the object's isolate reset); or a volume window
@@ -124,86 +139,202 @@ async fn window_counts(env: &Env, db: &D1Database, windows: &[(&StoredState, (i6
     counts.into_iter().collect()
 }
 
-/// Evaluates every monitor due by `at` (the trigger's scheduled time).
-pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
-    let db = database(env)?;
-    let mut report = SweepReport::default();
-    let mut after = (i64::MIN, String::new());
-    for _ in 0..MAX_PAGES {
-        let (page, read) = due_page(&db, at, &after).await?;
-        report.rows_read += read;
-        report.due += page.len() as i64;
-        // Parents first: a child that goes down with its parent finds it down, and is held.
-        let parents: Vec<Vec<String>> = page.iter().map(StoredState::parents).collect();
-        let listed: Vec<(&str, &[String])> = page
-            .iter()
-            .zip(&parents)
-            .map(|(s, p)| (s.id.as_str(), p.as_slice()))
-            .collect();
-        let ordered: Vec<&StoredState> = parents_first(&listed).into_iter().map(|i| &page[i]).collect();
-        let windows: Vec<Option<(i64, i64)>> = ordered.iter().map(|stored| band_window(stored, at)).collect();
-        // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait
-        // a few seconds to go as one batch): ask the page's objects at once.
-        let held: Vec<bool> = join_all(
-            ordered
-                .iter()
-                .copied()
-                .zip(&windows)
-                .map(|(stored, window)| held_back(env, stored, *window, at)),
-        )
-        .await
-        .into_iter()
-        .collect::<Result<_>>()?;
-        let judged: Vec<(&StoredState, (i64, i64))> = ordered
+/// Judges a page of due monitors at `at` and writes what changed; answers, for each monitor
+/// judged (not left for the next minute), its id and the deadline its state now has.
+async fn judge(
+    env: &Env,
+    db: &D1Database,
+    page: &[StoredState],
+    at: i64,
+    report: &mut SweepReport,
+) -> Result<Vec<(String, Option<i64>)>> {
+    // Parents first: a child that goes down with its parent finds it down, and is held.
+    let parents: Vec<Vec<String>> = page.iter().map(StoredState::parents).collect();
+    let listed: Vec<(&str, &[String])> = page
+        .iter()
+        .zip(&parents)
+        .map(|(s, p)| (s.id.as_str(), p.as_slice()))
+        .collect();
+    let ordered: Vec<&StoredState> = parents_first(&listed).into_iter().map(|i| &page[i]).collect();
+    let windows: Vec<Option<(i64, i64)>> = ordered.iter().map(|stored| band_window(stored, at)).collect();
+    // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait
+    // a few seconds to go as one batch): ask the page's objects at once.
+    let held: Vec<bool> = join_all(
+        ordered
             .iter()
             .copied()
             .zip(&windows)
-            .zip(&held)
-            .filter_map(|((stored, window), held)| window.filter(|_| !held).map(|w| (stored, w)))
-            .collect();
-        let counts = window_counts(env, &db, &judged).await?;
-        let mut statements = Vec::new();
-        let mut monitors_in_batch = 0;
-        for (stored, held) in ordered.iter().copied().zip(held) {
-            if held {
-                report.deferred += 1;
-                continue;
-            }
-            let mut state = stored.state();
-            let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
-            let rules = stored.rules(&schedule, &zone);
-            let mut flips = Vec::new();
-            let window = judged
-                .iter()
-                .zip(&counts)
-                .find(|((judged, _), _)| judged.id == stored.id);
-            if let Some(((_, (from, until)), pings)) = window {
-                // In time order: the clock up to the window's end, the window, then the rest.
-                flips.extend(state.on_clock(*until, &rules));
-                flips.extend(state.on_band(*until, stored.band().judge(*from, *until, *pings), &rules));
-            }
-            flips.extend(state.on_clock(at, &rules));
-            report.flips += flips.len() as i64;
-            let now = now_ms();
-            statements.extend(write_state(&db, stored, &state, &flips, at, now)?);
-            // A down that a maintenance window held is told once the maintenance is over.
-            let down = state.status == Status::Down;
-            if stored
-                .holds()
-                .releases_maintenance(down, !flips.is_empty(), at, &intl_zone)
-            {
-                statements.push(release_after_maintenance(&db, &stored.id, now)?);
-            }
-            monitors_in_batch += 1;
-            if monitors_in_batch == WRITE_CHUNK {
-                write_batch(&db, std::mem::take(&mut statements), &mut report).await?;
-                monitors_in_batch = 0;
-            }
+            .map(|(stored, window)| held_back(env, stored, *window, at)),
+    )
+    .await
+    .into_iter()
+    .collect::<Result<_>>()?;
+    let judged: Vec<(&StoredState, (i64, i64))> = ordered
+        .iter()
+        .copied()
+        .zip(&windows)
+        .zip(&held)
+        .filter_map(|((stored, window), held)| window.filter(|_| !held).map(|w| (stored, w)))
+        .collect();
+    let counts = window_counts(env, db, &judged).await?;
+    let mut statements = Vec::new();
+    let mut monitors_in_batch = 0;
+    let mut deadlines = Vec::new();
+    for (stored, held) in ordered.iter().copied().zip(held) {
+        if held {
+            report.deferred += 1;
+            continue;
         }
-        write_batch(&db, statements, &mut report).await?;
-        match page.last() {
-            Some(last) if page.len() == PAGE => after = (last.check_at.unwrap_or(at), last.id.clone()),
-            _ => break,
+        let mut state = stored.state();
+        let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
+        let rules = stored.rules(&schedule, &zone);
+        let mut flips = Vec::new();
+        let window = judged
+            .iter()
+            .zip(&counts)
+            .find(|((judged, _), _)| judged.id == stored.id);
+        if let Some(((_, (from, until)), pings)) = window {
+            // In time order: the clock up to the window's end, the window, then the rest.
+            flips.extend(state.on_clock(*until, &rules));
+            flips.extend(state.on_band(*until, stored.band().judge(*from, *until, *pings), &rules));
+        }
+        flips.extend(state.on_clock(at, &rules));
+        report.flips += flips.len() as i64;
+        let now = now_ms();
+        statements.extend(write_state(db, stored, &state, &flips, at, now)?);
+        // A down that a maintenance window held is told once the maintenance is over.
+        let down = state.status == Status::Down;
+        if stored
+            .holds()
+            .releases_maintenance(down, !flips.is_empty(), at, &intl_zone)
+        {
+            statements.push(release_after_maintenance(db, &stored.id, now)?);
+        }
+        let watchable = state.status == Status::Up && stored.watched();
+        deadlines.push((
+            stored.id.clone(),
+            watchable
+                .then(|| state.check_at_within(stored.grace_ms(), stored.runtime()))
+                .flatten(),
+        ));
+        monitors_in_batch += 1;
+        if monitors_in_batch == WRITE_CHUNK {
+            write_batch(db, std::mem::take(&mut statements), report).await?;
+            monitors_in_batch = 0;
+        }
+    }
+    write_batch(db, statements, report).await?;
+    Ok(deadlines)
+}
+
+/// The up monitors whose deadline a shard says passed (D1's was pushed out while the shard
+/// watched them). A shard knows only the check-ins it was told, and D1 lacks those the object
+/// still holds, so a monitor the clock would move has its token's object flush first and is
+/// read again; then they are judged like
+/// the monitors D1 finds due, and each shard is told what was settled. Answers their ids.
+async fn sweep_shards(env: &Env, db: &D1Database, at: i64, report: &mut SweepReport) -> Result<HashSet<String>> {
+    let shards = registered_shards(db).await?;
+    if shards.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let reported = overdue_everywhere(env, &shards, at, SHARD_LIMIT).await?;
+    let ids: Vec<&str> = reported
+        .iter()
+        .flat_map(|(_, due)| due.iter().map(|o| o.monitor_id.as_str()))
+        .collect();
+    let seen: HashSet<String> = ids.iter().map(|id| id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(seen);
+    }
+    let mut states = states_of(db, &ids, report).await?;
+    let late: Vec<StoredState> = states.iter().filter(|s| clock_moves(s, at)).cloned().collect();
+    // An object that cannot flush now leaves its monitor for the next minute.
+    let mut failed: HashSet<String> = HashSet::new();
+    if !late.is_empty() {
+        let flushed = join_all(late.iter().map(|s| flush_held(env, &s.ping_token))).await;
+        failed = late
+            .iter()
+            .zip(&flushed)
+            .filter(|(_, f)| f.is_err())
+            .map(|(s, _)| s.id.clone())
+            .collect();
+        let again: Vec<&str> = late
+            .iter()
+            .map(|s| s.id.as_str())
+            .filter(|id| !failed.contains(*id))
+            .collect();
+        let fresh = states_of(db, &again, report).await?;
+        states.retain(|s| !late.iter().any(|l| l.id == s.id));
+        report.deferred += failed.len() as i64;
+        states.extend(fresh);
+    }
+    report.due += states.len() as i64;
+    let judged = judge(env, db, &states, at, report).await?;
+    let present: HashSet<&str> = states.iter().map(|s| s.id.as_str()).collect();
+    for (shard, due) in &reported {
+        let settled: Vec<Settled> = due
+            .iter()
+            .filter_map(|o| {
+                let deadline = match judged.iter().find(|(id, _)| *id == o.monitor_id) {
+                    Some((_, deadline)) => *deadline,
+                    // Left for the next minute: kept, and reported again.
+                    None if present.contains(o.monitor_id.as_str()) || failed.contains(&o.monitor_id) => return None,
+                    // Gone, paused or disabled: nothing to watch.
+                    None => None,
+                };
+                Some(Settled {
+                    monitor_id: o.monitor_id.clone(),
+                    reported: o.deadline,
+                    deadline,
+                })
+            })
+            .collect();
+        if let Err(e) = settle(env, *shard, &settled).await {
+            // Reported again next minute and settled then.
+            worker::console_error!("settling shard {shard} failed: {e}");
+        }
+    }
+    Ok(seen)
+}
+
+/// The states of these monitors, those the sweep watches (not paused, enabled), in one read.
+async fn states_of(db: &D1Database, ids: &[&str], report: &mut SweepReport) -> Result<Vec<StoredState>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(ids).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let result = db
+        .prepare(format!(
+            "SELECT {STATE_COLUMNS} FROM monitors \
+             WHERE id IN (SELECT value FROM json_each(?1)) AND paused = 0 AND enabled = 1"
+        ))
+        .bind(&[text(&list)])?
+        .all()
+        .await?;
+    report.rows_read += result.meta()?.and_then(|m| m.rows_read).unwrap_or(0) as i64;
+    result.results()
+}
+
+/// Evaluates every monitor due by `at` (the trigger's scheduled time): those a deadline shard
+/// reports, then those D1's deadlines say are due.
+pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
+    let db = database(env)?;
+    let mut report = SweepReport::default();
+    let from_shards = sweep_shards(env, &db, at, &mut report).await?;
+    let mut after = (i64::MIN, String::new());
+    for _ in 0..MAX_PAGES {
+        let (mut page, read) = due_page(&db, at, &after).await?;
+        report.rows_read += read;
+        let next = match page.last() {
+            Some(last) if page.len() == PAGE => Some((last.check_at.unwrap_or(at), last.id.clone())),
+            _ => None,
+        };
+        page.retain(|s| !from_shards.contains(&s.id));
+        report.due += page.len() as i64;
+        judge(env, &db, &page, at, &mut report).await?;
+        match next {
+            Some(next) => after = next,
+            None => break,
         }
     }
     Ok(report)

@@ -156,7 +156,7 @@ impl Project {
             }
             // The same flush as a token's pings: stored, counted, marked for pruning, applied.
             let history = PingHistoryIn::D1 { log_limit };
-            flipped |= flush_pings(&db, &monitor.state, &pings, history, now_ms())
+            flipped |= flush_pings(&db, &monitor.state, &pings, history, None, now_ms())
                 .await?
                 .flipped;
         }

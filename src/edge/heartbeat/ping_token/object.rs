@@ -14,18 +14,21 @@ use super::held::{
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
+use crate::core::heartbeat::deadline_watch::{worth_telling, Watch};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
-use crate::core::heartbeat::status::Status;
+use crate::core::heartbeat::status::{Signal, Status};
 use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, SingleFlight, Startup};
+use crate::edge::heartbeat::deadline_shard::client::tell_deadline;
 use crate::edge::heartbeat::monitor_state::{read_state, StoredState};
-use crate::edge::heartbeat::monitors::{monitor_for_token, PingHistoryIn};
+use crate::edge::heartbeat::monitors::{check_at, monitor_for_token, Cover, PingHistoryIn};
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
+use crate::edge::heartbeat::zone::IntlZone;
 use crate::edge::random;
 use crate::edge::vars;
 
@@ -37,6 +40,11 @@ const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
 /// calm pings (check-ins while it is up) wait for it, so its flush windows are this long; an
 /// urgent ping (`token_ledger::is_urgent`) moves it up to the quick delay.
 const STANDING_BUSY_WINDOWS: i64 = 2;
+/// An up monitor's check-ins, while its deadline shard watches it, wait this long for their
+/// flush (var PING_CALM_FLUSH_MS): a quiet token's pings then go to D1 a few dozen at a time.
+const DEFAULT_CALM_FLUSH_DELAY_MS: i64 = 900_000;
+/// D1's deadline for a watched monitor is pushed this much past the object's next flush.
+const COVER_MARGIN_MS: i64 = 60_000;
 /// A reader told of a flush that ended this recently reads D1 again (its first read may have
 /// come before that flush ended).
 const RECENT_FLUSH_MS: i64 = 10_000;
@@ -91,6 +99,11 @@ struct Hot {
     armed_at: Option<i64>,
     flush_backoff: FlushBackoff,
     last_flush_at: Option<i64>,
+    /// The deadline last told to the monitor's shard.
+    told: Option<i64>,
+    /// The deadline the shard's snapshot holds for the monitor, as its last answer said: while
+    /// there is one, calm pings wait for the calm delay and a flush pushes D1's deadline out.
+    watched: Option<i64>,
     /// The object has its tables: false until a token's first ping is held, so asking a token
     /// that never held one creates nothing.
     stored: bool,
@@ -114,6 +127,7 @@ struct Token {
     retention_ms: Option<i64>,
     quick_ms: i64,
     busy_ms: i64,
+    calm_ms: i64,
     hot: RefCell<Hot>,
 }
 
@@ -128,6 +142,8 @@ impl DurableObject for PingToken {
             armed_at: None,
             flush_backoff: FlushBackoff::default(),
             last_flush_at: None,
+            told: None,
+            watched: None,
             stored: false,
         });
         let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
@@ -136,6 +152,7 @@ impl DurableObject for PingToken {
             .map(|days| days * 86_400_000);
         let quick_ms = vars::integer(&env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
         let busy_ms = vars::integer(&env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
+        let calm_ms = vars::integer(&env, "PING_CALM_FLUSH_MS").unwrap_or(DEFAULT_CALM_FLUSH_DELAY_MS);
         Self {
             token: Rc::new(Token {
                 state,
@@ -146,6 +163,7 @@ impl DurableObject for PingToken {
                 retention_ms,
                 quick_ms,
                 busy_ms,
+                calm_ms,
                 hot,
             }),
         }
@@ -177,7 +195,10 @@ impl DurableObject for PingToken {
         // what comes meanwhile (pings then arm nothing), and it stands if this flush never
         // finishes. After the token goes quiet it fires once on nothing, which is cheaper than
         // deleting it.
-        let standing = STANDING_BUSY_WINDOWS * token.busy_ms;
+        let standing = match token.calm() {
+            true => token.calm_ms,
+            false => STANDING_BUSY_WINDOWS * token.busy_ms,
+        };
         token.state.storage().set_alarm(standing).await?;
         cost_meter::object_rows(1);
         token.hot.borrow_mut().armed_at = Some(now_ms() + standing);
@@ -197,6 +218,16 @@ impl DurableObject for PingToken {
 }
 
 impl Token {
+    /// Whether the token's pings are calm: its monitor is up and its shard watches the deadline.
+    fn calm(&self) -> bool {
+        let hot = self.hot.borrow();
+        hot.watched.is_some()
+            && hot
+                .monitor
+                .as_ref()
+                .is_some_and(|m| Status::parse(&m.status) == Some(Status::Up))
+    }
+
     /// Rebuilds the ledger (checkpoint + pings written since) before the first event of this
     /// instance does anything (`durable::Startup` says why there and not in the constructor).
     async fn ready(self: &Rc<Self>) -> Result<()> {
@@ -341,20 +372,33 @@ impl Token {
                 hot.marks = Marks::default();
                 Response::empty()
             }
+            // What the retired token holds goes to D1 now, not after the calm delay.
             Call::Retire => {
-                let mut hot = self.hot.borrow_mut();
-                hot.binding = Cached::Revoked;
-                hot.monitor = None;
-                if hot.stored {
-                    forget_binding(&self.state.storage().sql())?;
+                let pending = {
+                    let mut hot = self.hot.borrow_mut();
+                    hot.binding = Cached::Revoked;
+                    hot.monitor = None;
+                    hot.watched = None;
+                    if hot.stored {
+                        forget_binding(&self.state.storage().sql())?;
+                    }
+                    hot.pending
+                };
+                if pending > 0 && arm_flush_by(&self.state.storage(), now_ms() + self.quick_ms).await? {
+                    cost_meter::object_rows(1);
+                    self.hot.borrow_mut().armed_at = Some(now_ms());
                 }
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
+            // Its rules may have changed too: the shard is told afresh before D1's deadline is
+            // pushed again.
             Call::Refresh => {
                 let mut hot = self.hot.borrow_mut();
                 hot.binding.forget();
                 hot.monitor = None;
+                hot.watched = None;
+                hot.told = None;
                 if hot.stored {
                     forget_binding(&self.state.storage().sql())?;
                 }
@@ -406,7 +450,7 @@ impl Token {
         }
         let sql = self.state.storage().sql();
         // Decide and write with no await in between: one row, the ledger changes in memory only.
-        let (at, arm_in) = {
+        let (at, arm_in, tell) = {
             let mut hot = self.hot.borrow_mut();
             let before = hot.ledger.clone();
             let admitted = match hot
@@ -440,24 +484,72 @@ impl Token {
             hot.pending += 1;
             let status = hot.monitor.as_ref().and_then(|m| Status::parse(&m.status));
             let urgent = is_urgent(held.ping.input.kind, status);
-            let arm_in = arm_for_ping(
-                hot.armed_at,
-                urgent,
-                now,
-                hot.last_flush_at,
-                self.quick_ms,
-                self.busy_ms,
-            );
+            let deadline = match urgent {
+                true => None,
+                false => hot
+                    .monitor
+                    .as_ref()
+                    .and_then(|known| calm_deadline(known, &held.ping, now)),
+            };
+            let calm = deadline.is_some() && hot.watched.is_some();
+            let full = hot.pending as u64 >= (self.slots / 2).min(FLUSH_BATCH as u64);
+            let arm_in = match hot.armed_at {
+                // Half a ring (or a batch) waiting goes now, calm or not.
+                Some(at) if full && at > now + self.quick_ms => Some(self.quick_ms),
+                None if calm && !full => Some(self.calm_ms),
+                _ => arm_for_ping(
+                    hot.armed_at,
+                    urgent || full,
+                    now,
+                    hot.last_flush_at,
+                    self.quick_ms,
+                    self.busy_ms,
+                ),
+            };
             if let Some(delay) = arm_in {
                 hot.armed_at = Some(now + delay);
             }
-            (admitted.at, arm_in)
+            let tell = deadline.filter(|d| worth_telling(hot.told, *d, hot.watched.is_some()));
+            if tell.is_some() {
+                hot.told = tell;
+            }
+            let tell = tell.map(|deadline| {
+                (
+                    held.ping.monitor_id.clone(),
+                    Watch {
+                        at: admitted.at,
+                        deadline,
+                    },
+                )
+            });
+            (admitted.at, arm_in, tell)
         };
         if let Some(delay) = arm_in {
             self.state.storage().set_alarm(delay).await?;
             cost_meter::object_rows(1);
         }
+        if let Some((monitor_id, watch)) = tell {
+            self.tell_shard(monitor_id, watch);
+        }
         Ok(RecordOutcome::Accepted { received_at: at })
+    }
+
+    /// Tells the monitor's shard a check-in's deadline, after the ping's answer: its reply says
+    /// whether the shard holds a deadline durably (calm pings may then wait).
+    fn tell_shard(self: &Rc<Self>, monitor_id: String, watch: Watch) {
+        let token = self.clone();
+        self.state.wait_until(async move {
+            let told = tell_deadline(&token.env, &monitor_id, watch).await;
+            let mut hot = token.hot.borrow_mut();
+            match told {
+                Ok(durable) => hot.watched = durable,
+                Err(e) => {
+                    worker::console_error!("telling the deadline shard failed: {e}");
+                    hot.watched = None;
+                    hot.told = None;
+                }
+            }
+        });
     }
 
     /// The monitor's state for a flush: the one the last flush left, or read from D1.
@@ -522,7 +614,11 @@ impl Token {
                 let Some(known) = self.known_state(&db, monitor_id).await? else {
                     continue;
                 };
-                let flushed = flush_pings(&db, &known, group, PingHistoryIn::TokenObject, now_ms()).await?;
+                let cover = self.hot.borrow().watched.map(|watched| Cover {
+                    watched,
+                    cover_ms: self.calm_ms + COVER_MARGIN_MS,
+                });
+                let flushed = flush_pings(&db, &known, group, PingHistoryIn::TokenObject, cover, now_ms()).await?;
                 self.hot.borrow_mut().monitor = flushed.state;
                 flipped |= flushed.flipped;
             }
@@ -586,4 +682,21 @@ impl Token {
         }
         result.map_err(|e| internal(format!("flush to D1 failed: {e}")))
     }
+}
+
+/// The deadline a check-in leaves an up monitor that stays up (the one a flush would write to
+/// D1), from the state the last flush left: `None` when the ping would change more than that.
+fn calm_deadline(known: &StoredState, ping: &PendingPing, now: i64) -> Option<i64> {
+    let mut state = known.state();
+    let (schedule, zone) = (known.due_rule(), IntlZone::new(&known.tz));
+    let signal = Signal {
+        at: ping.received_at,
+        kind: ping.input.kind,
+        duration_ms: ping.duration_ms,
+    };
+    let flips = state.on_signals(&[signal], &known.rules(&schedule, &zone));
+    if state.status != Status::Up || !flips.is_empty() {
+        return None;
+    }
+    check_at(known, &state, &flips, now, known.alerts_look(&state, now))
 }

@@ -1,0 +1,99 @@
+//! The calls to deadline shards: a token's object tells a check-in's deadline; the sweep asks
+//! each registered shard which deadlines passed and settles what it decided.
+
+use futures_util::future::join_all;
+use serde::Deserialize;
+use worker::{D1Database, Env, Method, Request, RequestInit, Result, Stub};
+
+use super::protocol::{Call, OverdueAsk, Tell, Told, BINDING};
+use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
+use crate::edge::cost_meter;
+use crate::edge::durable::{internal, ObjectCall};
+use crate::edge::vars;
+
+/// Shards a deployment spreads its monitors over (var DEADLINE_SHARDS): 1,000,000 monitors
+/// pinging every minute are ~260 tells a second each, a quarter of one object's ~1,000.
+const DEFAULT_SHARDS: i64 = 64;
+
+/// The shard watching `monitor_id`.
+pub fn shard_for(env: &Env, monitor_id: &str) -> u32 {
+    let shards = vars::integer(env, "DEADLINE_SHARDS").unwrap_or(DEFAULT_SHARDS);
+    shard_of(monitor_id, u32::try_from(shards.clamp(1, 4_096)).unwrap_or(1))
+}
+
+fn shard_object(env: &Env, shard: u32) -> Result<Stub> {
+    env.durable_object(BINDING)?
+        .id_from_name(&format!("shard-{shard}"))?
+        .get_stub()
+}
+
+async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call, body: String) -> Result<Option<T>> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let url = call.url();
+    let mut response = shard_object(env, shard)?
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
+        .await?;
+    if response.status_code() != 200 {
+        return Err(internal(format!("{url} answered {}", response.status_code())));
+    }
+    let text = response.text().await?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(&text).map(Some).map_err(internal)
+}
+
+/// Tells the monitor's shard a check-in's deadline; answers the deadline the shard's last
+/// snapshot holds for it (`None`: none yet).
+pub async fn tell_deadline(env: &Env, monitor_id: &str, watch: Watch) -> Result<Option<i64>> {
+    let shard = shard_for(env, monitor_id);
+    let tell = Tell {
+        shard,
+        monitor_id: monitor_id.to_string(),
+        watch,
+    };
+    let body = serde_json::to_string(&tell).map_err(internal)?;
+    let told: Option<Told> = post(env, shard, Call::Tell, body).await?;
+    Ok(told.and_then(|t| t.durable))
+}
+
+/// The shards that ever watched a deadline (each registers once per instance).
+pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
+    #[derive(Deserialize)]
+    struct Row {
+        shard: u32,
+    }
+    cost_meter::d1_statements(1);
+    let rows: Vec<Row> = db
+        .prepare("SELECT shard FROM deadline_shards ORDER BY shard")
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| r.shard).collect())
+}
+
+/// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once.
+pub async fn overdue_everywhere(env: &Env, shards: &[u32], at: i64, limit: usize) -> Result<Vec<(u32, Vec<Overdue>)>> {
+    let body = serde_json::to_string(&OverdueAsk { at, limit }).map_err(internal)?;
+    let answers = join_all(shards.iter().map(|&shard| {
+        let body = body.clone();
+        async move {
+            let due: Option<Vec<Overdue>> = post(env, shard, Call::Overdue, body).await?;
+            Ok::<_, worker::Error>((shard, due.unwrap_or_default()))
+        }
+    }))
+    .await;
+    answers.into_iter().collect()
+}
+
+/// Tells a shard what the sweep settled for the deadlines it reported.
+pub async fn settle(env: &Env, shard: u32, settled: &[Settled]) -> Result<()> {
+    if settled.is_empty() {
+        return Ok(());
+    }
+    let body = serde_json::to_string(settled).map_err(internal)?;
+    post::<serde_json::Value>(env, shard, Call::Settle, body)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,191 @@
+//! The deadline shard's Durable Object: a `Watchlist` in memory, written as one snapshot (a
+//! few rows of JSON, whatever the number of monitors) by an alarm at most every
+//! `DEADLINE_PERSIST_MS` while something changed, and read back when an instance starts.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+
+use super::protocol::{Call, OverdueAsk, Tell, Told};
+use crate::core::heartbeat::deadline_watch::{Settled, Watch, Watchlist};
+use crate::edge::cost_meter;
+use crate::edge::db::{database, int, now_ms};
+use crate::edge::durable::{internal, ObjectCall, Startup};
+use crate::edge::vars;
+
+/// A change waits at most this long to be written (var DEADLINE_PERSIST_MS).
+const DEFAULT_PERSIST_MS: i64 = 30_000;
+/// Deadlines per snapshot row (~70 bytes each: rows stay well under SQLite's limits).
+const PER_PART: usize = 2_000;
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS snapshot (part INTEGER PRIMARY KEY, body TEXT NOT NULL)";
+
+#[durable_object]
+pub struct DeadlineShard {
+    shard: Rc<Shard>,
+}
+
+struct Shard {
+    state: State,
+    env: Env,
+    startup: Startup,
+    persist_ms: i64,
+    list: RefCell<Watchlist>,
+    armed: Cell<bool>,
+    /// Its number, once told (it registers in D1 once per instance).
+    number: Cell<Option<u32>>,
+    registered: Cell<bool>,
+}
+
+impl DurableObject for DeadlineShard {
+    fn new(state: State, env: Env) -> Self {
+        let persist_ms = vars::integer(&env, "DEADLINE_PERSIST_MS").unwrap_or(DEFAULT_PERSIST_MS);
+        Self {
+            shard: Rc::new(Shard {
+                state,
+                env,
+                startup: Startup::default(),
+                persist_ms,
+                list: RefCell::new(Watchlist::default()),
+                armed: Cell::new(false),
+                number: Cell::new(None),
+                registered: Cell::new(false),
+            }),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        cost_meter::shard_request(false);
+        self.shard.ready().await?;
+        self.shard.answer(req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        cost_meter::shard_request(true);
+        self.shard.ready().await?;
+        self.shard.armed.set(false);
+        self.shard.persist().await?;
+        Response::empty()
+    }
+}
+
+impl Shard {
+    async fn ready(self: &Rc<Self>) -> Result<()> {
+        let shard = self.clone();
+        self.startup
+            .ready(&self.state, async move {
+                let restored = read_snapshot(&shard.state.storage().sql())?;
+                *shard.list.borrow_mut() = Watchlist::restore(restored);
+                // A write due before the restart is due now.
+                shard.armed.set(shard.state.storage().get_alarm().await?.is_some());
+                Ok(())
+            })
+            .await
+    }
+
+    async fn answer(&self, mut req: Request) -> Result<Response> {
+        let Some(call) = Call::of_path(&req.path()) else {
+            return Response::error("not found", 404);
+        };
+        match call {
+            Call::Tell => {
+                let tell: Tell = req.json().await?;
+                self.number.set(Some(tell.shard));
+                let durable = self.list.borrow_mut().tell(&tell.monitor_id, tell.watch);
+                self.arm().await?;
+                Response::from_json(&Told { durable })
+            }
+            Call::Overdue => {
+                let ask: OverdueAsk = req.json().await?;
+                Response::from_json(&self.list.borrow().overdue(ask.at, ask.limit))
+            }
+            Call::Settle => {
+                let settled: Vec<Settled> = req.json().await?;
+                self.list.borrow_mut().settle(&settled);
+                self.arm().await?;
+                Response::empty()
+            }
+            Call::State => {
+                let list = self.list.borrow();
+                Response::from_json(&serde_json::json!({
+                    "watching": list.len(),
+                    "dirty": list.dirty(),
+                    "armed": self.armed.get(),
+                }))
+            }
+        }
+    }
+
+    /// Sets the snapshot's alarm if something changed and none is set (one row per write
+    /// window, not per tell).
+    async fn arm(&self) -> Result<()> {
+        if !self.list.borrow().dirty() || self.armed.get() {
+            return Ok(());
+        }
+        self.armed.set(true);
+        self.state.storage().set_alarm(self.persist_ms).await?;
+        cost_meter::shard_rows(1);
+        Ok(())
+    }
+
+    /// Writes the watchlist as the snapshot, after registering the shard for the sweep.
+    async fn persist(&self) -> Result<()> {
+        if !self.list.borrow().dirty() {
+            return Ok(());
+        }
+        if let (Some(number), false) = (self.number.get(), self.registered.get()) {
+            database(&self.env)?
+                .prepare("INSERT INTO deadline_shards (shard, since) VALUES (?1, ?2) ON CONFLICT (shard) DO NOTHING")
+                .bind(&[int(i64::from(number)), int(now_ms())])?
+                .run()
+                .await?;
+            cost_meter::shard_d1_statement();
+            self.registered.set(true);
+        }
+        let snapshot = self.list.borrow().snapshot();
+        cost_meter::shard_rows(write_snapshot(&self.state.storage().sql(), &snapshot)?);
+        self.list.borrow_mut().persisted(&snapshot);
+        // Told while this ran: the next write.
+        self.arm().await
+    }
+}
+
+fn read_snapshot(sql: &SqlStorage) -> Result<Vec<(String, Watch)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        body: String,
+    }
+    sql.exec(SCHEMA, None)?;
+    let rows: Vec<Row> = sql.exec("SELECT body FROM snapshot ORDER BY part", None)?.to_array()?;
+    let mut all = Vec::new();
+    for row in rows {
+        let part: Vec<(String, Watch)> = serde_json::from_str(&row.body).map_err(internal)?;
+        all.extend(part);
+    }
+    Ok(all)
+}
+
+/// Replaces the snapshot's rows (written together: no await in between); answers the rows
+/// written.
+fn write_snapshot(sql: &SqlStorage, snapshot: &[(String, Watch)]) -> Result<usize> {
+    let mut written = 0;
+    let parts: Vec<&[(String, Watch)]> = snapshot.chunks(PER_PART).collect();
+    for (part, entries) in parts.iter().enumerate() {
+        let body = serde_json::to_string(entries).map_err(internal)?;
+        written += sql
+            .exec(
+                "INSERT INTO snapshot (part, body) VALUES (?1, ?2) ON CONFLICT (part) DO UPDATE SET body = excluded.body",
+                vec![(part as i64).into(), body.into()],
+            )?
+            .rows_written();
+    }
+    written += sql
+        .exec(
+            "DELETE FROM snapshot WHERE part >= ?1",
+            vec![(parts.len() as i64).into()],
+        )?
+        .rows_written();
+    Ok(written)
+}

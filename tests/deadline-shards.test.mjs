@@ -1,0 +1,141 @@
+// Deadline shards: an up monitor's check-ins tell their deadline to a shard object (memory,
+// written as a snapshot every DEADLINE_PERSIST_MS), so they wait for the calm flush and D1's
+// deadline is pushed out; the sweep asks the shards which deadlines passed, flushes those
+// tokens' objects first, and judges them with every acknowledged ping.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdgebeat, eventually } from "./support/edgebeat.mjs";
+
+const CALM_MS = 600_000;
+let eb;
+let tenant;
+before(async () => {
+  eb = await startEdgebeat({ vars: { EDGEBEAT_METER: "1", DEADLINE_PERSIST_MS: "300", PING_CALM_FLUSH_MS: String(CALM_MS) } });
+  tenant = await eb.tenant();
+});
+after(() => eb?.close());
+
+const meter = async () => (await eb.fetch("/__meter")).json();
+const tokenState = async (token) => {
+  const ns = eb.env.PING_TOKEN;
+  return (await ns.get(ns.idFromName(token)).fetch("https://ping-token/state")).json();
+};
+const d1 = async (id) => (await eb.rows("SELECT status, n_pings, check_at, last_ping_at FROM monitors WHERE id = ?", id))[0];
+const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
+
+async function ping(token) {
+  const res = await eb.fetch(`/ping/${token}`);
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  return Date.now();
+}
+
+/**
+ * A monitor (interval 60 s, grace 60 s) whose shard holds its deadline durably and whose D1
+ * deadline is pushed out: a first ping (urgent: the monitor is new), a first check-in told to
+ * the shard, its snapshot, then a check-in whose tell is answered with that snapshot and whose
+ * flush pushes D1's deadline. Three pings applied.
+ */
+async function watchedMonitor(name) {
+  const m = await eb.createMonitor(tenant.key, { name, interval: 60, grace: 60 });
+  await ping(m.token);
+  await eb.appliedEventually(m.id, 1);
+  const second = await ping(m.token);
+  await eb.appliedEventually(m.id, 2, { timeoutMs: 15_000 });
+  assert.ok((await d1(m.id)).check_at <= second + 61_000, "not pushed before the shard has a snapshot");
+  await new Promise((r) => setTimeout(r, 800)); // the shard's snapshot (300 ms after the tell)
+  const third = await ping(m.token);
+  await eb.appliedEventually(m.id, 3, { timeoutMs: 15_000 });
+  await eventually(async () => (await d1(m.id)).check_at > third + CALM_MS, { what: "D1's deadline pushed out" });
+  return m;
+}
+
+test("a watched monitor's check-ins wait for the calm flush: nothing in D1 until then, and a read still sees them", async () => {
+  const m = await watchedMonitor("calm");
+  const before = await meter();
+  for (let i = 0; i < 3; i++) await ping(m.token);
+  await new Promise((r) => setTimeout(r, 1_500));
+  const after = await meter();
+  const d = (k) => after[k] - before[k];
+  assert.equal(d("d1_statements"), 0, "no flush yet");
+  assert.equal((await d1(m.id)).n_pings, 3, "D1 has not been told");
+  assert.ok((await tokenState(m.token)).armed_at > Date.now() + CALM_MS / 2, "the flush waits for the calm delay");
+  assert.equal((await tokenState(m.token)).pending, 3);
+  // A read still sees them all (it flushes first).
+  const shown = await eb.monitor(tenant.key, m.id);
+  assert.equal(shown.n_pings, 6);
+  assert.equal((await d1(m.id)).n_pings, 6);
+});
+
+test("a watched monitor that stops is called down at its deadline by its shard, with every held ping counted", async () => {
+  const m = await watchedMonitor("stops");
+  const last = await ping(m.token);
+  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  // D1's deadline is far: only the shard knows this monitor is due.
+  assert.ok((await d1(m.id)).check_at > last + CALM_MS);
+  await eb.sweep(last + 3 * 60_000);
+  const row = await d1(m.id);
+  assert.equal(row.status, "down");
+  assert.equal(row.n_pings, 4, "the held check-in was flushed before the judgment");
+  assert.ok(row.last_ping_at >= last - 5, "judged from the last check-in");
+  const [down] = await flips(m.id);
+  assert.equal(down.to, "down");
+  assert.equal(Date.parse(down.at), row.last_ping_at + 120_000, "at the right moment: last ping + interval + grace");
+});
+
+test("a check-in acknowledged in time keeps the monitor up, though its shard's deadline is older", async () => {
+  const m = await watchedMonitor("in time");
+  // Check-ins a second apart move the deadline less than a tell step: the shard keeps the
+  // second ping's deadline, the object holds the rest.
+  const pings = [];
+  for (let i = 0; i < 3; i++) {
+    pings.push(await ping(m.token));
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const newest = pings.at(-1);
+  const { check_at: pushed } = await d1(m.id);
+  await eb.sweep(newest + 59_000);
+  const row = await d1(m.id);
+  assert.equal(row.status, "up");
+  assert.equal(row.n_pings, 6, "the sweep had the object flush before judging");
+  assert.deepEqual(await flips(m.id), []);
+  assert.ok(row.check_at <= newest + 61_000 && row.check_at !== pushed, "D1 has the real deadline again");
+  // The shard now holds that deadline: the monitor is called down when it passes.
+  await eb.sweep(newest + 3 * 60_000);
+  assert.equal((await d1(m.id)).status, "down");
+});
+
+test("a paused or deleted watched monitor leaves its shard at the next sweep", async () => {
+  const paused = await watchedMonitor("paused");
+  const deleted = await watchedMonitor("deleted");
+  const shardStates = async () => {
+    const ns = eb.env.DEADLINE_SHARD;
+    let watching = 0;
+    const [{ n }] = await eb.rows("SELECT COUNT(*) AS n FROM deadline_shards");
+    assert.ok(n >= 1, "the shards registered");
+    for (const { shard } of await eb.rows("SELECT shard FROM deadline_shards")) {
+      watching += (await (await ns.get(ns.idFromName(`shard-${shard}`)).fetch("https://deadline-shard/state")).json()).watching;
+    }
+    return watching;
+  };
+  assert.equal((await eb.api("POST", `/v1/heartbeat/${paused.id}/pause`, { auth: tenant.key })).status, 200);
+  assert.equal((await eb.api("DELETE", `/v1/heartbeat/${deleted.id}`, { auth: tenant.key })).status, 204);
+  const before = await shardStates();
+  await eb.sweep(Date.now() + 10 * 60_000);
+  assert.equal((await d1(paused.id)).status, "paused");
+  assert.ok((await shardStates()) <= before - 2, "both settled away");
+});
+
+test("an edit that brings the deadline closer is seen by the sweep at once", async () => {
+  const m = await watchedMonitor("edited");
+  const last = await ping(m.token);
+  const edit = await eb.api("PUT", `/v1/heartbeat/${m.id}`, { auth: tenant.key, body: { grace: 60 } });
+  assert.equal(edit.status, 200, edit.text);
+  assert.ok((await d1(m.id)).check_at <= last + 61_000, "the edit wrote the real deadline");
+  // D1's deadline has passed: the sweep hurries the object holding the last check-in and
+  // leaves the monitor for the next minute, which finds it down.
+  await eb.sweep(last + 3 * 60_000);
+  await eventually(async () => (await tokenState(m.token)).pending === 0, { what: "the hurried flush" });
+  await eb.sweep(last + 4 * 60_000);
+  assert.equal((await d1(m.id)).status, "down");
+});
