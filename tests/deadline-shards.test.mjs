@@ -23,11 +23,13 @@ const tokenState = async (token) => {
 const d1 = async (id) => (await eb.rows("SELECT status, n_pings, check_at, last_ping_at FROM monitors WHERE id = ?", id))[0];
 const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
 
+/** Pings the token; answers when the ping was sent (its received_at is no earlier). */
 async function ping(token) {
+  const sent = Date.now();
   const res = await eb.fetch(`/ping/${token}`);
   assert.equal(res.status, 200);
   await res.arrayBuffer();
-  return Date.now();
+  return sent;
 }
 
 /**
@@ -77,7 +79,7 @@ test("a watched monitor that stops is called down at its deadline by its shard, 
   const row = await d1(m.id);
   assert.equal(row.status, "down");
   assert.equal(row.n_pings, 4, "the held check-in was flushed before the judgment");
-  assert.ok(row.last_ping_at >= last - 5, "judged from the last check-in");
+  assert.ok(row.last_ping_at >= last, "judged from the last check-in");
   const [down] = await flips(m.id);
   assert.equal(down.to, "down");
   assert.equal(Date.parse(down.at), row.last_ping_at + 120_000, "at the right moment: last ping + interval + grace");
@@ -119,10 +121,10 @@ test("a paused or deleted watched monitor leaves its shard at the next sweep", a
     return watching;
   };
   assert.equal((await eb.api("POST", `/v1/heartbeat/${paused.id}/pause`, { auth: tenant.key })).status, 200);
-  assert.equal((await eb.api("DELETE", `/v1/heartbeat/${deleted.id}`, { auth: tenant.key })).status, 204);
+  assert.equal((await eb.api("DELETE", `/v1/heartbeat/${deleted.id}`, { auth: tenant.key })).status, 200);
   const before = await shardStates();
   await eb.sweep(Date.now() + 10 * 60_000);
-  assert.equal((await d1(paused.id)).status, "paused");
+  assert.equal((await eb.monitor(tenant.key, paused.id)).status, "paused");
   assert.ok((await shardStates()) <= before - 2, "both settled away");
 });
 
