@@ -1,15 +1,19 @@
-// npm run bench:scale: many quiet monitors on one local deployment, time compressed. Seeds
-// BENCH_MONITORS (10,000) monitors of one project, pings each once per round (cron-style pings
-// on /ping/{token}), rounds BENCH_SCALE_GAP_MS (40 s) apart so every ping is a flush of its own
-// as a cron job's is, and prints the billable work per ping from the worker's meter, the D1
-// statements and rows a second per 1,000 monitors pinging every 60 s, the dollars per million
-// pings, and the capacity model's 1,000,000-monitor row from those counters, against D1's walls.
+// npm run bench:scale: many quiet monitors on one local deployment. Seeds BENCH_MONITORS
+// (10,000) monitors of one project and pings each once per round (cron-style pings on
+// /ping/{token}). After three warm-up rounds (the objects' lookups, the first tells to the
+// deadline shards, then check-ins the shards hold durably), it measures the calm check-ins of
+// BENCH_SCALE_ROUNDS rounds, then one flush of every token (what the calm alarm does once per
+// window), and combines them at PINGS_PER_FLUSH check-ins per flush (one a minute for the 40
+// minutes of a calm window). It prints the billable work per ping from the worker's meter, the
+// D1 statements and rows a second per 1,000 monitors pinging every 60 s, the dollars per
+// million pings, and the capacity model's 1,000,000-monitor row, against D1's walls.
 import { d1Size, readMeter, startBenchServer, waitForPings } from "./server.mjs";
 import { dollarsPerMillion } from "./prices.mjs";
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 2);
-const GAP_MS = Number(process.env.BENCH_SCALE_GAP_MS ?? 40_000);
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 3);
+// The calm window (PING_CALM_FLUSH_MS, 40 min) over the period (60 s).
+const PINGS_PER_FLUSH = 40;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 // The model's period; the seeded monitors expect a ping an hour, longer than the whole run, so
 // every ping is on time however slowly a round goes (starting 10,000 objects locally takes a
@@ -22,7 +26,11 @@ const CHUNK = 2_000;
 const D1_STATEMENTS_PER_S = 1_000;
 const D1_BYTES = 10e9;
 
-const { mf, db, url } = await startBenchServer({ vars: { EDGEBEAT_METER: "1" } });
+// No calm alarm fires during the run (the flush is measured by asking each object); every
+// check-in tells its shard, as minute-apart ones do; snapshots come within a second.
+const { mf, db, url } = await startBenchServer({
+  vars: { EDGEBEAT_METER: "1", PING_CALM_FLUSH_MS: "86400000", DEADLINE_TELL_STEP_MS: "1", DEADLINE_PERSIST_MS: "1000" },
+});
 const origin = url.origin;
 const meter = () => readMeter(origin);
 
@@ -61,21 +69,38 @@ try {
     return (performance.now() - t0) / 1000;
   };
 
-  // The first round starts each token's object and looks its monitor up: a one-off per token.
-  const warmS = await round();
-  const warm = await waitForPings(db, MONITORS, 300_000);
-  await new Promise((r) => setTimeout(r, GAP_MS));
+  // Warm-up: each token's object starts and looks its monitor up (a new monitor's first ping
+  // flushes at once), then tells its shard, then finds the shard's snapshot and has D1's
+  // deadline pushed out by its flush.
+  let warm = 0;
+  let warmS = 0;
+  for (let r = 1; r <= 3; r++) {
+    warmS += await round();
+    warm = await waitForPings(db, r * MONITORS, 300_000);
+    await new Promise((res) => setTimeout(res, 2_000));
+  }
   const before = await meter();
   const sizeBefore = await d1Size(db);
   const roundSeconds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    roundSeconds.push(await round());
-    await new Promise((res) => setTimeout(res, GAP_MS));
-  }
+  for (let r = 0; r < ROUNDS; r++) roundSeconds.push(await round());
   const acknowledged = MONITORS * ROUNDS - refused;
+  const mid = await meter();
+  // The calm window's flush, one per token: asked of each object here, as its alarm would.
+  const ns = await mf.getDurableObjectNamespace("PING_TOKEN");
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < tokens.length) {
+      const token = tokens[next++];
+      await (await ns.get(ns.idFromName(token)).fetch("https://ping-token/flush")).arrayBuffer();
+    }
+  }));
   const stored = (await waitForPings(db, warm + acknowledged, 300_000)) - warm;
   const after = await meter();
-  const perPing = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / acknowledged]));
+  const calm = Object.fromEntries(Object.keys(after).map((k) => [k, (mid[k] - before[k]) / acknowledged]));
+  const flush = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - mid[k]) / MONITORS]));
+  // The alarm's flush also re-arms the next calm alarm (one row), which a flush asked for does not.
+  flush.do_rows_written += 1;
+  const perPing = Object.fromEntries(Object.keys(after).map((k) => [k, calm[k] + flush[k] / PINGS_PER_FLUSH]));
   const sizeAfter = await d1Size(db);
   const bytesPerPing = (sizeAfter - sizeBefore) / acknowledged;
   // Pings keep no row in D1 (their history is their token object's ring): D1 holds the
@@ -98,11 +123,15 @@ try {
   const fitsAt = Math.floor((D1_STATEMENTS_PER_S / 2 / per1000.d1_statements_per_s) * 1_000);
   const fitsStorage = Math.floor(D1_BYTES / 2 / (m.d1_bytes / 1e6));
 
-  console.log(`\nseeded ${MONITORS} monitors; warm-up round (objects started, tokens looked up) ${warmS.toFixed(1)} s; rounds ${roundSeconds.map((s) => s.toFixed(1)).join(", ")} s, ${GAP_MS / 1000} s apart`);
+  console.log(`\nseeded ${MONITORS} monitors; warm-up rounds ${warmS.toFixed(1)} s; measured rounds ${roundSeconds.map((s) => s.toFixed(1)).join(", ")} s`);
   console.log(`acknowledged ${acknowledged} pings, stored ${stored}${stored >= acknowledged ? " (none lost)" : " (LOST PINGS)"}, refused ${refused}`);
   console.log("\n| per ping | worker req | DO req | DO rows | D1 stmts | D1 rows written | D1 rows read | D1 bytes | $ per million |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  console.log(`| measured, ${MONITORS} quiet monitors | ${perPing.worker_requests.toFixed(2)} | ${perPing.do_requests.toFixed(3)} | ${perPing.do_rows_written.toFixed(3)} | ${perPing.d1_statements.toFixed(3)} | ${perPing.d1_rows_written.toFixed(3)} | ${perPing.d1_rows_read.toFixed(3)} | ${bytesPerPing.toFixed(0)} | ${dollarsPerMillion(perPing).toFixed(2)} |`);
+  const line = (name, c) =>
+    console.log(`| ${name} | ${c.worker_requests.toFixed(2)} | ${c.do_requests.toFixed(3)} | ${c.do_rows_written.toFixed(3)} | ${c.d1_statements.toFixed(3)} | ${c.d1_rows_written.toFixed(3)} | ${c.d1_rows_read.toFixed(3)} | | |`);
+  line(`a calm check-in, measured over ${ROUNDS} rounds`, calm);
+  line("a calm window's flush, per token, measured (+1 row: the alarm's re-arm)", flush);
+  console.log(`| a ping, ${PINGS_PER_FLUSH} check-ins per flush, ${MONITORS} quiet monitors | ${perPing.worker_requests.toFixed(2)} | ${perPing.do_requests.toFixed(3)} | ${perPing.do_rows_written.toFixed(3)} | ${perPing.d1_statements.toFixed(3)} | ${perPing.d1_rows_written.toFixed(3)} | ${perPing.d1_rows_read.toFixed(3)} | ${bytesPerPing.toFixed(0)} | ${dollarsPerMillion(perPing).toFixed(2)} |`);
   console.log(`\nper 1,000 monitors pinging every ${PERIOD_S} s: ${per1000.d1_statements_per_s.toFixed(1)} D1 statements/s, ${per1000.d1_rows_written_per_s.toFixed(1)} D1 rows written/s, ${per1000.do_requests_per_s.toFixed(1)} DO requests/s`);
   console.log(`\nD1 bytes per monitor (everything in the database over the monitors): ${bytesPerMonitor.toFixed(0)}; D1 growth per ping: ${bytesPerPing.toFixed(1)} bytes`);
   console.log(`\n| 1,000,000 monitors every ${PERIOD_S} s | D1 statements/s | D1 rows written/s | D1 storage (the monitors, plus a month of any growth per ping) | $ a month |`);

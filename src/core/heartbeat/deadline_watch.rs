@@ -144,17 +144,21 @@ pub fn shard_of(monitor_id: &str, shards: u32) -> u32 {
     hash % shards.max(1)
 }
 
-/// A busy token tells its shard at most this often: the deadline it told is then at most this
-/// much early, which only matters once the token stops.
+/// A busy token tells its shard at most this often (var DEADLINE_TELL_STEP_MS): the deadline it
+/// told is then at most this much early, which only matters once the token stops.
 pub const TELL_STEP_MS: i64 = 10_000;
 /// Until the shard answers that its snapshot holds a deadline, a busy token tells it this often.
 pub const FIRST_TELL_STEP_MS: i64 = 1_000;
 
 /// Whether a check-in's `deadline` is worth telling, given the last one told and whether the
-/// shard holds one durably yet: a first one, one that moved at least a step, or one that moved
-/// back (the rules changed).
-pub fn worth_telling(told: Option<i64>, deadline: i64, durable: bool) -> bool {
-    let step = if durable { TELL_STEP_MS } else { FIRST_TELL_STEP_MS };
+/// shard holds one durably yet: a first one, one that moved at least a step (`step_ms`, a
+/// shorter one until durable), or one that moved back (the rules changed).
+pub fn worth_telling(told: Option<i64>, deadline: i64, durable: bool, step_ms: i64) -> bool {
+    let step = if durable {
+        step_ms
+    } else {
+        step_ms.min(FIRST_TELL_STEP_MS)
+    };
     told.is_none_or(|told| deadline >= told + step || deadline < told)
 }
 
@@ -303,12 +307,24 @@ mod tests {
 
     #[test]
     fn a_busy_token_tells_once_per_step() {
-        assert!(worth_telling(None, 100, true));
-        assert!(!worth_telling(Some(100), 100 + TELL_STEP_MS - 1, true));
-        assert!(worth_telling(Some(100), 100 + TELL_STEP_MS, true));
-        assert!(worth_telling(Some(100), 99, true), "a deadline moved back is told at once");
-        assert!(worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS, false), "not durable yet: a shorter step");
-        assert!(!worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS - 1, false));
+        const S: i64 = TELL_STEP_MS;
+        assert!(worth_telling(None, 100, true, S));
+        assert!(!worth_telling(Some(100), 100 + S - 1, true, S));
+        assert!(worth_telling(Some(100), 100 + S, true, S));
+        assert!(
+            worth_telling(Some(100), 99, true, S),
+            "a deadline moved back is told at once"
+        );
+        assert!(
+            worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS, false, S),
+            "not durable yet: a shorter step"
+        );
+        assert!(!worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS - 1, false, S));
+        assert!(worth_telling(Some(100), 350, true, 250), "a step set shorter");
+        assert!(
+            !worth_telling(Some(100), 349, false, 250),
+            "the shorter of the two until durable"
+        );
     }
 
     #[test]

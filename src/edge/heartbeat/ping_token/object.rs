@@ -14,7 +14,7 @@ use super::held::{
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
-use crate::core::heartbeat::deadline_watch::{worth_telling, Watch};
+use crate::core::heartbeat::deadline_watch::{worth_telling, Watch, TELL_STEP_MS};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::status::{Signal, Status};
@@ -41,8 +41,9 @@ const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
 /// urgent ping (`token_ledger::is_urgent`) moves it up to the quick delay.
 const STANDING_BUSY_WINDOWS: i64 = 2;
 /// An up monitor's check-ins, while its deadline shard watches it, wait this long for their
-/// flush (var PING_CALM_FLUSH_MS): a quiet token's pings then go to D1 a few dozen at a time.
-const DEFAULT_CALM_FLUSH_DELAY_MS: i64 = 900_000;
+/// flush (var PING_CALM_FLUSH_MS): a token pinging once a minute sends D1 one statement per 40
+/// pings, so 1,000,000 such monitors make ~420 D1 statements a second.
+const DEFAULT_CALM_FLUSH_DELAY_MS: i64 = 2_400_000;
 /// D1's deadline for a watched monitor is pushed this much past the object's next flush.
 const COVER_MARGIN_MS: i64 = 60_000;
 /// A reader told of a flush that ended this recently reads D1 again (its first read may have
@@ -128,6 +129,7 @@ struct Token {
     quick_ms: i64,
     busy_ms: i64,
     calm_ms: i64,
+    tell_step_ms: i64,
     hot: RefCell<Hot>,
 }
 
@@ -153,6 +155,7 @@ impl DurableObject for PingToken {
         let quick_ms = vars::integer(&env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
         let busy_ms = vars::integer(&env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
         let calm_ms = vars::integer(&env, "PING_CALM_FLUSH_MS").unwrap_or(DEFAULT_CALM_FLUSH_DELAY_MS);
+        let tell_step_ms = vars::integer(&env, "DEADLINE_TELL_STEP_MS").unwrap_or(TELL_STEP_MS);
         Self {
             token: Rc::new(Token {
                 state,
@@ -164,6 +167,7 @@ impl DurableObject for PingToken {
                 quick_ms,
                 busy_ms,
                 calm_ms,
+                tell_step_ms,
                 hot,
             }),
         }
@@ -509,7 +513,7 @@ impl Token {
             if let Some(delay) = arm_in {
                 hot.armed_at = Some(now + delay);
             }
-            let tell = deadline.filter(|d| worth_telling(hot.told, *d, hot.watched.is_some()));
+            let tell = deadline.filter(|d| worth_telling(hot.told, *d, hot.watched.is_some(), self.tell_step_ms));
             if tell.is_some() {
                 hot.told = tell;
             }
