@@ -28,7 +28,6 @@ pub struct Counts {
     /// The deadline shards' part of the counts above (requests and alarms, rows, D1
     /// statements), which the specs of a token's own work take out.
     pub shard_requests: u64,
-    pub shard_alarms: u64,
     pub shard_rows_written: u64,
     pub shard_d1_statements: u64,
 }
@@ -68,13 +67,11 @@ pub fn object_rows(rows: usize) {
     add(|c| c.do_rows_written += rows as u64);
 }
 
-/// A deadline shard's request or alarm (counted in the totals too).
-pub fn shard_request(alarm: bool) {
+/// A deadline shard's request (counted in the totals too; shards set no alarms).
+pub fn shard_request() {
     add(|c| {
         c.do_requests += 1;
-        c.do_alarms += u64::from(alarm);
         c.shard_requests += 1;
-        c.shard_alarms += u64::from(alarm);
     });
 }
 

@@ -159,7 +159,6 @@ export function withoutShards(counts) {
   return {
     ...counts,
     do_requests: counts.do_requests - counts.shard_requests,
-    do_alarms: counts.do_alarms - counts.shard_alarms,
     do_rows_written: counts.do_rows_written - counts.shard_rows_written,
     d1_statements: counts.d1_statements - counts.shard_d1_statements,
   };

@@ -67,6 +67,11 @@ impl Watchlist {
             self.live.insert(monitor_id.to_string(), watch);
             self.dirty = true;
         }
+        self.durable(monitor_id)
+    }
+
+    /// The deadline the last snapshot holds for the monitor, if any.
+    pub fn durable(&self, monitor_id: &str) -> Option<i64> {
         self.durable.get(monitor_id).copied()
     }
 
@@ -147,19 +152,11 @@ pub fn shard_of(monitor_id: &str, shards: u32) -> u32 {
 /// A busy token tells its shard at most this often (var DEADLINE_TELL_STEP_MS): the deadline it
 /// told is then at most this much early, which only matters once the token stops.
 pub const TELL_STEP_MS: i64 = 10_000;
-/// Until the shard answers that its snapshot holds a deadline, a busy token tells it this often.
-pub const FIRST_TELL_STEP_MS: i64 = 1_000;
 
-/// Whether a check-in's `deadline` is worth telling, given the last one told and whether the
-/// shard holds one durably yet: a first one, one that moved at least a step (`step_ms`, a
-/// shorter one until durable), or one that moved back (the rules changed).
-pub fn worth_telling(told: Option<i64>, deadline: i64, durable: bool, step_ms: i64) -> bool {
-    let step = if durable {
-        step_ms
-    } else {
-        step_ms.min(FIRST_TELL_STEP_MS)
-    };
-    told.is_none_or(|told| deadline >= told + step || deadline < told)
+/// Whether a check-in's `deadline` is worth telling, given the last one told: a first one, one
+/// that moved at least `step_ms`, or one that moved back (the rules changed).
+pub fn worth_telling(told: Option<i64>, deadline: i64, step_ms: i64) -> bool {
+    told.is_none_or(|told| deadline >= told + step_ms || deadline < told)
 }
 
 /// The deadline a flush writes to D1: its real one (`real`), or, for an up monitor whose shard
@@ -189,6 +186,8 @@ mod tests {
         list.persisted(&snap);
         assert!(!list.dirty());
         assert_eq!(list.tell("m", w(2, 200)), Some(100), "the snapshot still holds 100");
+        assert_eq!(list.durable("m"), Some(100));
+        assert_eq!(list.durable("other"), None);
         assert!(list.dirty());
     }
 
@@ -308,23 +307,11 @@ mod tests {
     #[test]
     fn a_busy_token_tells_once_per_step() {
         const S: i64 = TELL_STEP_MS;
-        assert!(worth_telling(None, 100, true, S));
-        assert!(!worth_telling(Some(100), 100 + S - 1, true, S));
-        assert!(worth_telling(Some(100), 100 + S, true, S));
-        assert!(
-            worth_telling(Some(100), 99, true, S),
-            "a deadline moved back is told at once"
-        );
-        assert!(
-            worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS, false, S),
-            "not durable yet: a shorter step"
-        );
-        assert!(!worth_telling(Some(100), 100 + FIRST_TELL_STEP_MS - 1, false, S));
-        assert!(worth_telling(Some(100), 350, true, 250), "a step set shorter");
-        assert!(
-            !worth_telling(Some(100), 349, false, 250),
-            "the shorter of the two until durable"
-        );
+        assert!(worth_telling(None, 100, S));
+        assert!(!worth_telling(Some(100), 100 + S - 1, S));
+        assert!(worth_telling(Some(100), 100 + S, S));
+        assert!(worth_telling(Some(100), 99, S), "a deadline moved back is told at once");
+        assert!(worth_telling(Some(100), 350, 250), "a step set shorter");
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub enum Call {
     Overdue,
     /// POST the `Settled` list the sweep decided: answers nothing.
     Settle,
-    /// How many deadlines it watches, how many its snapshot holds, whether a write is due (the
-    /// specs read it).
+    /// How many deadlines it watches and whether some changed since its snapshot (the specs read
+    /// it).
     State,
 }
 

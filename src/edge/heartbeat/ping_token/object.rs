@@ -513,7 +513,7 @@ impl Token {
             if let Some(delay) = arm_in {
                 hot.armed_at = Some(now + delay);
             }
-            let tell = deadline.filter(|d| worth_telling(hot.told, *d, hot.watched.is_some(), self.tell_step_ms));
+            let tell = deadline.filter(|d| worth_telling(hot.told, *d, self.tell_step_ms));
             if tell.is_some() {
                 hot.told = tell;
             }
