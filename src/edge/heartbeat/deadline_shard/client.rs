@@ -73,18 +73,23 @@ pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
     Ok(rows.into_iter().map(|r| r.shard).collect())
 }
 
-/// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once.
+/// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once. A
+/// shard that fails to answer is left out (logged): the next minute asks it again.
 pub async fn overdue_everywhere(env: &Env, shards: &[u32], at: i64, limit: usize) -> Result<Vec<(u32, Vec<Overdue>)>> {
     let body = serde_json::to_string(&OverdueAsk { at, limit }).map_err(internal)?;
     let answers = join_all(shards.iter().map(|&shard| {
         let body = body.clone();
-        async move {
-            let due: Option<Vec<Overdue>> = post(env, shard, Call::Overdue, body).await?;
-            Ok::<_, worker::Error>((shard, due.unwrap_or_default()))
-        }
+        async move { (shard, post::<Vec<Overdue>>(env, shard, Call::Overdue, body).await) }
     }))
     .await;
-    answers.into_iter().collect()
+    let mut due = Vec::new();
+    for (shard, answer) in answers {
+        match answer {
+            Ok(list) => due.push((shard, list.unwrap_or_default())),
+            Err(e) => worker::console_error!("deadline shard {shard} did not answer: {e}"),
+        }
+    }
+    Ok(due)
 }
 
 /// Tells a shard what the sweep settled for the deadlines it reported.
