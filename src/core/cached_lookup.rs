@@ -51,6 +51,14 @@ impl<T: Clone> Cached<T> {
         }
     }
 
+    /// A known value confirmed again at `now` (by a write that read it back): its recheck
+    /// starts over. Anything else stays as it is.
+    pub fn confirmed(&mut self, now: i64) {
+        if let Cached::Known { checked_at, .. } = self {
+            *checked_at = now;
+        }
+    }
+
     /// Asks D1 again on the next use (something changed), unless revoked: a revocation stands.
     pub fn forget(&mut self) {
         if !matches!(self, Cached::Revoked) {
@@ -62,6 +70,24 @@ impl<T: Clone> Cached<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_confirmed_value_is_fresh_again_and_nothing_else_changes() {
+        let recheck = Recheck {
+            found_ms: 100,
+            missing_ms: 10,
+        };
+        let mut known = Cached::found(Some(7), 0);
+        assert_eq!(known.fresh(150, recheck), None, "expired");
+        known.confirmed(120);
+        assert_eq!(known.fresh(150, recheck), Some(Some(7)));
+        let mut missing: Cached<i32> = Cached::found(None, 0);
+        missing.confirmed(120);
+        assert_eq!(missing.fresh(20, recheck), None, "a missing one is not made fresh");
+        let mut revoked: Cached<i32> = Cached::Revoked;
+        revoked.confirmed(120);
+        assert_eq!(revoked.fresh(20, recheck), Some(None));
+    }
 
     const RECHECK: Recheck = Recheck {
         found_ms: 300,

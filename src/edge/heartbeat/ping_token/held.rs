@@ -351,6 +351,12 @@ pub(super) struct SavedBinding {
     /// The monitor columns this build reads: a binding saved by a build that read others is
     /// looked up again.
     pub columns: u64,
+    /// The deadline the monitor's shard held durably, and the last one told (an object evicted
+    /// between a minute-apart cron job's pings stays calm after its restart).
+    #[serde(default)]
+    pub watched: Option<i64>,
+    #[serde(default)]
+    pub told: Option<i64>,
 }
 
 /// A fingerprint of the monitor columns this build reads (FNV-1a).

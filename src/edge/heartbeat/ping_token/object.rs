@@ -53,11 +53,12 @@ const RECENT_FLUSH_MS: i64 = 10_000;
 const FLUSH_BATCH: usize = 500;
 /// Ring slots when the log limit is off (var PING_LOG_LIMIT 0): one per ping.
 const UNBOUNDED_SLOTS: u64 = u64::MAX;
-/// A known token is re-checked against D1 every 5 minutes, bounding how long any missed
-/// retirement could keep it alive; an unknown one every minute (tokens are random, so this
-/// is rare).
+/// A known token is re-checked against D1 once 45 minutes passed without D1 confirming it (each
+/// flush reads the monitor back, token included), bounding how long a retirement that could not
+/// be delivered keeps it alive: a calm token (a flush every 40 minutes) then asks D1 nothing
+/// more. An unknown one is asked again after a minute (tokens are random, so this is rare).
 const RECHECK: Recheck = Recheck {
-    found_ms: 300_000,
+    found_ms: 2_700_000,
     missing_ms: 60_000,
 };
 
@@ -84,6 +85,8 @@ fn saved_binding(hot: &Hot) -> Option<SavedBinding> {
         checked_at: *checked_at,
         monitor,
         columns: columns_fingerprint(),
+        watched: hot.watched,
+        told: hot.told,
     })
 }
 
@@ -105,6 +108,8 @@ struct Hot {
     /// The deadline the shard's snapshot holds for the monitor, as its last answer said: while
     /// there is one, calm pings wait for the calm delay and a flush pushes D1's deadline out.
     watched: Option<i64>,
+    /// The token this object is named by, once a ping named it.
+    token: Option<String>,
     /// The object has its tables: false until a token's first ping is held, so asking a token
     /// that never held one creates nothing.
     stored: bool,
@@ -146,6 +151,7 @@ impl DurableObject for PingToken {
             last_flush_at: None,
             told: None,
             watched: None,
+            token: None,
             stored: false,
         });
         let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
@@ -261,6 +267,8 @@ impl Token {
                 checked_at: saved.checked_at,
             };
             hot.monitor = Some(saved.monitor);
+            hot.watched = saved.watched;
+            hot.told = saved.told;
         }
         // Every ping the checkpoint does not cover is held (D1 has none of them), so replaying
         // the held ones rebuilds the ledger.
@@ -274,12 +282,13 @@ impl Token {
         if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
             cost_meter::object_rows(1);
         }
+        let alarm = storage.get_alarm().await?;
         let mut hot = self.hot.borrow_mut();
         hot.ledger = ledger;
         hot.pending = pending;
         hot.marks = checkpoint.marks;
-        // Any alarm already set is due (a restarted object's, or the one just set).
-        hot.armed_at = (pending > 0).then(now_ms);
+        // The alarm set, as storage has it (a calm token's next flush stands across evictions).
+        hot.armed_at = alarm;
         Ok(())
     }
 
@@ -456,6 +465,9 @@ impl Token {
         // Decide and write with no await in between: one row, the ledger changes in memory only.
         let (at, arm_in, tell) = {
             let mut hot = self.hot.borrow_mut();
+            if hot.token.is_none() {
+                hot.token = Some(token.to_string());
+            }
             let before = hot.ledger.clone();
             let admitted = match hot
                 .ledger
@@ -623,7 +635,17 @@ impl Token {
                     cover_ms: self.calm_ms + COVER_MARGIN_MS,
                 });
                 let flushed = flush_pings(&db, &known, group, PingHistoryIn::TokenObject, cover, now_ms()).await?;
-                self.hot.borrow_mut().monitor = flushed.state;
+                let mut hot = self.hot.borrow_mut();
+                // D1 still names this token for the monitor: the binding is confirmed.
+                let confirms = matches!(
+                    (&hot.binding, &flushed.state, &hot.token),
+                    (Cached::Known { value, .. }, Some(after), Some(token))
+                        if value.monitor_id == after.id && after.ping_token == *token
+                );
+                if confirms {
+                    hot.binding.confirmed(now_ms());
+                }
+                hot.monitor = flushed.state;
                 flipped |= flushed.flipped;
             }
             // D1 has applied them: say so in the checkpoint, with the hours that ended rolled
