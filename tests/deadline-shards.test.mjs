@@ -10,7 +10,9 @@ const CALM_MS = 600_000;
 let eb;
 let tenant;
 before(async () => {
-  eb = await startEdgebeat({ vars: { EDGEBEAT_METER: "1", DEADLINE_PERSIST_MS: "300", PING_CALM_FLUSH_MS: String(CALM_MS) } });
+  eb = await startEdgebeat({
+    vars: { EDGEBEAT_METER: "1", EDGEBEAT_FAULTS: "1", DEADLINE_PERSIST_MS: "300", PING_CALM_FLUSH_MS: String(CALM_MS) },
+  });
   tenant = await eb.tenant();
 });
 after(() => eb?.close());
@@ -66,6 +68,20 @@ test("a watched monitor's check-ins wait for the calm flush: nothing in D1 until
   const shown = await eb.monitor(tenant.key, m.id);
   assert.equal(shown.n_pings, m.pinged + 3);
   assert.equal((await d1(m.id)).n_pings, m.pinged + 3);
+});
+
+test("an object started again (evicted between a cron job's check-ins) stays calm: its check-in still waits", async () => {
+  const m = await watchedMonitor("evicted");
+  // Resets the application, Durable Objects included (their memory, not their storage).
+  const res = await eb.fetch("/__faults/panic");
+  await res.arrayBuffer();
+  assert.equal(res.status, 500);
+  await ping(m.token);
+  await new Promise((r) => setTimeout(r, 1_500));
+  const state = await tokenState(m.token);
+  assert.equal(state.pending, 1, "held for the calm flush");
+  assert.ok(state.armed_at > Date.now() + CALM_MS / 2, "the calm alarm still stands");
+  assert.equal((await d1(m.id)).n_pings, m.pinged);
 });
 
 test("a watched monitor that stops is called down at its deadline by its shard, with every held ping counted", async () => {
