@@ -9,7 +9,7 @@
 import autocannon from "autocannon";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { d1Size, readMeter as meter, startBenchServer, waitForPings, workerdCpuMicros } from "./server.mjs";
+import { d1Size, flushTokens, readMeter as meter, startBenchServer, waitForPings, workerdCpuMicros } from "./server.mjs";
 import { dollarsPerMillion, FLOOR_PER_MILLION } from "./prices.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -18,8 +18,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 500);
 // The quiet-token case: cron jobs pinging once a minute. Time is compressed 40-fold: a round
 // starts every 1.5 s and stands for a minute, and the calm flush (40 min in production), the
-// shards' snapshots (5 min apart) and the tell step (10 s) run 40 times faster too, so the counters per
-// ping are those of a minute-apart cron job over two whole calm windows.
+// shards' snapshots (5 min apart) and the tell step (10 s) run 40 times faster too, so the
+// counters per ping are those of a minute-apart cron job over two whole calm windows.
 const QUIET_TOKENS = Number(process.env.BENCH_QUIET_TOKENS ?? 200);
 const QUIET_ROUNDS = Number(process.env.BENCH_QUIET_ROUNDS ?? 80);
 const QUIET_SPEEDUP = 40;
@@ -83,14 +83,6 @@ async function warmTokens(origin, tokens) {
 
 const beetPaths = (tokens) => tokens.map((t) => `/api/v1/beet/${t}`);
 
-/** Has every token's object move what it holds to D1 now (a token whose deadline shard holds
- * its deadline keeps its check-ins for the calm flush, up to 40 minutes). */
-async function flushAll(mf, tokens) {
-  const ns = await mf.getDurableObjectNamespace("PING_TOKEN");
-  for (let k = 0; k < tokens.length; k += 50) {
-    await Promise.all(tokens.slice(k, k + 50).map(async (t) => (await ns.get(ns.idFromName(t)).fetch("https://ping-token/flush")).arrayBuffer()));
-  }
-}
 let summary;
 
 /** Quiet tokens: each pings once per round, rounds QUIET_GAP_MS apart; the meter is read
@@ -123,7 +115,7 @@ async function quietTokens() {
     let warm = 0;
     for (let r = 1; r <= 3; r++) {
       await round();
-      await flushAll(mf, quiet); // a token already calm holds its check-in
+      await flushTokens(mf, quiet); // a token already calm holds its check-in
       warm = await waitForPings(db, r * quiet.length);
     }
     await new Promise((r) => setTimeout(r, QUIET_GAP_MS));
@@ -132,7 +124,7 @@ async function quietTokens() {
     await new Promise((res) => setTimeout(res, QUIET_GAP_MS));
     const billed = perPing(await meter(origin), before, quiet.length * QUIET_ROUNDS);
     // Then what the objects still hold (at most a calm window's pings each) goes to D1.
-    await flushAll(mf, quiet);
+    await flushTokens(mf, quiet);
     const acknowledged = quiet.length * QUIET_ROUNDS;
     const stored = (await waitForPings(db, warm + acknowledged)) - warm;
     return { tokens: quiet.length, rounds: QUIET_ROUNDS, gap_ms: QUIET_GAP_MS, speedup: QUIET_SPEEDUP, acknowledged, stored, billed };
@@ -166,14 +158,14 @@ try {
   // calm during the run (their shard holds their deadline) still hold their check-ins: they are
   // flushed now, inside the metered span, as their calm flush would.
   const accepted = beacon.statuses["200"] ?? 0;
-  await flushAll(mf, tokens);
+  await flushTokens(mf, tokens);
   const storedAfterBeacon = await waitForPings(db, warm + accepted);
   await new Promise((r) => setTimeout(r, 2_000)); // the last flushes' alarm bookkeeping
   const billed = perPing(await meter(origin), before, storedAfterBeacon - warm);
   const d1BytesPerPing = ((await d1Size(db)) - sizeBefore) / (storedAfterBeacon - warm);
   const hot = await load("GET /api/v1/beet/{token}, 1 hot token, rate limited", origin, [`/api/v1/beet/${tokens[0]}`]);
   const acknowledged = accepted + (hot.statuses["200"] ?? 0);
-  await flushAll(mf, [tokens[0]]);
+  await flushTokens(mf, [tokens[0]]);
   const stored = (await waitForPings(db, warm + acknowledged)) - warm;
 
   const wasm = readFileSync("build/index_bg.wasm");

@@ -7,7 +7,7 @@
 // minutes of a calm window). It prints the billable work per ping from the worker's meter, the
 // D1 statements and rows a second per 1,000 monitors pinging every 60 s, the dollars per
 // million pings, and the capacity model's 1,000,000-monitor row, against D1's walls.
-import { d1Size, readMeter, startBenchServer, waitForPings } from "./server.mjs";
+import { d1Size, flushTokens, readMeter, startBenchServer, waitForPings } from "./server.mjs";
 import { dollarsPerMillion } from "./prices.mjs";
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
@@ -72,21 +72,11 @@ try {
   // Warm-up: each token's object starts and looks its monitor up (a new monitor's first ping
   // flushes at once), then tells its shard, then finds the shard's snapshot and has D1's
   // deadline pushed out by its flush.
-  const ns = await mf.getDurableObjectNamespace("PING_TOKEN");
-  const flushAll = async () => {
-    let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < tokens.length) {
-        const token = tokens[next++];
-        await (await ns.get(ns.idFromName(token)).fetch("https://ping-token/flush")).arrayBuffer();
-      }
-    }));
-  };
   let warm = 0;
   let warmS = 0;
   for (let r = 1; r <= 3; r++) {
     warmS += await round();
-    await flushAll(); // a token already calm holds its check-in
+    await flushTokens(mf, tokens, CONCURRENCY); // a token already calm holds its check-in
     warm = await waitForPings(db, r * MONITORS, 300_000);
     await new Promise((res) => setTimeout(res, 2_000));
   }
@@ -100,7 +90,7 @@ try {
   const acknowledged = MONITORS * ROUNDS - refused;
   const mid = await meter();
   // The calm window's flush, one per token: asked of each object here, as its alarm would.
-  await flushAll();
+  await flushTokens(mf, tokens, CONCURRENCY);
   const stored = (await waitForPings(db, warm + acknowledged, 300_000)) - warm;
   const after = await meter();
   const calm = Object.fromEntries(Object.keys(after).map((k) => [k, (mid[k] - before[k]) / acknowledged]));
@@ -134,12 +124,12 @@ try {
   console.log(`acknowledged ${acknowledged} pings, stored ${stored}${stored >= acknowledged ? " (none lost)" : " (LOST PINGS)"}, refused ${refused}`);
   console.log("\n| per ping | worker req | DO req | DO rows | D1 stmts | D1 rows written | D1 rows read | D1 bytes | $ per million |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  const line = (name, c) =>
-    console.log(`| ${name} | ${c.worker_requests.toFixed(2)} | ${c.do_requests.toFixed(3)} | ${c.do_rows_written.toFixed(3)} | ${c.d1_statements.toFixed(3)} | ${c.d1_rows_written.toFixed(3)} | ${c.d1_rows_read.toFixed(3)} | | |`);
+  const line = (name, c, bytes = "", dollars = "") =>
+    console.log(`| ${name} | ${c.worker_requests.toFixed(2)} | ${c.do_requests.toFixed(3)} | ${c.do_rows_written.toFixed(3)} | ${c.d1_statements.toFixed(3)} | ${c.d1_rows_written.toFixed(3)} | ${c.d1_rows_read.toFixed(3)} | ${bytes} | ${dollars} |`);
   line(`a calm check-in, measured over ${ROUNDS} rounds`, calm);
   console.log(`| (of which the deadline shards': ${calm.shard_requests.toFixed(3)} DO requests, ${calm.shard_rows_written.toFixed(3)} DO rows, ${calm.shard_d1_statements.toFixed(3)} D1 statements) | | | | | | | | |`);
   line("a calm window's flush, per token, measured (+1 row: the alarm's re-arm)", flush);
-  console.log(`| a ping, ${PINGS_PER_FLUSH} check-ins per flush, ${MONITORS} quiet monitors | ${perPing.worker_requests.toFixed(2)} | ${perPing.do_requests.toFixed(3)} | ${perPing.do_rows_written.toFixed(3)} | ${perPing.d1_statements.toFixed(3)} | ${perPing.d1_rows_written.toFixed(3)} | ${perPing.d1_rows_read.toFixed(3)} | ${bytesPerPing.toFixed(0)} | ${dollarsPerMillion(perPing).toFixed(2)} |`);
+  line(`a ping, ${PINGS_PER_FLUSH} check-ins per flush, ${MONITORS} quiet monitors`, perPing, bytesPerPing.toFixed(0), dollarsPerMillion(perPing).toFixed(2));
   console.log(`\nper 1,000 monitors pinging every ${PERIOD_S} s: ${per1000.d1_statements_per_s.toFixed(1)} D1 statements/s, ${per1000.d1_rows_written_per_s.toFixed(1)} D1 rows written/s, ${per1000.do_requests_per_s.toFixed(1)} DO requests/s`);
   console.log(`\nD1 bytes per monitor (everything in the database over the monitors): ${bytesPerMonitor.toFixed(0)}; D1 growth per ping: ${bytesPerPing.toFixed(1)} bytes`);
   console.log(`\n| 1,000,000 monitors every ${PERIOD_S} s | D1 statements/s | D1 rows written/s | D1 storage (the monitors, plus a month of any growth per ping) | $ a month |`);

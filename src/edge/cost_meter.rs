@@ -25,8 +25,8 @@ pub struct Counts {
     pub d1_statements: u64,
     pub d1_rows_read: u64,
     pub d1_rows_written: u64,
-    /// The deadline shards' part of the counts above (requests and alarms, rows, D1
-    /// statements), which the specs of a token's own work take out.
+    /// The deadline shards' part of the counts above (requests, rows, D1 statements), which
+    /// the specs of a token's own work take out.
     pub shard_requests: u64,
     pub shard_rows_written: u64,
     pub shard_d1_statements: u64,
