@@ -8,7 +8,7 @@ const MONITORS = Number(process.env.BENCH_MONITORS ?? 100_000);
 const DUE_SHARE = Number(process.env.BENCH_DUE_SHARE ?? 0.01);
 const CHUNK = 2_000;
 
-const { mf, db } = await startBenchServer();
+const { mf, db } = await startBenchServer({ vars: process.env.BENCH_SHARDS ? { DEADLINE_SHARDS: process.env.BENCH_SHARDS } : {} });
 try {
   const now = Date.now();
   const projectId = crypto.randomUUID();

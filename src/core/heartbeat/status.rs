@@ -271,6 +271,17 @@ impl State {
         }
     }
 
+    /// The moment after which the clock alone counts the next failure (a missed check-in's
+    /// deadline, or a run's that never ended), if it ever will: a ping received up to then may
+    /// still change what the clock decides.
+    pub fn next_failure_at(&self, rules: &Rules) -> Option<i64> {
+        match (self.status, self.started_at, self.next_due_at) {
+            (Status::Started, Some(started), _) => Some(rules.runtime.open_run_deadline(started, rules.grace_ms)),
+            (Status::Up | Status::Grace | Status::Failing, _, Some(due)) => Some(due + rules.grace_ms),
+            _ => None,
+        }
+    }
+
     /// Moves the state to `now` by the clock alone; returns the flips. A failing monitor
     /// waits for its next check-in, so several missed ones are counted one by one.
     pub fn on_clock(&mut self, now: i64, rules: &Rules) -> Vec<Transition> {
@@ -441,6 +452,21 @@ mod tests {
         assert_eq!(s.check_at(GRACE), None);
         assert!(s.on_clock(1_000 * MIN, &rules()).is_empty());
         assert_eq!(s.status, Status::New);
+    }
+
+    #[test]
+    fn the_next_failure_is_the_deadline_the_clock_counts_it_after() {
+        assert_eq!(State::new_monitor().next_failure_at(&rules()), None, "never pinged");
+        let (s, _) = pinged(&[(0, PingKind::Success)]);
+        let at = s.next_failure_at(&rules()).unwrap();
+        assert_eq!(at, 10 * MIN + GRACE);
+        assert!(s.clone().on_clock(at, &rules()).is_empty());
+        assert_eq!(s.clone().on_clock(at + 1, &rules())[0].at, at);
+        let (started, _) = pinged(&[(0, PingKind::Success), (5 * MIN, PingKind::Start)]);
+        let run_deadline = RuntimeBounds::NONE.open_run_deadline(5 * MIN, GRACE);
+        assert_eq!(started.next_failure_at(&rules()), Some(run_deadline));
+        let (down, _) = pinged(&[(0, PingKind::Fail)]);
+        assert_eq!(down.next_failure_at(&rules()), None, "only a ping moves a down monitor");
     }
 
     #[test]

@@ -100,10 +100,39 @@ pub fn is_urgent(kind: PingKind, monitor: Option<Status>) -> bool {
     matches!(kind, PingKind::Fail | PingKind::Start) || monitor != Some(Status::Up)
 }
 
+/// The alarm a flush's alarm leaves standing fires this many busy delays later: a busy token's
+/// check-ins wait for it, so its flush windows are this long.
+pub const STANDING_BUSY_WINDOWS: i64 = 2;
+
+/// How far off the alarm a flush's alarm leaves standing is set.
+pub fn standing_ms(quick_ms: i64, busy_ms: i64) -> i64 {
+    STANDING_BUSY_WINDOWS * busy_ms.max(quick_ms)
+}
+
+/// How long after it is acknowledged a ping of a token that is not calm is in D1 at the latest,
+/// while its flushes work: its alarm fires within the standing window, and a flush cut off (a
+/// reset of the Wasm application) runs again at the alarm it left standing, one window later;
+/// plus a busy delay for the flush itself. A ping older than this and not in D1 is one whose
+/// flush failed, and the object says so to its shard (`Hold`). The sweep asks a token's object
+/// only while a failure it would count is younger than this, or while the token is held.
+pub fn settled_within_ms(quick_ms: i64, busy_ms: i64) -> i64 {
+    2 * standing_ms(quick_ms, busy_ms) + busy_ms.max(quick_ms)
+}
+
+/// Whether a ping received by `deadline` may still be on its way to D1 at `at`, so the sweep
+/// asks the token's object before it counts a failure after that deadline: while the deadline
+/// is younger than `settled_within` ms, or while the token's shard says a flush of its object
+/// failed (`held`), however old the deadline.
+pub fn may_be_on_its_way(deadline: i64, at: i64, settled_within: i64, held: bool) -> bool {
+    held || at.saturating_sub(deadline) < settled_within
+}
+
 /// In how long (ms) a ping just held needs the flush alarm set, given when the one set fires
 /// (`armed_at`; a flush's alarm leaves the next one standing): none set, the usual delay (the
-/// quick one for an urgent ping); an urgent ping also moves a later one up to the quick delay;
-/// otherwise the alarm set will flush it (`None`).
+/// quick one for an urgent ping); an urgent ping also moves a later one up to the quick delay,
+/// and any ping one further off than the standing window (a calm token's, left from before it
+/// stopped being calm) to the usual delay; otherwise the alarm set will flush it (`None`).
+/// Calm check-ins do not come here: they wait for the calm alarm.
 pub fn arm_for_ping(
     armed_at: Option<i64>,
     urgent: bool,
@@ -116,6 +145,9 @@ pub fn arm_for_ping(
         None if urgent => Some(quick_ms),
         None => Some(flush_delay(last_flush_at, now, quick_ms, busy_ms)),
         Some(at) if urgent && at > now + quick_ms => Some(quick_ms),
+        Some(at) if at > now + standing_ms(quick_ms, busy_ms) => {
+            Some(flush_delay(last_flush_at, now, quick_ms, busy_ms))
+        }
         Some(_) => None,
     }
 }
@@ -273,6 +305,45 @@ mod tests {
             arm_for_ping(Some(109_000), false, 100_000, Some(99_000), 1_000, 5_000),
             None
         );
+    }
+
+    #[test]
+    fn an_alarm_beyond_the_standing_window_is_moved_up_for_any_ping() {
+        // A calm token's 40-minute alarm, when its pings are no longer calm.
+        assert_eq!(
+            arm_for_ping(Some(100_000 + 2_400_000), false, 100_000, Some(99_000), 1_000, 5_000),
+            Some(5_000)
+        );
+        assert_eq!(
+            arm_for_ping(Some(100_000 + 2_400_000), false, 100_000, None, 1_000, 5_000),
+            Some(1_000)
+        );
+        // The standing window itself stays.
+        assert_eq!(arm_for_ping(Some(110_000), false, 100_000, None, 1_000, 5_000), None);
+        assert_eq!(
+            arm_for_ping(Some(110_001), false, 100_000, None, 1_000, 5_000),
+            Some(1_000)
+        );
+    }
+
+    #[test]
+    fn a_failure_is_asked_about_while_young_or_while_its_token_is_held() {
+        let settled = settled_within_ms(1_000, 5_000);
+        assert!(may_be_on_its_way(100_000, 100_000 + settled - 1, settled, false));
+        assert!(!may_be_on_its_way(100_000, 100_000 + settled, settled, false));
+        assert!(
+            may_be_on_its_way(100_000, 100_000 + 3_600_000, settled, true),
+            "a failed flush, however old"
+        );
+    }
+
+    #[test]
+    fn a_ping_is_settled_within_two_standing_windows_and_a_delay() {
+        assert_eq!(standing_ms(1_000, 5_000), 10_000);
+        assert_eq!(settled_within_ms(1_000, 5_000), 25_000);
+        // A quick delay longer than the busy one sets both.
+        assert_eq!(standing_ms(60_000, 5_000), 120_000);
+        assert_eq!(settled_within_ms(60_000, 5_000), 300_000);
     }
 
     #[test]

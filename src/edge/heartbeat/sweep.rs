@@ -14,16 +14,17 @@ use crate::core::heartbeat::deadline_watch::Settled;
 use crate::core::heartbeat::dependencies::parents_first;
 use crate::core::heartbeat::ping_log::LogQuery;
 use crate::core::heartbeat::status::Status;
+use crate::core::heartbeat::token_ledger::may_be_on_its_way;
 use crate::core::heartbeat::volume_band::window_settled;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
-use crate::edge::heartbeat::deadline_shard::client::{overdue_everywhere, registered_shards, settle};
+use crate::edge::heartbeat::deadline_shard::client::{overdue_everywhere, registered_shards, settle, Holds};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::history_tokens;
 use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
-use crate::edge::heartbeat::ping_token::client::{flush_held, hurry};
+use crate::edge::heartbeat::ping_token::client::{flush_held, hurry, settled_within, Held};
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
@@ -82,14 +83,17 @@ fn band_window(stored: &StoredState, at: i64) -> Option<(i64, i64)> {
     (band.next_judgment(Some(judged_until))? <= at).then(|| band.next_window(judged_until))
 }
 
-/// Whether the clock alone counts a failure for `stored` at `at` (down, or failing one more
-/// time): one that may be a ping still on its way.
-fn clock_counts_failure(stored: &StoredState, at: i64) -> bool {
+/// If the clock alone counts a failure for `stored` at `at` (down, or failing one more time),
+/// the deadline it counts it after: a ping received up to then may still be on its way.
+fn clock_failure_after(stored: &StoredState, at: i64) -> Option<i64> {
     let before = stored.state();
     let mut state = before.clone();
     let (schedule, zone) = (stored.due_rule(), IntlZone::new(&stored.tz));
-    let flips = state.on_clock(at, &stored.rules(&schedule, &zone));
-    (state.status == Status::Down && !flips.is_empty()) || state.failures > before.failures
+    let rules = stored.rules(&schedule, &zone);
+    let deadline = before.next_failure_at(&rules);
+    let flips = state.on_clock(at, &rules);
+    let counts = (state.status == Status::Down && !flips.is_empty()) || state.failures > before.failures;
+    counts.then(|| deadline.unwrap_or(at))
 }
 
 /// Whether the clock alone changes anything for `stored` at `at` (late, down, a run timed out).
@@ -101,16 +105,24 @@ fn clock_moves(stored: &StoredState, at: i64) -> bool {
 }
 
 /// Whether the sweep leaves `stored` for the next minute: a failure the clock counts while its
-/// token's (or name's) pings are still on their way to D1, however old the deadline, since a
-/// flush can be held up for long (D1 failing, the object's isolate reset); or a volume window
-/// whose pings are not all in D1 yet. Asking also wakes an object whose flush stalled: it
-/// re-arms its alarm as it starts.
-async fn held_back(env: &Env, stored: &StoredState, window: Option<(i64, i64)>, at: i64) -> Result<bool> {
-    let clock_failure = clock_counts_failure(stored, at);
+/// token's (or name's) pings are still on their way to D1 (`ask_token`: the failure is recent,
+/// or a flush failed, however old the deadline); or a volume window whose pings are not all in
+/// D1 yet. Asking also wakes an object whose flush stalled: it re-arms its alarm as it starts.
+async fn held_back(
+    env: &Env,
+    stored: &StoredState,
+    window: Option<(i64, i64)>,
+    clock_failure: bool,
+    ask_token: bool,
+    at: i64,
+) -> Result<bool> {
     if !clock_failure && window.is_none() {
         return Ok(false);
     }
-    let held = hurry(env, &stored.ping_token).await?;
+    let held = match ask_token || window.is_some() {
+        true => hurry(env, &stored.ping_token).await?,
+        false => Held::default(),
+    };
     let events = match &stored.event_name {
         Some(name) => hurry_pending_events(env, &stored.project_id, name).await?,
         None => 0,
@@ -146,6 +158,7 @@ async fn judge(
     db: &D1Database,
     page: &[StoredState],
     at: i64,
+    holds: &Holds,
     report: &mut SweepReport,
 ) -> Result<Vec<(String, Option<i64>)>> {
     // Parents first: a child that goes down with its parent finds it down, and is held.
@@ -157,15 +170,19 @@ async fn judge(
         .collect();
     let ordered: Vec<&StoredState> = parents_first(&listed).into_iter().map(|i| &page[i]).collect();
     let windows: Vec<Option<(i64, i64)>> = ordered.iter().map(|stored| band_window(stored, at)).collect();
-    // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait
-    // a few seconds to go as one batch): ask the page's objects at once.
-    let held: Vec<bool> = join_all(
-        ordered
-            .iter()
-            .copied()
-            .zip(&windows)
-            .map(|(stored, window)| held_back(env, stored, *window, at)),
-    )
+    let failures: Vec<Option<i64>> = ordered.iter().map(|stored| clock_failure_after(stored, at)).collect();
+    // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait a
+    // few seconds to go as one batch): the objects of recent failures are asked, at once; for
+    // older ones, only those of tokens whose shards say a flush failed (one call per shard).
+    let settled_within = settled_within(env);
+    let held: Vec<bool> = join_all(ordered.iter().copied().zip(&windows).zip(&failures).map(
+        |((stored, window), failure)| {
+            let ask = failure.is_some_and(|after| {
+                may_be_on_its_way(after, at, settled_within, holds.may_hold(env, &stored.ping_token))
+            });
+            held_back(env, stored, *window, failure.is_some(), ask, at)
+        },
+    ))
     .await
     .into_iter()
     .collect::<Result<_>>()?;
@@ -232,19 +249,24 @@ async fn judge(
 /// still holds, so a monitor the clock would move has its token's object flush first and is
 /// read again; then they are judged like
 /// the monitors D1 finds due, and each shard is told what was settled. Answers their ids.
-async fn sweep_shards(env: &Env, db: &D1Database, at: i64, report: &mut SweepReport) -> Result<HashSet<String>> {
+async fn sweep_shards(
+    env: &Env,
+    db: &D1Database,
+    at: i64,
+    report: &mut SweepReport,
+) -> Result<(HashSet<String>, Holds)> {
     let shards = registered_shards(db).await?;
     if shards.is_empty() {
-        return Ok(HashSet::new());
+        return Ok((HashSet::new(), Holds::none()));
     }
-    let reported = overdue_everywhere(env, &shards, at, SHARD_LIMIT).await?;
+    let (reported, holds) = overdue_everywhere(env, &shards, at, SHARD_LIMIT).await?;
     let ids: Vec<&str> = reported
         .iter()
         .flat_map(|(_, due)| due.iter().map(|o| o.monitor_id.as_str()))
         .collect();
     let seen: HashSet<String> = ids.iter().map(|id| id.to_string()).collect();
     if ids.is_empty() {
-        return Ok(seen);
+        return Ok((seen, holds));
     }
     let mut states = states_of(db, &ids, report).await?;
     let late: Vec<StoredState> = states.iter().filter(|s| clock_moves(s, at)).cloned().collect();
@@ -269,7 +291,7 @@ async fn sweep_shards(env: &Env, db: &D1Database, at: i64, report: &mut SweepRep
         states.extend(fresh);
     }
     report.due += states.len() as i64;
-    let judged = judge(env, db, &states, at, report).await?;
+    let judged = judge(env, db, &states, at, &holds, report).await?;
     let present: HashSet<&str> = states.iter().map(|s| s.id.as_str()).collect();
     for (shard, due) in &reported {
         let settled: Vec<Settled> = due
@@ -294,7 +316,7 @@ async fn sweep_shards(env: &Env, db: &D1Database, at: i64, report: &mut SweepRep
             worker::console_error!("settling shard {shard} failed: {e}");
         }
     }
-    Ok(seen)
+    Ok((seen, holds))
 }
 
 /// The states of these monitors, those the sweep watches (not paused, enabled), in one read.
@@ -320,12 +342,13 @@ async fn states_of(db: &D1Database, ids: &[&str], report: &mut SweepReport) -> R
 pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
     let db = database(env)?;
     let mut report = SweepReport::default();
-    // A shard that cannot answer (or D1 failing there) does not hold up D1's own due monitors.
-    let from_shards = match sweep_shards(env, &db, at, &mut report).await {
-        Ok(ids) => ids,
+    // A shard that cannot answer (or D1 failing there) does not hold up D1's own due monitors;
+    // their tokens' objects are then asked about every failure.
+    let (from_shards, holds) = match sweep_shards(env, &db, at, &mut report).await {
+        Ok(found) => found,
         Err(e) => {
             worker::console_error!("asking the deadline shards failed: {e}");
-            HashSet::new()
+            (HashSet::new(), Holds::unknown())
         }
     };
     let mut after = (i64::MIN, String::new());
@@ -338,7 +361,7 @@ pub async fn sweep(env: &Env, at: i64) -> Result<SweepReport> {
         };
         page.retain(|s| !from_shards.contains(&s.id));
         report.due += page.len() as i64;
-        judge(env, &db, &page, at, &mut report).await?;
+        judge(env, &db, &page, at, &holds, &mut report).await?;
         match next {
             Some(next) => after = next,
             None => break,

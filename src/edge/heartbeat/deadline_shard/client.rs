@@ -1,11 +1,13 @@
 //! The calls to deadline shards: a token's object tells a check-in's deadline; the sweep asks
 //! each registered shard which deadlines passed and settles what it decided.
 
+use std::collections::HashSet;
+
 use futures_util::future::join_all;
 use serde::Deserialize;
 use worker::{D1Database, Env, Method, Request, RequestInit, Result, Stub};
 
-use super::protocol::{Call, OverdueAsk, Tell, Told, BINDING};
+use super::protocol::{Call, Hold, OverdueAnswer, OverdueAsk, Tell, Told, BINDING};
 use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
@@ -17,8 +19,12 @@ const DEFAULT_SHARDS: i64 = 64;
 
 /// The shard watching `monitor_id`.
 pub fn shard_for(env: &Env, monitor_id: &str) -> u32 {
+    shard_of(monitor_id, shard_count(env))
+}
+
+fn shard_count(env: &Env) -> u32 {
     let shards = vars::integer(env, "DEADLINE_SHARDS").unwrap_or(DEFAULT_SHARDS);
-    shard_of(monitor_id, u32::try_from(shards.clamp(1, 4_096)).unwrap_or(1))
+    u32::try_from(shards.clamp(1, 4_096)).unwrap_or(1)
 }
 
 fn shard_object(env: &Env, shard: u32) -> Result<Stub> {
@@ -73,23 +79,37 @@ pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
     Ok(rows.into_iter().map(|r| r.shard).collect())
 }
 
-/// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once. A
-/// shard that fails to answer is left out (logged): the next minute asks it again.
-pub async fn overdue_everywhere(env: &Env, shards: &[u32], at: i64, limit: usize) -> Result<Vec<(u32, Vec<Overdue>)>> {
+/// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once,
+/// and the tokens they hold. A shard that fails to answer is left out (logged; the next minute
+/// asks it again), and any token of its may be held.
+pub async fn overdue_everywhere(
+    env: &Env,
+    shards: &[u32],
+    at: i64,
+    limit: usize,
+) -> Result<(Vec<(u32, Vec<Overdue>)>, Holds)> {
     let body = serde_json::to_string(&OverdueAsk { at, limit }).map_err(internal)?;
     let answers = join_all(shards.iter().map(|&shard| {
         let body = body.clone();
-        async move { (shard, post::<Vec<Overdue>>(env, shard, Call::Overdue, body).await) }
+        async move { (shard, post::<OverdueAnswer>(env, shard, Call::Overdue, body).await) }
     }))
     .await;
     let mut due = Vec::new();
+    let mut holds = Holds::none();
     for (shard, answer) in answers {
         match answer {
-            Ok(list) => due.push((shard, list.unwrap_or_default())),
-            Err(e) => worker::console_error!("deadline shard {shard} did not answer: {e}"),
+            Ok(answer) => {
+                let answer = answer.unwrap_or_default();
+                holds.tokens.extend(answer.held);
+                due.push((shard, answer.due));
+            }
+            Err(e) => {
+                worker::console_error!("deadline shard {shard} did not answer: {e}");
+                holds.unknown.insert(shard);
+            }
         }
     }
-    Ok(due)
+    Ok((due, holds))
 }
 
 /// Tells a shard what the sweep settled for the deadlines it reported.
@@ -101,4 +121,60 @@ pub async fn settle(env: &Env, shard: u32, settled: &[Settled]) -> Result<()> {
     post::<serde_json::Value>(env, shard, Call::Settle, body)
         .await
         .map(|_| ())
+}
+
+/// Tells the token's shard that its object holds pings a flush failed to move to D1, the oldest
+/// received at `since`.
+pub async fn hold(env: &Env, token: &str, since: i64) -> Result<()> {
+    let shard = shard_for(env, token);
+    let body = serde_json::to_string(&Hold {
+        shard,
+        token: token.to_string(),
+        since,
+    })
+    .map_err(internal)?;
+    post::<serde_json::Value>(env, shard, Call::Hold, body)
+        .await
+        .map(|_| ())
+}
+
+/// Tells the token's shard that its object's flush worked again.
+pub async fn release(env: &Env, token: &str) -> Result<()> {
+    let body = serde_json::to_string(token).map_err(internal)?;
+    post::<serde_json::Value>(env, shard_for(env, token), Call::Release, body)
+        .await
+        .map(|_| ())
+}
+
+/// The tokens whose objects' flushes failed, as the shards the sweep asked say.
+pub struct Holds {
+    tokens: HashSet<String>,
+    /// Shards that did not answer: any token of theirs may be held.
+    unknown: HashSet<u32>,
+    /// No shard could be asked (D1 failing): any token may be held.
+    all_unknown: bool,
+}
+
+impl Holds {
+    /// No shard is registered: none holds a token (a hold registers its shard first).
+    pub fn none() -> Holds {
+        Holds {
+            tokens: HashSet::new(),
+            unknown: HashSet::new(),
+            all_unknown: false,
+        }
+    }
+
+    /// The shards could not be asked.
+    pub fn unknown() -> Holds {
+        Holds {
+            all_unknown: true,
+            ..Holds::none()
+        }
+    }
+
+    /// Whether the token's object may hold pings D1 lacks.
+    pub fn may_hold(&self, env: &Env, token: &str) -> bool {
+        self.all_unknown || self.tokens.contains(token) || self.unknown.contains(&shard_for(env, token))
+    }
 }

@@ -4,8 +4,10 @@
 //!
 //! - `client`: the calls (a token's object tells, the sweep asks and settles);
 //! - `protocol`: the paths and bodies both sides use;
-//! - `object`: the Durable Object: its watchlist, the snapshot its alarm writes, startup.
+//! - `object`: the Durable Object: its watchlist, the snapshot a call writes, startup;
+//! - `holds`: the tokens whose objects' flushes failed (the sweep asks those objects).
 
 pub mod client;
+mod holds;
 mod object;
 pub mod protocol;

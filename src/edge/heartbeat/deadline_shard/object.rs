@@ -10,7 +10,8 @@ use std::rc::Rc;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
-use super::protocol::{Call, OverdueAsk, Tell, Told};
+use super::holds;
+use super::protocol::{Call, Hold, OverdueAnswer, OverdueAsk, Tell, Told};
 use crate::core::heartbeat::deadline_watch::{Settled, Watch, Watchlist};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, int, now_ms};
@@ -96,7 +97,10 @@ impl Shard {
             Call::Overdue => {
                 let ask: OverdueAsk = req.json().await?;
                 self.persist_if_due().await?;
-                Response::from_json(&self.list.borrow().overdue(ask.at, ask.limit))
+                Response::from_json(&OverdueAnswer {
+                    due: self.list.borrow().overdue(ask.at, ask.limit),
+                    held: holds::held_tokens(&self.state.storage().sql())?,
+                })
             }
             Call::Settle => {
                 let settled: Vec<Settled> = req.json().await?;
@@ -104,11 +108,24 @@ impl Shard {
                 self.persist_if_due().await?;
                 Response::empty()
             }
+            Call::Hold => {
+                let hold: Hold = req.json().await?;
+                self.number.set(Some(hold.shard));
+                cost_meter::shard_rows(holds::hold(&self.state.storage().sql(), &hold)?);
+                self.register().await?;
+                Response::empty()
+            }
+            Call::Release => {
+                let token: String = req.json().await?;
+                cost_meter::shard_rows(holds::release(&self.state.storage().sql(), &token)?);
+                Response::empty()
+            }
             Call::State => {
                 let list = self.list.borrow();
                 Response::from_json(&serde_json::json!({
                     "watching": list.len(),
                     "dirty": list.dirty(),
+                    "held": holds::held_tokens(&self.state.storage().sql())?.len(),
                 }))
             }
         }
@@ -123,18 +140,27 @@ impl Shard {
         }
         // Claimed before the first await: calls meanwhile do not write it too.
         self.persisted_at.set(now);
-        if let (Some(number), false) = (self.number.get(), self.registered.get()) {
-            database(&self.env)?
-                .prepare("INSERT INTO deadline_shards (shard, since) VALUES (?1, ?2) ON CONFLICT (shard) DO NOTHING")
-                .bind(&[int(i64::from(number)), int(now_ms())])?
-                .run()
-                .await?;
-            cost_meter::shard_d1_statement();
-            self.registered.set(true);
-        }
+        self.register().await?;
         let snapshot = self.list.borrow().snapshot();
         cost_meter::shard_rows(write_snapshot(&self.state.storage().sql(), &snapshot)?);
         self.list.borrow_mut().persisted(&snapshot);
+        Ok(())
+    }
+}
+
+impl Shard {
+    /// Registers the shard in D1, once per instance, so the sweep asks it.
+    async fn register(&self) -> Result<()> {
+        let (Some(number), false) = (self.number.get(), self.registered.get()) else {
+            return Ok(());
+        };
+        database(&self.env)?
+            .prepare("INSERT INTO deadline_shards (shard, since) VALUES (?1, ?2) ON CONFLICT (shard) DO NOTHING")
+            .bind(&[int(i64::from(number)), int(now_ms())])?
+            .run()
+            .await?;
+        cost_meter::shard_d1_statement();
+        self.registered.set(true);
         Ok(())
     }
 }
@@ -145,6 +171,7 @@ fn read_snapshot(sql: &SqlStorage) -> Result<Vec<(String, Watch)>> {
         body: String,
     }
     sql.exec(SCHEMA, None)?;
+    sql.exec(holds::SCHEMA, None)?;
     let rows: Vec<Row> = sql.exec("SELECT body FROM snapshot ORDER BY part", None)?.to_array()?;
     let mut all = Vec::new();
     for row in rows {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::heartbeat::deadline_watch::Watch;
+use crate::core::heartbeat::deadline_watch::{Overdue, Watch};
 use crate::edge::durable::ObjectCall;
 
 /// The shards' binding (wrangler.toml); shard `n` is the object named `shard-{n}`.
@@ -13,18 +13,31 @@ pub const BINDING: &str = "DEADLINE_SHARD";
 pub enum Call {
     /// POST a `Tell`: answers `Told`.
     Tell,
-    /// POST an `OverdueAsk`: answers the `Overdue` deadlines, earliest first.
+    /// POST an `OverdueAsk`: answers an `OverdueAnswer` (the deadlines passed, earliest first,
+    /// and the tokens held).
     Overdue,
     /// POST the `Settled` list the sweep decided: answers nothing.
     Settle,
-    /// How many deadlines it watches and whether some changed since its snapshot (the specs read
-    /// it).
+    /// How many deadlines it watches, whether some changed since its snapshot, and how many
+    /// tokens it holds (the specs read it).
     State,
+    /// POST a `Hold`: a token's object whose flush failed holds pings D1 lacks (a row, at once,
+    /// and the shard registered in D1 before the answer, so the sweep asks it).
+    Hold,
+    /// POST a token (JSON string): its object's flush worked again.
+    Release,
 }
 
 impl ObjectCall for Call {
     const HOST: &'static str = "deadline-shard";
-    const ALL: &'static [Self] = &[Call::Tell, Call::Overdue, Call::Settle, Call::State];
+    const ALL: &'static [Self] = &[
+        Call::Tell,
+        Call::Overdue,
+        Call::Settle,
+        Call::State,
+        Call::Hold,
+        Call::Release,
+    ];
 
     fn path(self) -> &'static str {
         match self {
@@ -32,6 +45,8 @@ impl ObjectCall for Call {
             Call::Overdue => "/overdue",
             Call::Settle => "/settle",
             Call::State => "/state",
+            Call::Hold => "/hold",
+            Call::Release => "/release",
         }
     }
 }
@@ -56,4 +71,22 @@ pub struct Told {
 pub struct OverdueAsk {
     pub at: i64,
     pub limit: usize,
+}
+
+/// A token whose object holds pings its flushes failed to move to D1, since the oldest's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// The shard's own number (it registers in D1 before it answers).
+    pub shard: u32,
+    pub token: String,
+    pub since: i64,
+}
+
+/// A shard's answer to the sweep: the deadlines passed, and every token held (few: only
+/// failing flushes make them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OverdueAnswer {
+    pub due: Vec<Overdue>,
+    /// The tokens whose objects hold pings a flush failed to move.
+    pub held: Vec<String>,
 }

@@ -14,10 +14,12 @@ use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
 use super::protocol::{Call, BINDING, TOKEN_HEADER};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, RecordOutcome};
 use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery};
+use crate::core::heartbeat::token_ledger::settled_within_ms;
 use crate::edge::cost_meter;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
 use crate::edge::durable::ObjectCall;
+use crate::edge::vars;
 
 /// Unknown tokens are remembered this long.
 const UNKNOWN_TTL_MS: i64 = 60_000;
@@ -85,8 +87,28 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     Ok(outcome)
 }
 
+/// A quiet token's first ping waits this long before its flush (var PING_FLUSH_DELAY_MS).
+const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
+/// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
+const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
+
+/// The quick and the busy flush delays, as the objects read them.
+pub fn flush_delays(env: &Env) -> (i64, i64) {
+    (
+        vars::integer(env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS),
+        vars::integer(env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS),
+    )
+}
+
+/// How long after it is acknowledged a ping is in D1 at the latest while flushes work
+/// (`token_ledger::settled_within_ms` with this deployment's delays).
+pub fn settled_within(env: &Env) -> i64 {
+    let (quick_ms, busy_ms) = flush_delays(env);
+    settled_within_ms(quick_ms, busy_ms)
+}
+
 /// What a token's object still holds for D1, as the sweep asks it (`hurry`).
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
 pub struct Held {
     /// Acknowledged pings not yet in D1.
     pub pending: usize,

@@ -357,6 +357,9 @@ pub(super) struct SavedBinding {
     pub watched: Option<i64>,
     #[serde(default)]
     pub told: Option<i64>,
+    /// The token the object is named by (a flush after a restart tells its shard of a hold).
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// A fingerprint of the monitor columns this build reads (FNV-1a).

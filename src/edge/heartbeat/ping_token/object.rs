@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
+use super::client::flush_delays;
 use super::held::{
     answer_query, any_held, columns_fingerprint, create_tables, everything, forget_binding, held_pings, hold,
     open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks, SavedBinding,
@@ -18,12 +19,12 @@ use crate::core::heartbeat::deadline_watch::{worth_telling, Watch, TELL_STEP_MS}
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::status::{Signal, Status};
-use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, Ledger};
+use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, standing_ms, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, deliver_due_after_flush, internal, look_up_once, SingleFlight, Startup};
-use crate::edge::heartbeat::deadline_shard::client::tell_deadline;
+use crate::edge::heartbeat::deadline_shard::client::{self as deadline_shard, tell_deadline};
 use crate::edge::heartbeat::monitor_state::{read_state, StoredState};
 use crate::edge::heartbeat::monitors::{check_at, monitor_for_token, Cover, PingHistoryIn};
 use crate::edge::heartbeat::ping_flush::flush_pings;
@@ -32,14 +33,6 @@ use crate::edge::heartbeat::zone::IntlZone;
 use crate::edge::random;
 use crate::edge::vars;
 
-/// A quiet token's first ping waits this long before its flush (var PING_FLUSH_DELAY_MS).
-const DEFAULT_FLUSH_DELAY_MS: i64 = 1_000;
-/// A busy token's pings wait this long, so they reach D1 as one batch (var PING_BUSY_FLUSH_DELAY_MS).
-const DEFAULT_BUSY_FLUSH_DELAY_MS: i64 = 5_000;
-/// The alarm a flush's alarm leaves standing fires this many busy delays later: a busy token's
-/// calm pings (check-ins while it is up) wait for it, so its flush windows are this long; an
-/// urgent ping (`token_ledger::is_urgent`) moves it up to the quick delay.
-const STANDING_BUSY_WINDOWS: i64 = 2;
 /// An up monitor's check-ins, while its deadline shard watches it, wait this long for their
 /// flush (var PING_CALM_FLUSH_MS): a token pinging once a minute sends D1 one statement per 40
 /// pings, so 1,000,000 such monitors make ~420 D1 statements a second.
@@ -87,6 +80,7 @@ fn saved_binding(hot: &Hot) -> Option<SavedBinding> {
         columns: columns_fingerprint(),
         watched: hot.watched,
         told: hot.told,
+        token: hot.token.clone(),
     })
 }
 
@@ -108,8 +102,10 @@ struct Hot {
     /// The deadline the shard's snapshot holds for the monitor, as its last answer said: while
     /// there is one, calm pings wait for the calm delay and a flush pushes D1's deadline out.
     watched: Option<i64>,
-    /// The token this object is named by, once a ping named it.
+    /// The token this object is named by, once a ping named it (kept with the binding).
     token: Option<String>,
+    /// Whether its shard was told that a failed flush left pings here (`Hold`).
+    holding: bool,
     /// The object has its tables: false until a token's first ping is held, so asking a token
     /// that never held one creates nothing.
     stored: bool,
@@ -152,14 +148,14 @@ impl DurableObject for PingToken {
             told: None,
             watched: None,
             token: None,
+            holding: false,
             stored: false,
         });
         let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
         let retention_ms = vars::integer(&env, "PING_RETENTION_DAYS")
             .filter(|days| *days > 0)
             .map(|days| days * 86_400_000);
-        let quick_ms = vars::integer(&env, "PING_FLUSH_DELAY_MS").unwrap_or(DEFAULT_FLUSH_DELAY_MS);
-        let busy_ms = vars::integer(&env, "PING_BUSY_FLUSH_DELAY_MS").unwrap_or(DEFAULT_BUSY_FLUSH_DELAY_MS);
+        let (quick_ms, busy_ms) = flush_delays(&env);
         let calm_ms = vars::integer(&env, "PING_CALM_FLUSH_MS").unwrap_or(DEFAULT_CALM_FLUSH_DELAY_MS);
         let tell_step_ms = vars::integer(&env, "DEADLINE_TELL_STEP_MS").unwrap_or(TELL_STEP_MS);
         Self {
@@ -207,7 +203,7 @@ impl DurableObject for PingToken {
         // deleting it.
         let standing = match token.calm() {
             true => token.calm_ms,
-            false => STANDING_BUSY_WINDOWS * token.busy_ms,
+            false => standing_ms(token.quick_ms, token.busy_ms),
         };
         token.state.storage().set_alarm(standing).await?;
         cost_meter::object_rows(1);
@@ -269,6 +265,7 @@ impl Token {
             hot.monitor = Some(saved.monitor);
             hot.watched = saved.watched;
             hot.told = saved.told;
+            hot.token = saved.token;
         }
         // Every ping the checkpoint does not cover is held (D1 has none of them), so replaying
         // the held ones rebuilds the ledger.
@@ -513,6 +510,8 @@ impl Token {
                 // Half a ring (or a batch) waiting goes now, calm or not.
                 Some(at) if full && at > now + self.quick_ms => Some(self.quick_ms),
                 None if calm && !full => Some(self.calm_ms),
+                // A calm check-in waits for the alarm set, the calm one included.
+                Some(_) if calm && !full => None,
                 _ => arm_for_ping(
                     hot.armed_at,
                     urgent || full,
@@ -706,7 +705,41 @@ impl Token {
                 worker::console_error!("could not re-arm flush after {failures} failures: {e}");
             }
         }
+        self.tell_hold(result.is_ok()).await;
         result.map_err(|e| internal(format!("flush to D1 failed: {e}")))
+    }
+
+    /// After a flush: one that failed with pings held tells the token's shard, which the sweep
+    /// asks before it judges a deadline long passed; the next that worked tells it no more.
+    /// A shard that cannot be told is told after the next flush.
+    async fn tell_hold(&self, flushed: bool) {
+        let (token, change) = {
+            let hot = self.hot.borrow();
+            let change = match (flushed, hot.holding) {
+                (false, false) if hot.pending > 0 => Some(true),
+                (true, true) => Some(false),
+                _ => None,
+            };
+            (hot.token.clone(), change)
+        };
+        let (Some(token), Some(holding)) = (token, change) else {
+            return;
+        };
+        let told = match holding {
+            true => {
+                let flushed_seq = self.hot.borrow().marks.flushed_seq;
+                let since = held_pings(&self.state.storage().sql(), flushed_seq, 1)
+                    .ok()
+                    .and_then(|held| held.first().map(|h| h.ping.received_at))
+                    .unwrap_or_else(now_ms);
+                deadline_shard::hold(&self.env, &token, since).await
+            }
+            false => deadline_shard::release(&self.env, &token).await,
+        };
+        match told {
+            Ok(()) => self.hot.borrow_mut().holding = holding,
+            Err(e) => worker::console_error!("telling the deadline shard of a held flush failed: {e}"),
+        }
     }
 }
 

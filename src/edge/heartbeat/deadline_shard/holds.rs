@@ -1,0 +1,40 @@
+//! The tokens a shard knows to hold pings D1 lacks: a token's object whose flush failed says so
+//! (`Hold`), and again when one works (`Release`). Unlike deadlines, a hold is written at once:
+//! the sweep judges a long-passed deadline without asking the token's object unless its token
+//! is held, so a hold lost to a restart could let it call down a monitor whose ping was in time.
+//! Holds are rare (a failing D1), so the row each costs does not show in the price of a ping.
+
+use serde::Deserialize;
+use worker::{Result, SqlStorage};
+
+use super::protocol::Hold;
+
+pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS holds (token TEXT PRIMARY KEY, since INTEGER NOT NULL)";
+
+/// Records a hold, keeping the oldest `since` of one already recorded; answers the rows written.
+pub fn hold(sql: &SqlStorage, hold: &Hold) -> Result<usize> {
+    Ok(sql
+        .exec(
+            "INSERT INTO holds (token, since) VALUES (?1, ?2) \
+             ON CONFLICT (token) DO UPDATE SET since = min(since, excluded.since)",
+            vec![hold.token.as_str().into(), hold.since.into()],
+        )?
+        .rows_written())
+}
+
+/// Forgets a token's hold; answers the rows written.
+pub fn release(sql: &SqlStorage, token: &str) -> Result<usize> {
+    Ok(sql
+        .exec("DELETE FROM holds WHERE token = ?1", vec![token.into()])?
+        .rows_written())
+}
+
+/// Every token held (they are few: only failing flushes make them).
+pub fn held_tokens(sql: &SqlStorage) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        token: String,
+    }
+    let rows: Vec<Row> = sql.exec("SELECT token FROM holds", None)?.to_array()?;
+    Ok(rows.into_iter().map(|r| r.token).collect())
+}
