@@ -164,12 +164,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let scheduled_at = event.schedule() as i64;
     match edge::heartbeat::sweep::run_sweep(&env, scheduled_at, edge::db::now_ms()).await {
         Ok(r) => worker::console_log!(
-            "sweep at {scheduled_at}: {} due, {} flips, {} deferred, {} rows read, {} written",
+            "sweep at {scheduled_at}: {} due, {} flips, {} deferred, {} rows read, {} written, {} token objects called",
             r.due,
             r.flips,
             r.deferred,
             r.rows_read,
-            r.rows_written
+            r.rows_written,
+            r.objects_called
         ),
         Err(e) => worker::console_error!("sweep at {scheduled_at} failed: {e}"),
     }

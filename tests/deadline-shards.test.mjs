@@ -25,6 +25,13 @@ const tokenState = async (token) => {
 const d1 = async (id) => (await eb.rows("SELECT status, n_pings, check_at, last_ping_at FROM monitors WHERE id = ?", id))[0];
 const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
 
+/** The token objects the sweep scheduled at `at` called itself, from its log line. */
+function sweepCalled(at) {
+  const line = eb.server.getLogs().map((l) => l.message).find((m) => m.startsWith(`sweep at ${at}:`));
+  assert.ok(line, `the sweep at ${at} logged`);
+  return Number(/(\d+) token objects called/.exec(line)[1]);
+}
+
 /** Pings the token; answers when the ping was sent (its received_at is no earlier). */
 async function ping(token) {
   const sent = Date.now();
@@ -90,6 +97,9 @@ test("a watched monitor that stops is called down at its deadline by its shard, 
   await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
   // D1's deadline is far: only the shard knows this monitor is due.
   assert.ok((await d1(m.id)).check_at > last + CALM_MS);
+  // Earlier tests' monitors are due before this one: a sweep first takes them.
+  await eb.sweep(last + 119_000);
+  assert.notEqual((await d1(m.id)).status, "down");
   await eb.sweep(last + 3 * 60_000);
   const row = await d1(m.id);
   assert.equal(row.status, "down");
@@ -98,6 +108,33 @@ test("a watched monitor that stops is called down at its deadline by its shard, 
   const [down] = await flips(m.id);
   assert.equal(down.to, "down");
   assert.equal(Date.parse(down.at), row.last_ping_at + 120_000, "at the right moment: last ping + interval + grace");
+  assert.equal(sweepCalled(last + 3 * 60_000), 0, "the shard had the token's object flush, not the sweep");
+});
+
+test("after its shard restarts, a watched monitor that stops is still called down with every held ping: the sweep has the object flush", async () => {
+  const m = await watchedMonitor("shard restarted");
+  const last = await ping(m.token);
+  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  // Let the shard's snapshot take the newest deadline, then restart every shard: they keep
+  // the deadlines (the snapshot) and forget which token told them.
+  await new Promise((r) => setTimeout(r, 400));
+  await ping(m.token);
+  const newest = Date.now();
+  await eb.sweep(newest + 119_000);
+  for (const { shard } of await eb.rows("SELECT shard FROM deadline_shards")) {
+    try {
+      await eb.worker.evictDurableObject("DEADLINE_SHARD", { name: `shard-${shard}` });
+    } catch (e) {
+      if (!/not currently running/.test(e.message)) throw e;
+    }
+  }
+  const at = newest + 3 * 60_000;
+  await eb.sweep(at);
+  const row = await d1(m.id);
+  assert.equal(row.status, "down");
+  assert.equal(row.n_pings, m.pinged + 2, "both held check-ins were flushed before the judgment");
+  assert.ok(row.last_ping_at >= last);
+  assert.equal(sweepCalled(at), 1, "the sweep had the object flush itself");
 });
 
 test("a check-in acknowledged in time keeps the monitor up, though its shard's deadline is older", async () => {

@@ -70,6 +70,11 @@ impl Watchlist {
         self.durable(monitor_id)
     }
 
+    /// Whether the shard watches the monitor (it was told a deadline not settled away).
+    pub fn watches(&self, monitor_id: &str) -> bool {
+        self.live.contains_key(monitor_id)
+    }
+
     /// The deadline the last snapshot holds for the monitor, if any.
     pub fn durable(&self, monitor_id: &str) -> Option<i64> {
         self.durable.get(monitor_id).copied()

@@ -19,7 +19,7 @@ use crate::core::heartbeat::volume_band::window_settled;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;
-use crate::edge::heartbeat::deadline_shard::client::{overdue_everywhere, registered_shards, settle, Holds};
+use crate::edge::heartbeat::deadline_shard::client::{overdue_everywhere, registered_shards, settle, Holds, ShardDue};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::history_tokens;
 use crate::edge::heartbeat::monitors::write_state;
@@ -43,6 +43,8 @@ pub struct SweepReport {
     pub deferred: i64,
     pub rows_read: i64,
     pub rows_written: i64,
+    /// Token objects the sweep itself called (asked what they hold, or had flush).
+    pub objects_called: i64,
 }
 
 /// Runs one batch of state writes (if any), adding D1's row counts to the report.
@@ -115,11 +117,12 @@ async fn held_back(
     clock_failure: bool,
     ask_token: bool,
     at: i64,
-) -> Result<bool> {
+) -> Result<(bool, bool)> {
     if !clock_failure && window.is_none() {
-        return Ok(false);
+        return Ok((false, false));
     }
-    let held = match ask_token || window.is_some() {
+    let asked = ask_token || window.is_some();
+    let held = match asked {
         true => hurry(env, &stored.ping_token).await?,
         false => Held::default(),
     };
@@ -128,9 +131,10 @@ async fn held_back(
         None => 0,
     };
     if clock_failure && (held.pending > 0 || events > 0) {
-        return Ok(true);
+        return Ok((true, asked));
     }
-    Ok(window.is_some_and(|(_, until)| !window_settled(until, held.since, events > 0, at)))
+    let unsettled = window.is_some_and(|(_, until)| !window_settled(until, held.since, events > 0, at));
+    Ok((unsettled, asked))
 }
 
 /// Counts the pings of each monitor's volume window, from all its history at once (only
@@ -185,6 +189,12 @@ async fn judge(
     ))
     .await
     .into_iter()
+    .map(|answer| {
+        answer.map(|(held, asked)| {
+            report.objects_called += i64::from(asked);
+            held
+        })
+    })
     .collect::<Result<_>>()?;
     let judged: Vec<(&StoredState, (i64, i64))> = ordered
         .iter()
@@ -262,17 +272,29 @@ async fn sweep_shards(
     let (reported, holds) = overdue_everywhere(env, &shards, at, SHARD_LIMIT).await?;
     let ids: Vec<&str> = reported
         .iter()
-        .flat_map(|(_, due)| due.iter().map(|o| o.monitor_id.as_str()))
+        .flat_map(|r| r.due.iter().map(|o| o.monitor_id.as_str()))
         .collect();
     let seen: HashSet<String> = ids.iter().map(|id| id.to_string()).collect();
     if ids.is_empty() {
         return Ok((seen, holds));
     }
+    // Read after the shards had their monitors' objects flush (each shard calls its own).
     let mut states = states_of(db, &ids, report).await?;
-    let late: Vec<StoredState> = states.iter().filter(|s| clock_moves(s, at)).cloned().collect();
-    // An object that cannot flush now leaves its monitor for the next minute.
+    let flushed: HashSet<&str> = reported
+        .iter()
+        .flat_map(|r| r.flushed.iter().map(String::as_str))
+        .collect();
+    // Those a shard could not have flush (it restarted since their tell, or the flush failed)
+    // are flushed from here and read again; an object that cannot flush now leaves its monitor
+    // for the next minute.
+    let late: Vec<StoredState> = states
+        .iter()
+        .filter(|s| !flushed.contains(s.id.as_str()) && clock_moves(s, at))
+        .cloned()
+        .collect();
     let mut failed: HashSet<String> = HashSet::new();
     if !late.is_empty() {
+        report.objects_called += late.len() as i64;
         let flushed = join_all(late.iter().map(|s| flush_held(env, &s.ping_token))).await;
         failed = late
             .iter()
@@ -293,7 +315,7 @@ async fn sweep_shards(
     report.due += states.len() as i64;
     let judged = judge(env, db, &states, at, &holds, report).await?;
     let present: HashSet<&str> = states.iter().map(|s| s.id.as_str()).collect();
-    for (shard, due) in &reported {
+    for ShardDue { shard, due, .. } in &reported {
         let settled: Vec<Settled> = due
             .iter()
             .filter_map(|o| {

@@ -52,12 +52,13 @@ async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call,
 
 /// Tells the monitor's shard a check-in's deadline; answers the deadline the shard's last
 /// snapshot holds for it (`None`: none yet).
-pub async fn tell_deadline(env: &Env, monitor_id: &str, watch: Watch) -> Result<Option<i64>> {
+pub async fn tell_deadline(env: &Env, monitor_id: &str, watch: Watch, token: Option<String>) -> Result<Option<i64>> {
     let shard = shard_for(env, monitor_id);
     let tell = Tell {
         shard,
         monitor_id: monitor_id.to_string(),
         watch,
+        token,
     };
     let body = serde_json::to_string(&tell).map_err(internal)?;
     let told: Option<Told> = post(env, shard, Call::Tell, body).await?;
@@ -79,15 +80,17 @@ pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
     Ok(rows.into_iter().map(|r| r.shard).collect())
 }
 
+/// A shard's deadlines passed, and the monitors among them whose token objects it had flush.
+pub struct ShardDue {
+    pub shard: u32,
+    pub due: Vec<Overdue>,
+    pub flushed: HashSet<String>,
+}
+
 /// Every registered shard's deadlines passed by `at` (at most `limit` each), asked at once,
 /// and the tokens they hold. A shard that fails to answer is left out (logged; the next minute
 /// asks it again), and any token of its may be held.
-pub async fn overdue_everywhere(
-    env: &Env,
-    shards: &[u32],
-    at: i64,
-    limit: usize,
-) -> Result<(Vec<(u32, Vec<Overdue>)>, Holds)> {
+pub async fn overdue_everywhere(env: &Env, shards: &[u32], at: i64, limit: usize) -> Result<(Vec<ShardDue>, Holds)> {
     let body = serde_json::to_string(&OverdueAsk { at, limit }).map_err(internal)?;
     let answers = join_all(shards.iter().map(|&shard| {
         let body = body.clone();
@@ -101,7 +104,11 @@ pub async fn overdue_everywhere(
             Ok(answer) => {
                 let answer = answer.unwrap_or_default();
                 holds.tokens.extend(answer.held);
-                due.push((shard, answer.due));
+                due.push(ShardDue {
+                    shard,
+                    due: answer.due,
+                    flushed: answer.flushed.into_iter().collect(),
+                });
             }
             Err(e) => {
                 worker::console_error!("deadline shard {shard} did not answer: {e}");

@@ -5,17 +5,20 @@
 //! it leaves deadlines early, never late; the sweep's call every minute writes what tells left.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
+use futures_util::future::join_all;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 use super::holds;
 use super::protocol::{Call, Hold, OverdueAnswer, OverdueAsk, Tell, Told};
-use crate::core::heartbeat::deadline_watch::{Settled, Watch, Watchlist};
+use crate::core::heartbeat::deadline_watch::{Overdue, Settled, Watch, Watchlist};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, int, now_ms};
 use crate::edge::durable::{internal, ObjectCall, Startup};
+use crate::edge::heartbeat::ping_token::client::flush_held;
 use crate::edge::vars;
 
 /// Snapshots are at least this far apart (var DEADLINE_PERSIST_MS): 64 shards write at most
@@ -42,6 +45,9 @@ struct Shard {
     /// Its number, once told (it registers in D1 once per instance).
     number: Cell<Option<u32>>,
     registered: Cell<bool>,
+    /// The token that told each monitor's deadline (memory only: a restarted shard learns them
+    /// again from the next tells; until then the sweep flushes those monitors' objects itself).
+    tokens: RefCell<HashMap<String, String>>,
 }
 
 impl DurableObject for DeadlineShard {
@@ -57,6 +63,7 @@ impl DurableObject for DeadlineShard {
                 persisted_at: Cell::new(i64::MIN),
                 number: Cell::new(None),
                 registered: Cell::new(false),
+                tokens: RefCell::new(HashMap::new()),
             }),
         }
     }
@@ -88,6 +95,9 @@ impl Shard {
             Call::Tell => {
                 let tell: Tell = req.json().await?;
                 self.number.set(Some(tell.shard));
+                if let Some(token) = tell.token {
+                    self.tokens.borrow_mut().insert(tell.monitor_id.clone(), token);
+                }
                 self.list.borrow_mut().tell(&tell.monitor_id, tell.watch);
                 self.persist_if_due().await?;
                 // After the snapshot, which may hold this very deadline.
@@ -97,14 +107,23 @@ impl Shard {
             Call::Overdue => {
                 let ask: OverdueAsk = req.json().await?;
                 self.persist_if_due().await?;
+                let due = self.list.borrow().overdue(ask.at, ask.limit);
+                let flushed = self.flush_tokens_of(&due).await;
                 Response::from_json(&OverdueAnswer {
-                    due: self.list.borrow().overdue(ask.at, ask.limit),
+                    due,
+                    flushed,
                     held: holds::held_tokens(&self.state.storage().sql())?,
                 })
             }
             Call::Settle => {
                 let settled: Vec<Settled> = req.json().await?;
                 self.list.borrow_mut().settle(&settled);
+                {
+                    let list = self.list.borrow();
+                    self.tokens
+                        .borrow_mut()
+                        .retain(|monitor_id, _| list.watches(monitor_id));
+                }
                 self.persist_if_due().await?;
                 Response::empty()
             }
@@ -149,6 +168,24 @@ impl Shard {
 }
 
 impl Shard {
+    /// Has the token objects of these overdue monitors move what they hold to D1, at once (the
+    /// sweep then reads D1 once for all of them; the shards' calls spread over their own
+    /// invocations, not the sweep's); answers the monitors whose flush worked.
+    async fn flush_tokens_of(&self, due: &[Overdue]) -> Vec<String> {
+        let named: Vec<(String, String)> = {
+            let tokens = self.tokens.borrow();
+            due.iter()
+                .filter_map(|o| tokens.get(&o.monitor_id).map(|t| (o.monitor_id.clone(), t.clone())))
+                .collect()
+        };
+        let flushed = join_all(named.iter().map(|(_, token)| flush_held(&self.env, token))).await;
+        named
+            .into_iter()
+            .zip(flushed)
+            .filter_map(|((monitor_id, _), flushed)| flushed.is_ok().then_some(monitor_id))
+            .collect()
+    }
+
     /// Registers the shard in D1, once per instance, so the sweep asks it.
     async fn register(&self) -> Result<()> {
         let (Some(number), false) = (self.number.get(), self.registered.get()) else {

@@ -58,6 +58,10 @@ pub struct Tell {
     pub shard: u32,
     pub monitor_id: String,
     pub watch: Watch,
+    /// The token whose object told it (the shard has that object flush when the deadline
+    /// passes); kept in memory only.
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// The deadline the shard's snapshot holds for the monitor (`None`: none yet).
@@ -87,6 +91,10 @@ pub struct Hold {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OverdueAnswer {
     pub due: Vec<Overdue>,
+    /// The monitors among `due` whose token objects the shard had flush before it answered
+    /// (the others' tokens it does not know since it started, or their flush failed).
+    #[serde(default)]
+    pub flushed: Vec<String>,
     /// The tokens whose objects hold pings a flush failed to move.
     pub held: Vec<String>,
 }

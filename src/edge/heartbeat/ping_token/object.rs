@@ -554,7 +554,8 @@ impl Token {
     fn tell_shard(self: &Rc<Self>, monitor_id: String, watch: Watch) {
         let token = self.clone();
         self.state.wait_until(async move {
-            let told = tell_deadline(&token.env, &monitor_id, watch).await;
+            let name = token.hot.borrow().token.clone();
+            let told = tell_deadline(&token.env, &monitor_id, watch, name).await;
             let mut hot = token.hot.borrow_mut();
             match told {
                 Ok(durable) => hot.watched = durable,
