@@ -25,6 +25,8 @@ export async function startBenchServer({ port = 0, vars = {}, dashboard = false 
       bindings: { ...(workerOptions.bindings ?? {}), ADMIN_TOKEN: "bench-admin-token", ...vars },
       host: "127.0.0.1",
       port,
+      // BENCH_INSPECTOR_PORT=9230: workerd's V8 inspector, for bench/profile.mjs.
+      ...(process.env.BENCH_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) } : {}),
     }),
   );
   const url = await mf.ready;

@@ -721,7 +721,13 @@ impl Token {
                 (true, true) => Some(false),
                 _ => None,
             };
-            (hot.token.clone(), change)
+            // An object restored from a checkpoint older than the saved token knows it from its
+            // monitor's row (the token names the object unless it was rotated away since).
+            let token = hot
+                .token
+                .clone()
+                .or_else(|| hot.monitor.as_ref().map(|m| m.ping_token.clone()));
+            (token, change)
         };
         let (Some(token), Some(holding)) = (token, change) else {
             return;
