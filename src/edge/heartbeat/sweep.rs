@@ -1,9 +1,10 @@
 //! The every-minute Cron Trigger: moves the status of monitors whose check time has come
 //! (the deadlines the shards report passed, then one indexed range read of D1's), records
-//! each flip once, and never calls a monitor down while
-//! its token's object still holds pings that D1 has not seen. A monitor with a volume band
-//! whose window closed has that window's pings counted (one more statement for it alone) and
-//! judged once every ping received in it is in D1.
+//! each flip once, and never calls a monitor down while its token's object still holds pings
+//! that D1 has not seen: it asks the object while the failure is young or the token is held
+//! (`token_ledger::may_be_on_its_way`; docs/alerting.md, "What the sweep asks"). A monitor
+//! with a volume band whose window closed has that window's pings counted (one more statement
+//! for it alone) and judged once every ping received in it is in D1.
 
 use std::collections::HashSet;
 
@@ -177,7 +178,9 @@ async fn judge(
     let failures: Vec<Option<i64>> = ordered.iter().map(|stored| clock_failure_after(stored, at)).collect();
     // A ping acknowledged in time may still be on its way to D1 (a busy token's pings wait a
     // few seconds to go as one batch): the objects of recent failures are asked, at once; for
-    // older ones, only those of tokens whose shards say a flush failed (one call per shard).
+    // older ones, only those of tokens whose shards said a flush failed (`holds`, from the
+    // shards' answers to this sweep). `at` is the trigger's time, never after now: the real
+    // age of a deadline is at least `at` minus it.
     let settled_within = settled_within(env);
     let held: Vec<bool> = join_all(ordered.iter().copied().zip(&windows).zip(&failures).map(
         |((stored, window), failure)| {
@@ -256,9 +259,11 @@ async fn judge(
 
 /// The up monitors whose deadline a shard says passed (D1's was pushed out while the shard
 /// watched them). A shard knows only the check-ins it was told, and D1 lacks those the object
-/// still holds, so a monitor the clock would move has its token's object flush first and is
-/// read again; then they are judged like
-/// the monitors D1 finds due, and each shard is told what was settled. Answers their ids.
+/// still holds, so each shard has those monitors' token objects flush before it answers; the
+/// sweep reads them in D1 after that, flushes itself the ones the clock would move that a shard
+/// could not (it restarted since their tell, or the flush failed there) and reads those again;
+/// then they are judged like the monitors D1 finds due, and each shard is told what was
+/// settled. Answers their ids and the tokens the shards hold (`Holds`).
 async fn sweep_shards(
     env: &Env,
     db: &D1Database,
