@@ -39,6 +39,40 @@ pub struct Settled {
     pub deadline: Option<i64>,
 }
 
+/// A shard's answer to the sweep: the deadlines passed, and every token held (few: only
+/// failing flushes make them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OverdueAnswer {
+    pub due: Vec<Overdue>,
+    /// The monitors among `due` whose token objects the shard had flush before it answered
+    /// (the others' tokens it does not know since it started, or their flush failed).
+    #[serde(default)]
+    pub flushed: Vec<String>,
+    /// The tokens whose objects hold pings a flush failed to move.
+    pub held: Vec<String>,
+}
+
+/// A shard's answer to `Overdue` as this build or the one before wrote it (a deployment's
+/// objects may still run the earlier build for a moment): that one sent the deadlines alone.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OverdueReply {
+    Answer(OverdueAnswer),
+    Before(Vec<Overdue>),
+}
+
+impl OverdueReply {
+    pub fn into_answer(self) -> OverdueAnswer {
+        match self {
+            OverdueReply::Answer(answer) => answer,
+            OverdueReply::Before(due) => OverdueAnswer {
+                due,
+                ..OverdueAnswer::default()
+            },
+        }
+    }
+}
+
 /// A shard's deadlines: those told (memory) and those its last snapshot holds (durable).
 #[derive(Debug, Default)]
 pub struct Watchlist {
@@ -339,5 +373,21 @@ mod tests {
             "not up"
         );
         assert_eq!(pushed_check_at(None, Some(900), true, 500), None);
+    }
+
+    #[test]
+    fn an_overdue_answer_of_this_build_or_the_one_before_is_read() {
+        let now: OverdueReply =
+            serde_json::from_str(r#"{"due":[{"monitor_id":"m","deadline":5}],"flushed":["m"],"held":["hb_x"]}"#)
+                .unwrap();
+        let now = now.into_answer();
+        assert_eq!(
+            (now.due.len(), now.flushed, now.held),
+            (1, vec!["m".to_string()], vec!["hb_x".to_string()])
+        );
+        let before: OverdueReply = serde_json::from_str(r#"[{"monitor_id":"m","deadline":5}]"#).unwrap();
+        let before = before.into_answer();
+        assert_eq!(before.due[0].deadline, 5);
+        assert!(before.flushed.is_empty() && before.held.is_empty());
     }
 }

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use worker::{D1Database, Env, Method, Request, RequestInit, Result, Stub};
 
-use super::protocol::{Call, Hold, OverdueAnswer, OverdueAsk, Tell, Told, BINDING};
+use super::protocol::{Call, Hold, OverdueAsk, OverdueReply, Tell, Told, BINDING};
 use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
@@ -94,15 +94,15 @@ pub async fn overdue_everywhere(env: &Env, shards: &[u32], at: i64, limit: usize
     let body = serde_json::to_string(&OverdueAsk { at, limit }).map_err(internal)?;
     let answers = join_all(shards.iter().map(|&shard| {
         let body = body.clone();
-        async move { (shard, post::<OverdueAnswer>(env, shard, Call::Overdue, body).await) }
+        async move { (shard, post::<OverdueReply>(env, shard, Call::Overdue, body).await) }
     }))
     .await;
     let mut due = Vec::new();
     let mut holds = Holds::none();
     for (shard, answer) in answers {
         match answer {
-            Ok(answer) => {
-                let answer = answer.unwrap_or_default();
+            Ok(reply) => {
+                let answer = reply.map(OverdueReply::into_answer).unwrap_or_default();
                 holds.tokens.extend(answer.held);
                 due.push(ShardDue {
                     shard,

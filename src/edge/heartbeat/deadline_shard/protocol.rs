@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::heartbeat::deadline_watch::{Overdue, Watch};
+use crate::core::heartbeat::deadline_watch::Watch;
+pub use crate::core::heartbeat::deadline_watch::{OverdueAnswer, OverdueReply};
 use crate::edge::durable::ObjectCall;
 
 /// The shards' binding (wrangler.toml); shard `n` is the object named `shard-{n}`.
@@ -84,17 +85,4 @@ pub struct Hold {
     pub shard: u32,
     pub token: String,
     pub since: i64,
-}
-
-/// A shard's answer to the sweep: the deadlines passed, and every token held (few: only
-/// failing flushes make them).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct OverdueAnswer {
-    pub due: Vec<Overdue>,
-    /// The monitors among `due` whose token objects the shard had flush before it answered
-    /// (the others' tokens it does not know since it started, or their flush failed).
-    #[serde(default)]
-    pub flushed: Vec<String>,
-    /// The tokens whose objects hold pings a flush failed to move.
-    pub held: Vec<String>,
 }
