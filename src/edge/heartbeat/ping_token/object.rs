@@ -384,7 +384,7 @@ impl Token {
             }
             // What the retired token holds goes to D1 now, not after the calm delay.
             Call::Retire => {
-                let pending = {
+                {
                     let mut hot = self.hot.borrow_mut();
                     hot.binding = Cached::Revoked;
                     hot.monitor = None;
@@ -392,29 +392,40 @@ impl Token {
                     if hot.stored {
                         forget_binding(&self.state.storage().sql())?;
                     }
-                    hot.pending
-                };
-                if pending > 0 && arm_flush_by(&self.state.storage(), now_ms() + self.quick_ms).await? {
-                    cost_meter::object_rows(1);
-                    self.hot.borrow_mut().armed_at = Some(now_ms());
                 }
+                self.flush_held_soon().await?;
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
             // Its rules may have changed too: the shard is told afresh before D1's deadline is
             // pushed again.
+            // Check-ins held for the calm flush go now: the edit wrote D1's real deadline, and the
+            // sweep asks this object only while a failure is young (or a flush failed).
             Call::Refresh => {
-                let mut hot = self.hot.borrow_mut();
-                hot.binding.forget();
-                hot.monitor = None;
-                hot.watched = None;
-                hot.told = None;
-                if hot.stored {
-                    forget_binding(&self.state.storage().sql())?;
+                {
+                    let mut hot = self.hot.borrow_mut();
+                    hot.binding.forget();
+                    hot.monitor = None;
+                    hot.watched = None;
+                    hot.told = None;
+                    if hot.stored {
+                        forget_binding(&self.state.storage().sql())?;
+                    }
                 }
+                self.flush_held_soon().await?;
                 Response::empty()
             }
         }
+    }
+
+    /// Moves the flush of the pings held up to the quick delay (a calm alarm may stand 40
+    /// minutes away while they are no longer calm).
+    async fn flush_held_soon(&self) -> Result<()> {
+        if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), now_ms() + self.quick_ms).await? {
+            cost_meter::object_rows(1);
+            self.hot.borrow_mut().armed_at = Some(now_ms() + self.quick_ms);
+        }
+        Ok(())
     }
 
     fn state_answer(&self) -> Result<Response> {
