@@ -208,9 +208,31 @@ pub fn pushed_check_at(real: Option<i64>, watched: Option<i64>, up: bool, cover_
     }
 }
 
+/// Whether a token's check-ins may keep waiting for the calm flush (`calm_ms` away at most)
+/// after a flush left D1's deadline at `check_at`: only while that deadline lies past it (the
+/// flush pushed it out), since once it passes the sweep judges it from D1, asking the object
+/// only while the failure is young.
+pub fn calm_may_wait(check_at: Option<i64>, now: i64, calm_ms: i64) -> bool {
+    check_at.is_none_or(|at| at >= now.saturating_add(calm_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_ins_wait_for_the_calm_flush_only_while_d1_deadline_lies_past_it() {
+        let (now, calm) = (1_000_000, 2_400_000);
+        let real = now + 120_000;
+        let pushed = pushed_check_at(Some(real), Some(real - 5_000), true, calm + 60_000);
+        assert!(calm_may_wait(pushed, now, calm), "pushed past the calm alarm");
+        let not_pushed = pushed_check_at(Some(real), Some(real + 5_000), true, calm + 60_000);
+        assert!(
+            !calm_may_wait(not_pushed, now, calm),
+            "the shard's deadline was later: D1 kept the real one"
+        );
+        assert!(calm_may_wait(None, now, calm), "no deadline to judge");
+    }
 
     const fn w(at: i64, deadline: i64) -> Watch {
         Watch { at, deadline }

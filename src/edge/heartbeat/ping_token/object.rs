@@ -15,7 +15,7 @@ use super::held::{
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
-use crate::core::heartbeat::deadline_watch::{worth_telling, Watch, TELL_STEP_MS};
+use crate::core::heartbeat::deadline_watch::{calm_may_wait, worth_telling, Watch, TELL_STEP_MS};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::status::{Signal, Status};
@@ -655,6 +655,16 @@ impl Token {
                 );
                 if confirms {
                     hot.binding.confirmed(now_ms());
+                }
+                // Check-ins wait for the calm flush only while D1's deadline lies past it;
+                // otherwise they go within the busy window, and the next tells afresh.
+                let pushed = flushed
+                    .state
+                    .as_ref()
+                    .map_or(true, |after| calm_may_wait(after.check_at, now_ms(), self.calm_ms));
+                if hot.watched.is_some() && !pushed {
+                    hot.watched = None;
+                    hot.told = None;
                 }
                 hot.monitor = flushed.state;
                 flipped |= flushed.flipped;
