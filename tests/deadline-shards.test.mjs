@@ -137,6 +137,21 @@ test("after its shard restarts, a watched monitor that stops is still called dow
   assert.equal(sweepCalled(at), 1, "the sweep had the object flush itself");
 });
 
+test("once the sweep has judged a watched monitor, its next check-in is not held for the calm flush", async () => {
+  const m = await watchedMonitor("judged late");
+  const last = await ping(m.token);
+  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  // Past its due time its shard reports it: the sweep has the object flush and calls it late,
+  // writing D1's real deadline (not one pushed past the calm flush).
+  await eb.sweep(last + 62_000);
+  assert.equal((await d1(m.id)).status, "grace");
+  await ping(m.token);
+  await eventually(async () => (await tokenState(m.token)).pending === 0, {
+    what: "the next check-in flushed within the busy window, not held 10 minutes",
+    timeoutMs: 15_000,
+  });
+});
+
 test("a check-in acknowledged in time keeps the monitor up, though its shard's deadline is older", async () => {
   const m = await watchedMonitor("in time");
   // Check-ins a second apart move the deadline less than a tell step: the shard keeps the

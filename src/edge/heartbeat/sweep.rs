@@ -25,7 +25,7 @@ use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::monitors::history_tokens;
 use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
-use crate::edge::heartbeat::ping_token::client::{flush_held, hurry, settled_within, Held};
+use crate::edge::heartbeat::ping_token::client::{flush_for_judgment, hurry, settled_within, Held};
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
 
 const PAGE: usize = 200;
@@ -300,7 +300,7 @@ async fn sweep_shards(
     let mut failed: HashSet<String> = HashSet::new();
     if !late.is_empty() {
         report.objects_called += late.len() as i64;
-        let flushed = join_all(late.iter().map(|s| flush_held(env, &s.ping_token))).await;
+        let flushed = join_all(late.iter().map(|s| flush_for_judgment(env, &s.ping_token))).await;
         failed = late
             .iter()
             .zip(&flushed)

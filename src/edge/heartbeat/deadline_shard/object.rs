@@ -18,7 +18,7 @@ use crate::core::heartbeat::deadline_watch::{Overdue, Settled, Watch, Watchlist}
 use crate::edge::cost_meter;
 use crate::edge::db::{database, int, now_ms};
 use crate::edge::durable::{internal, ObjectCall, Startup};
-use crate::edge::heartbeat::ping_token::client::flush_held;
+use crate::edge::heartbeat::ping_token::client::flush_for_judgment;
 use crate::edge::vars;
 
 /// Snapshots are at least this far apart (var DEADLINE_PERSIST_MS): 64 shards write at most
@@ -178,7 +178,7 @@ impl Shard {
                 .filter_map(|o| tokens.get(&o.monitor_id).map(|t| (o.monitor_id.clone(), t.clone())))
                 .collect()
         };
-        let flushed = join_all(named.iter().map(|(_, token)| flush_held(&self.env, token))).await;
+        let flushed = join_all(named.iter().map(|(_, token)| flush_for_judgment(&self.env, token))).await;
         named
             .into_iter()
             .zip(flushed)

@@ -141,11 +141,21 @@ pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
 /// to D1 lately: by this call, or by a flush that ended in the last seconds, which may have
 /// ended after the caller read D1.
 pub async fn flush_held(env: &Env, token: &str) -> Result<bool> {
+    flush_by(env, token, Call::Flush).await
+}
+
+/// The sweep's flush before it judges the token's monitor: as `flush_held`, and the object's
+/// check-ins stop waiting for the calm flush, since the judgment writes D1's real deadline.
+pub async fn flush_for_judgment(env: &Env, token: &str) -> Result<bool> {
+    flush_by(env, token, Call::Judge).await
+}
+
+async fn flush_by(env: &Env, token: &str, call: Call) -> Result<bool> {
     #[derive(serde::Deserialize)]
     struct Flushed {
         moved: bool,
     }
-    let url = Call::Flush.url();
+    let url = call.url();
     let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
     if response.status_code() != 200 {
         return Err(internal(format!("{url} answered {}", response.status_code())));

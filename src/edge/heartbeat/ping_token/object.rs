@@ -106,6 +106,9 @@ struct Hot {
     token: Option<String>,
     /// Whether its shard was told that a failed flush left pings here (`Hold`).
     holding: bool,
+    /// Bumped whenever the calm wait ends (`forget_calm`): a tell's answer sent before counts
+    /// for nothing.
+    calm_epoch: u64,
     /// The object has its tables: false until a token's first ping is held, so asking a token
     /// that never held one creates nothing.
     stored: bool,
@@ -149,6 +152,7 @@ impl DurableObject for PingToken {
             watched: None,
             token: None,
             holding: false,
+            calm_epoch: 0,
             stored: false,
         });
         let slots = log_limit(&env).map_or(UNBOUNDED_SLOTS, |limit| limit as u64);
@@ -305,6 +309,7 @@ impl Token {
             // It also says since when it holds pings (a volume window is counted once every
             // ping received in it is in D1).
             Call::Hurry => {
+                self.forget_calm();
                 let soon = now_ms() + 1_000;
                 if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     cost_meter::object_rows(1);
@@ -330,20 +335,12 @@ impl Token {
             // A reader wants the pings acknowledged so far in D1 before it reads. `moved`: a
             // flush ended in the last seconds, this call's, the alarm's or another reader's (one
             // may have moved pings after this reader read D1 and before it called).
-            Call::Flush => match self.flush_now().await {
-                Ok(()) => {
-                    let moved = self
-                        .hot
-                        .borrow()
-                        .last_flush_at
-                        .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS);
-                    Response::from_json(&serde_json::json!({ "moved": moved }))
+            Call::Flush | Call::Judge => {
+                if call == Call::Judge {
+                    self.forget_calm();
                 }
-                Err(e) => {
-                    worker::console_error!("flush for a reader failed: {e}");
-                    Response::error("flush failed", 503)
-                }
-            },
+                self.flush_for_reader().await
+            }
             Call::Log => {
                 let query: LogQuery = req.json().await?;
                 let hot = self.hot.borrow();
@@ -388,11 +385,11 @@ impl Token {
                     let mut hot = self.hot.borrow_mut();
                     hot.binding = Cached::Revoked;
                     hot.monitor = None;
-                    hot.watched = None;
                     if hot.stored {
                         forget_binding(&self.state.storage().sql())?;
                     }
                 }
+                self.forget_calm();
                 self.flush_held_soon().await?;
                 Response::empty()
             }
@@ -406,16 +403,45 @@ impl Token {
                     let mut hot = self.hot.borrow_mut();
                     hot.binding.forget();
                     hot.monitor = None;
-                    hot.watched = None;
-                    hot.told = None;
                     if hot.stored {
                         forget_binding(&self.state.storage().sql())?;
                     }
                 }
+                self.forget_calm();
                 self.flush_held_soon().await?;
                 Response::empty()
             }
         }
+    }
+
+    /// A reader's (or the sweep's) flush: every ping acknowledged so far in D1 before it reads.
+    /// `moved`: a flush ended in the last seconds, this call's, the alarm's or another reader's
+    /// (one may have moved pings after this reader read D1 and before it called).
+    async fn flush_for_reader(&self) -> Result<Response> {
+        match self.flush_now().await {
+            Ok(()) => {
+                let moved = self
+                    .hot
+                    .borrow()
+                    .last_flush_at
+                    .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS);
+                Response::from_json(&serde_json::json!({ "moved": moved }))
+            }
+            Err(e) => {
+                worker::console_error!("flush for a reader failed: {e}");
+                Response::error("flush failed", 503)
+            }
+        }
+    }
+
+    /// Check-ins stop waiting for the calm flush: D1's deadline is, or is about to be, the real
+    /// one (an edit, the sweep's judgment), not one pushed past the calm alarm. A tell answered
+    /// after this does not bring the wait back (`calm_epoch`); the next check-in tells afresh.
+    fn forget_calm(&self) {
+        let mut hot = self.hot.borrow_mut();
+        hot.watched = None;
+        hot.told = None;
+        hot.calm_epoch += 1;
     }
 
     /// Moves the flush of the pings held up to the quick delay (a calm alarm may stand 40
@@ -565,9 +591,15 @@ impl Token {
     fn tell_shard(self: &Rc<Self>, monitor_id: String, watch: Watch) {
         let token = self.clone();
         self.state.wait_until(async move {
-            let name = token.hot.borrow().token.clone();
+            let (name, epoch) = {
+                let hot = token.hot.borrow();
+                (hot.token.clone(), hot.calm_epoch)
+            };
             let told = tell_deadline(&token.env, &monitor_id, watch, name).await;
             let mut hot = token.hot.borrow_mut();
+            if hot.calm_epoch != epoch {
+                return;
+            }
             match told {
                 Ok(durable) => hot.watched = durable,
                 Err(e) => {
@@ -665,6 +697,7 @@ impl Token {
                 if hot.watched.is_some() && !pushed {
                     hot.watched = None;
                     hot.told = None;
+                    hot.calm_epoch += 1;
                 }
                 hot.monitor = flushed.state;
                 flipped |= flushed.flipped;

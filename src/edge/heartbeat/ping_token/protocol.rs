@@ -17,12 +17,16 @@ pub enum Call {
     /// The held pings, the window's count and whether a flush alarm stands (the specs and the
     /// bench's echo read it).
     State,
-    /// Move held pings to D1 now; answers as `State` does.
+    /// Move held pings to D1 now; answers as `State` does. The sweep asks it before it judges
+    /// the monitor, so its check-ins stop waiting for the calm flush too (as `Judge`).
     Hurry,
     /// Move every ping held so far to D1 and answer once they are there (`{"moved": bool}`,
     /// whether a flush ended in the last seconds; 503 when D1 refused them): a read sees every
     /// acknowledged ping.
     Flush,
+    /// The sweep is about to judge the monitor and write D1's real deadline: as `Flush`, and its
+    /// check-ins stop waiting for the calm flush until its shard is told afresh.
+    Judge,
     /// POST a `LogQuery`: answers the object's `LogAnswer` (its part of the monitor's history).
     Log,
     /// Every ping the object keeps and the hourly figures of those it no longer keeps, for
@@ -44,6 +48,7 @@ impl ObjectCall for Call {
         Call::State,
         Call::Hurry,
         Call::Flush,
+        Call::Judge,
         Call::Log,
         Call::Export,
         Call::Retire,
@@ -57,6 +62,7 @@ impl ObjectCall for Call {
             Call::State => "/state",
             Call::Hurry => "/hurry",
             Call::Flush => "/flush",
+            Call::Judge => "/judge",
             Call::Log => "/log",
             Call::Export => "/export",
             Call::Retire => "/retire",
