@@ -152,6 +152,21 @@ test("once the sweep has judged a watched monitor, its next check-in is not held
   });
 });
 
+test("an object started again after the sweep judged its monitor does not go back to the calm wait", async () => {
+  const m = await watchedMonitor("judged, then restarted");
+  // Nothing held: the sweep's flush has nothing to write, so the saved binding must forget
+  // the shard's deadline by itself.
+  const before = Date.now();
+  await eb.sweep(before + 62_000);
+  assert.equal((await d1(m.id)).status, "grace");
+  await eb.worker.evictDurableObject("PING_TOKEN", { name: m.token });
+  await ping(m.token);
+  await eventually(async () => (await tokenState(m.token)).pending === 0, {
+    what: "the check-in after the restart flushed within the busy window",
+    timeoutMs: 15_000,
+  });
+});
+
 test("a check-in acknowledged in time keeps the monitor up, though its shard's deadline is older", async () => {
   const m = await watchedMonitor("in time");
   // Check-ins a second apart move the deadline less than a tell step: the shard keeps the

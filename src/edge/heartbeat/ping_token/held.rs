@@ -579,6 +579,18 @@ pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
 
 /// Forgets the saved binding (the token was retired, or its monitor changed), leaving the
 /// ledger as it is.
+/// Drops what the saved binding says the shard holds (`watched`, `told`): an object started
+/// again then does not wait for the calm flush until its shard is told afresh.
+pub(super) fn forget_saved_calm(sql: &SqlStorage) -> Result<()> {
+    let cursor = sql.exec(
+        "UPDATE ledger SET state = json_remove(state, '$.binding.watched', '$.binding.told') \
+         WHERE id = 1 AND json_extract(state, '$.binding.watched') IS NOT NULL",
+        None,
+    )?;
+    cost_meter::object_rows(cursor.rows_written());
+    Ok(())
+}
+
 pub(super) fn forget_binding(sql: &SqlStorage) -> Result<()> {
     let cursor = sql.exec(
         "UPDATE ledger SET state = json_remove(state, '$.binding') WHERE id = 1 AND json_extract(state, '$.binding') IS NOT NULL",

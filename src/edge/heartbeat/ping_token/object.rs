@@ -8,9 +8,9 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use super::client::flush_delays;
 use super::held::{
-    answer_query, any_held, columns_fingerprint, create_tables, everything, forget_binding, held_pings, hold,
-    open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks, SavedBinding,
-    Visible,
+    answer_query, any_held, columns_fingerprint, create_tables, everything, forget_binding, forget_saved_calm,
+    held_pings, hold, open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks,
+    SavedBinding, Visible,
 };
 use super::protocol::{Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
@@ -309,7 +309,7 @@ impl Token {
             // It also says since when it holds pings (a volume window is counted once every
             // ping received in it is in D1).
             Call::Hurry => {
-                self.forget_calm();
+                self.forget_calm()?;
                 let soon = now_ms() + 1_000;
                 if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     cost_meter::object_rows(1);
@@ -332,12 +332,10 @@ impl Token {
                     "held_since": held_since,
                 }))
             }
-            // A reader wants the pings acknowledged so far in D1 before it reads. `moved`: a
-            // flush ended in the last seconds, this call's, the alarm's or another reader's (one
-            // may have moved pings after this reader read D1 and before it called).
+            // A reader's flush; the sweep's (`Judge`) also ends the calm wait.
             Call::Flush | Call::Judge => {
                 if call == Call::Judge {
-                    self.forget_calm();
+                    self.forget_calm()?;
                 }
                 self.flush_for_reader().await
             }
@@ -389,15 +387,14 @@ impl Token {
                         forget_binding(&self.state.storage().sql())?;
                     }
                 }
-                self.forget_calm();
+                self.forget_calm()?;
                 self.flush_held_soon().await?;
                 Response::empty()
             }
             // The monitor changed (allowed methods): look it up again on the next ping.
             // Its rules may have changed too: the shard is told afresh before D1's deadline is
-            // pushed again.
-            // Check-ins held for the calm flush go now: the edit wrote D1's real deadline, and the
-            // sweep asks this object only while a failure is young (or a flush failed).
+            // pushed again, and check-ins held for the calm flush go now (the edit wrote D1's
+            // real deadline, which the sweep judges without asking once it is old).
             Call::Refresh => {
                 {
                     let mut hot = self.hot.borrow_mut();
@@ -407,7 +404,7 @@ impl Token {
                         forget_binding(&self.state.storage().sql())?;
                     }
                 }
-                self.forget_calm();
+                self.forget_calm()?;
                 self.flush_held_soon().await?;
                 Response::empty()
             }
@@ -437,11 +434,16 @@ impl Token {
     /// Check-ins stop waiting for the calm flush: D1's deadline is, or is about to be, the real
     /// one (an edit, the sweep's judgment), not one pushed past the calm alarm. A tell answered
     /// after this does not bring the wait back (`calm_epoch`); the next check-in tells afresh.
-    fn forget_calm(&self) {
+    /// The saved binding forgets it too, so a restart does not bring the wait back.
+    fn forget_calm(&self) -> Result<()> {
         let mut hot = self.hot.borrow_mut();
         hot.watched = None;
         hot.told = None;
         hot.calm_epoch += 1;
+        if hot.stored {
+            forget_saved_calm(&self.state.storage().sql())?;
+        }
+        Ok(())
     }
 
     /// Moves the flush of the pings held up to the quick delay (a calm alarm may stand 40
