@@ -44,8 +44,9 @@ pub struct Settled {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OverdueAnswer {
     pub due: Vec<Overdue>,
-    /// The monitors among `due` whose token objects the shard had flush before it answered
-    /// (the others' tokens it does not know since it started, or their flush failed).
+    /// The tokens whose objects the shard had flush before it answered, one per monitor of
+    /// `due` whose token it knew (the one that told the deadline: after a rotation, maybe no
+    /// longer the monitor's) and whose flush worked.
     #[serde(default)]
     pub flushed: Vec<String>,
     /// The tokens whose objects hold pings a flush failed to move.
@@ -400,12 +401,12 @@ mod tests {
     #[test]
     fn an_overdue_answer_of_this_build_or_the_one_before_is_read() {
         let now: OverdueReply =
-            serde_json::from_str(r#"{"due":[{"monitor_id":"m","deadline":5}],"flushed":["m"],"held":["hb_x"]}"#)
+            serde_json::from_str(r#"{"due":[{"monitor_id":"m","deadline":5}],"flushed":["hb_m"],"held":["hb_x"]}"#)
                 .unwrap();
         let now = now.into_answer();
         assert_eq!(
             (now.due.len(), now.flushed, now.held),
-            (1, vec!["m".to_string()], vec!["hb_x".to_string()])
+            (1, vec!["hb_m".to_string()], vec!["hb_x".to_string()])
         );
         let before: OverdueReply = serde_json::from_str(r#"[{"monitor_id":"m","deadline":5}]"#).unwrap();
         let before = before.into_answer();

@@ -289,12 +289,12 @@ async fn sweep_shards(
         .iter()
         .flat_map(|r| r.flushed.iter().map(String::as_str))
         .collect();
-    // Those a shard could not have flush (it restarted since their tell, or the flush failed)
-    // are flushed from here and read again; an object that cannot flush now leaves its monitor
+    // Those whose current token a shard did not have flush (it restarted since their tell, the
+    // flush failed, or the token was rotated since) are flushed from here and read again; an object that cannot flush now leaves its monitor
     // for the next minute.
     let late: Vec<StoredState> = states
         .iter()
-        .filter(|s| !flushed.contains(s.id.as_str()) && clock_moves(s, at))
+        .filter(|s| !flushed.contains(s.ping_token.as_str()) && clock_moves(s, at))
         .cloned()
         .collect();
     let mut failed: HashSet<String> = HashSet::new();

@@ -80,7 +80,7 @@ pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
     Ok(rows.into_iter().map(|r| r.shard).collect())
 }
 
-/// A shard's deadlines passed, and the monitors among them whose token objects it had flush.
+/// A shard's deadlines passed, and the tokens whose objects it had flush for them.
 pub struct ShardDue {
     pub shard: u32,
     pub due: Vec<Overdue>,

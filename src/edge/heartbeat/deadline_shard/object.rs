@@ -170,7 +170,7 @@ impl Shard {
 impl Shard {
     /// Has the token objects of these overdue monitors move what they hold to D1, at once (the
     /// sweep then reads D1 once for all of them; the shards' calls spread over their own
-    /// invocations, not the sweep's); answers the monitors whose flush worked.
+    /// invocations, not the sweep's); answers the tokens whose flush worked.
     async fn flush_tokens_of(&self, due: &[Overdue]) -> Vec<String> {
         let named: Vec<(String, String)> = {
             let tokens = self.tokens.borrow();
@@ -182,7 +182,7 @@ impl Shard {
         named
             .into_iter()
             .zip(flushed)
-            .filter_map(|((monitor_id, _), flushed)| flushed.is_ok().then_some(monitor_id))
+            .filter_map(|((_, token), flushed)| flushed.is_ok().then_some(token))
             .collect()
     }
 
