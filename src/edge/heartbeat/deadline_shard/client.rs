@@ -182,6 +182,8 @@ impl Holds {
 
     /// Whether the token's object may hold pings D1 lacks.
     pub fn may_hold(&self, env: &Env, token: &str) -> bool {
-        self.all_unknown || self.tokens.contains(token) || self.unknown.contains(&shard_for(env, token))
+        self.all_unknown
+            || self.tokens.contains(token)
+            || (!self.unknown.is_empty() && self.unknown.contains(&shard_for(env, token)))
     }
 }
