@@ -290,8 +290,8 @@ async fn sweep_shards(
         .flat_map(|r| r.flushed.iter().map(String::as_str))
         .collect();
     // Those whose current token a shard did not have flush (it restarted since their tell, the
-    // flush failed, or the token was rotated since) are flushed from here and read again; an object that cannot flush now leaves its monitor
-    // for the next minute.
+    // flush failed, or the token was rotated since) are flushed from here and read again; an
+    // object that cannot flush now leaves its monitor for the next minute.
     let late: Vec<StoredState> = states
         .iter()
         .filter(|s| !flushed.contains(s.ping_token.as_str()) && clock_moves(s, at))

@@ -17,9 +17,10 @@ use crate::edge::vars;
 /// pinging every minute are ~260 tells a second each, a quarter of one object's ~1,000.
 const DEFAULT_SHARDS: i64 = 64;
 
-/// The shard watching `monitor_id`.
-pub fn shard_for(env: &Env, monitor_id: &str) -> u32 {
-    shard_of(monitor_id, shard_count(env))
+/// The shard of `key`: the one watching a monitor's deadline (its id), or keeping a token's
+/// hold (the token).
+pub fn shard_for(env: &Env, key: &str) -> u32 {
+    shard_of(key, shard_count(env))
 }
 
 fn shard_count(env: &Env) -> u32 {

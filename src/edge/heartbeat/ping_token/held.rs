@@ -577,8 +577,6 @@ pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
     Ok(Checkpoint { ledger, marks, binding })
 }
 
-/// Forgets the saved binding (the token was retired, or its monitor changed), leaving the
-/// ledger as it is.
 /// Drops what the saved binding says the shard holds (`watched`, `told`): an object started
 /// again then does not wait for the calm flush until its shard is told afresh.
 pub(super) fn forget_saved_calm(sql: &SqlStorage) -> Result<()> {
@@ -591,6 +589,8 @@ pub(super) fn forget_saved_calm(sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
+/// Forgets the saved binding (the token was retired, or its monitor changed), leaving the
+/// ledger as it is.
 pub(super) fn forget_binding(sql: &SqlStorage) -> Result<()> {
     let cursor = sql.exec(
         "UPDATE ledger SET state = json_remove(state, '$.binding') WHERE id = 1 AND json_extract(state, '$.binding') IS NOT NULL",
