@@ -131,14 +131,12 @@ pub async fn settle(env: &Env, shard: u32, settled: &[Settled]) -> Result<()> {
         .map(|_| ())
 }
 
-/// Tells the token's shard that its object holds pings a flush failed to move to D1, the oldest
-/// received at `since`.
-pub async fn hold(env: &Env, token: &str, since: i64) -> Result<()> {
+/// Tells the token's shard that its object holds pings a flush failed to move to D1.
+pub async fn hold(env: &Env, token: &str) -> Result<()> {
     let shard = shard_for(env, token);
     let body = serde_json::to_string(&Hold {
         shard,
         token: token.to_string(),
-        since,
     })
     .map_err(internal)?;
     post::<serde_json::Value>(env, shard, Call::Hold, body)

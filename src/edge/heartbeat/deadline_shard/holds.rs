@@ -9,15 +9,14 @@ use worker::{Result, SqlStorage};
 
 use super::protocol::Hold;
 
-pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS holds (token TEXT PRIMARY KEY, since INTEGER NOT NULL)";
+pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS holds (token TEXT PRIMARY KEY)";
 
-/// Records a hold, keeping the oldest `since` of one already recorded; answers the rows written.
+/// Records a hold (once: a token held already stays as it is); answers the rows written.
 pub fn hold(sql: &SqlStorage, hold: &Hold) -> Result<usize> {
     Ok(sql
         .exec(
-            "INSERT INTO holds (token, since) VALUES (?1, ?2) \
-             ON CONFLICT (token) DO UPDATE SET since = min(since, excluded.since)",
-            vec![hold.token.as_str().into(), hold.since.into()],
+            "INSERT INTO holds (token) VALUES (?1) ON CONFLICT (token) DO NOTHING",
+            vec![hold.token.as_str().into()],
         )?
         .rows_written())
 }

@@ -78,11 +78,10 @@ pub struct OverdueAsk {
     pub limit: usize,
 }
 
-/// A token whose object holds pings its flushes failed to move to D1, since the oldest's time.
+/// A token whose object holds pings its flushes failed to move to D1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     /// The shard's own number (it registers in D1 before it answers).
     pub shard: u32,
     pub token: String,
-    pub since: i64,
 }

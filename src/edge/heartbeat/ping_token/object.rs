@@ -789,14 +789,7 @@ impl Token {
             return;
         };
         let told = match holding {
-            true => {
-                let flushed_seq = self.hot.borrow().marks.flushed_seq;
-                let since = held_pings(&self.state.storage().sql(), flushed_seq, 1)
-                    .ok()
-                    .and_then(|held| held.first().map(|h| h.ping.received_at))
-                    .unwrap_or_else(now_ms);
-                deadline_shard::hold(&self.env, &token, since).await
-            }
+            true => deadline_shard::hold(&self.env, &token).await,
             false => deadline_shard::release(&self.env, &token).await,
         };
         match told {
