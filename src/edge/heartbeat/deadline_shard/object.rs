@@ -172,17 +172,15 @@ impl Shard {
     /// sweep then reads D1 once for all of them; the shards' calls spread over their own
     /// invocations, not the sweep's); answers the tokens whose flush worked.
     async fn flush_tokens_of(&self, due: &[Overdue]) -> Vec<String> {
-        let named: Vec<(String, String)> = {
+        let named: Vec<String> = {
             let tokens = self.tokens.borrow();
-            due.iter()
-                .filter_map(|o| tokens.get(&o.monitor_id).map(|t| (o.monitor_id.clone(), t.clone())))
-                .collect()
+            due.iter().filter_map(|o| tokens.get(&o.monitor_id).cloned()).collect()
         };
-        let flushed = join_all(named.iter().map(|(_, token)| flush_for_judgment(&self.env, token))).await;
+        let flushed = join_all(named.iter().map(|token| flush_for_judgment(&self.env, token))).await;
         named
             .into_iter()
             .zip(flushed)
-            .filter_map(|((_, token), flushed)| flushed.is_ok().then_some(token))
+            .filter_map(|(token, flushed)| flushed.is_ok().then_some(token))
             .collect()
     }
 

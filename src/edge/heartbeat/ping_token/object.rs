@@ -114,6 +114,16 @@ struct Hot {
     stored: bool,
 }
 
+impl Hot {
+    /// Check-ins stop waiting for the calm flush until the shard is told afresh; a tell
+    /// answered before counts for nothing.
+    fn end_calm(&mut self) {
+        self.watched = None;
+        self.told = None;
+        self.calm_epoch += 1;
+    }
+}
+
 #[durable_object]
 pub struct PingToken {
     token: Rc<Token>,
@@ -437,9 +447,7 @@ impl Token {
     /// The saved binding forgets it too, so a restart does not bring the wait back.
     fn forget_calm(&self) -> Result<()> {
         let mut hot = self.hot.borrow_mut();
-        hot.watched = None;
-        hot.told = None;
-        hot.calm_epoch += 1;
+        hot.end_calm();
         if hot.stored {
             forget_saved_calm(&self.state.storage().sql())?;
         }
@@ -696,10 +704,9 @@ impl Token {
                     .state
                     .as_ref()
                     .map_or(true, |after| calm_may_wait(after.check_at, now_ms(), self.calm_ms));
+                // (The checkpoint this flush writes saves that.)
                 if hot.watched.is_some() && !pushed {
-                    hot.watched = None;
-                    hot.told = None;
-                    hot.calm_epoch += 1;
+                    hot.end_calm();
                 }
                 hot.monitor = flushed.state;
                 flipped |= flushed.flipped;
