@@ -51,6 +51,12 @@ async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call,
     serde_json::from_str(&text).map(Some).map_err(internal)
 }
 
+/// Posts `body` to the shard as `call`, whose answer says nothing beyond its status.
+async fn send<B: serde::Serialize + ?Sized>(env: &Env, shard: u32, call: Call, body: &B) -> Result<()> {
+    let body = serde_json::to_string(body).map_err(internal)?;
+    post::<serde_json::Value>(env, shard, call, body).await.map(|_| ())
+}
+
 /// Tells the monitor's shard a check-in's deadline; answers the deadline the shard's last
 /// snapshot holds for it (`None`: none yet).
 pub async fn tell_deadline(env: &Env, monitor_id: &str, watch: Watch, token: Option<String>) -> Result<Option<i64>> {
@@ -125,31 +131,22 @@ pub async fn settle(env: &Env, shard: u32, settled: &[Settled]) -> Result<()> {
     if settled.is_empty() {
         return Ok(());
     }
-    let body = serde_json::to_string(settled).map_err(internal)?;
-    post::<serde_json::Value>(env, shard, Call::Settle, body)
-        .await
-        .map(|_| ())
+    send(env, shard, Call::Settle, settled).await
 }
 
 /// Tells the token's shard that its object holds pings a flush failed to move to D1.
 pub async fn hold(env: &Env, token: &str) -> Result<()> {
     let shard = shard_for(env, token);
-    let body = serde_json::to_string(&Hold {
+    let hold = Hold {
         shard,
         token: token.to_string(),
-    })
-    .map_err(internal)?;
-    post::<serde_json::Value>(env, shard, Call::Hold, body)
-        .await
-        .map(|_| ())
+    };
+    send(env, shard, Call::Hold, &hold).await
 }
 
 /// Tells the token's shard that its object's flush worked again.
 pub async fn release(env: &Env, token: &str) -> Result<()> {
-    let body = serde_json::to_string(token).map_err(internal)?;
-    post::<serde_json::Value>(env, shard_for(env, token), Call::Release, body)
-        .await
-        .map(|_| ())
+    send(env, shard_for(env, token), Call::Release, &token).await
 }
 
 /// The tokens whose objects' flushes failed, as the shards the sweep asked say.
