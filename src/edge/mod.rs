@@ -8,5 +8,6 @@ pub mod durable;
 pub mod events;
 pub mod faults;
 pub mod heartbeat;
+pub mod object_fetch;
 pub mod random;
 pub mod vars;

@@ -9,9 +9,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
+use worker::{Env, Method, Request, RequestInit, Result, Stub};
 
-use super::protocol::{Call, BINDING, TOKEN_HEADER};
+use super::protocol::{record_url, Call, BINDING};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, RecordOutcome};
 use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery};
 use crate::core::heartbeat::token_ledger::settled_within_ms;
@@ -19,6 +19,7 @@ use crate::edge::cost_meter;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
 use crate::edge::durable::ObjectCall;
+use crate::edge::object_fetch;
 use crate::edge::vars;
 
 /// Unknown tokens are remembered this long.
@@ -63,20 +64,12 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     if let Some(outcome) = remembered(token, now) {
         return Ok(outcome);
     }
-    let headers = Headers::new();
-    headers.set(TOKEN_HEADER, token)?;
-    headers.set("content-type", "application/json")?;
     let body = serde_json::to_string(input).map_err(internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()));
-    let request = Request::new_with_init(&Call::Record.url(), &init)?;
-    let outcome: RecordOutcome = token_object(env, token)?
-        .fetch_with_request(request)
-        .await?
-        .json()
-        .await?;
+    let answer = object_fetch::post(token_object(env, token)?, &record_url(token), &body).await?;
+    if answer.status != 200 {
+        return Err(internal(format!("recording a ping: the object answered {}", answer.status)));
+    }
+    let outcome: RecordOutcome = serde_json::from_str(&answer.text).map_err(internal)?;
     match &outcome {
         RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
         RecordOutcome::Limited { retry_at } if retry_at - LIMIT_MARGIN_MS > now => {

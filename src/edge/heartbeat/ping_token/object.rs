@@ -12,7 +12,7 @@ use super::held::{
     held_pings, hold, open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks,
     SavedBinding, Visible,
 };
-use super::protocol::{Call, TOKEN_HEADER};
+use super::protocol::{recorded_token, Call, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
 use crate::core::heartbeat::deadline_watch::{calm_may_wait, worth_telling, Watch, TELL_STEP_MS};
@@ -309,8 +309,8 @@ impl Token {
         };
         match call {
             Call::Record => {
-                let token = req.headers().get(TOKEN_HEADER)?.unwrap_or_default();
-                let input: PingInput = req.json().await?;
+                let token = recorded_token(&req.inner().url(), req.headers().get(TOKEN_HEADER)?);
+                let input: PingInput = serde_json::from_str(&req.text().await?).map_err(internal)?;
                 Response::from_json(&self.record(&token, input).await?)
             }
             Call::State => self.state_answer(),

@@ -6,13 +6,30 @@ use crate::edge::durable::ObjectCall;
 /// The object's binding (wrangler.toml); an object is named by its token.
 pub const BINDING: &str = "PING_TOKEN";
 
-/// The worker names the token in this header; the object's own id is a hash of it.
+/// A worker before this one named the token in this header; the object's own id is a hash of it.
 pub const TOKEN_HEADER: &str = "x-edgebeat-token";
+
+/// A `Record` call names its token in the query (`?t=`): the tokens the ingest routes accept
+/// are URL-safe, and no headers object is built for it.
+const TOKEN_QUERY: &str = "?t=";
+
+/// The URL of a `Record` call for `token`.
+pub fn record_url(token: &str) -> String {
+    format!("{}{TOKEN_QUERY}{token}", Call::Record.url())
+}
+
+/// The token a `Record` call names: in its URL, or (from a worker before this one) in `header`.
+pub fn recorded_token(url: &str, header: Option<String>) -> String {
+    match url.split_once(TOKEN_QUERY) {
+        Some((_, token)) => token.to_string(),
+        None => header.unwrap_or_default(),
+    }
+}
 
 /// A call to a token's object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
-    /// POST a `PingInput` (token in `TOKEN_HEADER`): answers a `RecordOutcome`.
+    /// POST a `PingInput` (token in the query, `record_url`): answers a `RecordOutcome`.
     Record,
     /// The held pings, the window's count and whether a flush alarm stands (the specs and the
     /// bench's echo read it).
