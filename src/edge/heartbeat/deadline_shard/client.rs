@@ -5,12 +5,13 @@ use std::collections::HashSet;
 
 use futures_util::future::join_all;
 use serde::Deserialize;
-use worker::{D1Database, Env, Method, Request, RequestInit, Result, Stub};
+use worker::{D1Database, Env, Result, Stub};
 
 use super::protocol::{Call, Hold, OverdueAsk, OverdueReply, Tell, Told, BINDING};
 use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
+use crate::edge::object_fetch;
 use crate::edge::vars;
 
 /// Shards a deployment spreads its monitors over (var DEADLINE_SHARDS): 1,000,000 monitors
@@ -35,16 +36,12 @@ fn shard_object(env: &Env, shard: u32) -> Result<Stub> {
 }
 
 async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call, body: String) -> Result<Option<T>> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
     let url = call.url();
-    let mut response = shard_object(env, shard)?
-        .fetch_with_request(Request::new_with_init(&url, &init)?)
-        .await?;
-    if response.status_code() != 200 {
-        return Err(internal(format!("{url} answered {}", response.status_code())));
+    let answer = object_fetch::post(shard_object(env, shard)?, &url, &body).await?;
+    if answer.status != 200 {
+        return Err(internal(format!("{url} answered {}", answer.status)));
     }
-    let text = response.text().await?;
+    let text = answer.text;
     if text.is_empty() {
         return Ok(None);
     }
