@@ -24,9 +24,7 @@ pub async fn post(stub: Stub, url: &str, body: &str) -> Result<Answer> {
     init.set_body(&wasm_bindgen::JsValue::from_str(body));
     let request = web_sys::Request::new_with_str_and_init(url, &init)?;
     let object: worker::worker_sys::DurableObject = stub.into_rpc();
-    let response: web_sys::Response = JsFuture::from(object.fetch_with_request(&request)?)
-        .await?
-        .dyn_into()?;
+    let response: web_sys::Response = JsFuture::from(object.fetch_with_request(&request)?).await?.dyn_into()?;
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
     Ok(Answer {
         status: response.status(),

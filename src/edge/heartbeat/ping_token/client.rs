@@ -67,7 +67,10 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
     let body = serde_json::to_string(input).map_err(internal)?;
     let answer = object_fetch::post(token_object(env, token)?, &record_url(token), &body).await?;
     if answer.status != 200 {
-        return Err(internal(format!("recording a ping: the object answered {}", answer.status)));
+        return Err(internal(format!(
+            "recording a ping: the object answered {}",
+            answer.status
+        )));
     }
     let outcome: RecordOutcome = serde_json::from_str(&answer.text).map_err(internal)?;
     match &outcome {

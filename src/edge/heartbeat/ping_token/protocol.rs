@@ -1,6 +1,7 @@
 //! What the worker and a token's object say to each other: one path per call, the header
 //! naming the token, the binding. The bodies are core's `PingInput` and `RecordOutcome`.
 
+use crate::core::http_contract::url_parts::query_pairs;
 use crate::edge::durable::ObjectCall;
 
 /// The object's binding (wrangler.toml); an object is named by its token.
@@ -9,21 +10,21 @@ pub const BINDING: &str = "PING_TOKEN";
 /// A worker before this one named the token in this header; the object's own id is a hash of it.
 pub const TOKEN_HEADER: &str = "x-edgebeat-token";
 
-/// A `Record` call names its token in the query (`?t=`): the tokens the ingest routes accept
-/// are URL-safe, and no headers object is built for it.
-const TOKEN_QUERY: &str = "?t=";
+/// A `Record` call names its token in its query (`?token=`): ping tokens are URL-safe, and no
+/// headers object is built for it.
+const TOKEN_PARAM: &str = "token";
 
 /// The URL of a `Record` call for `token`.
 pub fn record_url(token: &str) -> String {
-    format!("{}{TOKEN_QUERY}{token}", Call::Record.url())
+    format!("{}?{TOKEN_PARAM}={token}", Call::Record.url())
 }
 
-/// The token a `Record` call names: in its URL, or (from a worker before this one) in `header`.
-pub fn recorded_token(url: &str, header: Option<String>) -> String {
-    match url.split_once(TOKEN_QUERY) {
-        Some((_, token)) => token.to_string(),
-        None => header.unwrap_or_default(),
-    }
+/// The token a `Record` call names in its URL (`None`: a worker before this one sent it in
+/// `TOKEN_HEADER`).
+pub fn recorded_token(url: &str) -> Option<String> {
+    query_pairs(url)
+        .into_iter()
+        .find_map(|(name, value)| (name == TOKEN_PARAM).then_some(value))
 }
 
 /// A call to a token's object.
