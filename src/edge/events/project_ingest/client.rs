@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
+use worker::{Env, Result, Stub};
 
 use super::protocol::{AcceptMeta, AcceptOutcome, Call, BINDING, PROJECT_HEADER};
 use crate::core::access::credentials::{parse_api_key, sha256_hex};
@@ -20,6 +20,7 @@ use crate::edge::db::{database, now_ms};
 use crate::edge::durable::internal;
 use crate::edge::durable::ObjectCall;
 use crate::edge::events::event_rows::{key_owner, KeyOwner};
+use crate::edge::object_fetch::{self, parsed};
 use crate::edge::random;
 
 /// Unknown key ids and refused secrets are remembered this long.
@@ -166,10 +167,7 @@ pub async fn send_batch(env: &Env, sender: &Sender, batch: Batch) -> Result<Acce
         body.push('\n');
         body.push_str(line);
     }
-    let outcome: AcceptOutcome = ask(env, &sender.project_id, Call::Accept, Some(body))
-        .await?
-        .json()
-        .await?;
+    let outcome: AcceptOutcome = parsed(&ask(env, &sender.project_id, Call::Accept, Some(body)).await?)?;
     if outcome == AcceptOutcome::UnknownKey {
         let refused = (sender.key_id.clone(), sender.secret_hash.clone());
         REFUSED.with(|r| bounded_insert(&mut r.borrow_mut(), refused, now_ms() + REFUSED_TTL_MS));
@@ -179,7 +177,7 @@ pub async fn send_batch(env: &Env, sender: &Sender, batch: Batch) -> Result<Acce
 
 /// The month's usage and limits as the project's object counts them.
 pub async fn project_usage(env: &Env, project_id: &str) -> Result<serde_json::Value> {
-    ask(env, project_id, Call::Usage, None).await?.json().await
+    parsed(&ask(env, project_id, Call::Usage, None).await?)
 }
 
 /// Tells the project's object that a key was revoked (after D1 has it): the very next batch
@@ -203,7 +201,7 @@ pub async fn hurry_pending_events(env: &Env, project_id: &str, name: &str) -> Re
         pending: u64,
     }
     let body = serde_json::json!({ "name": name }).to_string();
-    let pending: Pending = ask(env, project_id, Call::Hurry, Some(body)).await?.json().await?;
+    let pending: Pending = parsed(&ask(env, project_id, Call::Hurry, Some(body)).await?)?;
     Ok(pending.pending)
 }
 
@@ -212,21 +210,8 @@ fn project_object(env: &Env, project_id: &str) -> Result<Stub> {
     env.durable_object(BINDING)?.id_from_name(project_id)?.get_stub()
 }
 
-async fn ask(env: &Env, project_id: &str, call: Call, body: Option<String>) -> Result<worker::Response> {
-    let headers = Headers::new();
-    headers.set(PROJECT_HEADER, project_id)?;
-    let mut init = RequestInit::new();
-    init.with_method(if body.is_some() { Method::Post } else { Method::Get })
-        .with_headers(headers)
-        .with_body(body.map(Into::into));
-    let request = Request::new_with_init(&call.url(), &init)?;
-    let response = project_object(env, project_id)?.fetch_with_request(request).await?;
-    if response.status_code() >= 300 {
-        return Err(internal(format!(
-            "project object {} answered {}",
-            call.path(),
-            response.status_code()
-        )));
-    }
-    Ok(response)
+/// Calls the project's object (a POST of `body`, or a GET): the text of its answer.
+async fn ask(env: &Env, project_id: &str, call: Call, body: Option<String>) -> Result<String> {
+    let header = Some((PROJECT_HEADER, project_id));
+    object_fetch::call(project_object(env, project_id)?, &call.url(), body.as_deref(), header).await
 }

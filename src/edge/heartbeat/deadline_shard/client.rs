@@ -36,12 +36,7 @@ fn shard_object(env: &Env, shard: u32) -> Result<Stub> {
 }
 
 async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call, body: String) -> Result<Option<T>> {
-    let url = call.url();
-    let answer = object_fetch::post(shard_object(env, shard)?, &url, &body).await?;
-    if answer.status != 200 {
-        return Err(internal(format!("{url} answered {}", answer.status)));
-    }
-    let text = answer.text;
+    let text = object_fetch::post(shard_object(env, shard)?, &call.url(), &body).await?;
     if text.is_empty() {
         return Ok(None);
     }

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use worker::{Env, Method, Request, RequestInit, Result, Stub};
+use worker::{Env, Result, Stub};
 
 use super::protocol::{record_url, Call, BINDING};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, RecordOutcome};
@@ -19,7 +19,7 @@ use crate::edge::cost_meter;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
 use crate::edge::durable::ObjectCall;
-use crate::edge::object_fetch;
+use crate::edge::object_fetch::{self, parsed};
 use crate::edge::vars;
 
 /// Unknown tokens are remembered this long.
@@ -65,14 +65,8 @@ pub async fn record_ping(env: &Env, token: &str, input: &PingInput) -> Result<Re
         return Ok(outcome);
     }
     let body = serde_json::to_string(input).map_err(internal)?;
-    let answer = object_fetch::post(token_object(env, token)?, &record_url(token), &body).await?;
-    if answer.status != 200 {
-        return Err(internal(format!(
-            "recording a ping: the object answered {}",
-            answer.status
-        )));
-    }
-    let outcome: RecordOutcome = serde_json::from_str(&answer.text).map_err(internal)?;
+    let outcome: RecordOutcome =
+        parsed(&object_fetch::post(token_object(env, token)?, &record_url(token), &body).await?)?;
     match &outcome {
         RecordOutcome::UnknownToken => remember(token, now + UNKNOWN_TTL_MS, outcome.clone()),
         RecordOutcome::Limited { retry_at } if retry_at - LIMIT_MARGIN_MS > now => {
@@ -121,11 +115,7 @@ pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
         #[serde(default)]
         held_since: Option<i64>,
     }
-    let state: ObjectState = token_object(env, token)?
-        .fetch_with_str(&Call::Hurry.url())
-        .await?
-        .json()
-        .await?;
+    let state: ObjectState = parsed(&ask(env, token, Call::Hurry, None).await?)?;
     Ok(Held {
         pending: state.pending,
         since: state.held_since,
@@ -151,27 +141,13 @@ async fn flush_by(env: &Env, token: &str, call: Call) -> Result<bool> {
     struct Flushed {
         moved: bool,
     }
-    let url = call.url();
-    let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
-    if response.status_code() != 200 {
-        return Err(internal(format!("{url} answered {}", response.status_code())));
-    }
-    Ok(response.json::<Flushed>().await?.moved)
+    Ok(parsed::<Flushed>(&ask(env, token, call, None).await?)?.moved)
 }
 
 /// The token's object's part of its monitor's history, as `query` asks it.
 pub async fn token_history(env: &Env, token: &str, query: &LogQuery) -> Result<LogAnswer> {
     let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let url = Call::Log.url();
-    let mut response = token_object(env, token)?
-        .fetch_with_request(Request::new_with_init(&url, &init)?)
-        .await?;
-    if response.status_code() != 200 {
-        return Err(internal(format!("{url} answered {}", response.status_code())));
-    }
-    response.json().await
+    parsed(&ask(env, token, Call::Log, Some(&body)).await?)
 }
 
 /// Everything a token's object keeps of its monitor's history: its pings, and the hourly
@@ -183,12 +159,7 @@ pub struct ExportedHistory {
 }
 
 pub async fn export_history(env: &Env, token: &str) -> Result<ExportedHistory> {
-    let url = Call::Export.url();
-    let mut response = token_object(env, token)?.fetch_with_str(&url).await?;
-    if response.status_code() != 200 {
-        return Err(internal(format!("{url} answered {}", response.status_code())));
-    }
-    response.json().await
+    parsed(&ask(env, token, Call::Export, None).await?)
 }
 
 /// Tells a token's object that the token is dead (as `retire_token` does) and to forget
@@ -215,16 +186,12 @@ fn token_object(env: &Env, token: &str) -> Result<Stub> {
 }
 
 async fn tell(env: &Env, token: &str, call: Call) -> Result<()> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post);
-    let url = call.url();
-    let response = token_object(env, token)?
-        .fetch_with_request(Request::new_with_init(&url, &init)?)
-        .await?;
-    if response.status_code() >= 300 {
-        return Err(internal(format!("{url} answered {}", response.status_code())));
-    }
-    Ok(())
+    ask(env, token, call, Some("")).await.map(|_| ())
+}
+
+/// Calls the token's object (a POST of `body`, or a GET): the text of its answer.
+async fn ask(env: &Env, token: &str, call: Call, body: Option<&str>) -> Result<String> {
+    object_fetch::call(token_object(env, token)?, &call.url(), body, None).await
 }
 
 /// The benchmark's probes (only where `EDGEBEAT_METER` is "1"): `/__meter` answers this
@@ -232,14 +199,7 @@ async fn tell(env: &Env, token: &str, call: Call) -> Result<()> {
 /// records nothing, the round trip every ping pays.
 pub async fn meter_answer(env: &Env, path: &str) -> Result<worker::Response> {
     match path.strip_prefix(cost_meter::ECHO_PREFIX) {
-        Some(token) => {
-            let state = token_object(env, token)?
-                .fetch_with_str(&Call::State.url())
-                .await?
-                .text()
-                .await?;
-            worker::Response::ok(state)
-        }
+        Some(token) => worker::Response::ok(ask(env, token, Call::State, None).await?),
         None => worker::Response::from_json(&cost_meter::snapshot()),
     }
 }
