@@ -145,3 +145,23 @@ test("a fail ping moves the standing alarm up to the quick delay; a check-in of 
   assert.ok(moved >= sent, "set when the fail ping came");
   await eventually(async () => (await eb.rows("SELECT status FROM monitors WHERE id = ?", m.id))[0].status === "down", { what: "down in D1" });
 });
+
+test("tokens that flushed together set their next alarms apart, none later than the standing window", async () => {
+  // Sixteen new monitors pinged at once: each first ping flushes after the quick delay, all at
+  // about the same moment; each flush's alarm sets the next one two busy delays (6 s) away less
+  // a random part of half a busy delay, so the sixteen do not flush together again.
+  const monitors = await Promise.all(Array.from({ length: 16 }, (_, i) => eb.createMonitor(tenant.key, { name: `together ${i}`, interval: 3600 })));
+  await Promise.all(monitors.map(async (m) => assert.equal((await eb.beacon(m.token)).status, 200)));
+  for (const m of monitors) await eb.appliedEventually(m.id, 1);
+  const ns = eb.env.PING_TOKEN;
+  const state = async (m) => (await ns.get(ns.idFromName(m.token)).fetch("https://ping-token/state")).json();
+  // How long after its flush ended each one's next alarm fires: the standing window less the
+  // spread, less the flush's own time.
+  const gaps = await eventually(async () => {
+    const states = await Promise.all(monitors.map(state));
+    return states.every((s) => s.armed && s.last_flush_at) && states.map((s) => s.armed_at - s.last_flush_at);
+  }, { what: "every object's standing alarm" });
+  assert.ok(gaps.every((g) => g <= 6_000 && g > 6_000 - 1_500 - 1_000), JSON.stringify(gaps));
+  const spread = Math.max(...gaps) - Math.min(...gaps);
+  assert.ok(spread > 600, `alarms ${spread} ms apart: ${JSON.stringify(gaps)}`);
+});

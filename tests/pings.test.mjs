@@ -374,3 +374,18 @@ test("ping_by_id: null puts the setting back to its default, other types are ref
     assert.equal(res.body.field, "ping_by_id");
   }
 });
+
+test("a ping recorded by the worker before this one (its token in a header, not the URL) is still recorded", async () => {
+  // During a deploy, a worker of the previous version may call an object of this one.
+  const m = await monitor();
+  const ns = eb.env.PING_TOKEN;
+  const res = await ns.get(ns.idFromName(m.token)).fetch("https://ping-token/record", {
+    method: "POST",
+    headers: { "x-edgebeat-token": m.token, "content-type": "application/json" },
+    body: JSON.stringify({ source: "ping", kind: "tick", method: "GET" }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).outcome, "accepted");
+  const [ping] = await eventsEventually(m.id, 1);
+  assert.ok(ping, "the ping is in the monitor's history");
+});

@@ -7,6 +7,13 @@ pub fn fill(buf: &mut [u8]) {
     getrandom::fill(buf).expect("crypto.getRandomValues is available in Workers");
 }
 
+/// A random u16 (spreading timers, not secrets).
+pub fn draw() -> u16 {
+    let mut bytes = [0u8; 2];
+    fill(&mut bytes);
+    u16::from_le_bytes(bytes)
+}
+
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }

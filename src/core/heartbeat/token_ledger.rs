@@ -109,6 +109,21 @@ pub fn standing_ms(quick_ms: i64, busy_ms: i64) -> i64 {
     STANDING_BUSY_WINDOWS * busy_ms.max(quick_ms)
 }
 
+/// Up to this share (per thousand) of a busy delay earlier than the standing window, drawn for
+/// each flush: see `spread_standing_ms`.
+pub const STANDING_SPREAD_PER_MILLE: i64 = 500;
+
+/// The standing alarm of one flush: the standing window less a random part (`draw`, any u16,
+/// taken per thousand) of half a busy delay. Tokens whose flushes fell together (their cycles
+/// started by one burst of pings: a page's visitors, a fleet of jobs, objects restarted by a
+/// deploy) drift apart instead of flushing together every window, which on one thread makes a
+/// burst of flush work that every request behind it waits for. Never longer than the standing
+/// window, so `settled_within_ms` holds; the window's flushes come at most a quarter sooner.
+pub fn spread_standing_ms(quick_ms: i64, busy_ms: i64, draw: u16) -> i64 {
+    let per_mille = i64::from(draw) % 1_000;
+    standing_ms(quick_ms, busy_ms) - busy_ms.max(quick_ms) * STANDING_SPREAD_PER_MILLE * per_mille / 1_000_000
+}
+
 /// How long after it is acknowledged a ping of a token that is not calm is in D1 at the latest,
 /// while its flushes work: its alarm fires within the standing window, and a flush cut off (a
 /// reset of the Wasm application) runs again at the alarm it left standing, one window later;
@@ -344,6 +359,30 @@ mod tests {
         // A quick delay longer than the busy one sets both.
         assert_eq!(standing_ms(60_000, 5_000), 120_000);
         assert_eq!(settled_within_ms(60_000, 5_000), 300_000);
+    }
+
+    #[test]
+    fn a_spread_standing_alarm_is_never_later_than_the_window_and_at_most_half_a_busy_delay_sooner() {
+        let (quick, busy) = (1_000, 5_000);
+        let spread: Vec<i64> = (0..=u16::MAX).map(|d| spread_standing_ms(quick, busy, d)).collect();
+        assert!(spread
+            .iter()
+            .all(|&s| s <= standing_ms(quick, busy) && s > standing_ms(quick, busy) - busy / 2));
+        assert_eq!(spread_standing_ms(quick, busy, 0), 10_000);
+        assert_eq!(spread_standing_ms(quick, busy, 999), 10_000 - 2_497);
+        assert_eq!(
+            spread_standing_ms(quick, busy, 1_000),
+            10_000,
+            "draws wrap per thousand"
+        );
+        // Spread over the whole half delay, not bunched.
+        let (low, high) = (spread.iter().min().unwrap(), spread.iter().max().unwrap());
+        assert!(high - low > busy / 2 - 10);
+        assert_eq!(
+            spread_standing_ms(60_000, 5_000, 500),
+            120_000 - 15_000,
+            "the larger delay counts"
+        );
     }
 
     #[test]

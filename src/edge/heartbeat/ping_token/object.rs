@@ -19,7 +19,7 @@ use crate::core::heartbeat::deadline_watch::{calm_may_wait, worth_telling, Watch
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
 use crate::core::heartbeat::status::{Signal, Status};
-use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, standing_ms, Ledger};
+use crate::core::heartbeat::token_ledger::{arm_for_ping, is_urgent, spread_standing_ms, Ledger};
 use crate::edge::cost_meter;
 use crate::edge::db::{database, now_ms};
 use crate::edge::durable::ObjectCall;
@@ -211,13 +211,14 @@ impl DurableObject for PingToken {
             hot.armed_at = None;
             return Response::empty();
         }
-        // The next alarm is set before the flush starts, a busy token's window away: it flushes
-        // what comes meanwhile (pings then arm nothing), and it stands if this flush never
-        // finishes. After the token goes quiet it fires once on nothing, which is cheaper than
-        // deleting it.
+        // The next alarm is set before the flush starts, a busy token's window away (less a
+        // random part of half a busy delay, so tokens that flushed together drift apart): it
+        // flushes what comes meanwhile (pings then arm nothing), and it stands if this flush
+        // never finishes. After the token goes quiet it fires once on nothing, which is cheaper
+        // than deleting it.
         let standing = match token.calm() {
             true => token.calm_ms,
-            false => standing_ms(token.quick_ms, token.busy_ms),
+            false => spread_standing_ms(token.quick_ms, token.busy_ms, random::draw()),
         };
         token.state.storage().set_alarm(standing).await?;
         cost_meter::object_rows(1);
@@ -475,6 +476,7 @@ impl Token {
             "in_window": hot.ledger.window.in_window(now_ms()),
             "armed": hot.armed_at.is_some(),
             "armed_at": hot.armed_at,
+            "last_flush_at": hot.last_flush_at,
         }))
     }
 
