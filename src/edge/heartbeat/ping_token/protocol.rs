@@ -1,4 +1,4 @@
-//! What the worker and a token's object say to each other: one path per call, the header
+//! What the worker and a token's object say to each other: one path per call, the query
 //! naming the token, the binding. The bodies are core's `PingInput` and `RecordOutcome`.
 
 use crate::core::http_contract::url_parts::query_pairs;
