@@ -1,6 +1,7 @@
 // An object written by an older build upgrades with what it holds: its storage is rewritten
 // to the older layout on disk between two runs of `wrangler dev` on the same state, and every
-// ping it held reaches D1 once, without another ping.
+// ping it held reaches D1 once, without another ping. The same way, an object whose checkpoint
+// was lost after D1 took a flush counts those pings once when it flushes them again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -89,6 +90,49 @@ test("a token object of the held-row layout moves its held pings to D1 after the
     assert.equal(n, 3);
     const events = (await api("GET", `/v1/heartbeat/${m.id}/events`, key)).body;
     assert.equal(events.items.length, 3);
+  } catch (e) {
+    console.error(rt.output?.().slice(-4000));
+    throw e;
+  } finally {
+    await rt.dispose();
+  }
+});
+
+test("a flush repeated after D1 took it (its checkpoint lost to a reset) counts each ping once, beside newer pings", { timeout: 600_000 }, async () => {
+  const rt = await DevRuntime.create("reflush", 20_000 + (process.pid % 1_000));
+  const api = rt.api.bind(rt);
+  try {
+    // Pings stay held for ten minutes unless a read moves them.
+    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
+    const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name: "reflush" });
+    const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
+    const m = (await api("POST", "/v1/heartbeat", key, { name: "reflushed", interval: 3600 })).body;
+    const ping = async () => assert.equal((await fetch(`${rt.base}/ping/${m.token}`)).status, 200);
+    const shown = async () => (await api("GET", `/v1/heartbeat/${m.id}`, key)).body.n_pings;
+    await ping();
+    await ping();
+    await ping();
+    // A read moves the three to D1 and the checkpoint says so.
+    assert.equal(await shown(), 3);
+    await rt.kill();
+
+    // The checkpoint written after that flush is lost, as when a reset comes between D1's
+    // commit and the object's: the object takes the last two pings for held again.
+    const [file] = tokenObjectFiles(rt.dir);
+    const db = new DatabaseSync(file);
+    try {
+      db.exec("UPDATE ledger SET state = json_set(state, '$.flushed_seq', 1)");
+    } finally {
+      db.close();
+    }
+
+    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
+    // Two new pings join them in the next flush: only the new ones count.
+    await ping();
+    await ping();
+    assert.equal(await shown(), 5, "the three counted once, the two new ones once");
+    const events = (await api("GET", `/v1/heartbeat/${m.id}/events`, key)).body;
+    assert.equal(events.items.length, 5);
   } catch (e) {
     console.error(rt.output?.().slice(-4000));
     throw e;

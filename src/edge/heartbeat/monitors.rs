@@ -801,8 +801,9 @@ pub fn record_flush(
     let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
     // D1: the pings were inserted just before (`changes()` counts the new ones), and a monitor
     // past its log limit is marked for pruning. The token's object: D1 has no row of them, and
-    // a batch is counted once, only while it is newer than the monitor's last ping (a flush
-    // repeated after D1 took it counts nothing).
+    // a ping counts only while it is newer than the monitor's last ping. A flush repeated after
+    // D1 took it (its checkpoint lost to a reset) counts nothing again, also when it carries
+    // newer pings too: a token's pings come in time order, each after its monitor's last.
     let (counted, prune_due) = match history {
         PingHistoryIn::D1 { log_limit } => (
             "changes()".to_string(),
@@ -812,10 +813,7 @@ pub fn record_flush(
             ),
         ),
         PingHistoryIn::TokenObject => (
-            format!(
-                "CASE WHEN COALESCE(last_ping_at, 0) < ?2 THEN {} ELSE 0 END",
-                batch.len()
-            ),
+            "(SELECT COUNT(*) FROM json_each(?22) WHERE value > COALESCE(monitors.last_ping_at, 0))".to_string(),
             "prune_due".to_string(),
         ),
     };
@@ -828,7 +826,7 @@ pub fn record_flush(
         None => (JsValue::NULL, JsValue::NULL),
     };
     let own = "state_version = ?5";
-    db.prepare(format!(
+    let statement = db.prepare(format!(
         "UPDATE monitors SET n_pings = n_pings + {counted}, \
            last_ping = CASE WHEN COALESCE(last_ping_at, 0) < ?2 THEN ?12 ELSE last_ping END, \
            last_ping_at = MAX(COALESCE(last_ping_at, 0), ?2), \
@@ -851,8 +849,8 @@ pub fn record_flush(
            prune_due = {prune_due}, \
            state_version = CASE WHEN {own} THEN state_version + ?11 ELSE state_version END \
          WHERE id = ?1 RETURNING {STATE_COLUMNS}"
-    ))
-    .bind(&[
+    ));
+    let mut binds = vec![
         text(&known.id),
         int(newest),
         value,
@@ -874,7 +872,18 @@ pub fn record_flush(
         opt(p.acknowledged_at),
         opt(state.judged_run),
         int(i64::from(state.band_out)),
-    ])
+    ];
+    // The D1 case counts with `changes()`: a parameter it does not name may not be bound.
+    if let PingHistoryIn::TokenObject = history {
+        binds.push(text(&received_times(batch)));
+    }
+    statement.bind(&binds)
+}
+
+/// The batch's times, as the JSON array a flush counts its new pings from.
+fn received_times(batch: &[PendingPing]) -> String {
+    let times: Vec<i64> = batch.iter().map(|p| p.received_at).collect();
+    serde_json::to_string(&times).unwrap_or_else(|_| "[]".into())
 }
 
 /// Where a flush's pings are kept: D1's pings table (event-fed monitors), or the token's object,
