@@ -60,16 +60,39 @@ function toHeldRowLayout(file, d1) {
   }
 }
 
-test("a token object of the held-row layout moves its held pings to D1 after the upgrade", { timeout: 600_000 }, async () => {
-  const rt = await DevRuntime.create("upgrade", 19_000 + (process.pid % 1_000));
-  const api = rt.api.bind(rt);
+/** Runs `body` on a persisted `wrangler dev` of its own (port base + this process's pid), its
+ * output printed when the body fails, disposed of after. */
+async function withRuntime(name, portBase, body) {
+  const rt = await DevRuntime.create(name, portBase + (process.pid % 1_000));
   try {
-    // Pings stay held for ten minutes unless a read moves them.
-    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
-    const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name: "upgrade" });
-    const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
-    const m = (await api("POST", "/v1/heartbeat", key, { name: "old object", interval: 3600 })).body;
-    const ping = async () => assert.equal((await fetch(`${rt.base}/ping/${m.token}`)).status, 200);
+    await body(rt);
+  } catch (e) {
+    console.error(rt.output?.().slice(-4000));
+    throw e;
+  } finally {
+    await rt.dispose();
+  }
+}
+
+/** Pings stay held for ten minutes unless a read moves them. */
+const HELD = { PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" };
+
+/** Starts `rt` with pings held, makes a project, a manage key and one monitor: answers the key,
+ * the monitor and a function that pings it (expecting 200). */
+async function heldMonitor(rt, name) {
+  const api = rt.api.bind(rt);
+  await rt.start(HELD);
+  const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name });
+  const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
+  const m = (await api("POST", "/v1/heartbeat", key, { name, interval: 3600 })).body;
+  const ping = async () => assert.equal((await fetch(`${rt.base}/ping/${m.token}`)).status, 200);
+  return { key, m, ping };
+}
+
+test("a token object of the held-row layout moves its held pings to D1 after the upgrade", { timeout: 600_000 }, () =>
+  withRuntime("upgrade", 19_000, async (rt) => {
+    const api = rt.api.bind(rt);
+    const { key, m, ping } = await heldMonitor(rt, "old object");
     await ping();
     // A read moves the first ping to D1 and writes the checkpoint; two more stay held.
     assert.equal((await api("GET", `/v1/heartbeat/${m.id}/events`, key)).status, 200);
@@ -90,24 +113,13 @@ test("a token object of the held-row layout moves its held pings to D1 after the
     assert.equal(n, 3);
     const events = (await api("GET", `/v1/heartbeat/${m.id}/events`, key)).body;
     assert.equal(events.items.length, 3);
-  } catch (e) {
-    console.error(rt.output?.().slice(-4000));
-    throw e;
-  } finally {
-    await rt.dispose();
-  }
-});
+  }),
+);
 
-test("a flush repeated after D1 took it (its checkpoint lost to a reset) counts each ping once, beside newer pings", { timeout: 600_000 }, async () => {
-  const rt = await DevRuntime.create("reflush", 20_000 + (process.pid % 1_000));
-  const api = rt.api.bind(rt);
-  try {
-    // Pings stay held for ten minutes unless a read moves them.
-    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
-    const project = await api("POST", "/v1/projects", ADMIN_TOKEN, { name: "reflush" });
-    const key = (await api("POST", `/v1/projects/${project.body.id}/keys`, ADMIN_TOKEN, { scope: "manage" })).body.key;
-    const m = (await api("POST", "/v1/heartbeat", key, { name: "reflushed", interval: 3600 })).body;
-    const ping = async () => assert.equal((await fetch(`${rt.base}/ping/${m.token}`)).status, 200);
+test("a flush repeated after D1 took it (its checkpoint lost to a reset) counts each ping once, beside newer pings", { timeout: 600_000 }, () =>
+  withRuntime("reflush", 20_000, async (rt) => {
+    const api = rt.api.bind(rt);
+    const { key, m, ping } = await heldMonitor(rt, "reflushed");
     const shown = async () => (await api("GET", `/v1/heartbeat/${m.id}`, key)).body.n_pings;
     await ping();
     await ping();
@@ -126,17 +138,12 @@ test("a flush repeated after D1 took it (its checkpoint lost to a reset) counts 
       db.close();
     }
 
-    await rt.start({ PING_FLUSH_DELAY_MS: "600000", PING_BUSY_FLUSH_DELAY_MS: "600000" });
+    await rt.start(HELD);
     // Two new pings join them in the next flush: only the new ones count.
     await ping();
     await ping();
     assert.equal(await shown(), 5, "the three counted once, the two new ones once");
     const events = (await api("GET", `/v1/heartbeat/${m.id}/events`, key)).body;
     assert.equal(events.items.length, 5);
-  } catch (e) {
-    console.error(rt.output?.().slice(-4000));
-    throw e;
-  } finally {
-    await rt.dispose();
-  }
-});
+  }),
+);
