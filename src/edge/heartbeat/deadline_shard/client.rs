@@ -11,7 +11,7 @@ use super::protocol::{Call, Hold, OverdueAsk, OverdueReply, Tell, Told, BINDING}
 use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
-use crate::edge::object_fetch;
+use crate::edge::object_fetch::{self, parsed};
 use crate::edge::vars;
 
 /// Shards a deployment spreads its monitors over (var DEADLINE_SHARDS): 1,000,000 monitors
@@ -40,7 +40,7 @@ async fn post<T: serde::de::DeserializeOwned>(env: &Env, shard: u32, call: Call,
     if text.is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(&text).map(Some).map_err(internal)
+    parsed(&text).map(Some)
 }
 
 /// Posts `body` to the shard as `call`, whose answer says nothing beyond its status.
