@@ -18,10 +18,6 @@ before(async () => {
 after(() => eb?.close());
 
 const meter = async () => (await eb.fetch("/__meter")).json();
-const tokenState = async (token) => {
-  const ns = eb.env.PING_TOKEN;
-  return (await ns.get(ns.idFromName(token)).fetch("https://ping-token/state")).json();
-};
 const d1 = async (id) => (await eb.rows("SELECT status, n_pings, check_at, last_ping_at FROM monitors WHERE id = ?", id))[0];
 const flips = async (id) => (await eb.api("GET", `/v1/heartbeat/${id}/flips`, { auth: tenant.key })).body.items;
 
@@ -36,7 +32,7 @@ function sweepCalled(at) {
  * the calm flush (CALM_MS away). */
 async function checkInGoesAtOnce(token, what) {
   await ping(token);
-  await eventually(async () => (await tokenState(token)).pending === 0, { what, timeoutMs: 15_000 });
+  await eventually(async () => (await eb.tokenState(token)).pending === 0, { what, timeoutMs: 15_000 });
 }
 
 /** Pings the token; answers when the ping was sent (its received_at is no earlier). */
@@ -76,8 +72,8 @@ test("a watched monitor's check-ins wait for the calm flush: nothing in D1 until
   const d = (k) => after[k] - before[k];
   assert.equal(d("d1_statements"), 0, "no flush yet");
   assert.equal((await d1(m.id)).n_pings, m.pinged, "D1 has not been told");
-  assert.ok((await tokenState(m.token)).armed_at > Date.now() + CALM_MS / 2, "the flush waits for the calm delay");
-  assert.equal((await tokenState(m.token)).pending, 3);
+  assert.ok((await eb.tokenState(m.token)).armed_at > Date.now() + CALM_MS / 2, "the flush waits for the calm delay");
+  assert.equal((await eb.tokenState(m.token)).pending, 3);
   // A read still sees them all (it flushes first).
   const shown = await eb.monitor(tenant.key, m.id);
   assert.equal(shown.n_pings, m.pinged + 3);
@@ -92,7 +88,7 @@ test("an object started again (evicted between a cron job's check-ins) stays cal
   assert.equal(res.status, 500);
   await ping(m.token);
   await new Promise((r) => setTimeout(r, 1_500));
-  const state = await tokenState(m.token);
+  const state = await eb.tokenState(m.token);
   assert.equal(state.pending, 1, "held for the calm flush");
   assert.ok(state.armed_at > Date.now() + CALM_MS / 2, "the calm alarm still stands");
   assert.equal((await d1(m.id)).n_pings, m.pinged);
@@ -101,7 +97,7 @@ test("an object started again (evicted between a cron job's check-ins) stays cal
 test("a watched monitor that stops is called down at its deadline by its shard, with every held ping counted", async () => {
   const m = await watchedMonitor("stops");
   const last = await ping(m.token);
-  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  await eventually(async () => (await eb.tokenState(m.token)).pending === 1, { what: "the last check-in held" });
   // D1's deadline is far: only the shard knows this monitor is due.
   assert.ok((await d1(m.id)).check_at > last + CALM_MS);
   // Earlier tests' monitors are due before this one: a sweep first takes them.
@@ -121,7 +117,7 @@ test("a watched monitor that stops is called down at its deadline by its shard, 
 test("after its shard restarts, a watched monitor that stops is still called down with every held ping: the sweep has the object flush", async () => {
   const m = await watchedMonitor("shard restarted");
   const last = await ping(m.token);
-  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  await eventually(async () => (await eb.tokenState(m.token)).pending === 1, { what: "the last check-in held" });
   // Let the shard's snapshot take the newest deadline, then restart every shard: they keep
   // the deadlines (the snapshot) and forget which token told them.
   await new Promise((r) => setTimeout(r, 400));
@@ -147,7 +143,7 @@ test("after its shard restarts, a watched monitor that stops is still called dow
 test("once the sweep has judged a watched monitor, its next check-in is not held for the calm flush", async () => {
   const m = await watchedMonitor("judged late");
   const last = await ping(m.token);
-  await eventually(async () => (await tokenState(m.token)).pending === 1, { what: "the last check-in held" });
+  await eventually(async () => (await eb.tokenState(m.token)).pending === 1, { what: "the last check-in held" });
   // Past its due time its shard reports it: the sweep has the object flush and calls it late,
   // writing D1's real deadline (not one pushed past the calm flush).
   await eb.sweep(last + 62_000);
@@ -220,7 +216,7 @@ test("an edit that brings the deadline closer is seen by the sweep at once", asy
   assert.ok((await d1(m.id)).check_at <= last + 61_000, "the edit wrote the real deadline");
   // The check-in held for the calm flush goes to D1 at once: the sweep would not ask for it
   // once the deadline is old.
-  await eventually(async () => (await tokenState(m.token)).pending === 0, { what: "the held check-in flushed after the edit", timeoutMs: 10_000 });
+  await eventually(async () => (await eb.tokenState(m.token)).pending === 0, { what: "the held check-in flushed after the edit", timeoutMs: 10_000 });
   await eb.sweep(last + 3 * 60_000);
   const row = await d1(m.id);
   assert.equal(row.status, "down");

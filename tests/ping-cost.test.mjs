@@ -125,23 +125,19 @@ test("a fail ping moves the standing alarm up to the quick delay; a check-in of 
   const m = await eb.createMonitor(tenant.key, { name: "urgent", interval: 3600 });
   assert.equal((await eb.beacon(m.token)).status, 200);
   await eb.appliedEventually(m.id, 1);
-  const state = async () => {
-    const ns = eb.env.PING_TOKEN;
-    return (await ns.get(ns.idFromName(m.token)).fetch("https://ping-token/state")).json();
-  };
   // The flush's alarm left the next one standing, two busy delays (6 s) away, less up to half
   // a busy delay (the spread): 4.5 to 6 s after the flush, well past the quick delay (1 s).
   const standing = await eventually(async () => {
-    const s = await state();
+    const s = await eb.tokenState(m.token);
     return s.armed && s.armed_at > Date.now() + 2_000 && s;
   }, { what: "the standing alarm" });
   assert.equal((await eb.beacon(m.token)).status, 200);
-  assert.equal((await state()).armed_at, standing.armed_at, "a check-in of an up monitor arms nothing");
+  assert.equal((await eb.tokenState(m.token)).armed_at, standing.armed_at, "a check-in of an up monitor arms nothing");
   const sent = Date.now();
   const fail = await eb.fetch(`/ping/${m.token}/fail`);
   assert.equal(fail.status, 200);
   await fail.arrayBuffer();
-  const moved = (await state()).armed_at;
+  const moved = (await eb.tokenState(m.token)).armed_at;
   assert.ok(moved < standing.armed_at && moved <= Date.now() + 1_000, "the fail ping's flush comes within the quick delay");
   assert.ok(moved >= sent, "set when the fail ping came");
   await eventually(async () => (await eb.rows("SELECT status FROM monitors WHERE id = ?", m.id))[0].status === "down", { what: "down in D1" });
@@ -154,12 +150,10 @@ test("tokens that flushed together set their next alarms apart, none later than 
   const monitors = await Promise.all(Array.from({ length: 16 }, (_, i) => eb.createMonitor(tenant.key, { name: `together ${i}`, interval: 3600 })));
   await Promise.all(monitors.map(async (m) => assert.equal((await eb.beacon(m.token)).status, 200)));
   for (const m of monitors) await eb.appliedEventually(m.id, 1);
-  const ns = eb.env.PING_TOKEN;
-  const state = async (m) => (await ns.get(ns.idFromName(m.token)).fetch("https://ping-token/state")).json();
   // How long after its flush ended each one's next alarm fires: the standing window less the
   // spread, less the flush's own time.
   const gaps = await eventually(async () => {
-    const states = await Promise.all(monitors.map(state));
+    const states = await Promise.all(monitors.map((m) => eb.tokenState(m.token)));
     return states.every((s) => s.armed && s.last_flush_at) && states.map((s) => s.armed_at - s.last_flush_at);
   }, { what: "every object's standing alarm" });
   assert.ok(gaps.every((g) => g <= 6_000 && g > 6_000 - 1_500 - 1_000), JSON.stringify(gaps));

@@ -21,10 +21,6 @@ const get = (path, auth = tenant.key) => eb.api("GET", path, { auth });
 const meter = async () => withoutShards(await (await eb.fetch("/__meter")).json());
 const since = (later, earlier) => Object.fromEntries(Object.keys(later).map((k) => [k, later[k] - earlier[k]]));
 
-async function objectState(token) {
-  const ns = eb.env.PING_TOKEN;
-  return (await ns.get(ns.idFromName(token)).fetch("https://ping-token/state")).json();
-}
 
 async function pinged(name) {
   const m = await eb.createMonitor(tenant.key, { name, interval: 3600 });
@@ -134,7 +130,7 @@ test("a read right after a ping runs the ping's flush earlier and adds no work t
   // The object now knows its monitor, and holds nothing; the alarm the first ping armed fires
   // on nothing, and no alarm stands.
   assert.equal((await get(`/v1/heartbeat/${m.id}`)).body.n_pings, 1);
-  await eventually(async () => !(await objectState(m.token)).armed, { what: "no alarm standing" });
+  await eventually(async () => !(await eb.tokenState(m.token)).armed, { what: "no alarm standing" });
   const start = await meter();
   assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
   const res = await get(`/v1/heartbeat/${m.id}`);

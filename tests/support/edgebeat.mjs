@@ -170,12 +170,18 @@ export const GIF_BYTES = Uint8Array.from([
   0x01, 0x00, 0x3b,
 ]);
 
-/** How many accepted pings a token's Durable Object still holds for D1 (its /state). */
-Edgebeat.prototype.pendingPings = async function (token) {
+/** A token's Durable Object as its /state says: the pings it holds for D1 (`pending`), its
+ * window, and its flush alarm (`armed`, `armed_at`) and last flush (`last_flush_at`). */
+Edgebeat.prototype.tokenState = async function (token) {
   const ns = this.env.PING_TOKEN;
   const res = await ns.get(ns.idFromName(token)).fetch("https://ping-token/state");
   assert.equal(res.status, 200);
-  return (await res.json()).pending;
+  return res.json();
+};
+
+/** How many accepted pings a token's Durable Object still holds for D1. */
+Edgebeat.prototype.pendingPings = async function (token) {
+  return (await this.tokenState(token)).pending;
 };
 
 /**
