@@ -804,6 +804,8 @@ pub fn record_flush(
     // a ping counts only while it is newer than the monitor's last ping. A flush repeated after
     // D1 took it (its checkpoint lost to a reset) counts nothing again, also when it carries
     // newer pings too: a token's pings come in time order, each after its monitor's last.
+    // Almost always the oldest is already newer, and the whole batch counts without reading
+    // its times (`json_each` costs a D1 row read per ping).
     let (counted, prune_due) = match history {
         PingHistoryIn::D1 { log_limit } => (
             "changes()".to_string(),
@@ -813,7 +815,9 @@ pub fn record_flush(
             ),
         ),
         PingHistoryIn::TokenObject => (
-            "(SELECT COUNT(*) FROM json_each(?22) WHERE value > COALESCE(monitors.last_ping_at, 0))".to_string(),
+            "CASE WHEN ?23 > COALESCE(last_ping_at, 0) THEN ?24 \
+             ELSE (SELECT COUNT(*) FROM json_each(?22) WHERE value > COALESCE(monitors.last_ping_at, 0)) END"
+                .to_string(),
             "prune_due".to_string(),
         ),
     };
@@ -875,7 +879,10 @@ pub fn record_flush(
     ];
     // The D1 case counts with `changes()`: a parameter it does not name may not be bound.
     if let PingHistoryIn::TokenObject = history {
+        let oldest = batch.iter().map(|p| p.received_at).min().unwrap_or(0);
         binds.push(text(&received_times(batch)));
+        binds.push(int(oldest));
+        binds.push(int(batch.len() as i64));
     }
     statement.bind(&binds)
 }
