@@ -139,6 +139,9 @@ async function quietTokens() {
   try {
     await warmTokens(origin, tokens);
     var echo = await load("worker -> token object round trip (records nothing)", origin, tokens.map((t) => `/__meter/echo/${t}`));
+    // The floor the issue names: one request, one object call, one durable row (no ledger, no
+    // ring): what any design that stores a ping before acknowledging it pays on this disk.
+    var floor = await load("worker -> token object, one durable row (the floor)", origin, tokens.map((t) => `/__meter/floor/${t}`));
     var held = await load("beacon ping accepted, flush to D1 switched off", origin, beetPaths(tokens));
   } finally {
     await mf.dispose();
@@ -174,8 +177,9 @@ try {
     command: "npm run bench",
     duration_s: DURATION,
     connections: CONNECTIONS,
-    runs: [noop, echo, held, beacon, hot],
+    runs: [noop, echo, floor, held, beacon, hot],
     ratio_beacon_over_noop: beacon.rps / noop.rps,
+    ratio_floor_over_noop: floor.rps / noop.rps,
     ratio_hot_token_over_noop: hot.rps / noop.rps,
     per_accepted_ping: { ...billed, d1_bytes: d1BytesPerPing },
     cpu_breakdown_us: {

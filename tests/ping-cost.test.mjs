@@ -35,10 +35,20 @@ test("the meter exists only where EDGEBEAT_METER is 1", async () => {
   const off = await startEdgebeat();
   try {
     assert.equal((await off.fetch("/__meter")).status, 404);
+    assert.equal((await off.fetch("/__meter/floor/anytoken")).status, 404);
   } finally {
     await off.close();
   }
   assert.equal((await eb.fetch("/__meter")).status, 200);
+});
+
+test("the bench's floor probe: one object request and one durable row, nothing else", async () => {
+  const before = await meter();
+  assert.equal((await eb.fetch("/__meter/floor/floor-probe-token")).status, 200);
+  const after = await meter();
+  assert.equal(after.do_requests - before.do_requests, 1);
+  assert.equal(after.do_rows_written - before.do_rows_written, 1);
+  assert.equal(after.d1_statements - before.d1_statements, 0);
 });
 
 test("a quiet token's first ping: one row, one alarm, the lookup and one D1 batch of two statements", async () => {

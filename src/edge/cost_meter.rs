@@ -14,6 +14,9 @@ use worker::{D1Result, Env};
 pub const METER_PATH: &str = "/__meter";
 /// A worker -> token object round trip that records nothing: the floor under any ping.
 pub const ECHO_PREFIX: &str = "/__meter/echo/";
+/// The same round trip with one durable row written in the object before it answers: the
+/// platform's floor for an acknowledged ping (one request, one object call, one durable row).
+pub const FLOOR_PREFIX: &str = "/__meter/floor/";
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Counts {

@@ -196,10 +196,14 @@ async fn ask(env: &Env, token: &str, call: Call, body: Option<&str>) -> Result<S
 
 /// The benchmark's probes (only where `EDGEBEAT_METER` is "1"): `/__meter` answers this
 /// isolate's counts; `/__meter/echo/{token}` asks the token's object for its state and
-/// records nothing, the round trip every ping pays.
+/// records nothing, the round trip every ping pays; `/__meter/floor/{token}` has the object
+/// write one durable row first, the floor under an acknowledged ping.
 pub async fn meter_answer(env: &Env, path: &str) -> Result<worker::Response> {
-    match path.strip_prefix(cost_meter::ECHO_PREFIX) {
-        Some(token) => worker::Response::ok(ask(env, token, Call::State, None).await?),
-        None => worker::Response::from_json(&cost_meter::snapshot()),
+    if let Some(token) = path.strip_prefix(cost_meter::ECHO_PREFIX) {
+        return worker::Response::ok(ask(env, token, Call::State, None).await?);
     }
+    if let Some(token) = path.strip_prefix(cost_meter::FLOOR_PREFIX) {
+        return worker::Response::ok(ask(env, token, Call::Floor, Some("")).await?);
+    }
+    worker::Response::from_json(&cost_meter::snapshot())
 }

@@ -44,6 +44,8 @@ const COVER_MARGIN_MS: i64 = 60_000;
 const RECENT_FLUSH_MS: i64 = 10_000;
 /// At most this many pings go to D1 in one flush.
 const FLUSH_BATCH: usize = 500;
+/// The key the bench's floor probe writes (`Call::Floor`).
+const FLOOR_KEY: &str = "bench-floor";
 /// Ring slots when the log limit is off (var PING_LOG_LIMIT 0): one per ping.
 const UNBOUNDED_SLOTS: u64 = u64::MAX;
 /// A known token is re-checked against D1 once 45 minutes passed without D1 confirming it (each
@@ -421,6 +423,13 @@ impl Token {
                 }
                 self.forget_calm()?;
                 self.flush_held_soon().await?;
+                Response::empty()
+            }
+            // The bench's floor probe (the worker routes it only where the meter is on): one
+            // durable row, outside the ping tables, answered once it is written.
+            Call::Floor => {
+                self.state.storage().put(FLOOR_KEY, now_ms()).await?;
+                cost_meter::object_rows(1);
                 Response::empty()
             }
         }

@@ -57,6 +57,8 @@ pub enum Call {
     Wipe,
     /// The monitor changed: look the token up again on the next ping.
     Refresh,
+    /// The bench's floor probe: write one durable row (a counter) and answer its value.
+    Floor,
 }
 
 impl ObjectCall for Call {
@@ -72,6 +74,7 @@ impl ObjectCall for Call {
         Call::Retire,
         Call::Wipe,
         Call::Refresh,
+        Call::Floor,
     ];
 
     fn path(self) -> &'static str {
@@ -86,6 +89,7 @@ impl ObjectCall for Call {
             Call::Retire => "/retire",
             Call::Wipe => "/wipe",
             Call::Refresh => "/refresh",
+            Call::Floor => "/floor",
         }
     }
 }
