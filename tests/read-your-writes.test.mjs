@@ -1,6 +1,7 @@
 // Read your writes: an acknowledged ping is in every read that follows it, with no wait,
 // although the token's Durable Object moves it to D1 only a second (quiet token) or five
-// (busy token) later. Each read asks the token objects it shows to flush first.
+// (busy token) later. A read of status or counters asks the token objects it shows to flush
+// first; the events cursor and the statistic read the objects' pings where they are.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startEdgebeat, eventually, withoutShards } from "./support/edgebeat.mjs";
@@ -76,6 +77,21 @@ test("the statistic counts a ping at once", async () => {
   const stat = await get(`/v1/heartbeat/${m.id}/statistic?interval=1h`);
   assert.equal(stat.status, 200, stat.text);
   assert.equal(stat.body.items.reduce((sum, b) => sum + b.run_count, 0), 1);
+});
+
+test("the events cursor and the statistic read held pings from the object, one request each, without moving them to D1", async () => {
+  const m = await busy("read in place", 10);
+  const start = await meter();
+  const events = await get(`/v1/heartbeat/${m.id}/events?limit=1000`);
+  assert.equal(events.status, 200, events.text);
+  assert.equal(events.body.items.length, 11);
+  const stat = await get(`/v1/heartbeat/${m.id}/statistic?interval=1h`);
+  assert.equal(stat.status, 200, stat.text);
+  assert.equal(stat.body.items.reduce((sum, b) => sum + b.run_count, 0), 11);
+  const used = since(await meter(), start);
+  // Alarms of other monitors may fire meanwhile (the meter counts the whole worker).
+  assert.equal(used.do_requests - used.do_alarms, 2, "the token's object, asked once per read");
+  assert.equal(await eb.pendingPings(m.token), 10, "still held: the reads did not flush them");
 });
 
 test("the flips show at once the flip a fail ping made", async () => {
