@@ -165,6 +165,47 @@ test("a page with its strips and tags costs the same D1 statements for 2 monitor
   assert.ok(big <= 8, `${big} statements`);
 });
 
+test("a page with its strips asks each monitor's token object once: flush and strip in one request", async () => {
+  const t = await eb.tenant("one ask");
+  const ms = [];
+  for (let i = 0; i < 3; i++) ms.push(await eb.createMonitor(t.key, { name: `asked ${i}`, interval: 3600 }));
+  // Each object holds a ping for D1 when the page is read (a quiet token's flush waits a second).
+  for (const m of ms) assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
+  const before = await meter();
+  const res = await list("include=strips", t.key);
+  assert.equal(res.status, 200, res.text);
+  const after = await meter();
+  const used = Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
+  // Alarms and the deadline shards' work may run meanwhile (the meter counts the whole worker).
+  assert.equal(used.do_requests - used.do_alarms - used.shard_requests, 3, "one request per monitor");
+  for (const m of ms) {
+    const item = res.body.items.find((i) => i.id === m.id);
+    assert.equal(item.n_pings, 1, "the flush moved the held ping");
+    assert.equal(item.strip.at(-1).run_count, 1, "the strip counts it");
+  }
+});
+
+test("while D1 refuses flushes, a page with strips answers, flagged stale, its strips whole", async () => {
+  const t = await eb.tenant("stale strips");
+  const m = await eb.createMonitor(t.key, { name: "held", interval: 3600 });
+  assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
+  assert.equal((await list("include=strips", t.key)).body.items[0].n_pings, 1);
+  await eb.refuseFlushes();
+  try {
+    assert.equal((await eb.fetch(`/ping/${m.token}`)).status, 200);
+    const res = await list("include=strips", t.key);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers.get("x-edgebeat-stale"), "1");
+    assert.equal(res.body.items[0].n_pings, 1, "what D1 has");
+    assert.equal(res.body.items[0].strip.at(-1).run_count, 2, "the object's part of the strip has both");
+  } finally {
+    await eb.acceptFlushes();
+  }
+  const res = await list("include=strips", t.key);
+  assert.equal(res.headers.get("x-edgebeat-stale"), null);
+  assert.equal(res.body.items[0].n_pings, 2);
+});
+
 test("bad filters are 400s naming the field, without internals", async () => {
   for (const [query, field] of [
     ["status=sleeping", "status"],

@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
-use crate::api::read_your_writes::{flagged, flush_tokens, Flushed};
+use crate::api::read_your_writes::{flagged, flush_tokens, flush_tokens_reading, Flushed, TokenLogs};
 use crate::core::access::credentials::{is_ping_token, is_unique_key};
 use crate::core::access::scope::Scope;
 use crate::core::alerting::planner::{look_at, next_step, Progress};
@@ -428,7 +428,21 @@ async fn list_page(
         page_of(&db, project_id, &filter, page.limit, offset, include.tags).await?;
     // Read your writes for the page's monitors (at most `limit` objects asked): their held pings
     // go to D1, and the page is read again if any moved (a status, and so the page, may change).
-    let flushed = flush_tokens(env, fetched.iter().take(limit).map(|m| m.ping_token.as_str())).await;
+    // With strips, each object answers its part of the strip in the same request.
+    let now = now_ms();
+    let (flushed, mut logs) = match include.strips {
+        true => {
+            let asks = fetched
+                .iter()
+                .take(limit)
+                .map(|m| (m.ping_token.as_str(), strip_query(m, now)));
+            flush_tokens_reading(env, asks.collect()).await
+        }
+        false => {
+            let tokens = fetched.iter().take(limit).map(|m| m.ping_token.as_str());
+            (flush_tokens(env, tokens).await, TokenLogs::new())
+        }
+    };
     if flushed.moved {
         (fetched, total, tags) = page_of(&db, project_id, &filter, page.limit, offset, include.tags).await?;
     }
@@ -437,7 +451,7 @@ async fn list_page(
     }
     let (items, more) = cut_page(fetched, limit);
     let strips = match include.strips {
-        true => Some(strips_of(env, &db, &items).await?),
+        true => Some(strips_of(env, &db, &items, now, &mut logs).await?),
         false => None,
     };
     let base = public_url(env);
@@ -511,19 +525,52 @@ async fn page_of(
 
 /// Each monitor's last 24 hours, hour by hour, as its statistic counts them: one batch of
 /// D1 statements for the whole page (what D1 keeps), and each monitor's token objects at once.
-async fn strips_of(env: &Env, db: &D1Database, items: &[Monitor]) -> Result<Vec<Value>, ApiError> {
+/// The query a monitor's strip asks of its history at `now`.
+fn strip_query(m: &Monitor, now: i64) -> LogQuery {
+    let (start, end) = strip_range(now);
+    LogQuery::statistic(start, end, m.grace_s * 1_000)
+}
+
+/// The strips of `items` at `now`; a token's part already answered in `logs` (to the same
+/// query) is not asked again.
+async fn strips_of(
+    env: &Env,
+    db: &D1Database,
+    items: &[Monitor],
+    now: i64,
+    logs: &mut TokenLogs,
+) -> Result<Vec<Value>, ApiError> {
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    let now = now_ms();
     let (start, end) = strip_range(now);
     let ids: Vec<String> = items.iter().map(|m| m.id.clone()).collect();
     let mut in_d1 = ping_histories(db, &ids, start, end).await?;
-    let objects = join_all(items.iter().map(|m| {
-        let query = LogQuery::statistic(start, end, m.grace_s * 1_000);
-        async move { token_histories(env, &m.history_tokens(), &query).await }
-    }))
+    let mut answered = Vec::with_capacity(items.len());
+    let mut asked = Vec::with_capacity(items.len());
+    for m in items {
+        let query = strip_query(m, now);
+        let mut known = Vec::new();
+        let mut to_ask = Vec::new();
+        for token in m.history_tokens() {
+            match logs.remove(&token) {
+                Some((asked_as, answer)) if asked_as == query => known.push(answer),
+                _ => to_ask.push(token),
+            }
+        }
+        answered.push(known);
+        asked.push((to_ask, query));
+    }
+    let objects = join_all(
+        asked
+            .iter()
+            .map(|(tokens, query)| async move { token_histories(env, tokens, query).await }),
+    )
     .await;
+    let objects = objects.into_iter().zip(answered).map(|(fresh, mut known)| {
+        known.extend(fresh?);
+        Ok::<_, worker::Error>(known)
+    });
     let mut histories = HashMap::new();
     for (m, answers) in items.iter().zip(objects) {
         let mut answers = answers?;

@@ -10,10 +10,13 @@
 //! struggling. A read of more tokens than `MAX_TOKENS_PER_READ` (a project's metrics) flushes
 //! none and is flagged the same way.
 
+use std::collections::HashMap;
+
 use futures_util::future::join_all;
 use worker::Env;
 
-use crate::edge::heartbeat::ping_token::client::flush_held;
+use crate::core::heartbeat::ping_log::{LogAnswer, LogQuery};
+use crate::edge::heartbeat::ping_token::client::{flush_and_log, flush_held};
 use crate::http::ApiResult;
 
 /// The most token objects one read asks (a page of the monitor list).
@@ -31,23 +34,57 @@ pub struct Flushed {
     pub complete: bool,
 }
 
+/// A read that flushed nothing (more tokens than `MAX_TOKENS_PER_READ`).
+const UNFLUSHED: Flushed = Flushed {
+    moved: false,
+    complete: false,
+};
+
 /// Flushes the held pings of these tokens, each object asked once, all at once.
 pub async fn flush_tokens<'a>(env: &Env, tokens: impl IntoIterator<Item = &'a str>) -> Flushed {
     let tokens: Vec<&str> = tokens.into_iter().collect();
     if tokens.len() > MAX_TOKENS_PER_READ {
-        return Flushed {
-            moved: false,
-            complete: false,
-        };
+        return UNFLUSHED;
     }
     let answers = join_all(tokens.iter().map(|token| flush_held(env, token))).await;
+    tally(answers.into_iter().map(|answer| answer.map(|moved| (moved, true))))
+}
+
+/// A token's part of its monitor's history, as a query asked it.
+pub type TokenLogs = HashMap<String, (LogQuery, LogAnswer)>;
+
+/// As `flush_tokens`, for a read that also shows each token's history (a list page with its
+/// strips): each object flushes and answers its part of the history in one request. The parts
+/// come back by token; a token whose call failed has none (the read asks it again).
+pub async fn flush_tokens_reading(env: &Env, asks: Vec<(&str, LogQuery)>) -> (Flushed, TokenLogs) {
+    let mut logs = TokenLogs::new();
+    if asks.len() > MAX_TOKENS_PER_READ {
+        return (UNFLUSHED, logs);
+    }
+    let answers = join_all(asks.iter().map(|(token, query)| flush_and_log(env, token, query))).await;
+    let flushes = asks.into_iter().zip(answers).map(|((token, query), answer)| {
+        answer.map(|answer| {
+            logs.insert(token.to_string(), (query, answer.log));
+            (answer.moved, answer.flushed)
+        })
+    });
+    let flushed = tally(flushes.collect::<Vec<_>>());
+    (flushed, logs)
+}
+
+/// What the objects' answers to a read's flush add up to: each `(moved, flushed)`, or the
+/// error of a call that failed.
+fn tally(answers: impl IntoIterator<Item = worker::Result<(bool, bool)>>) -> Flushed {
     let mut flushed = Flushed {
         moved: false,
         complete: true,
     };
     for answer in answers {
         match answer {
-            Ok(moved) => flushed.moved |= moved,
+            Ok((moved, done)) => {
+                flushed.moved |= moved;
+                flushed.complete &= done;
+            }
             Err(e) => {
                 worker::console_error!("flush before a read failed: {e}");
                 flushed.complete = false;

@@ -150,6 +150,23 @@ pub async fn token_history(env: &Env, token: &str, query: &LogQuery) -> Result<L
     parsed(&ask(env, token, Call::Log, Some(&body)).await?)
 }
 
+/// A reader's flush and the token's part of the history, asked in one call (`flush_and_log`).
+#[derive(Debug, serde::Deserialize)]
+pub struct FlushedLog {
+    /// As `flush_held` answers.
+    pub moved: bool,
+    /// The flush worked: D1 has every ping the token acknowledged before the call.
+    pub flushed: bool,
+    /// As `token_history` answers (whole whether the flush worked or not).
+    pub log: LogAnswer,
+}
+
+/// `flush_held` and `token_history` in one request to the token's object.
+pub async fn flush_and_log(env: &Env, token: &str, query: &LogQuery) -> Result<FlushedLog> {
+    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
+    parsed(&ask(env, token, Call::FlushLog, Some(&body)).await?)
+}
+
 /// Everything a token's object keeps of its monitor's history: its pings, and the hourly
 /// figures of those it no longer keeps.
 #[derive(Debug, serde::Deserialize)]

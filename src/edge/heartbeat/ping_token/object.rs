@@ -358,19 +358,22 @@ impl Token {
             }
             Call::Log => {
                 let query: LogQuery = req.json().await?;
-                let hot = self.hot.borrow();
-                if !hot.stored {
-                    return Response::from_json(&LogAnswer::default());
-                }
-                let visible = Visible {
-                    from_seq: hot
-                        .marks
-                        .log_from_seq
-                        .max(hot.ledger.next_seq.saturating_sub(self.slots)),
-                    min_at: self.retention_ms.map_or(i64::MIN, |ms| now_ms() - ms),
-                    rolled_seq: hot.marks.rolled_seq,
+                Response::from_json(&self.log(&query)?)
+            }
+            Call::FlushLog => {
+                let query: LogQuery = req.json().await?;
+                let flushed = match self.flush_now().await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        worker::console_error!("flush for a reader failed: {e}");
+                        false
+                    }
                 };
-                Response::from_json(&answer_query(&self.state.storage().sql(), &query, &visible)?)
+                Response::from_json(&serde_json::json!({
+                    "moved": self.moved_lately(),
+                    "flushed": flushed,
+                    "log": self.log(&query)?,
+                }))
             }
             Call::Export => {
                 let hot = self.hot.borrow();
@@ -440,19 +443,38 @@ impl Token {
     /// (one may have moved pings after this reader read D1 and before it called).
     async fn flush_for_reader(&self) -> Result<Response> {
         match self.flush_now().await {
-            Ok(()) => {
-                let moved = self
-                    .hot
-                    .borrow()
-                    .last_flush_at
-                    .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS);
-                Response::from_json(&serde_json::json!({ "moved": moved }))
-            }
+            Ok(()) => Response::from_json(&serde_json::json!({ "moved": self.moved_lately() })),
             Err(e) => {
                 worker::console_error!("flush for a reader failed: {e}");
                 Response::error("flush failed", 503)
             }
         }
+    }
+
+    /// Whether a flush ended in the last seconds: a reader's first look at D1 may be from before
+    /// it.
+    fn moved_lately(&self) -> bool {
+        self.hot
+            .borrow()
+            .last_flush_at
+            .is_some_and(|at| now_ms() - at < RECENT_FLUSH_MS)
+    }
+
+    /// The object's part of its monitor's history, as `query` asks it.
+    fn log(&self, query: &LogQuery) -> Result<LogAnswer> {
+        let hot = self.hot.borrow();
+        if !hot.stored {
+            return Ok(LogAnswer::default());
+        }
+        let visible = Visible {
+            from_seq: hot
+                .marks
+                .log_from_seq
+                .max(hot.ledger.next_seq.saturating_sub(self.slots)),
+            min_at: self.retention_ms.map_or(i64::MIN, |ms| now_ms() - ms),
+            rolled_seq: hot.marks.rolled_seq,
+        };
+        answer_query(&self.state.storage().sql(), query, &visible)
     }
 
     /// Check-ins stop waiting for the calm flush: D1's deadline is, or is about to be, the real

@@ -47,6 +47,10 @@ pub enum Call {
     Judge,
     /// POST a `LogQuery`: answers the object's `LogAnswer` (its part of the monitor's history).
     Log,
+    /// POST a `LogQuery`: `Flush`, then `Log`, in one call (a list page that shows both the
+    /// monitors' counters and their strips): `{"moved": bool, "flushed": bool, "log": LogAnswer}`,
+    /// 200 also when the flush failed (`flushed` false: the log is whole either way).
+    FlushLog,
     /// Every ping the object keeps and the hourly figures of those it no longer keeps, for
     /// moving them to D1 (`{"pings": [PendingPing], "pruned": [HourFigures]}`).
     Export,
@@ -70,6 +74,7 @@ impl ObjectCall for Call {
         Call::Flush,
         Call::Judge,
         Call::Log,
+        Call::FlushLog,
         Call::Export,
         Call::Retire,
         Call::Wipe,
@@ -85,6 +90,7 @@ impl ObjectCall for Call {
             Call::Flush => "/flush",
             Call::Judge => "/judge",
             Call::Log => "/log",
+            Call::FlushLog => "/flush-log",
             Call::Export => "/export",
             Call::Retire => "/retire",
             Call::Wipe => "/wipe",
