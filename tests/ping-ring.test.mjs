@@ -28,8 +28,9 @@ after(() => eb?.close());
 // The deadline shards' work is left out: their snapshots are shared and timed by themselves.
 const meter = async () => withoutShards(await (await eb.fetch("/__meter")).json());
 
-/** A read of the monitor's events, which moves every held ping to D1 first. */
+/** A read of the monitor (which moves every held ping to D1 first), then of its events. */
 async function readEvents(m) {
+  await eb.monitor(tenant.key, m.id);
   const res = await eb.api("GET", `/v1/heartbeat/${m.id}/events`, { auth: tenant.key });
   assert.equal(res.status, 200, res.text);
   return res.body;

@@ -430,19 +430,11 @@ async fn list_page(
     // go to D1, and the page is read again if any moved (a status, and so the page, may change).
     // With strips, each object answers its part of the strip in the same request.
     let now = now_ms();
-    let (flushed, mut logs) = match include.strips {
-        true => {
-            let asks = fetched
-                .iter()
-                .take(limit)
-                .map(|m| (m.ping_token.as_str(), strip_query(m, now)));
-            flush_tokens_reading(env, asks.collect()).await
-        }
-        false => {
-            let tokens = fetched.iter().take(limit).map(|m| m.ping_token.as_str());
-            (flush_tokens(env, tokens).await, TokenLogs::new())
-        }
-    };
+    let asks = fetched
+        .iter()
+        .take(limit)
+        .map(|m| (m.ping_token.as_str(), include.strips.then(|| strip_query(m, now))));
+    let (flushed, mut logs) = flush_tokens_reading(env, asks.collect()).await;
     if flushed.moved {
         (fetched, total, tags) = page_of(&db, project_id, &filter, page.limit, offset, include.tags).await?;
     }
@@ -553,9 +545,12 @@ async fn strips_of(
         let mut known = Vec::new();
         let mut to_ask = Vec::new();
         for token in m.history_tokens() {
-            match logs.remove(&token) {
-                Some((asked_as, answer)) if asked_as == query => known.push(answer),
-                _ => to_ask.push(token),
+            match logs
+                .iter()
+                .position(|(t, asked_as, _)| *t == token && *asked_as == query)
+            {
+                Some(i) => known.push(logs.swap_remove(i).2),
+                None => to_ask.push(token),
             }
         }
         answered.push(known);

@@ -10,13 +10,11 @@
 //! struggling. A read of more tokens than `MAX_TOKENS_PER_READ` (a project's metrics) flushes
 //! none and is flagged the same way.
 
-use std::collections::HashMap;
-
 use futures_util::future::join_all;
 use worker::Env;
 
 use crate::core::heartbeat::ping_log::{LogAnswer, LogQuery};
-use crate::edge::heartbeat::ping_token::client::{flush_and_log, flush_held};
+use crate::edge::heartbeat::ping_token::client::flush_for_read;
 use crate::http::ApiResult;
 
 /// The most token objects one read asks (a page of the monitor list).
@@ -34,56 +32,40 @@ pub struct Flushed {
     pub complete: bool,
 }
 
-/// A read that flushed nothing (more tokens than `MAX_TOKENS_PER_READ`).
-const UNFLUSHED: Flushed = Flushed {
-    moved: false,
-    complete: false,
-};
-
 /// Flushes the held pings of these tokens, each object asked once, all at once.
 pub async fn flush_tokens<'a>(env: &Env, tokens: impl IntoIterator<Item = &'a str>) -> Flushed {
-    let tokens: Vec<&str> = tokens.into_iter().collect();
-    if tokens.len() > MAX_TOKENS_PER_READ {
-        return UNFLUSHED;
-    }
-    let answers = join_all(tokens.iter().map(|token| flush_held(env, token))).await;
-    tally(answers.into_iter().map(|answer| answer.map(|moved| (moved, true))))
+    let asks = tokens.into_iter().map(|token| (token, None)).collect();
+    flush_tokens_reading(env, asks).await.0
 }
 
-/// A token's part of its monitor's history, as a query asked it.
-pub type TokenLogs = HashMap<String, (LogQuery, LogAnswer)>;
+/// Tokens' parts of their monitors' histories, each as a query asked it.
+pub type TokenLogs = Vec<(String, LogQuery, LogAnswer)>;
 
-/// As `flush_tokens`, for a read that also shows each token's history (a list page with its
-/// strips): each object flushes and answers its part of the history in one request. The parts
-/// come back by token; a token whose call failed has none (the read asks it again).
-pub async fn flush_tokens_reading(env: &Env, asks: Vec<(&str, LogQuery)>) -> (Flushed, TokenLogs) {
+/// As `flush_tokens`, where a read also shows a token's history (a list page with its strips:
+/// a query beside the token): its object flushes and answers its part in one request. The
+/// parts come back by token; a token whose call failed has none (the read asks it again).
+pub async fn flush_tokens_reading(env: &Env, asks: Vec<(&str, Option<LogQuery>)>) -> (Flushed, TokenLogs) {
     let mut logs = TokenLogs::new();
-    if asks.len() > MAX_TOKENS_PER_READ {
-        return (UNFLUSHED, logs);
-    }
-    let answers = join_all(asks.iter().map(|(token, query)| flush_and_log(env, token, query))).await;
-    let flushes = asks.into_iter().zip(answers).map(|((token, query), answer)| {
-        answer.map(|answer| {
-            logs.insert(token.to_string(), (query, answer.log));
-            (answer.moved, answer.flushed)
-        })
-    });
-    let flushed = tally(flushes.collect::<Vec<_>>());
-    (flushed, logs)
-}
-
-/// What the objects' answers to a read's flush add up to: each `(moved, flushed)`, or the
-/// error of a call that failed.
-fn tally(answers: impl IntoIterator<Item = worker::Result<(bool, bool)>>) -> Flushed {
     let mut flushed = Flushed {
         moved: false,
-        complete: true,
+        complete: asks.len() <= MAX_TOKENS_PER_READ,
     };
-    for answer in answers {
+    if !flushed.complete {
+        return (flushed, logs);
+    }
+    let answers = join_all(
+        asks.iter()
+            .map(|(token, query)| flush_for_read(env, token, query.as_ref())),
+    )
+    .await;
+    for ((token, query), answer) in asks.into_iter().zip(answers) {
         match answer {
-            Ok((moved, done)) => {
-                flushed.moved |= moved;
-                flushed.complete &= done;
+            Ok(answer) => {
+                flushed.moved |= answer.moved;
+                flushed.complete &= answer.flushed;
+                if let (Some(query), Some(log)) = (query, answer.log) {
+                    logs.push((token.to_string(), query, log));
+                }
             }
             Err(e) => {
                 worker::console_error!("flush before a read failed: {e}");
@@ -91,7 +73,7 @@ fn tally(answers: impl IntoIterator<Item = worker::Result<(bool, bool)>>) -> Flu
             }
         }
     }
-    flushed
+    (flushed, logs)
 }
 
 /// Flags `answer` as possibly missing the latest pings unless the flush was complete.

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use worker::{Env, Result, Stub};
 
+pub use super::protocol::FlushedLog;
 use super::protocol::{record_url, Call, BINDING};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, RecordOutcome};
 use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery};
@@ -125,12 +126,23 @@ pub async fn hurry(env: &Env, token: &str) -> Result<Held> {
 /// Read your writes: moves every ping the token's object has acknowledged and still holds to
 /// D1, and answers, once D1 has them (none held: at once, D1 untouched), whether pings moved
 /// to D1 lately: by this call, or by a flush that ended in the last seconds, which may have
-/// ended after the caller read D1.
-pub async fn flush_held(env: &Env, token: &str) -> Result<bool> {
-    flush_by(env, token, Call::Flush).await
+/// ended after the caller read D1. With `query`, the object answers its part of the monitor's
+/// history in the same request (`Call::FlushLog`; also when the flush failed, which the answer
+/// says instead of failing the call).
+pub async fn flush_for_read(env: &Env, token: &str, query: Option<&LogQuery>) -> Result<FlushedLog> {
+    let Some(query) = query else {
+        let moved = flush_by(env, token, Call::Flush).await?;
+        return Ok(FlushedLog {
+            moved,
+            flushed: true,
+            log: None,
+        });
+    };
+    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
+    parsed(&ask(env, token, Call::FlushLog, Some(&body)).await?)
 }
 
-/// The sweep's flush before it judges the token's monitor: as `flush_held`, and the object's
+/// The sweep's flush before it judges the token's monitor: as `flush_for_read`, and the object's
 /// check-ins stop waiting for the calm flush, since the judgment writes D1's real deadline.
 pub async fn flush_for_judgment(env: &Env, token: &str) -> Result<bool> {
     flush_by(env, token, Call::Judge).await
@@ -148,23 +160,6 @@ async fn flush_by(env: &Env, token: &str, call: Call) -> Result<bool> {
 pub async fn token_history(env: &Env, token: &str, query: &LogQuery) -> Result<LogAnswer> {
     let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
     parsed(&ask(env, token, Call::Log, Some(&body)).await?)
-}
-
-/// A reader's flush and the token's part of the history, asked in one call (`flush_and_log`).
-#[derive(Debug, serde::Deserialize)]
-pub struct FlushedLog {
-    /// As `flush_held` answers.
-    pub moved: bool,
-    /// The flush worked: D1 has every ping the token acknowledged before the call.
-    pub flushed: bool,
-    /// As `token_history` answers (whole whether the flush worked or not).
-    pub log: LogAnswer,
-}
-
-/// `flush_held` and `token_history` in one request to the token's object.
-pub async fn flush_and_log(env: &Env, token: &str, query: &LogQuery) -> Result<FlushedLog> {
-    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
-    parsed(&ask(env, token, Call::FlushLog, Some(&body)).await?)
 }
 
 /// Everything a token's object keeps of its monitor's history: its pings, and the hourly

@@ -12,7 +12,7 @@ use super::held::{
     held_pings, hold, open_tables, read_checkpoint, release_spill, roll, unrolled, write_checkpoint, HeldPing, Marks,
     SavedBinding, Visible,
 };
-use super::protocol::{recorded_token, Call, TOKEN_HEADER};
+use super::protocol::{recorded_token, Call, FlushedLog, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
 use crate::core::flush_schedule::FlushBackoff;
 use crate::core::heartbeat::deadline_watch::{calm_may_wait, worth_telling, Watch, TELL_STEP_MS};
@@ -354,7 +354,7 @@ impl Token {
                 if call == Call::Judge {
                     self.forget_calm()?;
                 }
-                self.flush_for_reader().await
+                self.flush_for_reader(None).await
             }
             Call::Log => {
                 let query: LogQuery = req.json().await?;
@@ -362,18 +362,7 @@ impl Token {
             }
             Call::FlushLog => {
                 let query: LogQuery = req.json().await?;
-                let flushed = match self.flush_now().await {
-                    Ok(()) => true,
-                    Err(e) => {
-                        worker::console_error!("flush for a reader failed: {e}");
-                        false
-                    }
-                };
-                Response::from_json(&serde_json::json!({
-                    "moved": self.moved_lately(),
-                    "flushed": flushed,
-                    "log": self.log(&query)?,
-                }))
+                self.flush_for_reader(Some(query)).await
             }
             Call::Export => {
                 let hot = self.hot.borrow();
@@ -441,13 +430,21 @@ impl Token {
     /// A reader's (or the sweep's) flush: every ping acknowledged so far in D1 before it reads.
     /// `moved`: a flush ended in the last seconds, this call's, the alarm's or another reader's
     /// (one may have moved pings after this reader read D1 and before it called).
-    async fn flush_for_reader(&self) -> Result<Response> {
-        match self.flush_now().await {
-            Ok(()) => Response::from_json(&serde_json::json!({ "moved": self.moved_lately() })),
-            Err(e) => {
-                worker::console_error!("flush for a reader failed: {e}");
-                Response::error("flush failed", 503)
-            }
+    async fn flush_for_reader(&self, log: Option<LogQuery>) -> Result<Response> {
+        let flushed = self.flush_now().await;
+        if let Err(e) = &flushed {
+            worker::console_error!("flush for a reader failed: {e}");
+        }
+        let moved = self.moved_lately();
+        match (log, flushed) {
+            (None, Ok(())) => Response::from_json(&serde_json::json!({ "moved": moved })),
+            (None, Err(_)) => Response::error("flush failed", 503),
+            // The log is whole either way: the object answers with every ping it acknowledged.
+            (Some(query), flushed) => Response::from_json(&FlushedLog {
+                moved,
+                flushed: flushed.is_ok(),
+                log: Some(self.log(&query)?),
+            }),
         }
     }
 

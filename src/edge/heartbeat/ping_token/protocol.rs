@@ -1,6 +1,8 @@
 //! What the worker and a token's object say to each other: one path per call, the query
-//! naming the token, the binding. The bodies are core's `PingInput` and `RecordOutcome`.
+//! naming the token, the binding. The bodies are core's `PingInput`, `RecordOutcome`,
+//! `LogQuery` and `LogAnswer`, and `FlushedLog`.
 
+use crate::core::heartbeat::ping_log::LogAnswer;
 use crate::core::http_contract::url_parts::query_pairs;
 use crate::edge::durable::ObjectCall;
 
@@ -98,4 +100,15 @@ impl ObjectCall for Call {
             Call::Floor => "/floor",
         }
     }
+}
+
+/// The answer to `Call::FlushLog`: a reader's flush and the token's part of the history.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct FlushedLog {
+    /// As `Call::Flush` answers.
+    pub moved: bool,
+    /// The flush worked: D1 has every ping the token acknowledged before the call.
+    pub flushed: bool,
+    /// As `Call::Log` answers (whole whether the flush worked or not).
+    pub log: Option<LogAnswer>,
 }
