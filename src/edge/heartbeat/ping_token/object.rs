@@ -14,7 +14,7 @@ use super::held::{
 };
 use super::protocol::{recorded_token, Call, FlushedLog, TOKEN_HEADER};
 use crate::core::cached_lookup::{Cached, Recheck};
-use crate::core::flush_schedule::FlushBackoff;
+use crate::core::flush_schedule::{alarm_needed, FlushBackoff};
 use crate::core::heartbeat::deadline_watch::{calm_may_wait, worth_telling, Watch, TELL_STEP_MS};
 use crate::core::heartbeat::ping::{PendingPing, PingInput, PingSource, RecordOutcome};
 use crate::core::heartbeat::ping_log::{roll_upto, LogAnswer, LogQuery};
@@ -44,6 +44,8 @@ const COVER_MARGIN_MS: i64 = 60_000;
 const RECENT_FLUSH_MS: i64 = 10_000;
 /// At most this many pings go to D1 in one flush.
 const FLUSH_BATCH: usize = 500;
+/// A hurried flush (`Call::Hurry`) starts within this, whatever the flush delays are set to.
+const HURRY_MS: i64 = 1_000;
 /// The key the bench's floor probe writes (`Call::Floor`).
 const FLOOR_KEY: &str = "bench-floor";
 /// Ring slots when the log limit is off (var PING_LOG_LIMIT 0): one per ping.
@@ -292,11 +294,13 @@ impl Token {
             ledger.replay(h.seq, ping.received_at, ping.input.kind, ping.input.run_id.as_deref());
         }
         let pending = held.len();
-        // Any alarm already set will flush them.
-        if pending > 0 && arm_flush_by(&storage, i64::MAX).await? {
+        // Any alarm already set will flush them; without one, they go now.
+        let mut alarm = storage.get_alarm().await?;
+        if pending > 0 && alarm_needed(alarm, i64::MAX) {
+            storage.set_alarm(0i64).await?;
             cost_meter::object_rows(1);
+            alarm = Some(now_ms());
         }
-        let alarm = storage.get_alarm().await?;
         let mut hot = self.hot.borrow_mut();
         hot.ledger = ledger;
         hot.pending = pending;
@@ -327,7 +331,7 @@ impl Token {
             // ping received in it is in D1).
             Call::Hurry => {
                 self.forget_calm()?;
-                let soon = now_ms() + 1_000;
+                let soon = now_ms() + HURRY_MS;
                 if self.hot.borrow().pending > 0 && arm_flush_by(&self.state.storage(), soon).await? {
                     cost_meter::object_rows(1);
                     self.hot.borrow_mut().armed_at = Some(now_ms());
