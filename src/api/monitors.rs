@@ -515,16 +515,16 @@ async fn page_of(
     })
 }
 
-/// Each monitor's last 24 hours, hour by hour, as its statistic counts them: one batch of
-/// D1 statements for the whole page (what D1 keeps), and each monitor's token objects at once.
 /// The query a monitor's strip asks of its history at `now`.
 fn strip_query(m: &Monitor, now: i64) -> LogQuery {
     let (start, end) = strip_range(now);
     LogQuery::statistic(start, end, m.grace_s * 1_000)
 }
 
-/// The strips of `items` at `now`; a token's part already answered in `logs` (to the same
-/// query) is not asked again.
+/// Each monitor's last 24 hours at `now`, hour by hour, as its statistic counts them: one
+/// batch of D1 statements for the whole page (what D1 keeps), and each monitor's token objects
+/// at once, but for a token whose part `logs` has (answered to the same query beside the
+/// read's flush), which is taken from there.
 async fn strips_of(
     env: &Env,
     db: &D1Database,
@@ -539,25 +539,25 @@ async fn strips_of(
     let ids: Vec<String> = items.iter().map(|m| m.id.clone()).collect();
     let mut in_d1 = ping_histories(db, &ids, start, end).await?;
     let mut answered = Vec::with_capacity(items.len());
-    let mut asked = Vec::with_capacity(items.len());
+    let mut to_ask = Vec::with_capacity(items.len());
     for m in items {
         let query = strip_query(m, now);
         let mut known = Vec::new();
-        let mut to_ask = Vec::new();
+        let mut unknown = Vec::new();
         for token in m.history_tokens() {
             match logs
                 .iter()
                 .position(|(t, asked_as, _)| *t == token && *asked_as == query)
             {
                 Some(i) => known.push(logs.swap_remove(i).2),
-                None => to_ask.push(token),
+                None => unknown.push(token),
             }
         }
         answered.push(known);
-        asked.push((to_ask, query));
+        to_ask.push((unknown, query));
     }
     let objects = join_all(
-        asked
+        to_ask
             .iter()
             .map(|(tokens, query)| async move { token_histories(env, tokens, query).await }),
     )

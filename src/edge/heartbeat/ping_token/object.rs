@@ -433,7 +433,9 @@ impl Token {
 
     /// A reader's (or the sweep's) flush: every ping acknowledged so far in D1 before it reads.
     /// `moved`: a flush ended in the last seconds, this call's, the alarm's or another reader's
-    /// (one may have moved pings after this reader read D1 and before it called).
+    /// (one may have moved pings after this reader read D1 and before it called). With `log`,
+    /// the answer is `FlushedLog`, the object's part of the history beside it, 200 also when
+    /// the flush failed; without, a failed flush is a 503.
     async fn flush_for_reader(&self, log: Option<LogQuery>) -> Result<Response> {
         let flushed = self.flush_now().await;
         if let Err(e) = &flushed {
