@@ -55,11 +55,34 @@ pub struct OverdueAnswer {
 
 /// A shard's answer to `Overdue` as this build or the one before wrote it (a deployment's
 /// objects may still run the earlier build for a moment): that one sent the deadlines alone.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// Told apart by the JSON's shape (an object, or an array), not by serde's buffering of
+/// untagged enums.
+#[derive(Debug)]
 pub enum OverdueReply {
     Answer(OverdueAnswer),
     Before(Vec<Overdue>),
+}
+
+impl<'de> Deserialize<'de> for OverdueReply {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OverdueReply;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an overdue answer (an object) or the deadlines alone (an array)")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<OverdueReply, A::Error> {
+                OverdueAnswer::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(OverdueReply::Answer)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<OverdueReply, A::Error> {
+                Vec::<Overdue>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(OverdueReply::Before)
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
 }
 
 impl OverdueReply {
@@ -220,6 +243,21 @@ pub fn calm_may_wait(check_at: Option<i64>, now: i64, calm_ms: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overdue_reply_is_an_answer_or_the_deadlines_alone() {
+        let answer: OverdueReply =
+            serde_json::from_str(r#"{"due":[{"monitor_id":"m","deadline":5}],"held":["t"]}"#).unwrap();
+        let answer = answer.into_answer();
+        assert_eq!(answer.due.len(), 1);
+        assert_eq!(answer.held, vec!["t".to_string()]);
+        assert!(answer.flushed.is_empty());
+        let before: OverdueReply = serde_json::from_str(r#"[{"monitor_id":"m","deadline":5}]"#).unwrap();
+        let before = before.into_answer();
+        assert_eq!(before.due[0].deadline, 5);
+        assert!(before.held.is_empty());
+        assert!(serde_json::from_str::<OverdueReply>("5").is_err());
+    }
 
     #[test]
     fn check_ins_wait_for_the_calm_flush_only_while_d1_deadline_lies_past_it() {

@@ -27,9 +27,11 @@ pub const MAX_DURATION_S: i64 = 86_400;
 /// many links: a chain never runs unbounded.
 const MAX_CHAIN: usize = 64;
 
-/// One window, as stored on the monitor's row and given in a request.
+/// One window, as stored on the monitor's row and given in a request: its fields alone, the
+/// variant told by which are there (read through `WindowJson`, not serde's buffering of
+/// untagged enums).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "WindowJson")]
 pub enum Window {
     /// From `from` (inclusive) to `until` (exclusive), in ms.
     Once { from: i64, until: i64 },
@@ -39,6 +41,41 @@ pub enum Window {
         duration_s: i64,
         tz: String,
     },
+}
+
+/// A `Window` as its JSON has it: a one-off window's fields, or a recurring one's.
+#[derive(Deserialize)]
+struct WindowJson {
+    from: Option<i64>,
+    until: Option<i64>,
+    schedule: Option<String>,
+    duration_s: Option<i64>,
+    tz: Option<String>,
+}
+
+impl TryFrom<WindowJson> for Window {
+    type Error = &'static str;
+
+    fn try_from(json: WindowJson) -> Result<Self, &'static str> {
+        match json {
+            WindowJson {
+                from: Some(from),
+                until: Some(until),
+                ..
+            } => Ok(Window::Once { from, until }),
+            WindowJson {
+                schedule: Some(schedule),
+                duration_s: Some(duration_s),
+                tz: Some(tz),
+                ..
+            } => Ok(Window::Recurring {
+                schedule,
+                duration_s,
+                tz,
+            }),
+            _ => Err("a window has from and until, or schedule, duration_s and tz"),
+        }
+    }
 }
 
 /// Time zones by name: the runtime's `Intl` at the edge, fixed offsets in tests.
@@ -208,6 +245,34 @@ mod tests {
 
     fn utc(_: &str) -> Box<dyn Zone> {
         Box::new(FixedZone(0))
+    }
+
+    #[test]
+    fn windows_are_read_as_written_each_told_by_its_fields() {
+        let once = Window::Once { from: 1, until: 2 };
+        let recurring = Window::Recurring {
+            schedule: "0 3 * * *".into(),
+            duration_s: 600,
+            tz: "UTC".into(),
+        };
+        let text = serde_json::to_string(&vec![once.clone(), recurring.clone()]).unwrap();
+        assert_eq!(
+            text,
+            r#"[{"from":1,"until":2},{"schedule":"0 3 * * *","duration_s":600,"tz":"UTC"}]"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Vec<Window>>(&text).unwrap(),
+            vec![once, recurring]
+        );
+        // As serde's untagged form read them: the first variant whose fields are all there.
+        let both = json!({"from": 1, "until": 2, "schedule": "x", "duration_s": 60, "tz": "UTC"});
+        assert_eq!(
+            serde_json::from_value::<Window>(both).unwrap(),
+            Window::Once { from: 1, until: 2 }
+        );
+        for bad in [json!({"from": 1}), json!({"schedule": "x", "tz": "UTC"}), json!({})] {
+            assert!(serde_json::from_value::<Window>(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     /// Berlin in winter, and UTC for any other name.

@@ -1,7 +1,7 @@
 //! What a heartbeat monitor is made of, the checks on a request to create or change one,
 //! and when it is next due.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::core::access::credentials::is_api_key_id;
@@ -29,7 +29,7 @@ pub const MAX_EVENT_KEYS: usize = 20;
 pub const PING_METHODS: [&str; 3] = ["GET", "POST", "HEAD"];
 
 /// When pings are expected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
     /// Every `interval_s` seconds after the last ping.

@@ -31,8 +31,10 @@ pub enum PingSource {
 }
 
 /// What recording a ping came to: the token's object decides, every format renders it.
+/// Written with its variant in `outcome` beside its fields; read through `OutcomeJson`, not
+/// serde's buffering of internally tagged enums (smaller, and every ping reads one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "OutcomeJson")]
 pub enum RecordOutcome {
     Accepted {
         received_at: i64,
@@ -45,6 +47,40 @@ pub enum RecordOutcome {
     MethodNotAllowed {
         allow: Vec<String>,
     },
+}
+
+/// A `RecordOutcome` as its JSON has it: the variant's name and every variant's fields.
+#[derive(Deserialize)]
+struct OutcomeJson {
+    outcome: String,
+    #[serde(default)]
+    received_at: Option<i64>,
+    #[serde(default)]
+    retry_at: Option<i64>,
+    #[serde(default)]
+    allow: Option<Vec<String>>,
+}
+
+impl TryFrom<OutcomeJson> for RecordOutcome {
+    type Error = String;
+
+    fn try_from(json: OutcomeJson) -> Result<Self, String> {
+        let outcome = json.outcome;
+        let missing = |field: &str| format!("outcome {outcome}: no {field}");
+        Ok(match outcome.as_str() {
+            "accepted" => RecordOutcome::Accepted {
+                received_at: json.received_at.ok_or_else(|| missing("received_at"))?,
+            },
+            "limited" => RecordOutcome::Limited {
+                retry_at: json.retry_at.ok_or_else(|| missing("retry_at"))?,
+            },
+            "unknown_token" => RecordOutcome::UnknownToken,
+            "method_not_allowed" => RecordOutcome::MethodNotAllowed {
+                allow: json.allow.ok_or_else(|| missing("allow"))?,
+            },
+            _ => return Err(format!("unknown outcome {outcome}")),
+        })
+    }
 }
 
 /// Headers kept with a ping are capped so one request cannot bloat storage.
@@ -154,8 +190,11 @@ pub struct PingInput {
     pub user_agent: Option<String>,
 }
 
-/// An accepted ping, durable in its token's Durable Object until D1 has it.
+/// An accepted ping, durable in its token's Durable Object until D1 has it. Written with its
+/// input's fields beside its own; read through `StoredPingJson` (serde's `flatten` would buffer
+/// every field first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredPingJson")]
 pub struct PendingPing {
     /// Unique per ping: flushing the same ping twice stores it once.
     pub id: String,
@@ -166,6 +205,56 @@ pub struct PendingPing {
     pub duration_ms: Option<i64>,
     #[serde(flatten)]
     pub input: PingInput,
+}
+
+/// A ping as it is stored and sent: `PendingPing`'s fields and its input's side by side, and the
+/// sequence number a token's object holds it under, where it has one.
+#[derive(Deserialize)]
+pub struct StoredPingJson {
+    #[serde(default)]
+    pub seq: Option<u64>,
+    id: String,
+    monitor_id: String,
+    received_at: i64,
+    #[serde(default)]
+    duration_ms: Option<i64>,
+    source: PingSource,
+    kind: PingKind,
+    method: String,
+    #[serde(default)]
+    value: Option<f64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    exit_status: Option<i64>,
+    #[serde(default)]
+    run_id: Option<String>,
+    #[serde(default)]
+    client_ip: Option<String>,
+    #[serde(default)]
+    user_agent: Option<String>,
+}
+
+impl From<StoredPingJson> for PendingPing {
+    fn from(json: StoredPingJson) -> Self {
+        PendingPing {
+            id: json.id,
+            monitor_id: json.monitor_id,
+            received_at: json.received_at,
+            duration_ms: json.duration_ms,
+            input: PingInput {
+                source: json.source,
+                kind: json.kind,
+                method: json.method,
+                value: json.value,
+                message: json.message,
+                exit_status: json.exit_status,
+                run_id: json.run_id,
+                client_ip: json.client_ip,
+                user_agent: json.user_agent,
+            },
+        }
+    }
 }
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
@@ -196,6 +285,59 @@ pub(crate) fn any_kind() -> impl proptest::strategy::Strategy<Value = PingKind> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_are_read_as_written_and_as_earlier_builds_wrote_them() {
+        for outcome in [
+            RecordOutcome::Accepted { received_at: 5 },
+            RecordOutcome::Limited { retry_at: 9 },
+            RecordOutcome::UnknownToken,
+            RecordOutcome::MethodNotAllowed {
+                allow: vec!["GET".into(), "HEAD".into()],
+            },
+        ] {
+            let text = serde_json::to_string(&outcome).unwrap();
+            assert_eq!(serde_json::from_str::<RecordOutcome>(&text).unwrap(), outcome, "{text}");
+        }
+        let written = r#"{"received_at":7,"outcome":"accepted","later_field":1}"#;
+        assert_eq!(
+            serde_json::from_str::<RecordOutcome>(written).unwrap(),
+            RecordOutcome::Accepted { received_at: 7 }
+        );
+        assert_eq!(
+            serde_json::to_string(&RecordOutcome::UnknownToken).unwrap(),
+            r#"{"outcome":"unknown_token"}"#
+        );
+        for bad in [
+            r#"{"outcome":"accepted"}"#,
+            r#"{"outcome":"kept","received_at":1}"#,
+            r#"{}"#,
+        ] {
+            assert!(serde_json::from_str::<RecordOutcome>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_ping_is_read_as_written_with_its_input_beside_its_own_fields() {
+        let mut full = ping(10, Some(2.5));
+        full.duration_ms = Some(40);
+        full.input.message = Some("done".into());
+        full.input.exit_status = Some(3);
+        full.input.run_id = Some("r1".into());
+        full.input.client_ip = Some("192.0.2.1".into());
+        full.input.user_agent = Some("curl".into());
+        for p in [ping(1, None), full] {
+            let text = serde_json::to_string(&p).unwrap();
+            assert!(text.contains(r#""kind":"#) && !text.contains(r#""input""#), "{text}");
+            assert_eq!(serde_json::from_str::<PendingPing>(&text).unwrap(), p, "{text}");
+        }
+        let held: StoredPingJson = serde_json::from_str(
+            r#"{"seq":4,"id":"a","monitor_id":"m","received_at":1,"source":"beacon","kind":"tick","method":"GET"}"#,
+        )
+        .unwrap();
+        assert_eq!(held.seq, Some(4));
+        assert_eq!(PendingPing::from(held).input.method, "GET");
+    }
 
     fn ping(at: i64, value: Option<f64>) -> PendingPing {
         PendingPing {

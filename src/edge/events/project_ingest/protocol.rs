@@ -75,9 +75,10 @@ pub enum LimitedBy {
     Project,
 }
 
-/// The object's answer to a batch.
+/// The object's answer to a batch: its variant in `outcome` beside its fields, read through
+/// `AcceptJson` (not serde's buffering of internally tagged enums).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "AcceptJson")]
 pub enum AcceptOutcome {
     /// `accepted` counts every event (a duplicate too); `stored`, those new within 24 h.
     Accepted {
@@ -96,4 +97,45 @@ pub enum AcceptOutcome {
         by: LimitedBy,
         retry_after_s: i64,
     },
+}
+
+/// An `AcceptOutcome` as its JSON has it: the variant's name and every variant's fields.
+#[derive(Deserialize)]
+struct AcceptJson {
+    outcome: String,
+    accepted: Option<u64>,
+    stored: Option<u64>,
+    reason: Option<Forbidden>,
+    limit: Option<u64>,
+    resets_at: Option<i64>,
+    by: Option<LimitedBy>,
+    retry_after_s: Option<i64>,
+}
+
+impl TryFrom<AcceptJson> for AcceptOutcome {
+    type Error = String;
+
+    fn try_from(json: AcceptJson) -> Result<Self, String> {
+        let outcome = json.outcome;
+        let missing = || format!("outcome {outcome}: a field missing");
+        Ok(match outcome.as_str() {
+            "accepted" => AcceptOutcome::Accepted {
+                accepted: json.accepted.ok_or_else(missing)?,
+                stored: json.stored.ok_or_else(missing)?,
+            },
+            "unknown_key" => AcceptOutcome::UnknownKey,
+            "forbidden" => AcceptOutcome::Forbidden {
+                reason: json.reason.ok_or_else(missing)?,
+            },
+            "quota_exceeded" => AcceptOutcome::QuotaExceeded {
+                limit: json.limit.ok_or_else(missing)?,
+                resets_at: json.resets_at.ok_or_else(missing)?,
+            },
+            "limited" => AcceptOutcome::Limited {
+                by: json.by.ok_or_else(missing)?,
+                retry_after_s: json.retry_after_s.ok_or_else(missing)?,
+            },
+            _ => return Err(format!("unknown outcome {outcome}")),
+        })
+    }
 }

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use worker::{ListOptions, Result, SqlStorage, Storage};
 
-use crate::core::heartbeat::ping::{PendingPing, PingKind};
+use crate::core::heartbeat::ping::{PendingPing, PingKind, StoredPingJson};
 use crate::core::heartbeat::ping_log::{figures_by_hour, HourFigures, LogAnswer, LogQuery, LoggedPing};
 use crate::core::heartbeat::rate_window::RateWindow;
 use crate::core::heartbeat::token_ledger::Ledger;
@@ -37,11 +37,26 @@ const LEGACY_RUNS_KEY: &str = "runs";
 const LEGACY_PENDING_PREFIX: &str = "p:";
 
 /// A held ping with its place in the ledger (the extra field is ignored by D1's insert).
+/// A ping held in the ring: written as the ping with its `seq` beside its fields, read through
+/// the ping's stored form (`StoredPingJson`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "StoredPingJson")]
 pub(super) struct HeldPing {
     pub seq: u64,
     #[serde(flatten)]
     pub ping: PendingPing,
+}
+
+impl TryFrom<StoredPingJson> for HeldPing {
+    type Error = &'static str;
+
+    fn try_from(mut json: StoredPingJson) -> std::result::Result<Self, &'static str> {
+        let seq = json.seq.take().ok_or("a held ping without its seq")?;
+        Ok(HeldPing {
+            seq,
+            ping: PendingPing::from(json),
+        })
+    }
 }
 
 fn seq_value(seq: u64) -> worker::SqlStorageValue {
