@@ -4,7 +4,7 @@
 //! copied onto the monitors it applies to, and their token objects forget the state they
 //! keep, so the next flush holds its flips by the new windows.
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use serde_json::{json, Value};
 use worker::{Env, Request};
 

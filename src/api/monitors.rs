@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 

@@ -10,7 +10,7 @@
 //! struggling. A read of more tokens than `MAX_TOKENS_PER_READ` (a project's metrics) flushes
 //! none and is flagged the same way.
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use worker::Env;
 
 use crate::core::heartbeat::ping_log::{LogAnswer, LogQuery};

@@ -7,4 +7,5 @@ pub mod events;
 pub mod flush_schedule;
 pub mod heartbeat;
 pub mod http_contract;
+pub mod join_all;
 pub mod time;

@@ -5,7 +5,7 @@
 //! service's own wait when it named one), or failed, marking the channel failing when the
 //! service refused for good.
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use worker::{

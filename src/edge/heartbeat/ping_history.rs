@@ -4,7 +4,9 @@
 //! history of their answers. No flush is needed first: a token's object answers with every
 //! ping it acknowledged.
 
-use futures_util::future::{join, join_all};
+use futures_util::future::join;
+
+use crate::core::join_all::join_all;
 use worker::{D1Database, Env, Result};
 
 use crate::core::heartbeat::ping_log::{merge, LogAnswer, LogQuery};

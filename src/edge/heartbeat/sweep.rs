@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use crate::core::heartbeat::deadline_watch::Settled;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use futures_util::future::join_all;
+use crate::core::join_all::join_all;
 use serde::Deserialize;
 use worker::{D1Database, Env, Result, Stub};
 
