@@ -3,9 +3,10 @@
 // beacon/no-op, workerd CPU µs per request, the billable work per accepted ping (Durable
 // Object requests and rows written, D1 statements and rows, from the worker's own meter),
 // where the CPU goes (a no-op, a bare round trip to the token's object, the floor: that trip
-// with one durable row written, accepting without flushing, the whole path), and the .wasm size raw and gzip. Then a quiet-token run (cron
-// jobs pinging once a minute, time compressed) and, for both kinds, the dollars per million accepted
-// pings that the counters add up to at published prices (bench/prices.mjs).
+// with one durable row written, accepting without flushing, the whole path), and the .wasm
+// size raw and gzip. Then a quiet-token run (cron jobs pinging once a minute, time
+// compressed) and, for both kinds, the dollars per million accepted pings that the counters
+// add up to at published prices (bench/prices.mjs).
 import autocannon from "autocannon";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";

@@ -22,7 +22,6 @@ const get = (path, auth = tenant.key) => eb.api("GET", path, { auth });
 const meter = async () => withoutShards(await (await eb.fetch("/__meter")).json());
 const since = (later, earlier) => Object.fromEntries(Object.keys(later).map((k) => [k, later[k] - earlier[k]]));
 
-
 async function pinged(name) {
   const m = await eb.createMonitor(tenant.key, { name, interval: 3600 });
   const ping = await eb.fetch(`/ping/${m.token}`);

@@ -4,12 +4,12 @@
 //! copied onto the monitors it applies to, and their token objects forget the state they
 //! keep, so the next flush holds its flips by the new windows.
 
-use crate::core::join_all::join_all;
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use crate::api::monitors::{monitor_id, monitor_ref, own_monitor, readable_monitor};
 use crate::core::heartbeat::maintenance::{parse_window, parse_window_tag, Window, Windows};
+use crate::core::join_all::join_all;
 use crate::core::time::format_rfc3339;
 use crate::edge::db::{database, now_ms};
 use crate::edge::heartbeat::maintenance_windows::{self as windows, StoredWindow, MAX_OPEN_WINDOWS};

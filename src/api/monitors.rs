@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use crate::core::join_all::join_all;
 use serde_json::{json, Value};
 use worker::{D1Database, Env, Request};
 
@@ -26,6 +25,7 @@ use crate::core::heartbeat::statistic::{
 use crate::core::heartbeat::status::is_watched;
 use crate::core::http_contract::paging::parse_page;
 use crate::core::http_contract::validation::FieldError;
+use crate::core::join_all::join_all;
 use crate::core::time::{format_rfc3339, parse_rfc3339};
 use crate::edge::access::api_keys::scopes_of_own_keys;
 use crate::edge::alerting::channels::count_own_channels;

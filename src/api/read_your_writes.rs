@@ -10,10 +10,10 @@
 //! struggling. A read of more tokens than `MAX_TOKENS_PER_READ` (a project's metrics) flushes
 //! none and is flagged the same way.
 
-use crate::core::join_all::join_all;
 use worker::Env;
 
 use crate::core::heartbeat::ping_log::{LogAnswer, LogQuery};
+use crate::core::join_all::join_all;
 use crate::edge::heartbeat::ping_token::client::flush_for_read;
 use crate::http::ApiResult;
 

@@ -12,7 +12,8 @@ use serde::Serialize;
 use worker::{D1Result, Env};
 
 pub const METER_PATH: &str = "/__meter";
-/// A worker -> token object round trip that records nothing: the floor under any ping.
+/// A worker -> token object round trip that records nothing: what any ping pays to reach its
+/// object.
 pub const ECHO_PREFIX: &str = "/__meter/echo/";
 /// The same round trip with one durable row written in the object before it answers: the
 /// platform's floor for an acknowledged ping (one request, one object call, one durable row).

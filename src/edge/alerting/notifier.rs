@@ -5,7 +5,6 @@
 //! service's own wait when it named one), or failed, marking the channel failing when the
 //! service refused for good.
 
-use crate::core::join_all::join_all;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use worker::{
@@ -23,6 +22,7 @@ use crate::core::alerting::kinds::kind::{MailSettings, RenderContext};
 use crate::core::alerting::kinds::ChannelKind;
 use crate::core::alerting::outbound::{delivery_key, Answer, Method as OutMethod, Outbound, Verdict};
 use crate::core::alerting::outbound_url::{check_delivery_host, check_delivery_url, WebhookHosts};
+use crate::core::join_all::join_all;
 use crate::edge::access::session::session_secret;
 use crate::edge::alerting::channels::{self, channels_by_ids, Channel};
 use crate::edge::alerting::outbox::{claim_due, claim_one, flip_payload, record_attempt, Claimed};

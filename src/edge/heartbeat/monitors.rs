@@ -798,7 +798,8 @@ pub fn record_flush(
         Some(cover) => pushed_check_at(real, Some(cover.watched), up, cover.cover_ms),
         None => real,
     };
-    let newest = batch.iter().map(|p| p.received_at).max().unwrap_or(0);
+    let times: Vec<i64> = batch.iter().map(|p| p.received_at).collect();
+    let newest = times.iter().copied().max().unwrap_or(0);
     // D1: the pings were inserted just before (`changes()` counts the new ones), and a monitor
     // past its log limit is marked for pruning. The token's object: D1 has no row of them, and
     // a ping counts only while it is newer than the monitor's last ping. A flush repeated after
@@ -879,18 +880,13 @@ pub fn record_flush(
     ];
     // The D1 case counts with `changes()`: a parameter it does not name may not be bound.
     if let PingHistoryIn::TokenObject = history {
-        let oldest = batch.iter().map(|p| p.received_at).min().unwrap_or(0);
-        binds.push(text(&received_times(batch)));
+        // The batch's times, as the JSON array a repeated flush counts its new pings from.
+        let oldest = times.iter().copied().min().unwrap_or(0);
+        binds.push(text(&serde_json::to_string(&times).unwrap_or_else(|_| "[]".into())));
         binds.push(int(oldest));
-        binds.push(int(batch.len() as i64));
+        binds.push(int(times.len() as i64));
     }
     statement.bind(&binds)
-}
-
-/// The batch's times, as the JSON array a flush counts its new pings from.
-fn received_times(batch: &[PendingPing]) -> String {
-    let times: Vec<i64> = batch.iter().map(|p| p.received_at).collect();
-    serde_json::to_string(&times).unwrap_or_else(|_| "[]".into())
 }
 
 /// Where a flush's pings are kept: D1's pings table (event-fed monitors), or the token's object,

@@ -5,11 +5,10 @@
 //! ping it acknowledged.
 
 use futures_util::future::join;
-
-use crate::core::join_all::join_all;
 use worker::{D1Database, Env, Result};
 
 use crate::core::heartbeat::ping_log::{merge, LogAnswer, LogQuery};
+use crate::core::join_all::join_all;
 use crate::edge::cost_meter;
 use crate::edge::heartbeat::monitors::drop_history_token;
 use crate::edge::heartbeat::ping_token::client::{export_history, token_history, wipe_token};

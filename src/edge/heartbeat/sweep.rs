@@ -8,7 +8,6 @@
 
 use std::collections::HashSet;
 
-use crate::core::join_all::join_all;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use crate::core::heartbeat::deadline_watch::Settled;
@@ -17,6 +16,7 @@ use crate::core::heartbeat::ping_log::LogQuery;
 use crate::core::heartbeat::status::Status;
 use crate::core::heartbeat::token_ledger::may_be_on_its_way;
 use crate::core::heartbeat::volume_band::window_settled;
+use crate::core::join_all::join_all;
 use crate::edge::alerting::outbox::release_after_maintenance;
 use crate::edge::db::{database, int, now_ms, text};
 use crate::edge::events::project_ingest::client::hurry_pending_events;

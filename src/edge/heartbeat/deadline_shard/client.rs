@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use crate::core::join_all::join_all;
 use serde::Deserialize;
 use worker::{D1Database, Env, Result, Stub};
 
 use super::protocol::{Call, Hold, OverdueAsk, OverdueReply, Tell, Told, BINDING};
 use crate::core::heartbeat::deadline_watch::{shard_of, Overdue, Settled, Watch};
+use crate::core::join_all::join_all;
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
 use crate::edge::object_fetch::{self, parsed};

@@ -8,13 +8,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::core::join_all::join_all;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 use super::holds;
 use super::protocol::{Call, Hold, OverdueAnswer, OverdueAsk, Tell, Told};
 use crate::core::heartbeat::deadline_watch::{Overdue, Settled, Watch, Watchlist};
+use crate::core::join_all::join_all;
 use crate::edge::cost_meter;
 use crate::edge::db::{database, int, now_ms};
 use crate::edge::durable::{internal, ObjectCall, Startup};

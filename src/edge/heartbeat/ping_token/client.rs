@@ -138,8 +138,7 @@ pub async fn flush_for_read(env: &Env, token: &str, query: Option<&LogQuery>) ->
             log: None,
         });
     };
-    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
-    parsed(&ask(env, token, Call::FlushLog, Some(&body)).await?)
+    parsed(&ask(env, token, Call::FlushLog, Some(&log_body(query)?)).await?)
 }
 
 /// The sweep's flush before it judges the token's monitor: as `flush_for_read`, and the object's
@@ -158,8 +157,12 @@ async fn flush_by(env: &Env, token: &str, call: Call) -> Result<bool> {
 
 /// The token's object's part of its monitor's history, as `query` asks it.
 pub async fn token_history(env: &Env, token: &str, query: &LogQuery) -> Result<LogAnswer> {
-    let body = serde_json::to_string(&query.js_safe()).map_err(internal)?;
-    parsed(&ask(env, token, Call::Log, Some(&body)).await?)
+    parsed(&ask(env, token, Call::Log, Some(&log_body(query)?)).await?)
+}
+
+/// A `LogQuery` as the object reads it.
+fn log_body(query: &LogQuery) -> Result<String> {
+    serde_json::to_string(&query.js_safe()).map_err(internal)
 }
 
 /// Everything a token's object keeps of its monitor's history: its pings, and the hourly

@@ -36,9 +36,9 @@ const LEGACY_SEQ_KEY: &str = "seq";
 const LEGACY_RUNS_KEY: &str = "runs";
 const LEGACY_PENDING_PREFIX: &str = "p:";
 
-/// A held ping with its place in the ledger (the extra field is ignored by D1's insert).
-/// A ping held in the ring: written as the ping with its `seq` beside its fields, read through
-/// the ping's stored form (`StoredPingJson`).
+/// A ping held in the ring with its place in the ledger: written as the ping with its `seq`
+/// beside its fields (D1's insert ignores the extra field), read through the ping's stored
+/// form (`StoredPingJson`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "StoredPingJson")]
 pub(super) struct HeldPing {

@@ -63,7 +63,8 @@ pub enum Call {
     Wipe,
     /// The monitor changed: look the token up again on the next ping.
     Refresh,
-    /// The bench's floor probe: write one durable row (a counter) and answer its value.
+    /// The bench's floor probe: write one durable row (the time, under a key of its own) and
+    /// answer once it is written, with nothing.
     Floor,
 }
 
