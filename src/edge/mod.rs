@@ -8,6 +8,8 @@ pub mod durable;
 pub mod events;
 pub mod faults;
 pub mod heartbeat;
+pub mod js_row;
 pub mod object_fetch;
 pub mod random;
+pub mod rows;
 pub mod vars;

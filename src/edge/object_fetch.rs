@@ -46,3 +46,9 @@ pub async fn post(stub: Stub, url: &str, body: &str) -> Result<String> {
 pub fn parsed<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(internal)
 }
+
+/// What an object's caller asked: the call's JSON body, parsed by the runtime and read
+/// through `js_row`.
+pub async fn asked<T: DeserializeOwned>(req: &worker::Request) -> Result<T> {
+    crate::edge::js_row::from_row(JsFuture::from(req.inner().json()?).await?)
+}

@@ -6,6 +6,7 @@ use worker::{D1Database, Result};
 use crate::core::access::scope::Scope;
 use crate::edge::cost_meter;
 use crate::edge::db::{int, json_list, text};
+use crate::edge::rows::{FirstRow, Rows};
 
 pub struct StoredKey<'a> {
     pub id: &'a str,
@@ -57,7 +58,7 @@ pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAut
          WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
         )
         .bind(&[text(id)])?
-        .first(None)
+        .first_row(None)
         .await;
     cost_meter::d1_statements(1);
     found
@@ -86,7 +87,7 @@ pub async fn list_keys(db: &D1Database, project_id: &str) -> Result<Vec<ListedKe
     .bind(&[text(project_id)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 /// The scopes of those of `ids` that are the project's keys (another project's are left out).
@@ -100,7 +101,7 @@ pub async fn scopes_of_own_keys(db: &D1Database, project_id: &str, ids: &[String
         .bind(&[text(project_id), json_list(ids)])?
         .all()
         .await?
-        .results()?;
+        .rows()?;
     Ok(rows.into_iter().map(|r| Scope::parse(&r.scope)).collect())
 }
 
@@ -141,6 +142,6 @@ pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now
          WHERE id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR project_id = ?3) RETURNING project_id",
     )
     .bind(&[text(id), int(now), crate::edge::db::opt_text(project_id)])?
-    .first(Some("project_id"))
+    .first_row(Some("project_id"))
     .await
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::edge::db::{changed_one, int, json_list, text};
+use crate::edge::rows::{FirstRow, Rows};
 
 const COLUMNS: &str = "id, kind, name, config, secret, notify_down, notify_up, notify_errors, status, \
     failing_reason, failing_since, created_at";
@@ -71,7 +72,7 @@ pub async fn list_channels(db: &D1Database, project_id: &str) -> Result<Vec<Chan
     .bind(&[text(project_id)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 pub async fn find_channel(db: &D1Database, project_id: &str, id: &str) -> Result<Option<Channel>> {
@@ -79,7 +80,7 @@ pub async fn find_channel(db: &D1Database, project_id: &str, id: &str) -> Result
         "SELECT {COLUMNS} FROM channels WHERE id = ?1 AND project_id = ?2"
     ))
     .bind(&[text(id), text(project_id)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -92,7 +93,7 @@ pub async fn channels_by_ids(db: &D1Database, ids: &[String]) -> Result<Vec<Chan
     .bind(&[json_list(ids)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 pub async fn delete_channel(db: &D1Database, project_id: &str, id: &str) -> Result<bool> {
@@ -109,7 +110,7 @@ pub async fn count_own_channels(db: &D1Database, project_id: &str, ids: &[String
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM channels WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
         .bind(&[text(project_id), json_list(ids)])?
-        .first(Some("n"))
+        .first_row(Some("n"))
         .await?;
     Ok(n.unwrap_or(0) as usize)
 }
@@ -139,7 +140,7 @@ pub async fn channel_users(db: &D1Database, project_id: &str) -> Result<Vec<Chan
     .bind(&[text(project_id), int(USERS_SHOWN)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 /// A permanent refusal: the channel is failing, with the service's reason, from `now` (the

@@ -12,6 +12,7 @@ use crate::core::alerting::event_routes::{has_daily, EventRoute, RoutedFlush};
 use crate::core::events::event_store::ERROR_DIGEST_WINDOW_MS;
 use crate::core::events::rollup::{bucket_start, Bucket};
 use crate::edge::db::{database, int, opt_text, text};
+use crate::edge::rows::{FirstRow, Rows};
 
 /// A project's rules as stored.
 #[derive(Debug, Clone)]
@@ -32,7 +33,7 @@ pub async fn load_routes(db: &D1Database, project_id: &str) -> Result<Option<Sto
     let row: Option<RoutesRow> = db
         .prepare("SELECT routes, updated_at FROM event_routes WHERE project_id = ?1")
         .bind(&[text(project_id)])?
-        .first(None)
+        .first_row(None)
         .await?;
     Ok(row.map(|r| StoredRoutes {
         routes: serde_json::from_str(&r.routes).unwrap_or_else(|e| {
@@ -172,7 +173,7 @@ pub async fn queue_daily_rollups(env: &Env, at: i64) -> Result<u64> {
         .bind(&[int(today), int(ROLLUP_PROJECTS_PER_RUN)])?
         .all()
         .await?
-        .results()?;
+        .rows()?;
     let (day, previous) = days_covered(at);
     let mut queued = 0;
     for project in due {
@@ -188,7 +189,7 @@ pub async fn queue_daily_rollups(env: &Env, at: i64) -> Result<u64> {
             .bind(&[text(&project.project_id), int(day), int(previous)])?
             .all()
             .await?
-            .results()?;
+            .rows()?;
         let label = day_label(day);
         let mut statements = Vec::new();
         for message in rollup_messages(&project.project_id, &routes, &rows, at) {

@@ -5,6 +5,7 @@ use worker::{D1Database, Result};
 
 use crate::core::alerting::history::{history, HistoryDelivery, HistoryEntry, HistoryFlip};
 use crate::edge::db::{int, text};
+use crate::edge::rows::Rows;
 
 /// The monitor's `limit` newest flips with their alerts, newest first.
 pub async fn alert_history(db: &D1Database, monitor_id: &str, limit: i64) -> Result<Vec<HistoryEntry>> {
@@ -25,7 +26,7 @@ pub async fn alert_history(db: &D1Database, monitor_id: &str, limit: i64) -> Res
         .bind(&[text(monitor_id), int(limit)])?;
     let results = db.batch(vec![flips, deliveries]).await?;
     Ok(history(
-        results[0].results::<HistoryFlip>()?,
-        results[1].results::<HistoryDelivery>()?,
+        results[0].rows::<HistoryFlip>()?,
+        results[1].rows::<HistoryDelivery>()?,
     ))
 }

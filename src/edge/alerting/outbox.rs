@@ -8,6 +8,7 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use crate::core::alerting::delivery::PER_RUN_CAPS;
 use crate::core::time::format_rfc3339;
 use crate::edge::db::{int, text};
+use crate::edge::rows::{FirstRow, Rows};
 
 /// The children of monitor `m` (`child`, monitors naming it in `depends_on`; the partial index
 /// on monitors with parents keeps this to those).
@@ -205,7 +206,7 @@ pub async fn enqueue_test(db: &D1Database, channel_id: &str, channel_name: &str,
              VALUES (?1, 'test', ?2, ?3, ?3) RETURNING id",
         )
         .bind(&[text(channel_id), text(&payload), int(now)])?
-        .first(Some("id"))
+        .first_row(Some("id"))
         .await?;
     id.ok_or_else(|| worker::Error::RustError("test delivery not queued".into()))
 }
@@ -248,7 +249,7 @@ pub async fn claim_due(db: &D1Database, at: i64, limit: i64, lease_until: i64) -
     .bind(&[int(at), int(limit), int(lease_until)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 /// Takes one pending delivery for an attempt now, due or not (a channel's test).
@@ -258,7 +259,7 @@ pub async fn claim_one(db: &D1Database, id: i64, lease_until: i64) -> Result<Opt
          WHERE id = ?1 AND status = 'pending' RETURNING {CLAIMED}"
     ))
     .bind(&[int(id), int(lease_until)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -271,7 +272,7 @@ pub async fn flip_payload(db: &D1Database, flip_id: i64) -> Result<Option<String
         flip_payload_sql()
     ))
     .bind(&[int(flip_id)])?
-    .first(Some("payload"))
+    .first_row(Some("payload"))
     .await
 }
 
@@ -320,7 +321,7 @@ pub async fn delivery(db: &D1Database, id: i64) -> Result<Option<DeliveryRow>> {
          FROM deliveries WHERE id = ?1",
     )
     .bind(&[int(id)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -332,5 +333,5 @@ pub async fn deliveries_of(db: &D1Database, channel_id: &str, limit: i64) -> Res
     .bind(&[text(channel_id), int(limit)])?
     .all()
     .await?
-    .results()
+    .rows()
 }

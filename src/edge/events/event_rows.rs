@@ -15,6 +15,7 @@ use crate::core::events::rollup::RollupRange;
 use crate::edge::alerting::event_routes::{flush_statements, queue_routed_digests};
 use crate::edge::db::{changed_one, database, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
+use crate::edge::rows::{FirstRow, Rows};
 
 fn json_text(value: &impl serde::Serialize) -> Result<JsValue> {
     serde_json::to_string(value)
@@ -37,7 +38,7 @@ pub struct IngestKeyRow {
 pub async fn key_for_ingest(db: &D1Database, key_id: &str) -> Result<Option<IngestKeyRow>> {
     db.prepare("SELECT project_id, scope, secret_hash, revoked_at, allowed_origins FROM api_keys WHERE id = ?1")
         .bind(&[text(key_id)])?
-        .first(None)
+        .first_row(None)
         .await
 }
 
@@ -51,7 +52,7 @@ pub struct KeyOwner {
 pub async fn key_owner(db: &D1Database, key_id: &str) -> Result<Option<KeyOwner>> {
     db.prepare("SELECT project_id, scope FROM api_keys WHERE id = ?1")
         .bind(&[text(key_id)])?
-        .first(None)
+        .first_row(None)
         .await
 }
 
@@ -66,7 +67,7 @@ pub struct ProjectLimits {
 pub async fn project_limits(db: &D1Database, project_id: &str) -> Result<Option<ProjectLimits>> {
     db.prepare("SELECT status, event_rate_per_min, monthly_event_quota FROM projects WHERE id = ?1")
         .bind(&[text(project_id)])?
-        .first(None)
+        .first_row(None)
         .await
 }
 
@@ -96,7 +97,7 @@ pub async fn month_usage(db: &D1Database, project_id: &str, month: &str) -> Resu
     let n: Option<i64> = db
         .prepare("SELECT events FROM project_usage WHERE project_id = ?1 AND month = ?2")
         .bind(&[text(project_id), text(month)])?
-        .first(Some("events"))
+        .first_row(Some("events"))
         .await?;
     Ok(n.unwrap_or(0))
 }
@@ -238,9 +239,9 @@ pub async fn store_flush(
     }
     let fed = match results.last() {
         Some(rows) => rows
-            .results::<StoredState>()?
+            .rows::<StoredState>()?
             .into_iter()
-            .zip(rows.results::<FeedColumns>()?)
+            .zip(rows.rows::<FeedColumns>()?)
             .map(|(state, feed)| FedMonitor {
                 state,
                 allowed_keys: feed.event_key_ids.as_deref().and_then(|k| serde_json::from_str(k).ok()),
@@ -376,7 +377,7 @@ pub async fn list_events(db: &D1Database, project_id: &str, query: &EventQuery) 
         sql += &format!(" AND (ts, id) < ({ts}, {id})");
     }
     sql += &format!(" ORDER BY ts DESC, id DESC LIMIT {}", arg(int(query.limit + 1)));
-    db.prepare(sql).bind(&args)?.all().await?.results()
+    db.prepare(sql).bind(&args)?.all().await?.rows()
 }
 
 #[derive(Debug, Deserialize)]
@@ -393,7 +394,7 @@ pub async fn event_names(db: &D1Database, project_id: &str, limit: i64) -> Resul
     .bind(&[text(project_id), int(limit)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,5 +428,5 @@ pub async fn rollup_buckets(
     ])?
     .all()
     .await?
-    .results()
+    .rows()
 }

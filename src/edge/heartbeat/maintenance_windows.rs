@@ -8,6 +8,7 @@ use worker::{D1Database, Result};
 
 use crate::core::heartbeat::maintenance::Window;
 use crate::edge::db::{int, opt_text, text};
+use crate::edge::rows::{FirstRow, Rows};
 
 /// The most windows a project keeps that have not ended (recurring ones never end).
 pub const MAX_OPEN_WINDOWS: i64 = 100;
@@ -50,7 +51,7 @@ pub async fn count_open(db: &D1Database, project_id: &str, now: i64) -> Result<i
             "SELECT COUNT(*) AS n FROM maintenance_windows WHERE project_id = ?1 AND (ends_at IS NULL OR ends_at > ?2)",
         )
         .bind(&[text(project_id), int(now)])?
-        .first(Some("n"))
+        .first_row(Some("n"))
         .await?;
     Ok(n.unwrap_or(0))
 }
@@ -102,7 +103,7 @@ pub async fn find_window(db: &D1Database, project_id: &str, id: &str) -> Result<
          WHERE w.id = ?1 AND w.project_id = ?2"
     ))
     .bind(&[text(id), text(project_id)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -118,7 +119,7 @@ pub async fn list_windows(db: &D1Database, project_id: &str, monitor_id: Option<
     .bind(&[text(project_id), opt_text(monitor_id)])?
     .all()
     .await?
-    .results()
+    .rows()
 }
 
 /// Deletes the project's window with this id; false if there is none.

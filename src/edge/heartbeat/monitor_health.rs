@@ -9,11 +9,11 @@ use crate::core::heartbeat::health::Health;
 use crate::core::heartbeat::status::Status;
 use crate::core::http_contract::prometheus::MonitorMetrics;
 use crate::edge::db::text;
+use crate::edge::rows::Rows;
 
 #[derive(Debug, Deserialize)]
 struct HealthRow {
     unique_key: String,
-    #[serde(default)]
     ping_token: String,
     name: String,
     slug: Option<String>,
@@ -41,13 +41,13 @@ impl HealthRow {
 pub async fn badge_monitors(db: &D1Database, project_id: &str, selector: &str) -> Result<Vec<BadgeMonitor>> {
     let rows: Vec<HealthRow> = db
         .prepare(
-            "SELECT unique_key, name, slug, tags, status, enabled, paused, last_ping_at, n_pings, 0 AS flips FROM monitors \
+            "SELECT unique_key, '' AS ping_token, name, slug, tags, status, enabled, paused, last_ping_at, n_pings, 0 AS flips FROM monitors \
              WHERE project_id = ?1 AND (slug = ?2 OR EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE value = ?2))",
         )
         .bind(&[text(project_id), text(selector)])?
         .all()
         .await?
-        .results()?;
+        .rows()?;
     Ok(rows
         .iter()
         .map(|r| BadgeMonitor {
@@ -70,7 +70,7 @@ pub async fn monitor_metrics(db: &D1Database, project_id: &str) -> Result<(Vec<M
         .bind(&[text(project_id)])?
         .all()
         .await?
-        .results()?;
+        .rows()?;
     let metrics = rows
         .iter()
         .map(|r| MonitorMetrics {

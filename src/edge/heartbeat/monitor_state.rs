@@ -17,6 +17,7 @@ use crate::core::heartbeat::volume_band::{VolumeBand, DEFAULT_WINDOW_S};
 use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, release_children, Queued};
 use crate::edge::db::{int, text};
 use crate::edge::heartbeat::zone::intl_zone;
+use crate::edge::rows::{FirstRow, Rows};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
     grace_s, paused, enabled, interval_s, schedule, tz, check_at, project_id, event_name, snoozed_until, \
@@ -225,7 +226,7 @@ impl StoredState {
 pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<StoredState>> {
     db.prepare(format!("SELECT {STATE_COLUMNS} FROM monitors WHERE id = ?1"))
         .bind(&[text(monitor_id)])?
-        .first(None)
+        .first_row(None)
         .await
 }
 
@@ -404,7 +405,7 @@ pub async fn down_flip(db: &D1Database, monitor_key: &str, flip_at: i64) -> Resu
          WHERE m.unique_key = ?1",
     )
     .bind(&[text(monitor_key), int(flip_at)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -422,5 +423,5 @@ pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<V
         .bind(&[text(monitor_id), int(limit)])?
         .all()
         .await?
-        .results()
+        .rows()
 }

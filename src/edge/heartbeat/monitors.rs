@@ -23,6 +23,7 @@ use crate::core::heartbeat::volume_band::VolumeBand;
 use crate::edge::db::{changed_one, int, json_list, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::zone::intl_zone;
+use crate::edge::rows::{FirstRow, Rows};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
     interval_s, grace_s, enabled, paused, status, last_ping_at, next_due_at, n_pings, last_value, created_at, updated_at, \
@@ -338,7 +339,7 @@ pub async fn refresh_maintenance(
         .bind(&[text(project_id), int(now), opt_text(monitor_id)])?
         .all()
         .await?
-        .results::<Changed>()?;
+        .rows::<Changed>()?;
     Ok(rows.into_iter().map(|r| r.ping_token).collect())
 }
 
@@ -347,7 +348,7 @@ pub async fn count_own_monitors(db: &D1Database, project_id: &str, ids: &[String
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
         .bind(&[text(project_id), json_list(ids)])?
-        .first(Some("n"))
+        .first_row(Some("n"))
         .await?;
     Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
@@ -365,7 +366,7 @@ pub async fn dependency_graph(db: &D1Database, project_id: &str) -> Result<Vec<(
         .bind(&[text(project_id)])?
         .all()
         .await?
-        .results::<Row>()?;
+        .rows::<Row>()?;
     Ok(rows
         .into_iter()
         .map(|r| (r.id, serde_json::from_str(&r.depends_on).unwrap_or_default()))
@@ -438,7 +439,7 @@ async fn find_one(db: &D1Database, column: &'static str, project_id: &str, value
         "SELECT {COLUMNS} FROM monitors WHERE {column} = ?1 AND project_id = ?2"
     ))
     .bind(&[text(value), text(project_id)])?
-    .first(None)
+    .first_row(None)
     .await
 }
 
@@ -494,18 +495,18 @@ pub async fn list_monitors(
     }
     let results = db.batch(statements).await?;
     crate::edge::cost_meter::d1_results(&results);
-    let monitors = results[0].results::<Monitor>()?;
+    let monitors = results[0].rows::<Monitor>()?;
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let total = results[1].results::<Count>()?.first().map_or(0, |c| c.n);
+    let total = results[1].rows::<Count>()?.first().map_or(0, |c| c.n);
     #[derive(Deserialize)]
     struct Tag {
         tag: String,
     }
     let tags = match results.get(2) {
-        Some(r) => Some(r.results::<Tag>()?.into_iter().map(|t| t.tag).collect()),
+        Some(r) => Some(r.rows::<Tag>()?.into_iter().map(|t| t.tag).collect()),
         None => None,
     };
     Ok((monitors, total, tags))
@@ -527,7 +528,7 @@ pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) 
         .bind(&[text(project_id), json_list(ids)])?
         .all()
         .await?
-        .results::<Deleted>()?;
+        .rows::<Deleted>()?;
     Ok(deleted
         .into_iter()
         .map(|d| history_tokens(&d.ping_token, d.history_tokens.as_deref()))
@@ -585,7 +586,7 @@ pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: 
         ping_token: String,
     }
     results[1]
-        .results::<Row>()?
+        .rows::<Row>()?
         .pop()
         .map(|r| r.ping_token)
         .ok_or_else(|| worker::Error::RustError("system monitor missing after upsert".into()))
@@ -617,8 +618,8 @@ pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<To
         .await?;
     crate::edge::cost_meter::d1_results(std::slice::from_ref(&result));
     let (Some(extra), Some(state)) = (
-        result.results::<Extra>()?.into_iter().next(),
-        result.results::<StoredState>()?.into_iter().next(),
+        result.rows::<Extra>()?.into_iter().next(),
+        result.rows::<StoredState>()?.into_iter().next(),
     ) else {
         return Ok(None);
     };
@@ -637,7 +638,7 @@ pub async fn token_for_pingable_id(db: &D1Database, id: &str) -> Result<Option<S
          WHERE m.id = ?1 AND p.ping_by_id = 1",
     )
     .bind(&[text(id)])?
-    .first(Some("ping_token"))
+    .first_row(Some("ping_token"))
     .await
 }
 
@@ -652,7 +653,7 @@ pub async fn tokens_for_slug(db: &D1Database, project_id: &str, slug: &str) -> R
         .bind(&[text(project_id), text(slug)])?
         .all()
         .await?
-        .results::<Row>()?;
+        .rows::<Row>()?;
     Ok(rows.into_iter().map(|r| r.ping_token).collect())
 }
 
@@ -923,7 +924,7 @@ pub async fn marked_for_pruning(db: &D1Database, limit: i64) -> Result<Vec<Marke
         .bind(&[int(limit)])?
         .all()
         .await?
-        .results()
+        .rows()
 }
 
 /// The statement following the deletion of a marked monitor's oldest pings: counts them as

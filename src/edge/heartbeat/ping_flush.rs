@@ -16,6 +16,7 @@ use crate::edge::heartbeat::monitor_state::{alert_moves, read_state, StoredState
 use crate::edge::heartbeat::monitors::{record_flush, write_state, Cover, PingHistoryIn};
 use crate::edge::heartbeat::pings::insert_pings;
 use crate::edge::heartbeat::zone::IntlZone;
+use crate::edge::rows::Rows;
 
 /// After a flush: the monitor's state as D1 now has it (`None`: the monitor is gone, or
 /// the object should read it afresh next time), and whether a flip that alerts was recorded.
@@ -76,7 +77,7 @@ pub async fn flush_pings(
     statements.extend(alerts.into_iter().flat_map(|moves| moves.statements));
     let results = db.batch(statements).await?;
     cost_meter::d1_results(&results);
-    let Some(after) = results[record].results::<StoredState>()?.into_iter().next() else {
+    let Some(after) = results[record].rows::<StoredState>()?.into_iter().next() else {
         return Ok(Flushed {
             state: None,
             flipped: false,

@@ -10,6 +10,7 @@ use crate::core::heartbeat::ping::{PendingPing, PingKind};
 use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery, LoggedPing};
 use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
 use crate::edge::db::{int, json_list, text};
+use crate::edge::rows::Rows;
 
 /// The statement inserting a batch of one monitor's pings (each once, by id; none for a
 /// monitor deleted meanwhile). The next statement's `changes()` counts the new rows.
@@ -110,19 +111,19 @@ pub async fn ping_histories(
         fails: u32,
     }
     let mut histories: HashMap<String, PingHistory> = HashMap::new();
-    for e in results[1].results::<Edges>()? {
+    for e in results[1].rows::<Edges>()? {
         let h = histories.entry(e.monitor_id).or_default();
         h.anchor = e.anchor;
         h.oldest_ping_at = e.oldest;
     }
-    for p in results[0].results::<CheckIn>()? {
+    for p in results[0].rows::<CheckIn>()? {
         histories
             .entry(p.monitor_id)
             .or_default()
             .pings
             .push((p.received_at, p.kind));
     }
-    for r in results[2].results::<Pruned>()? {
+    for r in results[2].rows::<Pruned>()? {
         histories.entry(r.monitor_id).or_default().pruned.push(PrunedHour {
             hour: r.hour,
             check_ins: r.check_ins,
@@ -177,16 +178,16 @@ pub async fn d1_history(db: &D1Database, monitor_id: &str, q: &LogQuery) -> Resu
     struct Count {
         n: i64,
     }
-    let edges = results[1].results::<Edges>()?.into_iter().next();
+    let edges = results[1].rows::<Edges>()?.into_iter().next();
     Ok(LogAnswer {
-        pings: results[0].results::<LoggedPing>()?,
+        pings: results[0].rows::<LoggedPing>()?,
         anchor: edges
             .as_ref()
             .and_then(|e| e.anchor)
             .filter(|_| q.anchor_before.is_some()),
         oldest: edges.and_then(|e| e.oldest),
-        pruned: results[2].results::<HourFigures>()?,
-        count: results[3].results::<Count>()?.first().map_or(0, |c| c.n),
+        pruned: results[2].rows::<HourFigures>()?,
+        count: results[3].rows::<Count>()?.first().map_or(0, |c| c.n),
     })
 }
 

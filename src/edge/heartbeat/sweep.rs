@@ -27,6 +27,7 @@ use crate::edge::heartbeat::monitors::write_state;
 use crate::edge::heartbeat::ping_history::{ping_history, HistoryOf};
 use crate::edge::heartbeat::ping_token::client::{flush_for_judgment, hurry, settled_within, Held};
 use crate::edge::heartbeat::zone::{intl_zone, IntlZone};
+use crate::edge::rows::Rows;
 
 const PAGE: usize = 200;
 /// Pages per invocation (20,000 monitors, ~500 D1 calls): keeps one cron invocation inside the
@@ -76,7 +77,7 @@ async fn due_page(db: &D1Database, at: i64, after: &(i64, String)) -> Result<(Ve
         .all()
         .await?;
     let read = result.meta()?.and_then(|m| m.rows_read).unwrap_or(0) as i64;
-    Ok((result.results()?, read))
+    Ok((result.rows()?, read))
 }
 
 /// The volume window of `stored` to judge at `at`, if one closed long enough ago.
@@ -361,7 +362,7 @@ async fn states_of(db: &D1Database, ids: &[&str], report: &mut SweepReport) -> R
         .all()
         .await?;
     report.rows_read += result.meta()?.and_then(|m| m.rows_read).unwrap_or(0) as i64;
-    result.results()
+    result.rows()
 }
 
 /// Evaluates every monitor due by `at` (the trigger's scheduled time): those a deadline shard

@@ -17,6 +17,7 @@ use crate::core::events::token_bucket::TokenBucket;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
 use crate::edge::events::event_rows::ProjectLimits;
+use crate::edge::rows::Rows;
 use crate::edge::vars;
 
 /// Admitted batches wait this long so several reach D1 together (var EVENT_FLUSH_DELAY_MS).
@@ -94,7 +95,7 @@ impl Project {
                     "SELECT event_id, first_seen FROM seen WHERE event_id IN (SELECT value FROM json_each(?))",
                     vec![serde_json::to_string(&asked).map_err(internal)?.into()],
                 )?
-                .to_array()?;
+                .rows()?;
             rows.into_iter().map(|r| (r.event_id, r.first_seen)).collect()
         };
         let keep: Vec<bool> = meta

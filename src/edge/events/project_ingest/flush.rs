@@ -21,6 +21,7 @@ use crate::edge::heartbeat::monitors::PingHistoryIn;
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
 use crate::edge::random;
+use crate::edge::rows::Rows;
 
 /// Flushes per alarm before the next alarm takes over.
 const FLUSHES_PER_ALARM: usize = 8;
@@ -98,7 +99,7 @@ impl Project {
                         "SELECT seq, n AS events, bytes FROM pending ORDER BY seq LIMIT 1000",
                         None,
                     )?
-                    .to_array()?;
+                    .rows()?;
                 let Some(upto) = flush_upto(&batches, FLUSH_MAX_EVENTS, FLUSH_MAX_BYTES) else {
                     return Ok(0);
                 };
@@ -121,7 +122,7 @@ impl Project {
                 "SELECT events FROM pending WHERE seq <= ? ORDER BY seq",
                 vec![inflight.upto.into()],
             )?
-            .to_array()?;
+            .rows()?;
         let all = join_batches(rows.iter().map(|r| r.events.as_str()));
         let events: Vec<FlushedEvent> = serde_json::from_str(&all).map_err(internal)?;
         let mut plan = plan_flush(&events);

@@ -16,6 +16,7 @@ use crate::core::flush_schedule::{FlushBackoff, SAFETY_REARM_MS};
 use crate::edge::db::now_ms;
 use crate::edge::durable::ObjectCall;
 use crate::edge::durable::{arm_flush_by, Startup};
+use crate::edge::object_fetch::asked;
 
 impl DurableObject for ProjectIngest {
     fn new(state: State, env: Env) -> Self {
@@ -60,7 +61,7 @@ impl DurableObject for ProjectIngest {
                 struct Ask {
                     name: String,
                 }
-                let ask: Ask = req.json().await?;
+                let ask: Ask = asked(&req).await?;
                 let waiting = pending_with_name(&project.state.storage().sql(), &ask.name)?;
                 if waiting > 0 && arm_flush_by(&project.state.storage(), now_ms() + 1_000).await? {
                     project.hot.borrow_mut().flush_armed = true;

@@ -9,6 +9,7 @@ use super::tables::{pending_counts, read_meter, METER_PROJECT};
 use crate::core::events::event_store::month_label;
 use crate::core::events::ingest_admission::ProjectMeters;
 use crate::edge::db::now_ms;
+use crate::edge::rows::Rows;
 
 impl Project {
     pub(super) fn state_answer(&self) -> Result<Response> {
@@ -18,7 +19,7 @@ impl Project {
         struct Row {
             n: i64,
         }
-        let seen: Row = sql.exec("SELECT COUNT(*) AS n FROM seen", None)?.one()?;
+        let seen: Row = sql.exec("SELECT COUNT(*) AS n FROM seen", None)?.one_row()?;
         let hot = self.hot.borrow();
         let meters = match &hot.meters {
             Some(meters) => Some(meters.clone()),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage};
 
 use crate::edge::durable::internal;
+use crate::edge::rows::Rows;
 
 /// `pending.events` is large (a whole batch) and kept last in each row: SQLite reads a row's
 /// columns in order, so the small ones before it are read without walking its overflow pages.
@@ -27,7 +28,7 @@ pub(super) fn read_meter<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, name: &
     }
     let rows: Vec<Row> = sql
         .exec("SELECT state FROM meter WHERE name = ?", vec![name.into()])?
-        .to_array()?;
+        .rows()?;
     rows.first()
         .map(|r| serde_json::from_str(&r.state).map_err(internal))
         .transpose()
@@ -54,7 +55,7 @@ pub(super) fn pending_counts(sql: &SqlStorage) -> Result<(u64, u64)> {
             "SELECT COUNT(*) AS batches, COALESCE(SUM(n), 0) AS events FROM pending",
             None,
         )?
-        .one()?;
+        .one_row()?;
     Ok((row.batches as u64, row.events as u64))
 }
 
@@ -70,6 +71,6 @@ pub(super) fn pending_with_name(sql: &SqlStorage, name: &str) -> Result<i64> {
              (SELECT 1 FROM json_each(pending.names) WHERE json_each.value = ?)",
             vec![name.into()],
         )?
-        .one()?;
+        .one_row()?;
     Ok(waiting.n)
 }

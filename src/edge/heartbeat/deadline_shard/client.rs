@@ -12,6 +12,7 @@ use crate::core::join_all::join_all;
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
 use crate::edge::object_fetch::{self, parsed};
+use crate::edge::rows::Rows;
 use crate::edge::vars;
 
 /// Shards a deployment spreads its monitors over (var DEADLINE_SHARDS): 1,000,000 monitors
@@ -75,7 +76,7 @@ pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
         .prepare("SELECT shard FROM deadline_shards ORDER BY shard")
         .all()
         .await?
-        .results()?;
+        .rows()?;
     Ok(rows.into_iter().map(|r| r.shard).collect())
 }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use worker::{Result, SqlStorage};
 
 use super::protocol::Hold;
+use crate::edge::rows::Rows;
 
 pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS holds (token TEXT PRIMARY KEY)";
 
@@ -34,6 +35,6 @@ pub fn held_tokens(sql: &SqlStorage) -> Result<Vec<String>> {
     struct Row {
         token: String,
     }
-    let rows: Vec<Row> = sql.exec("SELECT token FROM holds", None)?.to_array()?;
+    let rows: Vec<Row> = sql.exec("SELECT token FROM holds", None)?.rows()?;
     Ok(rows.into_iter().map(|r| r.token).collect())
 }

@@ -19,6 +19,8 @@ use crate::edge::cost_meter;
 use crate::edge::db::{database, int, now_ms};
 use crate::edge::durable::{internal, ObjectCall, Startup};
 use crate::edge::heartbeat::ping_token::client::flush_for_judgment;
+use crate::edge::object_fetch::asked;
+use crate::edge::rows::Rows;
 use crate::edge::vars;
 
 /// Snapshots are at least this far apart (var DEADLINE_PERSIST_MS): 64 shards write at most
@@ -87,13 +89,13 @@ impl Shard {
             .await
     }
 
-    async fn answer(&self, mut req: Request) -> Result<Response> {
+    async fn answer(&self, req: Request) -> Result<Response> {
         let Some(call) = Call::of_path(&req.path()) else {
             return Response::error("not found", 404);
         };
         match call {
             Call::Tell => {
-                let tell: Tell = req.json().await?;
+                let tell: Tell = asked(&req).await?;
                 self.number.set(Some(tell.shard));
                 if let Some(token) = tell.token {
                     self.tokens.borrow_mut().insert(tell.monitor_id.clone(), token);
@@ -105,7 +107,7 @@ impl Shard {
                 Response::from_json(&Told { durable })
             }
             Call::Overdue => {
-                let ask: OverdueAsk = req.json().await?;
+                let ask: OverdueAsk = asked(&req).await?;
                 self.persist_if_due().await?;
                 let due = self.list.borrow().overdue(ask.at, ask.limit);
                 let flushed = self.flush_tokens_of(&due).await;
@@ -116,7 +118,7 @@ impl Shard {
                 })
             }
             Call::Settle => {
-                let settled: Vec<Settled> = req.json().await?;
+                let settled: Vec<Settled> = asked(&req).await?;
                 self.list.borrow_mut().settle(&settled);
                 {
                     let list = self.list.borrow();
@@ -128,14 +130,14 @@ impl Shard {
                 Response::empty()
             }
             Call::Hold => {
-                let hold: Hold = req.json().await?;
+                let hold: Hold = asked(&req).await?;
                 self.number.set(Some(hold.shard));
                 cost_meter::shard_rows(holds::hold(&self.state.storage().sql(), &hold)?);
                 self.register().await?;
                 Response::empty()
             }
             Call::Release => {
-                let token: String = req.json().await?;
+                let token: String = asked(&req).await?;
                 cost_meter::shard_rows(holds::release(&self.state.storage().sql(), &token)?);
                 Response::empty()
             }
@@ -207,7 +209,7 @@ fn read_snapshot(sql: &SqlStorage) -> Result<Vec<(String, Watch)>> {
     }
     sql.exec(SCHEMA, None)?;
     sql.exec(holds::SCHEMA, None)?;
-    let rows: Vec<Row> = sql.exec("SELECT body FROM snapshot ORDER BY part", None)?.to_array()?;
+    let rows: Vec<Row> = sql.exec("SELECT body FROM snapshot ORDER BY part", None)?.rows()?;
     let mut all = Vec::new();
     for row in rows {
         let part: Vec<(String, Watch)> = serde_json::from_str(&row.body).map_err(internal)?;

@@ -16,6 +16,7 @@ use crate::core::heartbeat::token_ledger::Ledger;
 use crate::edge::cost_meter;
 use crate::edge::durable::internal;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
+use crate::edge::rows::Rows;
 
 const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS ring (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, \
@@ -69,7 +70,7 @@ fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
             "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
             vec![name.into()],
         )?
-        .to_array()?;
+        .rows()?;
     Ok(!found.is_empty())
 }
 
@@ -83,7 +84,7 @@ pub(super) fn held_pings(sql: &SqlStorage, flushed_seq: u64, max_pings: usize) -
     let limit = i64::try_from(max_pings).unwrap_or(-1);
     let query = format!("SELECT ping FROM {} WHERE seq >= ?1 ORDER BY seq LIMIT ?2", kept(sql)?);
     sql.exec(&query, vec![seq_value(flushed_seq), limit.into()])?
-        .to_array::<Row>()?
+        .rows::<Row>()?
         .iter()
         .map(|row| serde_json::from_str(&row.ping).map_err(internal))
         .collect()
@@ -169,7 +170,7 @@ pub(super) fn unrolled(sql: &SqlStorage, rolled_seq: u64) -> Result<Vec<(u64, i6
     );
     Ok(sql
         .exec(&query, vec![seq_value(rolled_seq)])?
-        .to_array::<Row>()?
+        .rows::<Row>()?
         .into_iter()
         .map(|r| (r.seq.max(0) as u64, r.received_at))
         .collect())
@@ -187,7 +188,7 @@ pub(super) fn roll(sql: &SqlStorage, from: u64, upto: u64) -> Result<usize> {
         "SELECT received_at, kind FROM {} WHERE seq >= ? AND seq < ?",
         kept(sql)?
     );
-    let pings: Vec<KindRow> = sql.exec(&query, vec![seq_value(from), seq_value(upto)])?.to_array()?;
+    let pings: Vec<KindRow> = sql.exec(&query, vec![seq_value(from), seq_value(upto)])?.rows()?;
     let mut written = sql.exec(HOURS_SCHEMA, None)?.rows_written();
     for h in figures_by_hour(pings.iter().map(|p| (p.received_at, p.kind))) {
         written += sql
@@ -235,7 +236,7 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         for row in sql
             .exec(&query, vec![q.after.into(), q.until.into(), limit.into()])?
-            .to_array::<Row>()?
+            .rows::<Row>()?
         {
             let held: HeldPing = serde_json::from_str(&row.ping).map_err(internal)?;
             answer.pings.push(match q.kinds_only {
@@ -249,7 +250,7 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
         at: Option<i64>,
     }
     let at = |query: String, bind: Vec<worker::SqlStorageValue>| -> Result<Option<i64>> {
-        Ok(sql.exec(&query, bind)?.to_array::<At>()?.first().and_then(|r| r.at))
+        Ok(sql.exec(&query, bind)?.rows::<At>()?.first().and_then(|r| r.at))
     };
     if let Some(before) = q.anchor_before {
         answer.anchor = at(
@@ -271,7 +272,7 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
                 &format!("SELECT COUNT(*) AS n FROM {visible} AND received_at >= ? AND received_at < ?"),
                 vec![from.into(), until.into()],
             )?
-            .to_array::<Count>()?
+            .rows::<Count>()?
             .first()
             .map_or(0, |c| c.n);
         let pruned: i64 = pruned_hours(sql, &visible, v.rolled_seq, from, until)?
@@ -294,7 +295,7 @@ fn pruned_hours(sql: &SqlStorage, visible: &str, rolled_seq: u64, from: i64, unt
             "SELECT hour, pings, check_ins, fails FROM hours WHERE hour >= ? AND hour < ? ORDER BY hour",
             vec![from.into(), until.into()],
         )?
-        .to_array()?;
+        .rows()?;
     if rolled.is_empty() {
         return Ok(rolled);
     }
@@ -303,7 +304,7 @@ fn pruned_hours(sql: &SqlStorage, visible: &str, rolled_seq: u64, from: i64, unt
             &format!("SELECT received_at, kind FROM {visible} AND seq < ? AND received_at >= ? AND received_at < ?"),
             vec![seq_value(rolled_seq), from.into(), until.into()],
         )?
-        .to_array()?;
+        .rows()?;
     let seen = figures_by_hour(seen.iter().map(|p| (p.received_at, p.kind)));
     Ok(rolled
         .into_iter()
@@ -329,7 +330,7 @@ pub(super) fn everything(sql: &SqlStorage, marks: &Marks) -> Result<(Vec<Pending
             &format!("SELECT ping FROM {kept} WHERE seq >= ? ORDER BY seq"),
             vec![seq_value(marks.log_from_seq)],
         )?
-        .to_array::<Row>()?
+        .rows::<Row>()?
     {
         pings.push(serde_json::from_str::<HeldPing>(&row.ping).map_err(internal)?.ping);
     }
@@ -454,7 +455,7 @@ async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
     for entry in listed.entries() {
         let pair: js_sys::Array = entry?.into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        let ping: PendingPing = serde_wasm_bindgen::from_value(pair.get(1))?;
+        let ping: PendingPing = crate::edge::js_row::from_row(pair.get(1))?;
         let seq = u64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
         held.push(HeldPing { seq, ping });
         keys.push(key);
@@ -503,10 +504,7 @@ fn adopt_held_rows(sql: &SqlStorage) -> Result<()> {
         pings: String,
     }
     let mut held = Vec::new();
-    for row in sql
-        .exec("SELECT pings FROM held ORDER BY batch", None)?
-        .to_array::<Row>()?
-    {
+    for row in sql.exec("SELECT pings FROM held ORDER BY batch", None)?.rows::<Row>()? {
         held.extend(serde_json::from_str::<Vec<HeldPing>>(&row.pings).map_err(internal)?);
     }
     spill_all(sql, &held)?;
@@ -547,7 +545,7 @@ pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
     struct Row {
         state: String,
     }
-    let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.to_array()?;
+    let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.rows()?;
     let Some(row) = checkpoint.first() else {
         return Ok(Checkpoint {
             ledger: Ledger::default(),
@@ -569,7 +567,7 @@ pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
     let oldest_spilled = match flushed {
         None if has_table(sql, "spill")? => sql
             .exec("SELECT MIN(seq) AS seq FROM spill", None)?
-            .to_array::<serde_json::Value>()?
+            .rows::<serde_json::Value>()?
             .first()
             .and_then(|row| row["seq"].as_u64()),
         _ => None,

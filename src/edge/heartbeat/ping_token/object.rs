@@ -30,6 +30,7 @@ use crate::edge::heartbeat::monitors::{check_at, monitor_for_token, Cover, PingH
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
 use crate::edge::heartbeat::zone::IntlZone;
+use crate::edge::object_fetch::asked;
 use crate::edge::random;
 use crate::edge::vars;
 
@@ -361,11 +362,11 @@ impl Token {
                 self.flush_for_reader(None).await
             }
             Call::Log => {
-                let query: LogQuery = req.json().await?;
+                let query: LogQuery = asked(&req).await?;
                 Response::from_json(&self.log(&query)?)
             }
             Call::FlushLog => {
-                let query: LogQuery = req.json().await?;
+                let query: LogQuery = asked(&req).await?;
                 self.flush_for_reader(Some(query)).await
             }
             Call::Export => {

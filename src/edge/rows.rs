@@ -1,0 +1,60 @@
+//! Reading the rows a statement returns, from D1 and from an object's SQLite, through
+//! `js_row` (one reader for every row type, not serde_wasm_bindgen's per type).
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{D1PreparedStatement, D1Result, Error, Result, SqlCursor};
+
+use crate::edge::js_row::from_row;
+
+/// A statement's rows, each read as `T`.
+pub trait Rows {
+    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>>;
+
+    /// The one row the statement returns (an error when it returns none).
+    fn one_row<T: DeserializeOwned>(self) -> Result<T>
+    where
+        Self: Sized,
+    {
+        self.rows()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::RustError("expected a row, found none".into()))
+    }
+}
+
+/// A row as D1 returns it, untouched.
+#[derive(Deserialize)]
+struct RawRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+impl Rows for &D1Result {
+    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
+        self.results::<RawRow>()?
+            .into_iter()
+            .map(|row| from_row(row.0))
+            .collect()
+    }
+}
+
+impl Rows for SqlCursor {
+    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
+        self.map(|row| from_row(row?)).collect()
+    }
+}
+
+/// D1's `first`: the statement's first row (or, given a column, that column of it).
+pub trait FirstRow {
+    async fn first_row<T: DeserializeOwned>(&self, column: Option<&str>) -> Result<Option<T>>;
+}
+
+impl FirstRow for D1PreparedStatement {
+    async fn first_row<T: DeserializeOwned>(&self, column: Option<&str>) -> Result<Option<T>> {
+        let value = JsFuture::from(self.inner().first(column)?).await?;
+        if value.is_null() || value.is_undefined() {
+            return Ok(None);
+        }
+        from_row(value).map(Some)
+    }
+}
