@@ -8,4 +8,5 @@ pub mod flush_schedule;
 pub mod heartbeat;
 pub mod http_contract;
 pub mod join_all;
+pub mod stable_sort;
 pub mod time;

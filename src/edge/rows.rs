@@ -31,17 +31,32 @@ struct RawRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
 
 impl Rows for &D1Result {
     fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
-        self.results::<RawRow>()?
-            .into_iter()
-            .map(|row| from_row(row.0))
-            .collect()
+        read_each(d1_values(self)?)
     }
 }
 
 impl Rows for SqlCursor {
     fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
-        self.map(|row| from_row(row?)).collect()
+        read_each(cursor_values(self)?)
     }
+}
+
+// The rows gathered by code that is not generic, then each read in a plain loop: an iterator
+// collected into a `Result<Vec<T>>` instantiates its adapters for every row type.
+fn d1_values(result: &D1Result) -> Result<Vec<JsValue>> {
+    Ok(result.results::<RawRow>()?.into_iter().map(|row| row.0).collect())
+}
+
+fn cursor_values(cursor: SqlCursor) -> Result<Vec<JsValue>> {
+    cursor.collect()
+}
+
+fn read_each<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
+    let mut rows = Vec::with_capacity(values.len());
+    for value in values {
+        rows.push(from_row(value)?);
+    }
+    Ok(rows)
 }
 
 /// D1's `first`: the statement's first row (or, given a column, that column of it).

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::core::alerting::event_routes::{route_for, EventRoute, RouteMode};
 use crate::core::events::event::EventKind;
 use crate::core::events::rollup::{bucket_start, Bucket};
+use crate::core::stable_sort;
 use crate::core::time::format_rfc3339;
 
 const DAY_MS: i64 = 86_400_000;
@@ -81,7 +82,7 @@ pub fn rollup_messages(project_id: &str, routes: &[EventRoute], rows: &[DayRow],
         .into_iter()
         .map(|(channel_id, mut lines)| {
             // The busiest first; of equal counts, by name.
-            lines.sort_by(|a, b| b.2[0].count.cmp(&a.2[0].count).then(a.0.cmp(b.0)));
+            stable_sort::sort_by(&mut lines, |a, b| b.2[0].count.cmp(&a.2[0].count).then(a.0.cmp(b.0)));
             let more = lines.len().saturating_sub(MAX_ROLLUP_NAMES);
             let names: Vec<Value> = lines
                 .iter()

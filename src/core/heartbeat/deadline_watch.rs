@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use crate::core::stable_sort;
 use serde::{Deserialize, Serialize};
 
 /// A monitor's deadline as a shard knows it: the newest check-in told (`at`) and the deadline
@@ -149,7 +150,9 @@ impl Watchlist {
                 deadline: w.deadline,
             })
             .collect();
-        due.sort_by(|a, b| (a.deadline, &a.monitor_id).cmp(&(b.deadline, &b.monitor_id)));
+        stable_sort::sort_by(&mut due, |a, b| {
+            (a.deadline, &a.monitor_id).cmp(&(b.deadline, &b.monitor_id))
+        });
         due.truncate(limit);
         due
     }
@@ -183,7 +186,7 @@ impl Watchlist {
     /// Everything to write as the next snapshot.
     pub fn snapshot(&self) -> Vec<(String, Watch)> {
         let mut all: Vec<(String, Watch)> = self.live.iter().map(|(id, w)| (id.clone(), *w)).collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
+        stable_sort::sort_by(&mut all, |a, b| a.0.cmp(&b.0));
         all
     }
 

@@ -15,6 +15,7 @@ use crate::core::heartbeat::volume_band::{apply_band_fields, VolumeBand};
 use crate::core::http_contract::validation::{
     line_text, optional_bool, optional_free_text, optional_integer, optional_text, parse_uuid, Checked, FieldError,
 };
+use crate::core::stable_sort;
 
 pub const MIN_INTERVAL_S: i64 = 60;
 pub const MAX_INTERVAL_S: i64 = 365 * 86_400;
@@ -274,7 +275,7 @@ pub fn apply_fields(mut spec: MonitorSpec, body: &Map<String, Value>) -> Checked
                     .map(|v| v.as_str().filter(|id| is_api_key_id(id)).map(String::from))
                     .collect();
                 let mut ids = ids.ok_or_else(|| FieldError::new("event_key_ids", "must be a list of API key ids"))?;
-                ids.sort();
+                stable_sort::sort(&mut ids);
                 ids.dedup();
                 Some(ids)
             }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::heartbeat::ping::PingKind;
 use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
+use crate::core::stable_sort;
 
 pub const HOUR_MS: i64 = 3_600_000;
 
@@ -172,7 +173,7 @@ pub fn figures_by_hour(pings: impl IntoIterator<Item = (i64, PingKind)>) -> Vec<
             }
         }
     }
-    hours.sort_by_key(|h| h.hour);
+    stable_sort::sort_by_key(&mut hours, |h| h.hour);
     hours
 }
 
@@ -253,8 +254,8 @@ pub fn merge(answers: Vec<LogAnswer>, limit: usize) -> LogAnswer {
         }
         pings.extend(answer.pings);
     }
-    pruned.sort_by_key(|h| h.hour);
-    pings.sort_by_key(|p| p.received_at);
+    stable_sort::sort_by_key(&mut pruned, |h| h.hour);
+    stable_sort::sort_by_key(&mut pings, |p| p.received_at);
     pings.truncate(limit);
     LogAnswer {
         pings,

@@ -21,6 +21,7 @@ use crate::core::heartbeat::ping::PingKind;
 pub use crate::core::heartbeat::runtime_bounds::RuntimeBounds;
 pub use crate::core::heartbeat::tolerance::Tolerance;
 use crate::core::heartbeat::volume_band::Verdict;
+use crate::core::stable_sort;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -162,7 +163,7 @@ impl State {
             .copied()
             .filter(|p| self.last_signal_at.is_none_or(|last| p.at > last))
             .collect();
-        sorted.sort_by_key(|p| p.at);
+        stable_sort::sort_by_key(&mut sorted, |p| p.at);
         let mut flips = Vec::new();
         for Signal { at, kind, duration_ms } in sorted {
             flips.extend(self.on_clock(at - 1, rules));
