@@ -48,7 +48,7 @@ pub fn parsed<T: DeserializeOwned>(text: &str) -> Result<T> {
 }
 
 /// What an object's caller asked: the call's JSON body, parsed by the runtime and read
-/// through `js_row`.
+/// through `js_value`.
 pub async fn asked<T: DeserializeOwned>(req: &worker::Request) -> Result<T> {
-    crate::edge::js_row::from_row(JsFuture::from(req.inner().json()?).await?)
+    crate::edge::js_value::from_js(JsFuture::from(req.inner().json()?).await?)
 }

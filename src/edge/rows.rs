@@ -1,20 +1,19 @@
-//! Reading the rows a statement returns, from D1 and from an object's SQLite, through
-//! `js_row` (one reader for every row type, not serde_wasm_bindgen's per type).
+//! Reading the rows a statement returns, from D1 and from an object's SQLite, each through its
+//! type's `FromRow` (`row_fields`).
 
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{D1PreparedStatement, D1Result, Error, Result, SqlCursor};
 
-use crate::edge::js_row::from_row;
+use crate::edge::row_fields::{Column, FromRow};
 
 /// A statement's rows, each read as `T`.
 pub trait Rows {
-    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>>;
+    fn rows<T: FromRow>(self) -> Result<Vec<T>>;
 
     /// The one row the statement returns (an error when it returns none).
-    fn one_row<T: DeserializeOwned>(self) -> Result<T>
+    fn one_row<T: FromRow>(self) -> Result<T>
     where
         Self: Sized,
     {
@@ -30,13 +29,13 @@ pub trait Rows {
 struct RawRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
 
 impl Rows for &D1Result {
-    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
+    fn rows<T: FromRow>(self) -> Result<Vec<T>> {
         read_each(d1_values(self)?)
     }
 }
 
 impl Rows for SqlCursor {
-    fn rows<T: DeserializeOwned>(self) -> Result<Vec<T>> {
+    fn rows<T: FromRow>(self) -> Result<Vec<T>> {
         read_each(cursor_values(self)?)
     }
 }
@@ -51,25 +50,31 @@ fn cursor_values(cursor: SqlCursor) -> Result<Vec<JsValue>> {
     cursor.collect()
 }
 
-fn read_each<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
+fn read_each<T: FromRow>(values: Vec<JsValue>) -> Result<Vec<T>> {
     let mut rows = Vec::with_capacity(values.len());
     for value in values {
-        rows.push(from_row(value)?);
+        rows.push(T::from_row(&value)?);
     }
     Ok(rows)
 }
 
-/// D1's `first`: the statement's first row (or, given a column, that column of it).
+/// D1's `first`: the statement's first row, or one column of it.
 pub trait FirstRow {
-    async fn first_row<T: DeserializeOwned>(&self, column: Option<&str>) -> Result<Option<T>>;
+    async fn first_row<T: FromRow>(&self) -> Result<Option<T>>;
+    async fn first_value<T: Column>(&self, column: &str) -> Result<Option<T>>;
 }
 
 impl FirstRow for D1PreparedStatement {
-    async fn first_row<T: DeserializeOwned>(&self, column: Option<&str>) -> Result<Option<T>> {
-        let value = JsFuture::from(self.inner().first(column)?).await?;
-        if value.is_null() || value.is_undefined() {
+    async fn first_row<T: FromRow>(&self) -> Result<Option<T>> {
+        let row = JsFuture::from(self.inner().first(None)?).await?;
+        if row.is_null() || row.is_undefined() {
             return Ok(None);
         }
-        from_row(value).map(Some)
+        T::from_row(&row).map(Some)
+    }
+
+    async fn first_value<T: Column>(&self, column: &str) -> Result<Option<T>> {
+        let value = JsFuture::from(self.inner().first(Some(column))?).await?;
+        Option::<T>::from_value(value).ok_or_else(|| Error::RustError(format!("column {column}: not of its type")))
     }
 }

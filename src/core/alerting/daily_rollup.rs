@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::core::alerting::event_routes::{route_for, EventRoute, RouteMode};
@@ -20,7 +19,7 @@ const DAY_MS: i64 = 86_400_000;
 pub const MAX_ROLLUP_NAMES: usize = 50;
 
 /// One day rollup row of the project, as D1 holds it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DayRow {
     pub name: String,
     pub kind: EventKind,

@@ -2,10 +2,10 @@
 //! delivery: the channel, the event, how it went) or why nothing was (`held_by`). The flips
 //! and the deliveries come from two reads; this puts them together.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A flip as the history reads it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HistoryFlip {
     pub id: i64,
     pub at: i64,
@@ -16,7 +16,7 @@ pub struct HistoryFlip {
 }
 
 /// A delivery of one of those flips, with its channel.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HistoryDelivery {
     pub flip_id: i64,
     pub channel_id: String,

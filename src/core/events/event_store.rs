@@ -126,7 +126,7 @@ fn join_arrays<'a>(parts: impl Iterator<Item = (&'a str, bool)>) -> String {
 }
 
 /// A pending batch as the flush sees it before reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingBatch {
     pub seq: i64,
     pub events: u64,

@@ -1,11 +1,11 @@
 //! API keys: stored as a public id plus the SHA-256 of the secret, never the key itself.
 
-use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use crate::core::access::scope::Scope;
 use crate::edge::cost_meter;
 use crate::edge::db::{int, json_list, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 pub struct StoredKey<'a> {
@@ -38,7 +38,7 @@ pub async fn insert_key(db: &D1Database, key: &StoredKey<'_>) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct KeyForAuth {
     pub project_id: String,
     pub scope: String,
@@ -47,6 +47,13 @@ pub struct KeyForAuth {
     /// Raised by every sign-out; sessions opened at another epoch are over.
     pub session_epoch: i64,
 }
+row_fields!(KeyForAuth {
+    project_id,
+    scope,
+    secret_hash,
+    last_used_at,
+    session_epoch
+});
 
 /// The live key with this id, in an active project. Runs on every authenticated request
 /// (primary-key lookup), so revocation takes effect on the very next one.
@@ -58,14 +65,14 @@ pub async fn find_live_key(db: &D1Database, id: &str) -> Result<Option<KeyForAut
          WHERE k.id = ?1 AND k.revoked_at IS NULL AND p.status = 'active'",
         )
         .bind(&[text(id)])?
-        .first_row(None)
+        .first_row()
         .await;
     cost_meter::d1_statements(1);
     found
 }
 
 /// A key as its project's owners see it: never its secret or hash.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct ListedKey {
     pub id: String,
     pub name: String,
@@ -76,6 +83,15 @@ pub struct ListedKey {
     /// JSON array, or NULL for any origin.
     pub allowed_origins: Option<String>,
 }
+row_fields!(ListedKey {
+    id,
+    name,
+    scope,
+    created_at,
+    last_used_at,
+    revoked_at,
+    allowed_origins
+});
 
 /// Every key of the project, revoked ones included, newest first (api_keys_by_project_created;
 /// keys made in the same millisecond in the order they were inserted).
@@ -92,10 +108,10 @@ pub async fn list_keys(db: &D1Database, project_id: &str) -> Result<Vec<ListedKe
 
 /// The scopes of those of `ids` that are the project's keys (another project's are left out).
 pub async fn scopes_of_own_keys(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<Option<Scope>>> {
-    #[derive(Deserialize)]
     struct Row {
         scope: String,
     }
+    row_fields!(Row { scope });
     let rows: Vec<Row> = db
         .prepare("SELECT scope FROM api_keys WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
         .bind(&[text(project_id), json_list(ids)])?
@@ -142,6 +158,6 @@ pub async fn revoke_key(db: &D1Database, id: &str, project_id: Option<&str>, now
          WHERE id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR project_id = ?3) RETURNING project_id",
     )
     .bind(&[text(id), int(now), crate::edge::db::opt_text(project_id)])?
-    .first_row(Some("project_id"))
+    .first_value("project_id")
     .await
 }

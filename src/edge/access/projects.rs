@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use worker::{D1Database, Result};
 
 use crate::edge::db::{int, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::FirstRow;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub async fn project_exists(db: &D1Database, id: &str) -> Result<bool> {
     let found: Option<i64> = db
         .prepare("SELECT 1 AS found FROM projects WHERE id = ?1")
         .bind(&[text(id)])?
-        .first_row(Some("found"))
+        .first_value("found")
         .await?;
     Ok(found.is_some())
 }
@@ -49,7 +50,7 @@ pub async fn ping_by_id(db: &D1Database, project_id: &str) -> Result<Option<bool
     let on: Option<i64> = db
         .prepare("SELECT ping_by_id FROM projects WHERE id = ?1")
         .bind(&[text(project_id)])?
-        .first_row(Some("ping_by_id"))
+        .first_value("ping_by_id")
         .await?;
     Ok(on.map(|v| v != 0))
 }
@@ -66,7 +67,7 @@ pub async fn set_ping_by_id(db: &D1Database, project_id: &str, on: bool) -> Resu
 pub async fn rotate_ping_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
     db.prepare("UPDATE projects SET ping_key = ?2 WHERE id = ?1 RETURNING ping_key")
         .bind(&[text(project_id), text(&crate::edge::random::ping_key())])?
-        .first_row(Some("ping_key"))
+        .first_value("ping_key")
         .await
 }
 
@@ -82,21 +83,22 @@ pub async fn public_keys(db: &D1Database, project_id: &str) -> Result<Option<Pub
         text(&crate::edge::random::ping_key()),
         text(&crate::edge::random::badge_key()),
     ])?
-    .first_row(None)
+    .first_row()
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct PublicKeys {
     pub ping_key: String,
     pub badge_key: String,
 }
+row_fields!(PublicKeys { ping_key, badge_key });
 
 /// Replaces the project's badge key; badges with the old one stop at once.
 pub async fn rotate_badge_key(db: &D1Database, project_id: &str) -> Result<Option<String>> {
     db.prepare("UPDATE projects SET badge_key = ?2 WHERE id = ?1 RETURNING badge_key")
         .bind(&[text(project_id), text(&crate::edge::random::badge_key())])?
-        .first_row(Some("badge_key"))
+        .first_value("badge_key")
         .await
 }
 
@@ -104,7 +106,7 @@ pub async fn rotate_badge_key(db: &D1Database, project_id: &str) -> Result<Optio
 pub async fn project_for_badge_key(db: &D1Database, badge_key: &str) -> Result<Option<String>> {
     db.prepare("SELECT id FROM projects WHERE badge_key = ?1 AND status = 'active'")
         .bind(&[text(badge_key)])?
-        .first_row(Some("id"))
+        .first_value("id")
         .await
 }
 
@@ -112,6 +114,6 @@ pub async fn project_for_badge_key(db: &D1Database, badge_key: &str) -> Result<O
 pub async fn project_for_ping_key(db: &D1Database, ping_key: &str) -> Result<Option<String>> {
     db.prepare("SELECT id FROM projects WHERE ping_key = ?1 AND status = 'active'")
         .bind(&[text(ping_key)])?
-        .first_row(Some("id"))
+        .first_value("id")
         .await
 }

@@ -2,16 +2,16 @@
 //! kind, its fields as JSON (secrets included: sending needs them), switches for what it is
 //! told, and whether it is failing. Their deliveries are the outbox's (`outbox.rs`).
 
-use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::edge::db::{changed_one, int, json_list, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 const COLUMNS: &str = "id, kind, name, config, secret, notify_down, notify_up, notify_errors, status, \
     failing_reason, failing_since, created_at";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Channel {
     pub id: String,
     pub kind: String,
@@ -29,6 +29,20 @@ pub struct Channel {
     pub failing_since: Option<i64>,
     pub created_at: i64,
 }
+row_fields!(Channel {
+    id,
+    kind,
+    name,
+    config,
+    secret,
+    notify_down,
+    notify_up,
+    notify_errors,
+    status,
+    failing_reason,
+    failing_since,
+    created_at
+});
 
 /// A channel to create.
 pub struct NewChannel<'a> {
@@ -80,7 +94,7 @@ pub async fn find_channel(db: &D1Database, project_id: &str, id: &str) -> Result
         "SELECT {COLUMNS} FROM channels WHERE id = ?1 AND project_id = ?2"
     ))
     .bind(&[text(id), text(project_id)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 
@@ -110,20 +124,25 @@ pub async fn count_own_channels(db: &D1Database, project_id: &str, ids: &[String
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM channels WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
         .bind(&[text(project_id), json_list(ids)])?
-        .first_row(Some("n"))
+        .first_value("n")
         .await?;
     Ok(n.unwrap_or(0) as usize)
 }
 
 /// The monitors that use a channel, per channel of the project: how many, and the first few
 /// by name (a monitor with no channel list uses every channel of its project).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ChannelUsers {
     pub channel_id: String,
     pub monitors: i64,
     /// JSON array of `{"unique_key", "name"}`, at most `USERS_SHOWN`.
     pub sample: String,
 }
+row_fields!(ChannelUsers {
+    channel_id,
+    monitors,
+    sample
+});
 
 const USERS_SHOWN: i64 = 10;
 

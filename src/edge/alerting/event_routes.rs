@@ -4,7 +4,7 @@
 //! (`core::alerting::event_routes`, `core::alerting::daily_rollup`); here it becomes
 //! statements, most of them for the batch of the flush that stores the events.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 use crate::core::alerting::daily_rollup::{day_label, days_covered, rollup_messages, DayRow};
@@ -12,6 +12,7 @@ use crate::core::alerting::event_routes::{has_daily, EventRoute, RoutedFlush};
 use crate::core::events::event_store::ERROR_DIGEST_WINDOW_MS;
 use crate::core::events::rollup::{bucket_start, Bucket};
 use crate::edge::db::{database, int, opt_text, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 /// A project's rules as stored.
@@ -21,11 +22,11 @@ pub struct StoredRoutes {
     pub updated_at: i64,
 }
 
-#[derive(Deserialize)]
 struct RoutesRow {
     routes: String,
     updated_at: i64,
 }
+row_fields!(RoutesRow { routes, updated_at });
 
 /// The project's rules; none when it never set any. Rows this code did not write (or an
 /// older shape) read as no rules, never as an error that would stop a flush.
@@ -33,7 +34,7 @@ pub async fn load_routes(db: &D1Database, project_id: &str) -> Result<Option<Sto
     let row: Option<RoutesRow> = db
         .prepare("SELECT routes, updated_at FROM event_routes WHERE project_id = ?1")
         .bind(&[text(project_id)])?
-        .first_row(None)
+        .first_row()
         .await?;
     Ok(row.map(|r| StoredRoutes {
         routes: serde_json::from_str(&r.routes).unwrap_or_else(|e| {
@@ -152,11 +153,11 @@ pub fn queue_routed_digests(db: &D1Database, project_id: Option<&str>, now: i64)
 /// Projects whose daily rollup one cron run queues at most (the rest wait a minute).
 const ROLLUP_PROJECTS_PER_RUN: i64 = 20;
 
-#[derive(Deserialize)]
 struct DueProject {
     project_id: String,
     routes: String,
 }
+row_fields!(DueProject { project_id, routes });
 
 /// The cron's share of daily rollups: for each project with a daily rule whose rollup of the
 /// previous UTC day is not queued yet, one message per daily channel (with anything to tell),
@@ -233,3 +234,11 @@ pub async fn queue_daily_rollups(env: &Env, at: i64) -> Result<u64> {
     }
     Ok(queued)
 }
+
+row_fields!(crate::core::alerting::daily_rollup::DayRow {
+    name,
+    kind,
+    start_ms,
+    count,
+    sum
+});

@@ -5,6 +5,7 @@ use worker::{D1Database, Result};
 
 use crate::core::alerting::history::{history, HistoryDelivery, HistoryEntry, HistoryFlip};
 use crate::edge::db::{int, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 /// The monitor's `limit` newest flips with their alerts, newest first.
@@ -30,3 +31,26 @@ pub async fn alert_history(db: &D1Database, monitor_id: &str, limit: i64) -> Res
         results[1].rows::<HistoryDelivery>()?,
     ))
 }
+
+row_fields!(crate::core::alerting::history::HistoryFlip {
+    id,
+    at,
+    from_status,
+    to_status,
+    reason,
+    held_by
+});
+row_fields!(crate::core::alerting::history::HistoryDelivery {
+    flip_id,
+    channel_id,
+    channel_name,
+    channel_kind,
+    seq,
+    step,
+    event,
+    status,
+    attempts,
+    last_status,
+    created_at,
+    finished_at
+});

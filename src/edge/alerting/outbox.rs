@@ -1,13 +1,13 @@
 //! The outbox: deliveries queued for channels (one per flip and channel, or a test), claimed
 //! once per attempt, and their outcomes.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::core::alerting::delivery::PER_RUN_CAPS;
 use crate::core::time::format_rfc3339;
 use crate::edge::db::{int, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 /// The children of monitor `m` (`child`, monitors naming it in `depends_on`; the partial index
@@ -206,13 +206,13 @@ pub async fn enqueue_test(db: &D1Database, channel_id: &str, channel_name: &str,
              VALUES (?1, 'test', ?2, ?3, ?3) RETURNING id",
         )
         .bind(&[text(channel_id), text(&payload), int(now)])?
-        .first_row(Some("id"))
+        .first_value("id")
         .await?;
     id.ok_or_else(|| worker::Error::RustError("test delivery not queued".into()))
 }
 
 /// A delivery taken for one attempt: what it says and where it goes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
     pub channel_id: String,
@@ -222,6 +222,14 @@ pub struct Claimed {
     /// This attempt's number (1 for the first).
     pub attempts: i64,
 }
+row_fields!(Claimed {
+    id,
+    channel_id,
+    event,
+    payload,
+    flip_id,
+    attempts
+});
 
 const CLAIMED: &str = "id, channel_id, event, payload, flip_id, attempts";
 
@@ -259,7 +267,7 @@ pub async fn claim_one(db: &D1Database, id: i64, lease_until: i64) -> Result<Opt
          WHERE id = ?1 AND status = 'pending' RETURNING {CLAIMED}"
     ))
     .bind(&[int(id), int(lease_until)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 
@@ -272,7 +280,7 @@ pub async fn flip_payload(db: &D1Database, flip_id: i64) -> Result<Option<String
         flip_payload_sql()
     ))
     .bind(&[int(flip_id)])?
-    .first_row(Some("payload"))
+    .first_value("payload")
     .await
 }
 
@@ -302,7 +310,7 @@ pub fn record_attempt(
     ])
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct DeliveryRow {
     pub id: i64,
     pub event: String,
@@ -314,6 +322,17 @@ pub struct DeliveryRow {
     pub created_at: i64,
     pub finished_at: Option<i64>,
 }
+row_fields!(DeliveryRow {
+    id,
+    event,
+    status,
+    attempts,
+    last_status,
+    last_error,
+    next_attempt_at,
+    created_at,
+    finished_at
+});
 
 pub async fn delivery(db: &D1Database, id: i64) -> Result<Option<DeliveryRow>> {
     db.prepare(
@@ -321,7 +340,7 @@ pub async fn delivery(db: &D1Database, id: i64) -> Result<Option<DeliveryRow>> {
          FROM deliveries WHERE id = ?1",
     )
     .bind(&[int(id)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 

@@ -3,7 +3,6 @@
 //! digests and retention.
 
 use crate::edge::vars;
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
@@ -15,6 +14,7 @@ use crate::core::events::rollup::RollupRange;
 use crate::edge::alerting::event_routes::{flush_statements, queue_routed_digests};
 use crate::edge::db::{changed_one, database, int, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 fn json_text(value: &impl serde::Serialize) -> Result<JsValue> {
@@ -25,7 +25,7 @@ fn json_text(value: &impl serde::Serialize) -> Result<JsValue> {
 
 /// What the project's object needs to check a key (looked up once, re-checked every few
 /// minutes, dropped at once when the key is revoked).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct IngestKeyRow {
     pub project_id: String,
     pub scope: String,
@@ -34,40 +34,53 @@ pub struct IngestKeyRow {
     /// JSON array, or NULL for any origin.
     pub allowed_origins: Option<String>,
 }
+row_fields!(IngestKeyRow {
+    project_id,
+    scope,
+    secret_hash,
+    revoked_at,
+    allowed_origins
+});
 
 pub async fn key_for_ingest(db: &D1Database, key_id: &str) -> Result<Option<IngestKeyRow>> {
     db.prepare("SELECT project_id, scope, secret_hash, revoked_at, allowed_origins FROM api_keys WHERE id = ?1")
         .bind(&[text(key_id)])?
-        .first_row(None)
+        .first_row()
         .await
 }
 
 /// The project and scope of a key id: neither ever changes, so the worker may keep them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct KeyOwner {
     pub project_id: String,
     pub scope: String,
 }
+row_fields!(KeyOwner { project_id, scope });
 
 pub async fn key_owner(db: &D1Database, key_id: &str) -> Result<Option<KeyOwner>> {
     db.prepare("SELECT project_id, scope FROM api_keys WHERE id = ?1")
         .bind(&[text(key_id)])?
-        .first_row(None)
+        .first_row()
         .await
 }
 
 /// A project's event limits.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProjectLimits {
     pub status: String,
     pub event_rate_per_min: i64,
     pub monthly_event_quota: Option<i64>,
 }
+row_fields!(ProjectLimits {
+    status,
+    event_rate_per_min,
+    monthly_event_quota
+});
 
 pub async fn project_limits(db: &D1Database, project_id: &str) -> Result<Option<ProjectLimits>> {
     db.prepare("SELECT status, event_rate_per_min, monthly_event_quota FROM projects WHERE id = ?1")
         .bind(&[text(project_id)])?
-        .first_row(None)
+        .first_row()
         .await
 }
 
@@ -97,7 +110,7 @@ pub async fn month_usage(db: &D1Database, project_id: &str, month: &str) -> Resu
     let n: Option<i64> = db
         .prepare("SELECT events FROM project_usage WHERE project_id = ?1 AND month = ?2")
         .bind(&[text(project_id), text(month)])?
-        .first_row(Some("events"))
+        .first_value("events")
         .await?;
     Ok(n.unwrap_or(0))
 }
@@ -112,11 +125,14 @@ pub struct FedMonitor {
     pub last_ping_at: Option<i64>,
 }
 
-#[derive(Deserialize)]
 struct FeedColumns {
     event_key_ids: Option<String>,
     last_ping_at: Option<i64>,
 }
+row_fields!(FeedColumns {
+    event_key_ids,
+    last_ping_at
+});
 
 /// What one flush cost D1.
 #[derive(Debug, Default, Clone, Copy)]
@@ -333,7 +349,7 @@ pub async fn maintain_events(env: &Env, at: i64) -> Result<MaintenanceReport> {
 }
 
 /// An event as the listing shows it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct StoredEvent {
     pub id: String,
     pub event_id: Option<String>,
@@ -347,6 +363,19 @@ pub struct StoredEvent {
     pub source: String,
     pub document: String,
 }
+row_fields!(StoredEvent {
+    id,
+    event_id,
+    kind,
+    name,
+    message,
+    value,
+    ts,
+    client_ts,
+    received_at,
+    source,
+    document
+});
 
 /// One page of the project's events, newest first by (ts, id), one more than `limit` when
 /// there is a next page. Each filter combination reads one index in order.
@@ -380,12 +409,13 @@ pub async fn list_events(db: &D1Database, project_id: &str, query: &EventQuery) 
     db.prepare(sql).bind(&args)?.all().await?.rows()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct NameRow {
     pub name: String,
     pub count: i64,
     pub last_seen: i64,
 }
+row_fields!(NameRow { name, count, last_seen });
 
 pub async fn event_names(db: &D1Database, project_id: &str, limit: i64) -> Result<Vec<NameRow>> {
     db.prepare(
@@ -397,7 +427,7 @@ pub async fn event_names(db: &D1Database, project_id: &str, limit: i64) -> Resul
     .rows()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct RollupBucket {
     pub start_ms: i64,
     pub count: i64,
@@ -405,6 +435,13 @@ pub struct RollupBucket {
     pub min: Option<f64>,
     pub max: Option<f64>,
 }
+row_fields!(RollupBucket {
+    start_ms,
+    count,
+    sum,
+    min,
+    max
+});
 
 /// The maintained rollups of one name in a range (both kinds together), oldest first; buckets
 /// without events are absent.

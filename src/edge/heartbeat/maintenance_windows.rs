@@ -2,12 +2,12 @@
 //! the project's (every monitor, or those with a tag). What applies to each monitor is copied
 //! onto its row (`monitors::refresh_maintenance`) by the caller after each change here.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use crate::core::heartbeat::maintenance::Window;
 use crate::edge::db::{int, opt_text, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 /// The most windows a project keeps that have not ended (recurring ones never end).
@@ -16,7 +16,7 @@ pub const MAX_OPEN_WINDOWS: i64 = 100;
 const COLUMNS: &str = "w.id, w.monitor_id, m.unique_key AS monitor_unique_key, w.tag, w.starts_at, w.ends_at, \
     w.schedule, w.duration_s, w.tz, w.created_at";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct StoredWindow {
     pub id: String,
     /// `None` for a project-wide window.
@@ -30,6 +30,18 @@ pub struct StoredWindow {
     pub tz: Option<String>,
     pub created_at: i64,
 }
+row_fields!(StoredWindow {
+    id,
+    monitor_id,
+    monitor_unique_key,
+    tag,
+    starts_at,
+    ends_at,
+    schedule,
+    duration_s,
+    tz,
+    created_at
+});
 
 impl StoredWindow {
     pub fn window(&self) -> Window {
@@ -51,7 +63,7 @@ pub async fn count_open(db: &D1Database, project_id: &str, now: i64) -> Result<i
             "SELECT COUNT(*) AS n FROM maintenance_windows WHERE project_id = ?1 AND (ends_at IS NULL OR ends_at > ?2)",
         )
         .bind(&[text(project_id), int(now)])?
-        .first_row(Some("n"))
+        .first_value("n")
         .await?;
     Ok(n.unwrap_or(0))
 }
@@ -103,7 +115,7 @@ pub async fn find_window(db: &D1Database, project_id: &str, id: &str) -> Result<
          WHERE w.id = ?1 AND w.project_id = ?2"
     ))
     .bind(&[text(id), text(project_id)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 

@@ -1,7 +1,6 @@
 //! What badges and metrics read of a project's monitors: one query each, scoped by project
 //! (monitors_by_project), so another project's monitors are never among them.
 
-use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use crate::core::heartbeat::badge::BadgeMonitor;
@@ -9,9 +8,10 @@ use crate::core::heartbeat::health::Health;
 use crate::core::heartbeat::status::Status;
 use crate::core::http_contract::prometheus::MonitorMetrics;
 use crate::edge::db::text;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct HealthRow {
     unique_key: String,
     ping_token: String,
@@ -26,6 +26,19 @@ struct HealthRow {
     n_pings: i64,
     flips: i64,
 }
+row_fields!(HealthRow {
+    unique_key,
+    ping_token,
+    name,
+    slug,
+    tags,
+    status,
+    enabled,
+    paused,
+    last_ping_at,
+    n_pings,
+    flips
+});
 
 impl HealthRow {
     fn health(&self) -> Health {

@@ -17,6 +17,7 @@ use crate::core::heartbeat::volume_band::{VolumeBand, DEFAULT_WINDOW_S};
 use crate::edge::alerting::outbox::{cancel_reminders, enqueue_flip, release_children, Queued};
 use crate::edge::db::{int, text};
 use crate::edge::heartbeat::zone::intl_zone;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 pub const STATE_COLUMNS: &str = "id, ping_token, status, next_due_at, started_at, last_signal_at, state_version, \
@@ -103,6 +104,48 @@ pub struct StoredState {
     #[serde(default)]
     pub history_tokens: Option<String>,
 }
+row_fields!(StoredState {
+    id,
+    ping_token,
+    status,
+    next_due_at,
+    started_at,
+    last_signal_at,
+    state_version,
+    grace_s,
+    paused,
+    enabled,
+    interval_s,
+    schedule,
+    tz,
+    check_at,
+    project_id,
+    event_name,
+    snoozed_until,
+    failure_tolerance,
+    recovery_threshold,
+    failures_in_row,
+    successes_in_row,
+    realert_every,
+    realert_max,
+    escalation,
+    down_since,
+    steps_sent,
+    reminders_sent,
+    reminded_at,
+    acknowledged_at,
+    maintenance,
+    depends_on,
+    min_runtime,
+    max_runtime,
+    judged_run,
+    expect_min,
+    expect_max,
+    expect_window,
+    band_judged_until,
+    band_out,
+    history_tokens
+});
 
 fn ten() -> i64 {
     crate::core::alerting::policy::DEFAULT_REALERT_MAX.into()
@@ -226,7 +269,7 @@ impl StoredState {
 pub async fn read_state(db: &D1Database, monitor_id: &str) -> Result<Option<StoredState>> {
     db.prepare(format!("SELECT {STATE_COLUMNS} FROM monitors WHERE id = ?1"))
         .bind(&[text(monitor_id)])?
-        .first_row(None)
+        .first_row()
         .await
 }
 
@@ -386,7 +429,7 @@ pub fn acknowledge_flip(
 }
 
 /// A down flip, as its acknowledge link finds it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct DownFlip {
     pub monitor_id: String,
     pub name: String,
@@ -394,6 +437,12 @@ pub struct DownFlip {
     /// Whether the monitor is still down in the period this flip began.
     pub current: i64,
 }
+row_fields!(DownFlip {
+    monitor_id,
+    name,
+    acknowledged_at,
+    current
+});
 
 /// The down flip of the monitor whose `unique_key` is `monitor_key` at `flip_at` (unique
 /// index on the key; the flips' (monitor_id, at, to_status) is unique).
@@ -405,18 +454,24 @@ pub async fn down_flip(db: &D1Database, monitor_key: &str, flip_at: i64) -> Resu
          WHERE m.unique_key = ?1",
     )
     .bind(&[text(monitor_key), int(flip_at)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 
 /// A flip as the API shows it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct StoredFlip {
     pub at: i64,
     pub from_status: String,
     pub to_status: String,
     pub reason: String,
 }
+row_fields!(StoredFlip {
+    at,
+    from_status,
+    to_status,
+    reason
+});
 
 pub async fn flips_of(db: &D1Database, monitor_id: &str, limit: i64) -> Result<Vec<StoredFlip>> {
     db.prepare("SELECT at, from_status, to_status, reason FROM flips WHERE monitor_id = ?1 ORDER BY at, id LIMIT ?2")

@@ -4,7 +4,6 @@
 //! a rule such as "mark for pruning" cannot be missed by a second path. Every query the API
 //! runs is scoped by project, so one project's key never reaches another project's monitors.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
@@ -23,6 +22,7 @@ use crate::core::heartbeat::volume_band::VolumeBand;
 use crate::edge::db::{changed_one, int, json_list, opt_text, text};
 use crate::edge::heartbeat::monitor_state::{alert_moves, StoredState, STATE_COLUMNS};
 use crate::edge::heartbeat::zone::intl_zone;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::{FirstRow, Rows};
 
 const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, description, tags, channels, schedule, tz, \
@@ -31,7 +31,7 @@ const COLUMNS: &str = "id, name, ping_token, methods, service_id, slug, descript
     successes_in_row, realert_every, realert_max, escalation, down_since, steps_sent, reminders_sent, acknowledged_at, \
     maintenance, depends_on, min_runtime, max_runtime, expect_min, expect_max, expect_window, band_out, history_tokens";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Monitor {
     pub id: String,
     pub name: String,
@@ -93,9 +93,56 @@ pub struct Monitor {
     pub expect_window: i64,
     pub band_out: i64,
     /// JSON array of its earlier ping tokens, whose objects keep the history they held.
-    #[serde(default)]
     pub history_tokens: Option<String>,
 }
+row_fields!(Monitor {
+    id,
+    name,
+    ping_token,
+    methods,
+    service_id,
+    slug,
+    description,
+    tags,
+    channels,
+    schedule,
+    tz,
+    interval_s,
+    grace_s,
+    enabled,
+    paused,
+    status,
+    last_ping_at,
+    next_due_at,
+    n_pings,
+    last_value,
+    created_at,
+    updated_at,
+    event_name,
+    unique_key,
+    event_key_ids,
+    snoozed_until,
+    failure_tolerance,
+    recovery_threshold,
+    failures_in_row,
+    successes_in_row,
+    realert_every,
+    realert_max,
+    escalation,
+    down_since,
+    steps_sent,
+    reminders_sent,
+    acknowledged_at,
+    maintenance,
+    depends_on,
+    min_runtime,
+    max_runtime,
+    expect_min,
+    expect_max,
+    expect_window,
+    band_out,
+    history_tokens
+});
 
 /// The ping tokens whose objects keep a monitor's history: its earlier ones (`history_tokens`,
 /// oldest first), then its own.
@@ -322,10 +369,10 @@ pub async fn refresh_maintenance(
     monitor_id: Option<&str>,
     now: i64,
 ) -> Result<Vec<String>> {
-    #[derive(Deserialize)]
     struct Changed {
         ping_token: String,
     }
+    row_fields!(Changed { ping_token });
     let rows = db
         .prepare(format!(
             "UPDATE monitors SET maintenance = n.windows, \
@@ -348,7 +395,7 @@ pub async fn count_own_monitors(db: &D1Database, project_id: &str, ids: &[String
     let n: Option<i64> = db
         .prepare("SELECT COUNT(*) AS n FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
         .bind(&[text(project_id), json_list(ids)])?
-        .first_row(Some("n"))
+        .first_value("n")
         .await?;
     Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
@@ -356,11 +403,11 @@ pub async fn count_own_monitors(db: &D1Database, project_id: &str, ids: &[String
 /// Every monitor of the project that has parents, with them (the partial index on monitors
 /// with parents).
 pub async fn dependency_graph(db: &D1Database, project_id: &str) -> Result<Vec<(String, Vec<String>)>> {
-    #[derive(Deserialize)]
     struct Row {
         id: String,
         depends_on: String,
     }
+    row_fields!(Row { id, depends_on });
     let rows = db
         .prepare("SELECT id, depends_on FROM monitors WHERE project_id = ?1 AND depends_on IS NOT NULL")
         .bind(&[text(project_id)])?
@@ -439,7 +486,7 @@ async fn find_one(db: &D1Database, column: &'static str, project_id: &str, value
         "SELECT {COLUMNS} FROM monitors WHERE {column} = ?1 AND project_id = ?2"
     ))
     .bind(&[text(value), text(project_id)])?
-    .first_row(None)
+    .first_row()
     .await
 }
 
@@ -496,15 +543,15 @@ pub async fn list_monitors(
     let results = db.batch(statements).await?;
     crate::edge::cost_meter::d1_results(&results);
     let monitors = results[0].rows::<Monitor>()?;
-    #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
+    row_fields!(Count { n });
     let total = results[1].rows::<Count>()?.first().map_or(0, |c| c.n);
-    #[derive(Deserialize)]
     struct Tag {
         tag: String,
     }
+    row_fields!(Tag { tag });
     let tags = match results.get(2) {
         Some(r) => Some(r.rows::<Tag>()?.into_iter().map(|t| t.tag).collect()),
         None => None,
@@ -515,11 +562,14 @@ pub async fn list_monitors(
 /// Deletes those of `ids` that belong to the project (their pings in D1 go with them); returns
 /// each deleted monitor's tokens, earlier ones first (their objects keep its history).
 pub async fn delete_monitors(db: &D1Database, project_id: &str, ids: &[String]) -> Result<Vec<Vec<String>>> {
-    #[derive(Deserialize)]
     struct Deleted {
         ping_token: String,
         history_tokens: Option<String>,
     }
+    row_fields!(Deleted {
+        ping_token,
+        history_tokens
+    });
     let deleted = db
         .prepare(
             "DELETE FROM monitors WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2)) \
@@ -581,10 +631,10 @@ pub async fn system_monitor_token(db: &D1Database, project_id: &str, system_id: 
         .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND system_id = ?2")
         .bind(&[text(project_id), text(system_id)])?;
     let results = db.batch(vec![create, find]).await?;
-    #[derive(Deserialize)]
     struct Row {
         ping_token: String,
     }
+    row_fields!(Row { ping_token });
     results[1]
         .rows::<Row>()?
         .pop()
@@ -604,11 +654,11 @@ pub struct TokenOwner {
 
 /// The monitor a ping token belongs to (unique index on ping_token).
 pub async fn monitor_for_token(db: &D1Database, token: &str) -> Result<Option<TokenOwner>> {
-    #[derive(Deserialize)]
     struct Extra {
         methods: String,
         last_ping_at: Option<i64>,
     }
+    row_fields!(Extra { methods, last_ping_at });
     let result = db
         .prepare(format!(
             "SELECT methods, last_ping_at, {STATE_COLUMNS} FROM monitors WHERE ping_token = ?1"
@@ -638,16 +688,16 @@ pub async fn token_for_pingable_id(db: &D1Database, id: &str) -> Result<Option<S
          WHERE m.id = ?1 AND p.ping_by_id = 1",
     )
     .bind(&[text(id)])?
-    .first_row(Some("ping_token"))
+    .first_value("ping_token")
     .await
 }
 
 /// Ping tokens of the project's monitors with this slug (at most two: more than one is ambiguous).
 pub async fn tokens_for_slug(db: &D1Database, project_id: &str, slug: &str) -> Result<Vec<String>> {
-    #[derive(Deserialize)]
     struct Row {
         ping_token: String,
     }
+    row_fields!(Row { ping_token });
     let rows = db
         .prepare("SELECT ping_token FROM monitors WHERE project_id = ?1 AND slug = ?2 LIMIT 2")
         .bind(&[text(project_id), text(slug)])?
@@ -912,11 +962,12 @@ fn last_ping_json(p: &PendingPing) -> String {
 }
 
 /// A monitor marked for pruning, and how many pings it keeps.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct MarkedMonitor {
     pub id: String,
     pub kept: i64,
 }
+row_fields!(MarkedMonitor { id, kept });
 
 /// Up to `limit` monitors marked for pruning (a partial index on `prune_due`).
 pub async fn marked_for_pruning(db: &D1Database, limit: i64) -> Result<Vec<MarkedMonitor>> {

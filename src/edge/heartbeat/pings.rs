@@ -10,6 +10,7 @@ use crate::core::heartbeat::ping::{PendingPing, PingKind};
 use crate::core::heartbeat::ping_log::{HourFigures, LogAnswer, LogQuery, LoggedPing};
 use crate::core::heartbeat::statistic::{PingHistory, PrunedHour};
 use crate::edge::db::{int, json_list, text};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 /// The statement inserting a batch of one monitor's pings (each once, by id; none for a
@@ -91,25 +92,38 @@ pub async fn ping_histories(
         .bind(&[list, int(start), int(end)])?;
     let results = db.batch(vec![check_ins, edges, pruned]).await?;
     crate::edge::cost_meter::d1_results(&results);
-    #[derive(serde::Deserialize)]
     struct CheckIn {
         monitor_id: String,
         received_at: i64,
         kind: PingKind,
     }
-    #[derive(serde::Deserialize)]
+    row_fields!(CheckIn {
+        monitor_id,
+        received_at,
+        kind
+    });
     struct Edges {
         monitor_id: String,
         anchor: Option<i64>,
         oldest: Option<i64>,
     }
-    #[derive(serde::Deserialize)]
+    row_fields!(Edges {
+        monitor_id,
+        anchor,
+        oldest
+    });
     struct Pruned {
         monitor_id: String,
         hour: i64,
         check_ins: u32,
         fails: u32,
     }
+    row_fields!(Pruned {
+        monitor_id,
+        hour,
+        check_ins,
+        fails
+    });
     let mut histories: HashMap<String, PingHistory> = HashMap::new();
     for e in results[1].rows::<Edges>()? {
         let h = histories.entry(e.monitor_id).or_default();
@@ -169,15 +183,15 @@ pub async fn d1_history(db: &D1Database, monitor_id: &str, q: &LogQuery) -> Resu
     statements.push(count_between(db, monitor_id, count_from, count_until)?);
     let results = db.batch(statements).await?;
     crate::edge::cost_meter::d1_results(&results);
-    #[derive(serde::Deserialize)]
     struct Edges {
         anchor: Option<i64>,
         oldest: Option<i64>,
     }
-    #[derive(serde::Deserialize)]
+    row_fields!(Edges { anchor, oldest });
     struct Count {
         n: i64,
     }
+    row_fields!(Count { n });
     let edges = results[1].rows::<Edges>()?.into_iter().next();
     Ok(LogAnswer {
         pings: results[0].rows::<LoggedPing>()?,
@@ -212,3 +226,21 @@ pub fn add_pruned_hours(
     )
     .bind(&[text(monitor_id), text(&rows), text(token)])
 }
+
+row_fields!(crate::core::heartbeat::ping_log::LoggedPing {
+    received_at,
+    kind,
+    method,
+    source,
+    value,
+    message,
+    exit_status,
+    run_id,
+    duration_ms
+});
+row_fields!(crate::core::heartbeat::ping_log::HourFigures {
+    hour,
+    pings,
+    check_ins,
+    fails
+});

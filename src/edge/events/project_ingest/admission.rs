@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use worker::Result;
 
 use super::memory::Project;
@@ -17,6 +16,7 @@ use crate::core::events::token_bucket::TokenBucket;
 use crate::edge::db::now_ms;
 use crate::edge::durable::internal;
 use crate::edge::events::event_rows::ProjectLimits;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 use crate::edge::vars;
 
@@ -85,11 +85,11 @@ impl Project {
         let seen: HashMap<String, i64> = if asked.is_empty() {
             HashMap::new()
         } else {
-            #[derive(Deserialize)]
             struct Seen {
                 event_id: String,
                 first_seen: i64,
             }
+            row_fields!(Seen { event_id, first_seen });
             let rows: Vec<Seen> = sql
                 .exec(
                     "SELECT event_id, first_seen FROM seen WHERE event_id IN (SELECT value FROM json_each(?))",

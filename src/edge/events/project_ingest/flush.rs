@@ -21,6 +21,7 @@ use crate::edge::heartbeat::monitors::PingHistoryIn;
 use crate::edge::heartbeat::ping_flush::flush_pings;
 use crate::edge::heartbeat::ping_pruning::log_limit;
 use crate::edge::random;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 /// Flushes per alarm before the next alarm takes over.
@@ -113,10 +114,10 @@ impl Project {
                 inflight
             }
         };
-        #[derive(Deserialize)]
         struct Row {
             events: String,
         }
+        row_fields!(Row { events });
         let rows: Vec<Row> = sql
             .exec(
                 "SELECT events FROM pending WHERE seq <= ? ORDER BY seq",
@@ -181,3 +182,5 @@ impl Project {
         Ok(events.len() as u64)
     }
 }
+
+row_fields!(crate::core::events::event_store::PendingBatch { seq, events, bytes });

@@ -1,7 +1,6 @@
 //! What a project's object answers about itself: what it holds and what its flushes cost
 //! (`/state`, the specs and the bench read it), and the month's usage (`/usage`).
 
-use serde::Deserialize;
 use worker::{Response, Result};
 
 use super::memory::Project;
@@ -9,16 +8,17 @@ use super::tables::{pending_counts, read_meter, METER_PROJECT};
 use crate::core::events::event_store::month_label;
 use crate::core::events::ingest_admission::ProjectMeters;
 use crate::edge::db::now_ms;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 impl Project {
     pub(super) fn state_answer(&self) -> Result<Response> {
         let sql = self.state.storage().sql();
         let (batches, events) = pending_counts(&sql)?;
-        #[derive(Deserialize)]
         struct Row {
             n: i64,
         }
+        row_fields!(Row { n });
         let seen: Row = sql.exec("SELECT COUNT(*) AS n FROM seen", None)?.one_row()?;
         let hot = self.hot.borrow();
         let meters = match &hot.meters {

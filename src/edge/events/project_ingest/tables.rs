@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage};
 
 use crate::edge::durable::internal;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 /// `pending.events` is large (a whole batch) and kept last in each row: SQLite reads a row's
@@ -22,10 +23,10 @@ pub(super) const METER_PROJECT: &str = "project";
 pub(super) const METER_INFLIGHT: &str = "inflight";
 
 pub(super) fn read_meter<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, name: &str) -> Result<Option<T>> {
-    #[derive(Deserialize)]
     struct Row {
         state: String,
     }
+    row_fields!(Row { state });
     let rows: Vec<Row> = sql
         .exec("SELECT state FROM meter WHERE name = ?", vec![name.into()])?
         .rows()?;
@@ -45,11 +46,11 @@ pub(super) fn write_meter(sql: &SqlStorage, name: &str, value: &impl Serialize) 
 
 /// (batches, events) waiting for D1.
 pub(super) fn pending_counts(sql: &SqlStorage) -> Result<(u64, u64)> {
-    #[derive(Deserialize)]
     struct Row {
         batches: i64,
         events: i64,
     }
+    row_fields!(Row { batches, events });
     let row: Row = sql
         .exec(
             "SELECT COUNT(*) AS batches, COALESCE(SUM(n), 0) AS events FROM pending",
@@ -61,10 +62,10 @@ pub(super) fn pending_counts(sql: &SqlStorage) -> Result<(u64, u64)> {
 
 /// How many held batches carry events named `name`.
 pub(super) fn pending_with_name(sql: &SqlStorage, name: &str) -> Result<i64> {
-    #[derive(Deserialize)]
     struct Row {
         n: i64,
     }
+    row_fields!(Row { n });
     let waiting: Row = sql
         .exec(
             "SELECT COUNT(*) AS n FROM pending WHERE EXISTS \

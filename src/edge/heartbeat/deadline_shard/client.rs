@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use serde::Deserialize;
 use worker::{D1Database, Env, Result, Stub};
 
 use super::protocol::{Call, Hold, OverdueAsk, OverdueReply, Tell, Told, BINDING};
@@ -12,6 +11,7 @@ use crate::core::join_all::join_all;
 use crate::edge::cost_meter;
 use crate::edge::durable::{internal, ObjectCall};
 use crate::edge::object_fetch::{self, parsed};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 use crate::edge::vars;
 
@@ -67,10 +67,10 @@ pub async fn tell_deadline(env: &Env, monitor_id: &str, watch: Watch, token: Opt
 
 /// The shards that ever watched a deadline (each registers once per instance).
 pub async fn registered_shards(db: &D1Database) -> Result<Vec<u32>> {
-    #[derive(Deserialize)]
     struct Row {
         shard: u32,
     }
+    row_fields!(Row { shard });
     cost_meter::d1_statements(1);
     let rows: Vec<Row> = db
         .prepare("SELECT shard FROM deadline_shards ORDER BY shard")

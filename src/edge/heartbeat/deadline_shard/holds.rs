@@ -4,10 +4,10 @@
 //! is held, so a hold lost to a restart could let it call down a monitor whose ping was in time.
 //! Holds are rare (a failing D1), so the row each costs does not show in the price of a ping.
 
-use serde::Deserialize;
 use worker::{Result, SqlStorage};
 
 use super::protocol::Hold;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS holds (token TEXT PRIMARY KEY)";
@@ -31,10 +31,10 @@ pub fn release(sql: &SqlStorage, token: &str) -> Result<usize> {
 
 /// Every token held (they are few: only failing flushes make them).
 pub fn held_tokens(sql: &SqlStorage) -> Result<Vec<String>> {
-    #[derive(Deserialize)]
     struct Row {
         token: String,
     }
+    row_fields!(Row { token });
     let rows: Vec<Row> = sql.exec("SELECT token FROM holds", None)?.rows()?;
     Ok(rows.into_iter().map(|r| r.token).collect())
 }

@@ -8,7 +8,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 use super::holds;
@@ -20,6 +19,7 @@ use crate::edge::db::{database, int, now_ms};
 use crate::edge::durable::{internal, ObjectCall, Startup};
 use crate::edge::heartbeat::ping_token::client::flush_for_judgment;
 use crate::edge::object_fetch::asked;
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 use crate::edge::vars;
 
@@ -203,10 +203,10 @@ impl Shard {
 }
 
 fn read_snapshot(sql: &SqlStorage) -> Result<Vec<(String, Watch)>> {
-    #[derive(Deserialize)]
     struct Row {
         body: String,
     }
+    row_fields!(Row { body });
     sql.exec(SCHEMA, None)?;
     sql.exec(holds::SCHEMA, None)?;
     let rows: Vec<Row> = sql.exec("SELECT body FROM snapshot ORDER BY part", None)?.rows()?;

@@ -16,6 +16,7 @@ use crate::core::heartbeat::token_ledger::Ledger;
 use crate::edge::cost_meter;
 use crate::edge::durable::internal;
 use crate::edge::heartbeat::monitor_state::{StoredState, STATE_COLUMNS};
+use crate::edge::row_fields::row_fields;
 use crate::edge::rows::Rows;
 
 const SCHEMA: &str = "\
@@ -77,10 +78,10 @@ fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
 /// The pings D1 has not applied yet (sequence `flushed_seq` and after), oldest first, at most
 /// `max_pings`.
 pub(super) fn held_pings(sql: &SqlStorage, flushed_seq: u64, max_pings: usize) -> Result<Vec<HeldPing>> {
-    #[derive(Deserialize)]
     struct Row {
         ping: String,
     }
+    row_fields!(Row { ping });
     let limit = i64::try_from(max_pings).unwrap_or(-1);
     let query = format!("SELECT ping FROM {} WHERE seq >= ?1 ORDER BY seq LIMIT ?2", kept(sql)?);
     sql.exec(&query, vec![seq_value(flushed_seq), limit.into()])?
@@ -159,11 +160,11 @@ pub(super) fn release_spill(sql: &SqlStorage, below: u64) -> Result<usize> {
 
 /// (sequence, time) of the pings not rolled into hourly figures yet, oldest first.
 pub(super) fn unrolled(sql: &SqlStorage, rolled_seq: u64) -> Result<Vec<(u64, i64)>> {
-    #[derive(Deserialize)]
     struct Row {
         seq: i64,
         received_at: i64,
     }
+    row_fields!(Row { seq, received_at });
     let query = format!(
         "SELECT seq, received_at FROM {} WHERE seq >= ? ORDER BY seq",
         kept(sql)?
@@ -176,11 +177,11 @@ pub(super) fn unrolled(sql: &SqlStorage, rolled_seq: u64) -> Result<Vec<(u64, i6
         .collect())
 }
 
-#[derive(Deserialize)]
 struct KindRow {
     received_at: i64,
     kind: PingKind,
 }
+row_fields!(KindRow { received_at, kind });
 
 /// Adds the pings of sequence `from..upto` to the hourly figures; answers the rows written.
 pub(super) fn roll(sql: &SqlStorage, from: u64, upto: u64) -> Result<usize> {
@@ -222,10 +223,10 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
     );
     let mut answer = LogAnswer::default();
     if q.limit > 0 {
-        #[derive(Deserialize)]
         struct Row {
             ping: String,
         }
+        row_fields!(Row { ping });
         let only = match q.check_ins_only {
             true => format!(" AND {CHECK_INS}"),
             false => String::new(),
@@ -245,10 +246,10 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
             });
         }
     }
-    #[derive(Deserialize)]
     struct At {
         at: Option<i64>,
     }
+    row_fields!(At { at });
     let at = |query: String, bind: Vec<worker::SqlStorageValue>| -> Result<Option<i64>> {
         Ok(sql.exec(&query, bind)?.rows::<At>()?.first().and_then(|r| r.at))
     };
@@ -263,10 +264,10 @@ pub(super) fn answer_query(sql: &SqlStorage, q: &LogQuery, v: &Visible) -> Resul
         answer.pruned = pruned_hours(sql, &visible, v.rolled_seq, from, until)?;
     }
     if let Some((from, until)) = q.count {
-        #[derive(Deserialize)]
         struct Count {
             n: i64,
         }
+        row_fields!(Count { n });
         let seen = sql
             .exec(
                 &format!("SELECT COUNT(*) AS n FROM {visible} AND received_at >= ? AND received_at < ?"),
@@ -319,10 +320,10 @@ fn pruned_hours(sql: &SqlStorage, visible: &str, rolled_seq: u64, from: i64, unt
 /// Every ping of the object's history (for moving them elsewhere), and the hourly figures of
 /// the pings it no longer keeps.
 pub(super) fn everything(sql: &SqlStorage, marks: &Marks) -> Result<(Vec<PendingPing>, Vec<HourFigures>)> {
-    #[derive(Deserialize)]
     struct Row {
         ping: String,
     }
+    row_fields!(Row { ping });
     let kept = kept(sql)?;
     let mut pings = Vec::new();
     for row in sql
@@ -455,7 +456,7 @@ async fn adopt_legacy_keys(storage: &Storage, sql: &SqlStorage) -> Result<()> {
     for entry in listed.entries() {
         let pair: js_sys::Array = entry?.into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        let ping: PendingPing = crate::edge::js_row::from_row(pair.get(1))?;
+        let ping: PendingPing = crate::edge::js_value::from_js(pair.get(1))?;
         let seq = u64::from_str_radix(key.trim_start_matches(LEGACY_PENDING_PREFIX), 16).map_err(internal)?;
         held.push(HeldPing { seq, ping });
         keys.push(key);
@@ -499,10 +500,10 @@ fn adopt_held_rows(sql: &SqlStorage) -> Result<()> {
     if !has_table(sql, "held")? {
         return Ok(());
     }
-    #[derive(Deserialize)]
     struct Row {
         pings: String,
     }
+    row_fields!(Row { pings });
     let mut held = Vec::new();
     for row in sql.exec("SELECT pings FROM held ORDER BY batch", None)?.rows::<Row>()? {
         held.extend(serde_json::from_str::<Vec<HeldPing>>(&row.pings).map_err(internal)?);
@@ -541,10 +542,10 @@ pub(super) struct Checkpoint {
 }
 
 pub(super) fn read_checkpoint(sql: &SqlStorage) -> Result<Checkpoint> {
-    #[derive(Deserialize)]
     struct Row {
         state: String,
     }
+    row_fields!(Row { state });
     let checkpoint: Vec<Row> = sql.exec("SELECT state FROM ledger WHERE id = 1", None)?.rows()?;
     let Some(row) = checkpoint.first() else {
         return Ok(Checkpoint {

@@ -1,12 +1,12 @@
-//! A row as the runtime hands it over (a JavaScript object, from D1 or from an object's
-//! SQLite), read into the crate's row types by serde.
+//! A value the runtime hands over as JavaScript, read by serde: an object call's JSON body
+//! (parsed by the runtime), a row read whole as JSON, an enum kept as its name, a ping kept by
+//! the token object's first storage layout. Row types are read without serde (`row_fields`).
 //!
 //! A struct is read field by field in the order it declares them (serde's sequence form), each
-//! field looked up on the row by its name. A map form would match every column name against
-//! every field name in code generated per row type; this form leaves serde's derive only the
-//! fields to read in order, which keeps the wasm smaller (docs/wasm-size.md). A field the row
+//! field looked up on the object by its name: a map form would match every property name
+//! against every field name in code generated per type (docs/wasm-size.md). A field the object
 //! does not have reads as serde's map form reads a missing field: `None` for an `Option`, its
-//! default where it has `#[serde(default)]`, else an error. Columns no field names are never
+//! default where it has `#[serde(default)]`, else an error. Properties no field names are never
 //! read.
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
@@ -20,24 +20,24 @@ type Error = serde_json::Error;
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-/// One row (or one column's value) read as `T`.
-pub fn from_row<T: DeserializeOwned>(row: JsValue) -> worker::Result<T> {
-    Ok(T::deserialize(JsRow(row))?)
+/// `value` read as `T`.
+pub fn from_js<T: DeserializeOwned>(value: JsValue) -> worker::Result<T> {
+    Ok(T::deserialize(Js(value))?)
 }
 
-struct JsRow(JsValue);
+struct Js(JsValue);
 
 fn is_absent(value: &JsValue) -> bool {
     value.is_null() || value.is_undefined()
 }
 
-/// An error in one column, named (the error alone would not say which).
+/// An error in one field, named (the error alone would not say which).
 #[inline(never)]
-fn in_column(error: Error, name: &str) -> Error {
-    de::Error::custom(format_args!("column {name}: {error}"))
+fn in_field(error: Error, name: &str) -> Error {
+    de::Error::custom(format_args!("field {name}: {error}"))
 }
 
-impl<'de> Deserializer<'de> for JsRow {
+impl<'de> Deserializer<'de> for Js {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -70,12 +70,12 @@ impl<'de> Deserializer<'de> for JsRow {
         if value.is_object() {
             let keys = Object::keys(value.unchecked_ref::<Object>());
             return visitor.visit_map(Entries {
-                row: value,
+                object: value,
                 keys,
                 at: 0,
             });
         }
-        Err(de::Error::custom("a value no row holds"))
+        Err(de::Error::custom("a value JSON does not hold"))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -93,10 +93,10 @@ impl<'de> Deserializer<'de> for JsRow {
         visitor: V,
     ) -> Result<V::Value, Error> {
         if !self.0.is_object() {
-            return Err(de::Error::custom("a row must be an object"));
+            return Err(de::Error::custom("a struct must be an object"));
         }
         visitor.visit_seq(Fields {
-            row: self.0,
+            object: self.0,
             fields,
             at: 0,
         })
@@ -110,7 +110,7 @@ impl<'de> Deserializer<'de> for JsRow {
     ) -> Result<V::Value, Error> {
         match self.0.as_string() {
             Some(s) => visitor.visit_enum(IntoDeserializer::<Error>::into_deserializer(s)),
-            None => Err(de::Error::custom("an enum's column must be text")),
+            None => Err(de::Error::custom("an enum must be text")),
         }
     }
 
@@ -124,9 +124,9 @@ impl<'de> Deserializer<'de> for JsRow {
     }
 }
 
-/// A struct's fields, in the order it declares them, each read from the row by name.
+/// A struct's fields, in the order it declares them, each read from the object by name.
 struct Fields {
-    row: JsValue,
+    object: JsValue,
     fields: &'static [&'static str],
     at: usize,
 }
@@ -139,14 +139,14 @@ impl<'de> SeqAccess<'de> for Fields {
             return Ok(None);
         };
         self.at += 1;
-        let value = Reflect::get(&self.row, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        let value = Reflect::get(&self.object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
         let absent = value.is_undefined();
-        match seed.deserialize(JsRow(value)) {
+        match seed.deserialize(Js(value)) {
             Ok(v) => Ok(Some(v)),
             // A missing field that is no `Option`: no element, which serde's derive answers with
             // the field's default, or with an error where it has none.
             Err(_) if absent => Ok(None),
-            Err(e) => Err(in_column(e, name)),
+            Err(e) => Err(in_field(e, name)),
         }
     }
 
@@ -170,13 +170,13 @@ impl<'de> SeqAccess<'de> for Items {
         }
         let item = self.items.get(self.at);
         self.at += 1;
-        seed.deserialize(JsRow(item)).map(Some)
+        seed.deserialize(Js(item)).map(Some)
     }
 }
 
-/// An object's own properties, for a row read whole (`serde_json::Value`) or a flattened type.
+/// An object's own properties, for a value read whole (`serde_json::Value`) or a flattened type.
 struct Entries {
-    row: JsValue,
+    object: JsValue,
     keys: Array,
     at: u32,
 }
@@ -188,13 +188,13 @@ impl<'de> MapAccess<'de> for Entries {
         if self.at >= self.keys.length() {
             return Ok(None);
         }
-        seed.deserialize(JsRow(self.keys.get(self.at))).map(Some)
+        seed.deserialize(Js(self.keys.get(self.at))).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let key = self.keys.get(self.at);
         self.at += 1;
-        let value = Reflect::get(&self.row, &key).unwrap_or(JsValue::UNDEFINED);
-        seed.deserialize(JsRow(value))
+        let value = Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
+        seed.deserialize(Js(value))
     }
 }
