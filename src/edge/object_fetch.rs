@@ -42,9 +42,10 @@ pub async fn post(stub: Stub, url: &str, body: &str) -> Result<String> {
     call(stub, url, Some(body), None).await
 }
 
-/// An object's answer read as JSON.
+/// An object's answer read as JSON: parsed by the runtime, read through `js_value`.
 pub fn parsed<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(internal)
+    let value = js_sys::JSON::parse(text).map_err(|_| internal("an object's answer is not JSON"))?;
+    crate::edge::js_value::from_js(value)
 }
 
 /// What an object's caller asked: the call's JSON body, parsed by the runtime and read
