@@ -10,7 +10,7 @@ fs.writeFileSync("public/openapi.json", JSON.stringify(JSON.parse(fs.readFileSyn
 worker-build --release
 # A few of binaryen's passes, not its -O pipeline: -O makes this wasm ~10% smaller raw and
 # ~10% larger gzipped (the size the platform counts), while these only merge identical
-# functions and fold or drop redundant code, 542,682 -> 537,915 bytes gzip on 2026-12-05
+# functions and fold or drop redundant code, 542,682 -> 537,922 bytes gzip on 2026-12-05
 # (docs/wasm-size.md). -g keeps the function names stack traces show.
 "$WASM_OPT_BIN" --all-features -g --duplicate-function-elimination --reorder-locals --code-folding \
   --optimize-instructions --remove-unused-brs --dce --vacuum --merge-blocks --coalesce-locals --reorder-locals \

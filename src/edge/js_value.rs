@@ -20,16 +20,17 @@ type Error = serde_json::Error;
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// `n` as an integer, when it is one that a JavaScript number holds exactly.
+pub fn exact_integer(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER).then_some(n as i64)
+}
+
 /// `value` read as `T`.
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> worker::Result<T> {
     Ok(T::deserialize(Js(value))?)
 }
 
 struct Js(JsValue);
-
-fn is_absent(value: &JsValue) -> bool {
-    value.is_null() || value.is_undefined()
-}
 
 /// An error in one field, named (the error alone would not say which).
 #[inline(never)]
@@ -42,17 +43,16 @@ impl<'de> Deserializer<'de> for Js {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let value = self.0;
-        if is_absent(&value) {
+        if value.is_null_or_undefined() {
             return visitor.visit_unit();
         }
         if let Some(b) = value.as_bool() {
             return visitor.visit_bool(b);
         }
         if let Some(n) = value.as_f64() {
-            return if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
-                visitor.visit_i64(n as i64)
-            } else {
-                visitor.visit_f64(n)
+            return match exact_integer(n) {
+                Some(i) => visitor.visit_i64(i),
+                None => visitor.visit_f64(n),
             };
         }
         if let Some(s) = value.as_string() {
@@ -79,7 +79,7 @@ impl<'de> Deserializer<'de> for Js {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if is_absent(&self.0) {
+        if self.0.is_null_or_undefined() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)

@@ -13,6 +13,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Result, Stub};
 
 use crate::edge::durable::internal;
+use crate::edge::js_value::from_js;
 
 /// Calls `url` on the object behind `stub`: a POST of `body`, or a GET without one; `header`
 /// is one header to send (a name and its value). Answers the text of a 2xx answer; any other
@@ -45,11 +46,11 @@ pub async fn post(stub: Stub, url: &str, body: &str) -> Result<String> {
 /// An object's answer read as JSON: parsed by the runtime, read through `js_value`.
 pub fn parsed<T: DeserializeOwned>(text: &str) -> Result<T> {
     let value = js_sys::JSON::parse(text).map_err(|_| internal("an object's answer is not JSON"))?;
-    crate::edge::js_value::from_js(value)
+    from_js(value)
 }
 
 /// What an object's caller asked: the call's JSON body, parsed by the runtime and read
 /// through `js_value`.
 pub async fn asked<T: DeserializeOwned>(req: &worker::Request) -> Result<T> {
-    crate::edge::js_value::from_js(JsFuture::from(req.inner().json()?).await?)
+    from_js(JsFuture::from(req.inner().json()?).await?)
 }

@@ -14,7 +14,7 @@ use worker::{Error, Result};
 
 use crate::core::events::event::EventKind;
 use crate::core::heartbeat::ping::{PingKind, PingSource};
-use crate::edge::js_value::from_js;
+use crate::edge::js_value::{exact_integer, from_js};
 
 /// A type read from a row.
 pub trait FromRow: Sized {
@@ -69,15 +69,9 @@ macro_rules! row_fields {
 }
 pub(crate) use row_fields;
 
-/// The largest integer a JavaScript number holds exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
 impl Column for i64 {
     fn from_value(value: JsValue) -> Option<Self> {
-        value
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER)
-            .map(|n| n as i64)
+        value.as_f64().and_then(exact_integer)
     }
 
     fn placeholder() -> Self {
@@ -137,7 +131,7 @@ impl Column for String {
 
 impl<T: Column> Column for Option<T> {
     fn from_value(value: JsValue) -> Option<Self> {
-        if value.is_null() || value.is_undefined() {
+        if value.is_null_or_undefined() {
             Some(None)
         } else {
             T::from_value(value).map(Some)

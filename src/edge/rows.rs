@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{D1PreparedStatement, D1Result, Error, Result, SqlCursor};
 
-use crate::edge::row_fields::{Column, FromRow};
+use crate::edge::row_fields::{wrong_column, Column, FromRow};
 
 /// A statement's rows, each read as `T`.
 pub trait Rows {
@@ -67,7 +67,7 @@ pub trait FirstRow {
 impl FirstRow for D1PreparedStatement {
     async fn first_row<T: FromRow>(&self) -> Result<Option<T>> {
         let row = JsFuture::from(self.inner().first(None)?).await?;
-        if row.is_null() || row.is_undefined() {
+        if row.is_null_or_undefined() {
             return Ok(None);
         }
         T::from_row(&row).map(Some)
@@ -75,6 +75,6 @@ impl FirstRow for D1PreparedStatement {
 
     async fn first_value<T: Column>(&self, column: &str) -> Result<Option<T>> {
         let value = JsFuture::from(self.inner().first(Some(column))?).await?;
-        Option::<T>::from_value(value).ok_or_else(|| Error::RustError(format!("column {column}: not of its type")))
+        Option::<T>::from_value(value).ok_or_else(|| wrong_column(column))
     }
 }
