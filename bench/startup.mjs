@@ -4,10 +4,11 @@
 // level). The platform refuses a worker whose startup takes more than 1 s
 // (developers.cloudflare.com/workers/platform/limits, "Worker startup time"). The profiler
 // samples coarsely, so the run is repeated (BENCH_STARTUP_RUNS, 9 by default) and the median
-// reported beside the spread. Then, as often, a fresh local server (Miniflare, bench/server.mjs)
-// with two monitors made through the API: the first ping after the start (the ping path's code
-// compiled on first use, V8 compiles wasm lazily, and its token object started) against a second
-// monitor's first ping right after (the code warm, its object as new). Figures, not a test.
+// reported beside the spread. Then, as many times, a fresh local server (Miniflare,
+// bench/server.mjs) with two monitors made through the API: the first ping after the start (V8
+// compiles wasm lazily, so the ping path's own code is compiled on this first use, and its token
+// object starts) against a second monitor's first ping right after (the code compiled, its
+// object as new). Figures, not a test.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
