@@ -10,7 +10,7 @@
 import autocannon from "autocannon";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { d1Size, flushTokens, readMeter as meter, startBenchServer, waitForPings, workerdCpuMicros } from "./server.mjs";
+import { d1Size, flushTokens, post, readMeter as meter, startBenchServer, waitForPings, workerdCpuMicros } from "./server.mjs";
 import { dollarsPerMillion, FLOOR_PER_MILLION } from "./prices.mjs";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -49,12 +49,6 @@ async function load(name, origin, paths, duration = DURATION) {
   };
 }
 
-async function api(origin, path, auth, body) {
-  const res = await fetch(origin + path, { method: "POST", headers: { authorization: `Bearer ${auth}` }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
 const perPing = (after, before, n) =>
   Object.fromEntries(Object.keys(after).map((k) => [k, n ? (after[k] - before[k]) / n : null]));
 
@@ -62,11 +56,11 @@ const perPing = (after, before, n) =>
 async function prepared(vars = {}) {
   const server = await startBenchServer({ vars: { EDGEBEAT_METER: "1", ...vars } });
   const origin = server.url.origin;
-  const project = await api(origin, "/v1/projects", server.adminToken, { name: "bench" });
-  const { key } = await api(origin, `/v1/projects/${project.id}/keys`, server.adminToken, { scope: "manage" });
+  const project = await post(origin, "/v1/projects", server.adminToken, { name: "bench" });
+  const { key } = await post(origin, `/v1/projects/${project.id}/keys`, server.adminToken, { scope: "manage" });
   const tokens = [];
   for (let k = 0; k < TOKENS; k += 50) {
-    const batch = Array.from({ length: Math.min(50, TOKENS - k) }, (_, j) => api(origin, "/v1/heartbeat", key, { name: `bench ${k + j}`, interval: 60 }));
+    const batch = Array.from({ length: Math.min(50, TOKENS - k) }, (_, j) => post(origin, "/v1/heartbeat", key, { name: `bench ${k + j}`, interval: 60 }));
     tokens.push(...(await Promise.all(batch)).map((m) => m.token));
   }
   await load("warmup", origin, ["/healthz"], 3);

@@ -39,6 +39,13 @@ export async function startBenchServer({ port = 0, vars = {}, dashboard = false 
   return { mf, url, db, adminToken: "bench-admin-token" };
 }
 
+/** A POST to the management API with a bearer credential; answers the JSON, throws on an error. */
+export async function post(origin, path, auth, body) {
+  const res = await fetch(origin + path, { method: "POST", headers: { authorization: `Bearer ${auth}` }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 /** User+system CPU of this run's workerd, in microseconds. */
 export function workerdCpuMicros() {
   const pids = execSync(`pgrep -P ${process.pid} -x workerd || true`).toString().split("\n").filter(Boolean);

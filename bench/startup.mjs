@@ -14,16 +14,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { startBenchServer } from "./server.mjs";
+import { post, startBenchServer } from "./server.mjs";
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 9);
 const STARTUP_LIMIT_MS = 1000;
-
-async function post(origin, path, auth, body) {
-  const res = await fetch(origin + path, { method: "POST", headers: { authorization: `Bearer ${auth}` }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 /** Wall ms of the first ping after a start and of a second monitor's first ping right after. */
 async function firstPings() {

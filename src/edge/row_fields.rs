@@ -79,35 +79,22 @@ impl Column for i64 {
     }
 }
 
-impl Column for u64 {
-    fn from_value(value: JsValue) -> Option<Self> {
-        i64::from_value(value).and_then(|n| u64::try_from(n).ok())
-    }
+/// Unsigned columns: the integer, when it fits the type.
+macro_rules! unsigned_column {
+    ($($unsigned:ty),*) => {$(
+        impl Column for $unsigned {
+            fn from_value(value: JsValue) -> Option<Self> {
+                i64::from_value(value).and_then(|n| Self::try_from(n).ok())
+            }
 
-    fn placeholder() -> Self {
-        0
-    }
+            fn placeholder() -> Self {
+                0
+            }
+        }
+    )*};
 }
 
-impl Column for usize {
-    fn from_value(value: JsValue) -> Option<Self> {
-        i64::from_value(value).and_then(|n| usize::try_from(n).ok())
-    }
-
-    fn placeholder() -> Self {
-        0
-    }
-}
-
-impl Column for u32 {
-    fn from_value(value: JsValue) -> Option<Self> {
-        i64::from_value(value).and_then(|n| u32::try_from(n).ok())
-    }
-
-    fn placeholder() -> Self {
-        0
-    }
-}
+unsigned_column!(u64, usize, u32);
 
 impl Column for f64 {
     fn from_value(value: JsValue) -> Option<Self> {
@@ -143,36 +130,23 @@ impl<T: Column> Column for Option<T> {
     }
 }
 
-// The enums stored as their names read through serde (one small reader each).
-impl Column for PingKind {
-    fn from_value(value: JsValue) -> Option<Self> {
-        from_js(value).ok()
-    }
+/// The enums stored as their names, read through serde (one small reader each); the
+/// placeholder is any one of their values.
+macro_rules! named_column {
+    ($($named:ident => $placeholder:ident),*) => {$(
+        impl Column for $named {
+            fn from_value(value: JsValue) -> Option<Self> {
+                from_js(value).ok()
+            }
 
-    fn placeholder() -> Self {
-        PingKind::Tick
-    }
+            fn placeholder() -> Self {
+                $named::$placeholder
+            }
+        }
+    )*};
 }
 
-impl Column for PingSource {
-    fn from_value(value: JsValue) -> Option<Self> {
-        from_js(value).ok()
-    }
-
-    fn placeholder() -> Self {
-        PingSource::Beacon
-    }
-}
-
-impl Column for EventKind {
-    fn from_value(value: JsValue) -> Option<Self> {
-        from_js(value).ok()
-    }
-
-    fn placeholder() -> Self {
-        EventKind::Event
-    }
-}
+named_column!(PingKind => Tick, PingSource => Beacon, EventKind => Event);
 
 /// A row read whole, as JSON (a checkpoint kept as its columns).
 impl FromRow for Value {
